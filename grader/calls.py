@@ -1,0 +1,68 @@
+"""The plain data that crosses the line between the judge and the learner's code.
+
+The judge plans `Call`s; the runner makes them in the learner's module and answers each
+with a `CallResult` holding only plain data (numeric arrays, numbers, and tuples, lists
+and dicts of those). Nothing here runs learner code or judges it, so the runner can move
+into a separate, locked-down process without the checks changing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Part = int | str | None  # an index into a returned tuple, a key of a returned dict, or all of it
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The output of an earlier call, kept where the learner's code runs (a cache, say)."""
+
+    call: str
+    part: Part = None
+
+
+@dataclass(frozen=True)
+class Call:
+    id: str
+    function: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    keep: Part = None  # the part of the output that comes back; the rest stays with the learner
+
+
+@dataclass(frozen=True)
+class Frame:
+    file: str
+    line: int
+    function: str
+    code: str
+
+
+ErrorKind = Literal["not_implemented", "exception", "bad_return", "skipped"]
+
+
+@dataclass(frozen=True)
+class LearnerError:
+    kind: ErrorKind
+    type: str
+    message: str
+    frames: tuple[Frame, ...] = ()
+
+
+@dataclass
+class CallResult:
+    value: Any = None
+    error: LearnerError | None = None
+    warnings: list[str] = field(default_factory=list)
+    # the arguments as they were after the call (None for arguments the judge never saw)
+    args_after: tuple[Any, ...] = ()
+    kwargs_after: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """The learner's module could not be imported at all."""
+
+    reason: str
+    frames: tuple[Frame, ...] = ()

@@ -1,0 +1,82 @@
+"""The exercise catalog: the course's exercises in order, with their checks, points and hints."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+
+class CheckEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_]+)?$")
+    title: str
+    points: PositiveFloat
+
+
+class ExerciseEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^exercise\d{2}$")
+    file: str = Field(pattern=r"^exercise\d{2}_[a-z0-9_]+\.py$")
+    title: str
+    hints: list[str] = []
+    checks: list[CheckEntry] = Field(min_length=1)
+
+    @property
+    def stem(self) -> str:
+        return self.file.removesuffix(".py")
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExerciseEntry:
+        if not self.file.startswith(self.name + "_"):
+            raise ValueError(f"file {self.file!r} should start with {self.name}_")
+        names = [check.name for check in self.checks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
+        return self
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    exercises: list[ExerciseEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalog:
+        names = [e.name for e in self.exercises]
+        if len(set(names)) != len(names):
+            raise ValueError("exercise names must be unique")
+        return self
+
+    def find(self, query: str) -> ExerciseEntry | None:
+        """`exercise03`, `3`, `03`, `exercise03_linear` or `exercise03_linear.py`."""
+        query = query.strip().removesuffix(".py")
+        if re.fullmatch(r"\d{1,2}", query):
+            query = f"exercise{int(query):02d}"
+        for entry in self.exercises:
+            if query in (entry.name, entry.stem):
+                return entry
+        return None
+
+    def closest(self, query: str) -> str | None:
+        names = [e.name for e in self.exercises] + [e.stem for e in self.exercises]
+        match = difflib.get_close_matches(query, names, n=1, cutoff=0.5)
+        if not match:
+            return None
+        entry = self.find(match[0])
+        return entry.name if entry else None
+
+
+def load_catalog(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return Catalog.model_validate(tomllib.load(file))

@@ -1,0 +1,252 @@
+"""exercise01: one neuron, z = w*x + b, a = sigmoid(z), L = (a - y)^2, and the chain rule."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+
+from grader.checks.base import Case, Check, Mistake, OutputCheck
+from grader.checks.inputs import batch_factors
+from grader.judge.diagnose import Factor
+from grader.numeric import numeric_derivative
+
+ARGUMENTS = ("w", "b", "x", "y")
+Model = Callable[[ModuleType, Case], object]
+
+
+def _neuron(case: Case) -> tuple[float, float]:
+    """z and a for this case, for the models of mistakes."""
+    i = case.inputs
+    z = i["w"] * i["x"] + i["b"]
+    return z, 1.0 / (1.0 + math.exp(-z))
+
+
+def neuron_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [Case("the worked example", {"w": 0.5, "b": 0.0, "x": 2.0, "y": 1.0, "lr": 0.1})]
+    for _ in range(5):
+        inputs = {
+            "w": float(rng.uniform(-2, 2)),
+            "b": float(rng.uniform(-1, 1)),
+            "x": float(rng.choice([-3.0, -1.5, 0.5, 2.0, 3.0])),
+            "y": float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
+            "lr": float(rng.choice([0.05, 0.1, 0.3])),
+        }
+        cases.append(Case(", ".join(f"{k}={v:.3g}" for k, v in inputs.items()), inputs))
+    for case in cases:
+        case.factors = {
+            "x": Factor(case.inputs["x"], "the input"),
+            **batch_factors(lr=case.inputs["lr"]),
+        }
+    return cases
+
+
+def _numeric(variable: str, of: Callable[[ModuleType, dict[str, float]], float]) -> Model:
+    def derivative(ref: ModuleType, case: Case) -> float:
+        def moved(value: float) -> float:
+            return of(ref, {**case.inputs, variable: value})
+
+        return numeric_derivative(moved, case.inputs[variable])
+
+    return derivative
+
+
+def _loss(ref: ModuleType, i: dict[str, float]) -> float:
+    return ref.neuron_loss(i["w"], i["b"], i["x"], i["y"])
+
+
+def _slope_of_loss_in_a(ref: ModuleType, case: Case) -> float:
+    _, a = _neuron(case)
+    return numeric_derivative(lambda a_: (a_ - case.inputs["y"]) ** 2, a)
+
+
+def _slope_of_sigmoid(ref: ModuleType, case: Case) -> float:
+    z, _ = _neuron(case)
+    return numeric_derivative(ref.sigmoid, z)
+
+
+def _step(variable: str) -> Callable[[Case], float]:
+    return lambda case: case.inputs[variable]
+
+
+TUPLE3 = "a tuple (dL_da, da_dz, dz_dw)"
+TUPLE2 = "a tuple (dL_dw, dL_db)"
+
+CHECKS: list[Check] = [
+    OutputCheck(
+        name="neuron_loss",
+        function="neuron_loss",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        output_name="L",
+        mistakes=(
+            Mistake(
+                None,
+                "L is (a - y) without the square: L = (a - y)**2.",
+                lambda ref, c: _neuron(c)[1] - c.inputs["y"],
+            ),
+            Mistake(
+                "wrong_variable",
+                "L was computed from z instead of a = sigmoid(z): apply the sigmoid before the loss.",
+                lambda ref, c: (_neuron(c)[0] - c.inputs["y"]) ** 2,
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="local_derivatives.dL_da",
+        function="local_derivatives",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        part=0,
+        output_name="dL_da",
+        shape_of_return=TUPLE3,
+        numeric=_slope_of_loss_in_a,
+        mistakes=(
+            Mistake(
+                "wrong_variable",
+                "dL/da used z where a was needed: dL/da = 2(a - y) with a = sigmoid(z).",
+                lambda ref, c: 2 * (_neuron(c)[0] - c.inputs["y"]),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="local_derivatives.da_dz",
+        function="local_derivatives",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        part=1,
+        output_name="da_dz",
+        shape_of_return=TUPLE3,
+        numeric=_slope_of_sigmoid,
+        mistakes=(
+            Mistake(
+                "wrong_variable",
+                "da/dz was computed from z, as z(1 - z); the sigmoid's slope is a(1 - a), from the activation a = sigmoid(z).",
+                lambda ref, c: _neuron(c)[0] * (1 - _neuron(c)[0]),
+            ),
+            Mistake(
+                None,
+                "da/dz is a itself; the sigmoid's slope is a(1 - a).",
+                lambda ref, c: _neuron(c)[1],
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="local_derivatives.dz_dw",
+        function="local_derivatives",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        part=2,
+        output_name="dz_dw",
+        shape_of_return=TUPLE3,
+        mistakes=(
+            Mistake(
+                "wrong_variable",
+                "dz/dw is the input x that w multiplies, not w itself.",
+                lambda ref, c: c.inputs["w"],
+            ),
+            Mistake(None, "dz/dw = x; 1 is dz/db.", lambda ref, c: 1.0),
+        ),
+    ),
+    OutputCheck(
+        name="neuron_gradients.dL_dw",
+        function="neuron_gradients",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        part=0,
+        output_name="dL_dw",
+        shape_of_return=TUPLE2,
+        numeric=_numeric("w", _loss),
+        mistakes=(
+            Mistake(
+                None,
+                "the sigmoid's slope a(1 - a) is missing from the product: dL/dw = 2(a - y) * a(1 - a) * x.",
+                lambda ref, c: 2 * (_neuron(c)[1] - c.inputs["y"]) * c.inputs["x"],
+            ),
+            Mistake(
+                None,
+                "the last factor dz/dw = x is missing from the product: dL/dw = 2(a - y) * a(1 - a) * x.",
+                lambda ref, c: (
+                    2 * (_neuron(c)[1] - c.inputs["y"]) * _neuron(c)[1] * (1 - _neuron(c)[1])
+                ),
+            ),
+            Mistake(
+                "wrong_variable",
+                "the sigmoid's slope was computed from z, as z(1 - z); it is a(1 - a).",
+                lambda ref, c: (
+                    2
+                    * (_neuron(c)[1] - c.inputs["y"])
+                    * _neuron(c)[0]
+                    * (1 - _neuron(c)[0])
+                    * c.inputs["x"]
+                ),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="neuron_gradients.dL_db",
+        function="neuron_gradients",
+        arguments=ARGUMENTS,
+        make_cases=neuron_cases,
+        part=1,
+        output_name="dL_db",
+        shape_of_return=TUPLE2,
+        numeric=_numeric("b", _loss),
+        mistakes=(
+            Mistake(
+                None,
+                "dL/db was multiplied by x; the last factor for b is dz/db = 1.",
+                lambda ref, c: ref.neuron_gradients(
+                    c.inputs["w"], c.inputs["b"], c.inputs["x"], c.inputs["y"]
+                )[0],
+            ),
+            Mistake(
+                None,
+                "the sigmoid's slope a(1 - a) is missing from the product: dL/db = 2(a - y) * a(1 - a).",
+                lambda ref, c: 2 * (_neuron(c)[1] - c.inputs["y"]),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="descent_step.w",
+        function="descent_step",
+        arguments=(*ARGUMENTS, "lr"),
+        make_cases=neuron_cases,
+        part=0,
+        output_name="new w",
+        shape_of_return="a tuple (w, b)",
+        baseline=_step("w"),
+        mistakes=(
+            Mistake(
+                "sign",
+                "the step went uphill: w + lr * dL/dw. Descent subtracts: w - lr * dL/dw.",
+                lambda ref, c: (
+                    2 * c.inputs["w"]
+                    - ref.descent_step(*(c.inputs[k] for k in (*ARGUMENTS, "lr")))[0]
+                ),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="descent_step.b",
+        function="descent_step",
+        arguments=(*ARGUMENTS, "lr"),
+        make_cases=neuron_cases,
+        part=1,
+        output_name="new b",
+        shape_of_return="a tuple (w, b)",
+        baseline=_step("b"),
+        mistakes=(
+            Mistake(
+                "sign",
+                "the step went uphill: b + lr * dL/db. Descent subtracts: b - lr * dL/db.",
+                lambda ref, c: (
+                    2 * c.inputs["b"]
+                    - ref.descent_step(*(c.inputs[k] for k in (*ARGUMENTS, "lr")))[1]
+                ),
+            ),
+        ),
+    ),
+]

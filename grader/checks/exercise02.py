@@ -1,0 +1,180 @@
+"""exercise02: sigmoid, ReLU and tanh, and their backward passes, elementwise on any shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+
+from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.inputs import away_from_zero, normal
+from grader.checks.unchanged import ArgumentsUnchanged
+from grader.numeric import numeric_gradient, upstream_loss
+
+SHAPES = [(3, 4), (1, 5), (6,), (2, 3, 2)]  # any shape works elementwise; N = 1 among them
+LARGE = np.array([[-1000.0, -710.0, -50.0, -1.0, 0.0], [1.0, 50.0, 710.0, 1000.0, -745.5]])
+
+
+def activation_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for shape in SHAPES:
+        inputs = {"Z": away_from_zero(rng, *shape, scale=2.0), "dA": normal(rng, *shape)}
+        cases.append(Case(f"shape {shape}", inputs))
+    return cases
+
+
+def large_cases(rng: np.random.Generator) -> list[Case]:
+    mixed = rng.choice([-1000.0, -800.0, 800.0, 1000.0], size=(3, 4)) + normal(rng, 3, 4)
+    return [Case("|Z| up to 1000", {"Z": LARGE.copy()}), Case("large random Z", {"Z": mixed})]
+
+
+def kink_cases(rng: np.random.Generator) -> list[Case]:
+    Z = np.array([[0.0, 1.5, -2.0, 0.0], [-0.0, 0.0, 3.0, -1.0]])
+    return [Case("Z with exact zeros", {"Z": Z, "dA": normal(rng, *Z.shape)})]
+
+
+def _backward_numeric(forward: str) -> Callable[[ModuleType, Case], np.ndarray]:
+    def gradient(ref: ModuleType, case: Case) -> np.ndarray:
+        f = upstream_loss(getattr(ref, forward), case.inputs["dA"])
+        return numeric_gradient(f, case.inputs["Z"])
+
+    return gradient
+
+
+def _forgot_upstream(function: str) -> Mistake:
+    with_ones = ones_upstream("dA")
+    return Mistake(
+        "upstream_ignored",
+        "you returned the local slope alone: multiply it by the upstream gradient dA.",
+        lambda ref, c: getattr(ref, function)(with_ones(c).inputs["dA"], c.inputs["Z"]),
+    )
+
+
+def _sigmoid(Z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * Z))  # stable without warnings, for the models below
+
+
+BACKWARD_ARGS = ("dA", "Z")
+
+CHECKS: list[Check] = [
+    OutputCheck(
+        name="sigmoid",
+        function="sigmoid",
+        arguments=("Z",),
+        make_cases=activation_cases,
+        output_name="A",
+        mistakes=(
+            Mistake(
+                "sign",
+                "you computed 1 / (1 + exp(Z)); the exponent is -Z.",
+                lambda ref, c: _sigmoid(-c.inputs["Z"]),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="sigmoid.stable",
+        function="sigmoid",
+        arguments=("Z",),
+        make_cases=large_cases,
+        output_name="A",
+        stable=True,
+    ),
+    OutputCheck(
+        name="sigmoid_backward",
+        function="sigmoid_backward",
+        arguments=BACKWARD_ARGS,
+        make_cases=activation_cases,
+        output_name="dZ",
+        numeric=_backward_numeric("sigmoid"),
+        mistakes=(
+            _forgot_upstream("sigmoid_backward"),
+            Mistake(
+                "wrong_variable",
+                "you used Z * (1 - Z); the slope is s * (1 - s) with s = sigmoid(Z), the activation.",
+                lambda ref, c: c.inputs["dA"] * c.inputs["Z"] * (1 - c.inputs["Z"]),
+            ),
+            Mistake(
+                None,
+                "the factor (1 - s) is missing: dZ = dA * s * (1 - s).",
+                lambda ref, c: c.inputs["dA"] * _sigmoid(c.inputs["Z"]),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="relu",
+        function="relu",
+        arguments=("Z",),
+        make_cases=activation_cases,
+        output_name="A",
+        mistakes=(
+            Mistake(
+                None,
+                "np.max(Z, 0) takes the largest value along axis 0; np.maximum(Z, 0) compares each element with 0.",
+                lambda ref, c: np.max(c.inputs["Z"], axis=0),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="relu_backward",
+        function="relu_backward",
+        arguments=BACKWARD_ARGS,
+        make_cases=activation_cases,
+        output_name="dZ",
+        numeric=_backward_numeric("relu"),
+        mistakes=(
+            _forgot_upstream("relu_backward"),
+            Mistake(
+                "wrong_variable",
+                "you multiplied dA by the activation relu(Z); the slope is 1 where Z > 0 and 0 elsewhere.",
+                lambda ref, c: c.inputs["dA"] * np.maximum(c.inputs["Z"], 0),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="relu_backward.at_zero",
+        function="relu_backward",
+        arguments=BACKWARD_ARGS,
+        make_cases=kink_cases,
+        output_name="dZ",
+        mistakes=(
+            Mistake(
+                None,
+                "where Z is exactly 0 you passed dA through; the slope at 0 is 0 by our convention (as in PyTorch): use Z > 0, not Z >= 0.",
+                lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="tanh_backward",
+        function="tanh_backward",
+        arguments=BACKWARD_ARGS,
+        make_cases=activation_cases,
+        output_name="dZ",
+        numeric=lambda ref, c: numeric_gradient(
+            upstream_loss(np.tanh, c.inputs["dA"]), c.inputs["Z"]
+        ),
+        mistakes=(
+            _forgot_upstream("tanh_backward"),
+            Mistake(
+                "wrong_variable",
+                "you used 1 - Z**2; the slope is 1 - tanh(Z)**2, from the activation tanh(Z).",
+                lambda ref, c: c.inputs["dA"] * (1 - c.inputs["Z"] ** 2),
+            ),
+            Mistake(
+                None,
+                "you squared (1 - tanh(Z)); the slope is 1 - tanh(Z)**2.",
+                lambda ref, c: c.inputs["dA"] * (1 - np.tanh(c.inputs["Z"])) ** 2,
+            ),
+        ),
+    ),
+    ArgumentsUnchanged(
+        arguments={
+            "sigmoid": ("Z",),
+            "sigmoid_backward": BACKWARD_ARGS,
+            "relu": ("Z",),
+            "relu_backward": BACKWARD_ARGS,
+            "tanh_backward": BACKWARD_ARGS,
+        }
+    ),
+]

@@ -1,0 +1,144 @@
+"""exercise03: a linear layer, Z = X @ W.T + b, and its backward pass."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.inputs import batch_factors, label, normal
+from grader.checks.unchanged import ArgumentsUnchanged
+from grader.numeric import numeric_gradient, upstream_loss
+
+SIZES = [(3, 5, 4), (1, 3, 2), (6, 2, 3), (4, 7, 5)]  # (N, D_in, D_out)
+
+
+def linear_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for n, d_in, d_out in SIZES:
+        inputs = {
+            "X": normal(rng, n, d_in),
+            "W": normal(rng, d_out, d_in),
+            "b": normal(rng, d_out),
+            "dZ": normal(rng, n, d_out),
+        }
+        factors = batch_factors(N=n, D_in=d_in, D_out=d_out)
+        cases.append(Case(label(N=n, D_in=d_in, D_out=d_out), inputs, factors))
+    return cases
+
+
+def _backward_numeric(wrt: str):
+    """Central differences of sum(linear_forward(X, W, b) * dZ) with respect to one input."""
+
+    def gradient(ref: ModuleType, case: Case) -> np.ndarray:
+        inputs = case.inputs
+
+        def forward(value: np.ndarray) -> np.ndarray:
+            args = {**inputs, wrt: value}
+            return ref.linear_forward(args["X"], args["W"], args["b"])
+
+        return numeric_gradient(upstream_loss(forward, inputs["dZ"]), inputs[wrt])
+
+    return gradient
+
+
+def _ignoring_upstream(part: int) -> Mistake:
+    with_ones = ones_upstream("dZ")
+    return Mistake(
+        "upstream_ignored",
+        "this is what you get with dZ replaced by ones: the upstream gradient dZ must be "
+        "multiplied in.",
+        lambda ref, c: ref.linear_backward(*(with_ones(c).inputs[k] for k in ("dZ", "X", "W")))[
+            part
+        ],
+    )
+
+
+BACKWARD = dict(
+    function="linear_backward",
+    arguments=("dZ", "X", "W"),
+    make_cases=linear_cases,
+    shape_of_return="a tuple (dX, dW, db)",
+)
+
+CHECKS: list[Check] = [
+    OutputCheck(
+        name="linear_forward",
+        function="linear_forward",
+        arguments=("X", "W", "b"),
+        make_cases=linear_cases,
+        output_name="Z",
+        mistakes=(
+            Mistake(
+                None,
+                "the bias b is missing: Z = X @ W.T + b.",
+                lambda ref, c: c.inputs["X"] @ c.inputs["W"].T,
+            ),
+            Mistake(
+                "transposed",
+                "this is (W @ X.T + b[:, None]).T's transpose: compute X @ W.T + b so that each row is one example.",
+                lambda ref, c: c.inputs["W"] @ c.inputs["X"].T + c.inputs["b"][:, None],
+            ),
+        ),
+    ),
+    OutputCheck(
+        name="linear_backward.dX",
+        part=0,
+        output_name="dX",
+        numeric=_backward_numeric("X"),
+        mistakes=(_ignoring_upstream(0),),
+        **BACKWARD,
+    ),
+    OutputCheck(
+        name="linear_backward.dW",
+        part=1,
+        output_name="dW",
+        numeric=_backward_numeric("W"),
+        mistakes=(
+            Mistake(
+                "scaled",
+                "dW was divided by N. A layer's backward never averages over the batch: the 1/N "
+                "already lives in the loss, and so in dZ.",
+                lambda ref, c: c.inputs["dZ"].T @ c.inputs["X"] / c.inputs["X"].shape[0],
+            ),
+            _ignoring_upstream(1),
+        ),
+        **BACKWARD,
+    ),
+    OutputCheck(
+        name="linear_backward.db",
+        part=2,
+        output_name="db",
+        numeric=_backward_numeric("b"),
+        mistakes=(
+            Mistake(
+                "scaled",
+                "db is the mean of dZ over the batch; it should be the sum, dZ.sum(axis=0). "
+                "The 1/N already lives in the loss.",
+                lambda ref, c: c.inputs["dZ"].mean(axis=0),
+            ),
+            Mistake(
+                "batch_sum",
+                "db was summed over axis 1 (one number per example); the bias is shared by the "
+                "batch, so sum over axis 0: dZ.sum(axis=0).",
+                lambda ref, c: c.inputs["dZ"].sum(axis=1),
+            ),
+            Mistake(
+                "batch_sum",
+                "db is dZ itself; b was added to every example, so add up the rows: dZ.sum(axis=0).",
+                lambda ref, c: c.inputs["dZ"],
+            ),
+            Mistake(
+                "batch_sum",
+                "db was summed over every element into one number; sum over the batch only: "
+                "dZ.sum(axis=0), shape (D_out,).",
+                lambda ref, c: c.inputs["dZ"].sum(),
+            ),
+        ),
+        **BACKWARD,
+    ),
+    ArgumentsUnchanged(
+        arguments={"linear_forward": ("X", "W", "b"), "linear_backward": ("dZ", "X", "W")}
+    ),
+]

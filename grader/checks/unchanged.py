@@ -1,0 +1,87 @@
+"""The contract's "no function modifies its arguments", judged over every call of an exercise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader.calls import Call, Ref
+from grader.checks.base import Case, Check, Evidence, Verdict
+from grader.judge.compare import NotNumeric, as_array
+
+ADVICE = (
+    "Assignments such as Z[mask] = 0, Z -= Z.max(...) or params[k] -= ... write into the "
+    "caller's array; build a new one instead (np.maximum(Z, 0), Z - Z.max(...), "
+    "{k: params[k] - lr * grads[k] for k in params})."
+)
+
+
+@dataclass(frozen=True)
+class ArgumentsUnchanged(Check):
+    """Compares each argument after the call with what the judge passed in."""
+
+    arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function -> names
+    name: str = "arguments_unchanged"
+    function: str = ""
+
+    def cases(self, rng: np.random.Generator) -> list[Case]:
+        return []
+
+    def calls_for(self, case: Case, id: str) -> list[Call]:
+        return []
+
+    def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+        returned: set[str] = set()
+        for call, result in zip(evidence.exercise_calls, evidence.exercise_results, strict=True):
+            names = self.arguments.get(call.function, ())
+            for index, (before, after) in enumerate(
+                zip(call.args, result.args_after, strict=False)
+            ):
+                change = _change(before, after)
+                if change:
+                    name = names[index] if index < len(names) else f"argument {index + 1}"
+                    return Verdict(
+                        False,
+                        f"{call.function} changed its argument {name} in place ({change}). "
+                        + ADVICE,
+                        "argument_modified",
+                    )
+            if result.error is None:
+                returned.add(call.function)
+        pending = [f for f in self.arguments if f not in returned]
+        if pending:
+            return Verdict(
+                False,
+                f"Not every function runs yet ({', '.join(pending)}); this check passes once "
+                "they all return without changing their arguments.",
+                not_started=len(returned) == 0,
+            )
+        return Verdict(True, "no function changed its arguments.")
+
+
+def _change(before: Any, after: Any) -> str:
+    """How `after` differs from `before`, in words; empty when they are the same."""
+    if isinstance(before, Ref) or after is None:
+        return ""
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or set(after) != set(before):
+            return "its keys changed"
+        for key in before:
+            change = _change(before[key], after[key])
+            if change:
+                return f"[{key!r}]: {change}"
+        return ""
+    if isinstance(before, np.ndarray):
+        try:
+            a = as_array(after)
+        except NotNumeric:
+            return "it is no longer an array of numbers"
+        if a.shape != before.shape:
+            return f"its shape went from {before.shape} to {a.shape}"
+        differ = ~((a == before) | (np.isnan(a) & np.isnan(before)))
+        if differ.any():
+            return f"{int(differ.sum())} of {before.size} elements differ after the call"
+    return ""

@@ -1,0 +1,126 @@
+"""How reports look in a terminal. Plain text with optional colour; no grading happens here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+import click
+
+from grader.catalog import Catalog
+from grader.progress import ExerciseProgress, Progress, QuizAttempt
+from grader.report import CheckReport, ExerciseReport, Report
+
+STATUS_COLOURS = {"passed": "green", "failed": "red", "not_started": "yellow", "error": "red"}
+
+
+def colour_enabled() -> bool | None:
+    """None lets click decide (colour on a terminal only); NO_COLOR turns it off everywhere."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    click.echo(text, err=err, color=colour_enabled())
+
+
+def _unicode() -> bool:
+    return (sys.stdout.encoding or "").lower().replace("-", "").startswith("utf")
+
+
+def _mark(passed: bool) -> str:
+    if _unicode():
+        return click.style("✓", fg="green") if passed else click.style("✗", fg="red")
+    return click.style("ok ", fg="green") if passed else click.style("XX ", fg="red")
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{score:g}/{max_score:g}"
+
+
+def _status(status: str) -> str:
+    return click.style(status.replace("_", " "), fg=STATUS_COLOURS.get(status), bold=True)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _check_line(check: CheckReport, width: int) -> str:
+    points = _points(check.score, check.max_score)
+    return f"  {_mark(check.passed)} {check.name:<{width}}  {points:>5}  {check.title}"
+
+
+def exercise_lines(exercise: ExerciseReport, verbose: bool = False) -> Iterable[str]:
+    yield (
+        click.style(f"{exercise.name}  {exercise.title}", bold=True)
+        + f"  {_points(exercise.score, exercise.max_score)}  {_status(exercise.status)}"
+    )
+    if exercise.status == "not_started":
+        yield f"  Not started: open {exercise.file} and replace each `raise NotImplementedError`."
+        return
+    if exercise.status == "error":
+        yield _indent(exercise.error or "", "  ")
+        return
+    width = max(len(c.name) for c in exercise.checks)
+    for check in exercise.checks:
+        yield _check_line(check, width)
+        if not check.passed or verbose:
+            yield click.style(_indent(check.message, "      "), dim=check.passed)
+
+
+def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
+    lines: list[str] = []
+    for exercise in report.exercises:
+        lines += exercise_lines(exercise, verbose)
+        lines.append("")
+    if len(report.exercises) > 1:
+        lines.append(f"Total: {_points(report.score, report.max_score)}")
+    lines.append(next_step(report, catalog))
+    return "\n".join(lines)
+
+
+def next_step(report: Report, catalog: Catalog) -> str:
+    """The one thing the learner should do now."""
+    for exercise in report.exercises:
+        if exercise.status == "not_started":
+            return f"Next: write {exercise.file}, then run `bpgrade check {exercise.name}`."
+        if exercise.status != "passed":
+            return (
+                f"Next: fix {exercise.name} and check again; stuck? `bpgrade hint {exercise.name}`."
+            )
+    last = report.exercises[-1].name
+    names = [e.name for e in catalog.exercises]
+    following = names[names.index(last) + 1] if last in names[:-1] else None
+    if following and len(report.exercises) == 1:
+        return (
+            click.style("Passed!", fg="green", bold=True) + f" Next: `bpgrade check {following}`."
+        )
+    return click.style("Everything passed.", fg="green", bold=True)
+
+
+def progress_text(catalog: Catalog, saved: dict[str, ExerciseProgress], progress: Progress) -> str:
+    rows = []
+    done = 0
+    width = max(len(e.title) for e in catalog.exercises)
+    for entry in catalog.exercises:
+        record = saved.get(entry.name)
+        if record is None:
+            status, score = click.style("not checked", dim=True), f"-/{entry.max_score:g}"
+        else:
+            status, score = _status(record.status), _points(record.score, record.max_score)
+            done += record.status == "passed"
+        rows.append(f"  {entry.name}  {entry.title:<{width}}  {score:>6}  {status}")
+    total = len(catalog.exercises)
+    lines = [click.style(f"Exercises: {done} of {total} passed", bold=True), *rows]
+    if progress.quizzes:
+        lines += ["", click.style("Quizzes", bold=True)]
+        lines += [
+            _quiz_row(quiz_id, attempt) for quiz_id, attempt in sorted(progress.quizzes.items())
+        ]
+    return "\n".join(lines)
+
+
+def _quiz_row(quiz_id: str, attempt: QuizAttempt) -> str:
+    when = attempt.finished_at.strftime("%Y-%m-%d")
+    return f"  {quiz_id:<20} {_points(attempt.score, attempt.max_score):>8}  (last taken {when})"

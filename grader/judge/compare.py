@@ -1,0 +1,82 @@
+"""Is a learner's value right? Tolerances, and the numbers that say how far off it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# Against the reference: loops, einsum, a tanh-based sigmoid all land within 1e-12 or so;
+# every real mistake is off by far more.
+RTOL = 1e-6
+ATOL = 1e-9
+# Against central differences (h = 1e-6), whose own error is about 1e-8 at these sizes.
+NUMERIC_RTOL = 1e-5
+NUMERIC_ATOL = 1e-6
+
+
+class NotNumeric(ValueError):
+    """The learner's value cannot be read as numbers."""
+
+
+def as_array(value: Any) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise NotNumeric(str(exc)) from None
+    return array
+
+
+def _scale(expected: np.ndarray) -> float:
+    finite = np.abs(expected[np.isfinite(expected)])
+    return max(1.0, float(finite.max(initial=0.0)))
+
+
+def wrong_cells(
+    received: np.ndarray, expected: np.ndarray, rtol: float = RTOL, atol: float = ATOL
+) -> np.ndarray:
+    """A boolean mask of the cells that differ; shapes must already agree."""
+    tolerance = atol * _scale(expected) + rtol * np.abs(expected)
+    with np.errstate(invalid="ignore", over="ignore"):
+        far = ~(np.abs(received - expected) <= tolerance)
+    both_nan = np.isnan(received) & np.isnan(expected)
+    same_inf = np.isinf(received) & (received == expected)
+    return far & ~both_nan & ~same_inf
+
+
+def close(received: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    try:
+        r, e = as_array(received), as_array(expected)
+    except NotNumeric:
+        return False
+    return r.shape == e.shape and not wrong_cells(r, e, rtol, atol).any()
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """How a received array differs from the expected one (same shapes)."""
+
+    wrong: np.ndarray  # mask
+    max_abs: float
+    max_rel: float
+
+    @property
+    def count(self) -> int:
+        return int(self.wrong.sum())
+
+
+def mismatch(
+    received: np.ndarray, expected: np.ndarray, rtol: float = RTOL, atol: float = ATOL
+) -> Mismatch:
+    wrong = wrong_cells(received, expected, rtol, atol)
+    with np.errstate(all="ignore"):
+        diff = np.abs(received - expected)
+        rel = diff / np.maximum(np.abs(expected), 1e-12)
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    rel = np.where(np.isnan(rel), np.inf, rel)
+    return Mismatch(
+        wrong=wrong,
+        max_abs=float(diff[wrong].max(initial=0.0)),
+        max_rel=float(rel[wrong].max(initial=0.0)),
+    )

@@ -1,0 +1,108 @@
+"""Words and tables for a learner: what was called, what came back, and where it differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.calls import LearnerError
+from grader.judge.compare import Mismatch
+
+SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
+
+
+def describe_value(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return str(value.shape) if value.ndim else f"{float(value):.6g}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {describe_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(describe_value(v) for v in value) + ")"
+    return type(value).__name__
+
+
+def describe_call(function: str, names: tuple[str, ...], args: tuple[Any, ...]) -> str:
+    shown = ", ".join(
+        f"{name}={describe_value(arg)}"
+        if not isinstance(arg, np.ndarray) or arg.ndim == 0
+        else f"{name} {describe_value(arg)}"
+        for name, arg in zip(names, args, strict=False)
+    )
+    return f"{function}({shown})"
+
+
+def describe_error(error: LearnerError, function: str) -> str:
+    if error.kind == "not_implemented":
+        return f"{function} is not implemented yet (it still raises NotImplementedError)."
+    if error.kind == "bad_return":
+        return f"{function} {error.message}."
+    if error.kind == "skipped":
+        return f"{function} could not be called: {error.message}."
+    lines = [f"{function} raised {error.type}: {error.message}"]
+    for frame in error.frames:
+        lines.append(f"  {frame.file}, line {frame.line}, in {frame.function}")
+        if frame.code:
+            lines.append(f"    {frame.code}")
+    return "\n".join(lines)
+
+
+def _cell(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _rows(array: np.ndarray, marks: np.ndarray | None, width: int) -> list[str]:
+    grid = array.reshape(1, -1) if array.ndim < 2 else array
+    mask = None if marks is None else marks.reshape(grid.shape)
+    rows = []
+    for i, row in enumerate(grid):
+        cells = [
+            f"{_cell(x):>{width}}" + ("*" if mask is not None and mask[i, j] else " ")
+            for j, x in enumerate(row)
+        ]
+        rows.append("[" + " ".join(cells) + "]")
+    return rows
+
+
+def side_by_side(expected: np.ndarray, received: np.ndarray, marks: np.ndarray | None) -> str:
+    """Expected and received next to each other, wrong cells starred, for small arrays."""
+    width = max(len(_cell(x)) for x in np.concatenate([expected.ravel(), received.ravel()]))
+    left = _rows(expected, None, width)
+    right = _rows(received, marks, width)
+    span = max(len(row) for row in left)
+    height = max(len(left), len(right))
+    left += [""] * (height - len(left))
+    right += [""] * (height - len(right))
+    note = "   (* = wrong)" if marks is not None else ""
+    header = f"    {'expected':<{span}}   received{note}"
+    return "\n".join(
+        [header, *(f"    {a:<{span}}   {b}" for a, b in zip(left, right, strict=True))]
+    )
+
+
+def small(*arrays: np.ndarray) -> bool:
+    return all(a.size <= SIDE_BY_SIDE_MAX and a.ndim <= 2 for a in arrays)
+
+
+def describe_mismatch(
+    name: str, received: np.ndarray, expected: np.ndarray, diff: Mismatch | None
+) -> str:
+    """The numbers of a wrong array: shapes, how many cells differ and by how much, the table."""
+    lines = []
+    if diff is None:
+        lines.append(f"  {name}: expected shape {expected.shape}, received {received.shape}.")
+    else:
+        lines.append(
+            f"  {name}: shape {expected.shape} as expected; {diff.count} of {expected.size} "
+            f"element{'s' if expected.size != 1 else ''} differ; largest error {diff.max_abs:.3g} "
+            f"(relative {diff.max_rel:.3g})."
+        )
+    if expected.ndim == 0 and received.ndim == 0:
+        lines.append(f"    expected {float(expected):.8g}, received {float(received):.8g}")
+    elif small(expected, received):
+        lines.append(side_by_side(expected, received, None if diff is None else diff.wrong))
+    return "\n".join(lines)

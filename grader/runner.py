@@ -1,0 +1,197 @@
+"""Runs the learner's code: imports an exercise file and makes the planned calls.
+
+This module never judges. It hands back plain data only (see `calls.py`), so whatever a
+learner's function returns (an ndarray subclass, an object with a clever __eq__) is
+reduced to numbers before the judge sees it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import sys
+import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import numpy as np
+
+from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Part, Ref
+
+
+class NotPlain(TypeError):
+    """A learner returned something that is not plain numeric data."""
+
+
+def to_plain(value: Any, depth: int = 0) -> Any:
+    """A copy of `value` made only of numeric ndarrays, numbers, tuples, lists and dicts."""
+    if depth > 8:
+        raise NotPlain("nested too deeply")
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int | float):  # subclasses lose whatever they overrode
+        return int(value) if isinstance(value, int) else float(value)
+    if isinstance(value, np.generic):
+        if value.dtype.kind not in "biuf":
+            raise NotPlain(f"a NumPy scalar of dtype {value.dtype}")
+        return value.item()
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise NotPlain(f"an array of dtype {value.dtype}")
+        return np.array(value, copy=True, subok=False)
+    if isinstance(value, tuple | list):
+        items = [to_plain(item, depth + 1) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise NotPlain("a dict whose keys are not all strings")
+        return {str(key): to_plain(item, depth + 1) for key, item in value.items()}
+    raise NotPlain(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]:
+    frames = []
+    for summary in traceback.extract_tb(tb):
+        path = Path(summary.filename)
+        if path.parent.resolve() == folder:
+            frames.append(
+                Frame(path.name, summary.lineno or 0, summary.name, (summary.line or "").strip())
+            )
+    return tuple(frames)
+
+
+def _error_from(exc: BaseException, folder: Path) -> LearnerError:
+    kind = "not_implemented" if isinstance(exc, NotImplementedError) else "exception"
+    return LearnerError(
+        kind, type(exc).__name__, str(exc), _learner_frames(exc.__traceback__, folder)
+    )
+
+
+@contextmanager
+def learner_imports(folder: Path) -> Iterator[None]:
+    """Let the learner's files import each other, and forget them all afterwards."""
+    saved_path = list(sys.path)
+    saved_bytecode = sys.dont_write_bytecode
+    sys.path.insert(0, str(folder))
+    sys.dont_write_bytecode = True  # keep submission folders clean and never run stale bytecode
+    _forget_modules_from(folder, stems={p.stem for p in folder.glob("*.py")})
+    try:
+        yield
+    finally:
+        _forget_modules_from(folder, stems=set())
+        sys.path[:] = saved_path
+        sys.dont_write_bytecode = saved_bytecode
+
+
+def _forget_modules_from(folder: Path, stems: set[str]) -> None:
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name in stems or (file and Path(file).resolve().parent == folder):
+            del sys.modules[name]
+
+
+def load_module(path: Path) -> ModuleType | LoadFailure:
+    """Import one exercise file as a top-level module named after it."""
+    folder = path.parent.resolve()
+    if not path.is_file():
+        return LoadFailure(f"{path.name} was not found in {path.parent}")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        return LoadFailure(f"{path.name} could not be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        where = f"{Path(exc.filename or path).name}, line {exc.lineno}"
+        text = (exc.text or "").rstrip()
+        return LoadFailure(f"{path.name} has a syntax error: {exc.msg} ({where})\n    {text}")
+    except SystemExit:
+        return LoadFailure(f"the submission called sys.exit while {path.name} was being imported")
+    except Exception as exc:
+        frames = _learner_frames(exc.__traceback__, folder)
+        return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
+    return module
+
+
+def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
+    if isinstance(arg, Ref):
+        return _part(outputs[arg.call], arg.part)
+    return copy.deepcopy(arg)  # every call gets its own copy, so one bad call cannot spoil the next
+
+
+def _part(value: Any, part: Part) -> Any:
+    if part is None:
+        return value
+    if isinstance(part, int) and not isinstance(value, tuple | list):
+        raise TypeError(f"a {type(value).__name__}, not a tuple")
+    return value[part]
+
+
+def _plain_arguments(args: tuple[Any, ...], plan_args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        None if isinstance(planned, Ref) else _plain_or_none(arg)
+        for arg, planned in zip(args, plan_args, strict=True)
+    )
+
+
+def _plain_or_none(value: Any) -> Any:
+    try:
+        return to_plain(value)
+    except NotPlain:
+        return None
+
+
+def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: Path) -> CallResult:
+    function = getattr(module, call.function, None)
+    if not callable(function):
+        message = f"{call.function} is not defined in {Path(module.__file__ or '').name}"
+        return CallResult(error=LearnerError("exception", "NameError", message))
+    missing = [a.call for a in (*call.args, *call.kwargs.values()) if isinstance(a, Ref)]
+    if any(ref not in outputs for ref in missing):
+        return CallResult(error=LearnerError("skipped", "", "an earlier call it needs failed"))
+    args = tuple(_resolve(arg, outputs) for arg in call.args)
+    kwargs = {key: _resolve(arg, outputs) for key, arg in call.kwargs.items()}
+    result = CallResult()
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+    ):
+        warnings.simplefilter("always")
+        try:
+            value = function(*args, **kwargs)
+        except (Exception, SystemExit) as exc:
+            result.error = _error_from(exc, folder)
+            value = None
+    result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+    result.args_after = _plain_arguments(args, call.args)
+    result.kwargs_after = {
+        key: None if isinstance(call.kwargs[key], Ref) else _plain_or_none(arg)
+        for key, arg in kwargs.items()
+    }
+    if result.error is None:
+        outputs[call.id] = value
+        try:
+            result.value = to_plain(_part(value, call.keep))
+        except NotPlain as exc:
+            result.error = LearnerError("bad_return", "", f"returned {exc}")
+        except (LookupError, TypeError) as exc:
+            result.error = LearnerError("bad_return", "", f"returned {exc}, where a tuple was due")
+    return result
+
+
+def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
+    """Import the learner's file and make every call in order."""
+    folder = path.parent.resolve()
+    with learner_imports(folder):
+        module = load_module(path)
+        if isinstance(module, LoadFailure):
+            return module
+        outputs: dict[str, Any] = {}
+        return [make_call(module, call, outputs, folder) for call in calls]
