@@ -1,0 +1,27 @@
+"""Bug: log_probs[:, labels] picks every row's value at every label (an N x N block) instead of one per row."""
+
+import numpy as np
+
+
+def mse_loss(Y_hat, Y):
+    return np.mean((Y_hat - Y) ** 2)
+
+
+def mse_backward(Y_hat, Y):
+    return 2 * (Y_hat - Y) / Y.size
+
+
+def softmax(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_cross_entropy(logits, labels):
+    N = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -np.mean(log_probs[:, labels])
+    dlogits = np.exp(log_probs)
+    dlogits[np.arange(N), labels] -= 1
+    dlogits /= N
+    return loss, dlogits

@@ -1,0 +1,54 @@
+"""Bug: two_layer_backward divides every gradient by N again, though mse_backward already carries the 1/N (the loss still goes down, just slower)."""
+
+import numpy as np
+
+
+def init_params(D, H, C, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "W1": rng.normal(0.0, np.sqrt(2.0 / D), size=(H, D)),
+        "b1": np.zeros(H),
+        "W2": rng.normal(0.0, np.sqrt(2.0 / H), size=(C, H)),
+        "b2": np.zeros(C),
+    }
+
+
+def two_layer_forward(params, X):
+    Z1 = X @ params["W1"].T + params["b1"]
+    A1 = np.maximum(Z1, 0)
+    Y_hat = A1 @ params["W2"].T + params["b2"]
+    cache = (X, Z1, A1)
+    return Y_hat, cache
+
+
+def two_layer_backward(params, cache, dY_hat):
+    X, Z1, A1 = cache
+    N = X.shape[0]
+    dW2 = dY_hat.T @ A1 / N
+    db2 = dY_hat.sum(axis=0) / N
+    dA1 = dY_hat @ params["W2"]
+    dZ1 = dA1 * (Z1 > 0)
+    dW1 = dZ1.T @ X / N
+    db1 = dZ1.sum(axis=0) / N
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def mse_loss(Y_hat, Y):
+    return np.mean((Y_hat - Y) ** 2)
+
+
+def mse_backward(Y_hat, Y):
+    return 2 * (Y_hat - Y) / Y.size
+
+
+def train_step(params, X, Y, lr):
+    Y_hat, cache = two_layer_forward(params, X)
+    loss = mse_loss(Y_hat, Y)
+    dY_hat = mse_backward(Y_hat, Y)
+    grads = two_layer_backward(params, cache, dY_hat)
+    new_params = sgd_step(params, grads, lr)
+    return new_params, loss
