@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import os
 import sys
 import traceback
 import warnings
@@ -76,22 +77,22 @@ def learner_imports(folder: Path) -> Iterator[None]:
     """Let the learner's files import each other, and forget them all afterwards."""
     saved_path = list(sys.path)
     saved_bytecode = sys.dont_write_bytecode
+    # a module of the same name from another folder must not stand in for this folder's file
+    for stem in {p.stem for p in folder.glob("*.py")}:
+        sys.modules.pop(stem, None)
+    before = set(sys.modules)
     sys.path.insert(0, str(folder))
     sys.dont_write_bytecode = True  # keep submission folders clean and never run stale bytecode
-    _forget_modules_from(folder, stems={p.stem for p in folder.glob("*.py")})
     try:
         yield
     finally:
-        _forget_modules_from(folder, stems=set())
+        where = str(folder)
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules[name], "__file__", None)
+            if isinstance(file, str) and os.path.dirname(file) == where:
+                del sys.modules[name]
         sys.path[:] = saved_path
         sys.dont_write_bytecode = saved_bytecode
-
-
-def _forget_modules_from(folder: Path, stems: set[str]) -> None:
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if name in stems or (file and Path(file).resolve().parent == folder):
-            del sys.modules[name]
 
 
 def load_module(path: Path) -> ModuleType | LoadFailure:
@@ -188,7 +189,8 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
 
 def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
     """Import the learner's file and make every call in order."""
-    folder = path.parent.resolve()
+    path = path.resolve()
+    folder = path.parent
     with learner_imports(folder):
         module = load_module(path)
         if isinstance(module, LoadFailure):

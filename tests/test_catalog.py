@@ -1,0 +1,59 @@
+"""The catalog model: what a course's exercises/catalog.toml may say."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from grader.catalog import Catalog
+
+EXERCISE = {
+    "name": "exercise01",
+    "file": "exercise01_chain_rule.py",
+    "title": "One neuron",
+    "checks": [{"name": "neuron_loss", "title": "L", "points": 1}],
+}
+
+
+def test_find_accepts_every_spelling(catalog: Catalog) -> None:
+    for query in ("exercise03", "3", "03", "exercise03_linear", "exercise03_linear.py"):
+        entry = catalog.find(query)
+        assert entry is not None and entry.name == "exercise03"
+    assert catalog.find("exercise09") is None
+
+
+def test_closest_suggests_a_near_miss(catalog: Catalog) -> None:
+    assert catalog.closest("exercize03") == "exercise03"
+    assert catalog.closest("linear") is None or catalog.closest("linear") == "exercise03"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"points": -1},
+        {"points": 0},
+        {"name": "Not A Check!"},
+        {"surprise": True},
+    ],
+)
+def test_bad_checks_are_refused(change: dict) -> None:
+    exercise = {**EXERCISE, "checks": [{**EXERCISE["checks"][0], **change}]}
+    with pytest.raises(ValidationError):
+        Catalog.model_validate({"exercises": [exercise]})
+
+
+def test_file_must_belong_to_its_exercise() -> None:
+    with pytest.raises(ValidationError, match="should start with exercise01_"):
+        Catalog.model_validate({"exercises": [{**EXERCISE, "file": "exercise02_x.py"}]})
+
+
+def test_duplicate_checks_and_exercises_are_refused() -> None:
+    twice = {**EXERCISE, "checks": EXERCISE["checks"] * 2}
+    with pytest.raises(ValidationError, match="duplicate check"):
+        Catalog.model_validate({"exercises": [twice]})
+    with pytest.raises(ValidationError, match="unique"):
+        Catalog.model_validate({"exercises": [EXERCISE, EXERCISE]})
+
+
+def test_max_score_adds_up_the_points(catalog: Catalog) -> None:
+    assert catalog.find("3").max_score == sum(c.points for c in catalog.find("3").checks)

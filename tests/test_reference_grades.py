@@ -1,0 +1,37 @@
+"""The grader is never wrong about the reference: full marks on every seed, zero on the stubs."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.catalog import Catalog
+from grader.checks import checks_for
+from grader.grading import grade
+
+from .conftest import EXERCISES, SOLUTIONS
+
+SEEDS = range(200)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reference_passes_every_check(seed: int, catalog: Catalog) -> None:
+    report = grade(catalog, list(catalog.exercises), SOLUTIONS, SOLUTIONS, seed)
+    failures = [
+        (e.name, c.name, c.message) for e in report.exercises for c in e.checks if not c.passed
+    ]
+    assert failures == []
+    assert report.score == report.max_score
+
+
+def test_stubs_are_not_started(catalog: Catalog) -> None:
+    report = grade(catalog, list(catalog.exercises), EXERCISES, SOLUTIONS)
+    assert [e.status for e in report.exercises] == ["not_started"] * len(catalog.exercises)
+    assert report.score == 0
+    assert all("NotImplementedError" in c.message or "Not every function" in c.message
+               for e in report.exercises for c in e.checks)
+
+
+def test_catalog_and_grader_name_the_same_checks(catalog: Catalog) -> None:
+    for entry in catalog.exercises:
+        in_code = [check.name for check in checks_for(entry.name)]
+        assert sorted(in_code) == sorted(c.name for c in entry.checks), entry.name
