@@ -14,7 +14,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -41,9 +41,10 @@ def to_plain(value: Any, depth: int = 0) -> Any:
             raise NotPlain(f"a NumPy scalar of dtype {value.dtype}")
         return value.item()
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biuf":
-            raise NotPlain(f"an array of dtype {value.dtype}")
-        return np.array(value, copy=True, subok=False)
+        array = np.array(value, copy=True, subok=False)  # a subclass may lie; its copy cannot
+        if type(array) is not np.ndarray or array.dtype.kind not in "biuf":
+            raise NotPlain(f"an array of dtype {array.dtype}")
+        return array
     if isinstance(value, tuple | list):
         items = [to_plain(item, depth + 1) for item in value]
         return tuple(items) if isinstance(value, tuple) else items
@@ -188,10 +189,13 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
 
 
 def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
-    """Import the learner's file and make every call in order."""
+    """Import the learner's file and make every call in order.
+
+    The learner's prints go to stderr, so a report on stdout (--json) stays readable.
+    """
     path = path.resolve()
     folder = path.parent
-    with learner_imports(folder):
+    with learner_imports(folder), redirect_stdout(sys.stderr):
         module = load_module(path)
         if isinstance(module, LoadFailure):
             return module
