@@ -27,8 +27,11 @@ def test_stubs_are_not_started(catalog: Catalog) -> None:
     report = grade(catalog, list(catalog.exercises), EXERCISES, SOLUTIONS)
     assert [e.status for e in report.exercises] == ["not_started"] * len(catalog.exercises)
     assert report.score == 0
-    assert all("NotImplementedError" in c.message or "Not every function" in c.message
-               for e in report.exercises for c in e.checks)
+    assert all(
+        "NotImplementedError" in c.message or "Not every function" in c.message
+        for e in report.exercises
+        for c in e.checks
+    )
 
 
 def test_catalog_and_grader_name_the_same_checks(catalog: Catalog) -> None:

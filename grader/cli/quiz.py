@@ -1,0 +1,244 @@
+"""`bpgrade quiz`: take, grade, list, validate and export quizzes.
+
+A thin layer: it parses arguments and prints; the work is in `grader.quiz`, imported inside
+each command so that `bpgrade --help` never pays for pydantic.
+
+    bpgrade quiz NAME|PATH [--answers FILE] [--seed N] [--json]
+    bpgrade quiz list | validate [PATH...] | schema | export NAME --format F
+
+Exit codes: 0 when the quiz ran or was graded (whatever the score); 1 when an interactive
+attempt was stopped before the end (Ctrl-D or Ctrl-C); 2 for bad usage or an invalid quiz or
+answers file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from grader.quiz.grading import QuizResult
+    from grader.quiz.models import Quiz
+
+TAKE = "take"
+EXIT_STOPPED = 1
+EXIT_INVALID = 2
+
+
+class QuizGroup(click.Group):
+    """A group whose first argument may be a quiz instead of a command:
+    `bpgrade quiz backprop` means `bpgrade quiz take backprop`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [TAKE, *args]
+        return super().parse_args(ctx, args)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    raise SystemExit(EXIT_INVALID)
+
+
+def _load(reference: str) -> Quiz:
+    from grader.course import quizzes_dir
+    from grader.quiz.loader import QuizError, load_quiz, resolve
+
+    try:
+        return load_quiz(resolve(reference, quizzes_dir()))
+    except QuizError as error:
+        _fail(str(error))
+
+
+def _variant_seed(quiz: Quiz, seed: int | None) -> int:
+    from grader.quiz.variants import current_user, default_seed
+
+    return seed if seed is not None else default_seed(current_user(), quiz.id)
+
+
+@click.group(
+    "quiz",
+    cls=QuizGroup,
+    invoke_without_command=False,
+    no_args_is_help=True,
+    subcommand_metavar="NAME|PATH [ARGS]... | COMMAND [ARGS]...",
+)
+def quiz() -> None:
+    """Take a quiz in the terminal, or grade, check and export quizzes.
+
+    `bpgrade quiz backprop` asks the questions of quizzes/backprop.toml one at a time;
+    a path to a .toml file works too. Each learner gets their own variant (option order
+    and numbers); --seed N picks one.
+    """
+
+
+@quiz.command(TAKE)
+@click.argument("reference", metavar="NAME|PATH")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Grade a JSON object of question id -> answer instead of asking.",
+)
+@click.option("--seed", type=int, help="Fix the variant (option order and numbers).")
+@click.option("--json", "as_json", is_flag=True, help="With --answers: print the result as JSON.")
+def take(reference: str, answers_file: Path | None, seed: int | None, as_json: bool) -> None:
+    """Take the quiz NAME (in the course's quizzes folder) or PATH (a .toml file)."""
+    from grader.progress import record_quiz
+    from grader.quiz.variants import draw
+
+    if as_json and answers_file is None:
+        raise click.UsageError("--json prints the grade of an answers file: add --answers FILE")
+    loaded = _load(reference)
+    variant = draw(loaded, _variant_seed(loaded, seed))
+    if answers_file is not None:
+        from grader.quiz.answers import AnswersError, load_answers
+        from grader.quiz.grading import grade_quiz
+
+        try:
+            answers = load_answers(answers_file, loaded)
+        except AnswersError as error:
+            _fail(str(error))
+        result = grade_quiz(loaded, answers, variant)
+        record_quiz(Path.cwd(), loaded.id, result.score, result.max_score)
+        if as_json:
+            click.echo(result.model_dump_json(indent=2))
+        else:
+            _print_result(result)
+        return
+    from grader.quiz.session import run_session
+
+    outcome = run_session(loaded, variant)
+    if not outcome.finished:
+        raise SystemExit(EXIT_STOPPED)
+    record_quiz(Path.cwd(), loaded.id, outcome.result.score, outcome.result.max_score)
+
+
+def _print_result(result: QuizResult) -> None:
+    from grader.quiz.variants import format_number
+
+    for question in result.questions:
+        mark = "✓" if question.correct else ("◑" if question.score > 0 else "✗")
+        got = f"{format_number(question.score)}/{format_number(question.max_score)}"
+        click.echo(f"{mark} {question.id}: {got}")
+    click.echo(f"Score: {format_number(result.score)} / {format_number(result.max_score)}")
+
+
+@quiz.command("list")
+def list_quizzes() -> None:
+    """List the course's quizzes, with your latest score."""
+    from grader.course import quizzes_dir
+    from grader.progress import load
+    from grader.quiz.loader import QuizError, load_quiz, quiz_files
+    from grader.quiz.variants import format_number
+
+    attempts = load(Path.cwd()).quizzes
+    files = quiz_files(quizzes_dir())
+    if not files:
+        click.echo(f"No quizzes in {quizzes_dir()}.")
+        return
+    for path in files:
+        try:
+            loaded = load_quiz(path)
+        except QuizError:
+            click.echo(f"{path.stem:<16} (invalid: run bpgrade quiz validate {path})")
+            continue
+        attempt = attempts.get(loaded.id)
+        score = (
+            f"{format_number(attempt.score)}/{format_number(attempt.max_score)}"
+            if attempt
+            else "not taken"
+        )
+        count = f"{len(loaded.questions)} questions"
+        click.echo(f"{path.stem:<16} {loaded.title:<40} {count:>13}  {score}")
+
+
+@quiz.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check quiz files (a folder: every .toml in it; none: the course's quizzes)."""
+    from grader.course import quizzes_dir
+    from grader.quiz.loader import QuizError, load_quiz, quiz_files
+
+    files: list[Path] = []
+    for path in paths or (quizzes_dir(),):
+        if path.is_dir():
+            files += quiz_files(path)
+        elif path.is_file():
+            files.append(path)
+        else:
+            _fail(f"{path}: no such file or folder")
+    if not files:
+        _fail("no quiz files to validate")
+    invalid = 0
+    for path in files:
+        try:
+            loaded = load_quiz(path)
+        except QuizError as error:
+            invalid += 1
+            click.echo(str(error), err=True)
+            continue
+        click.echo(f"ok  {path} ({len(loaded.questions)} questions)")
+    if invalid:
+        _fail(f"{invalid} of {len(files)} quiz files are invalid")
+
+
+@quiz.command("schema")
+@click.option(
+    "--file",
+    "kind",
+    type=click.Choice(["quiz", "answers", "result"]),
+    default="quiz",
+    show_default=True,
+    help="Which file: a quiz, an answers file, or the --json result.",
+)
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a file format, for editor completion and checks."""
+    from grader.quiz.answers import AnswerSheet
+    from grader.quiz.grading import QuizResult
+    from grader.quiz.models import Quiz
+
+    model = {"quiz": Quiz, "answers": AnswerSheet, "result": QuizResult}[kind]
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@quiz.command("export")
+@click.argument("reference", metavar="NAME|PATH")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gift", "qti", "markdown"]),
+    required=True,
+    help="gift (Moodle), qti (a QTI 1.2 zip for Canvas) or markdown (a handout).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (default: standard output; for qti, NAME-qti.zip).",
+)
+@click.option("--answer-key", is_flag=True, help="markdown: add the answers at the end.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The variant to export.")
+def export(reference: str, fmt: str, output: Path | None, answer_key: bool, seed: int) -> None:
+    """Export a quiz for an LMS or for print."""
+    from grader.quiz.export import export as render
+    from grader.quiz.variants import draw
+
+    if answer_key and fmt != "markdown":
+        raise click.UsageError("--answer-key applies to --format markdown only")
+    loaded = _load(reference)
+    content = render(loaded, fmt, draw(loaded, seed), answer_key=answer_key)
+    if output is None and isinstance(content, bytes):
+        output = Path(f"{loaded.id}-qti.zip")
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error}")
+    click.echo(f"Wrote {output}")

@@ -1,0 +1,159 @@
+"""Grading: one answer to one question, scored by the rules of issue 3.
+
+- single_choice: the correct option's id earns the points.
+- multiple_choice, by its `scoring`:
+  all_or_nothing: the points for exactly the correct set, else 0;
+  net_correct: (right picks - wrong picks) / correct options, never below 0;
+  each_answer: every option decided right (picked when correct, left when not) earns
+  points / options.
+- true_false: the right truth value.
+- numeric: within `tolerance` (absolute) or `rtol` (relative to the right answer); given
+  both, within either. A parameterized answer is computed from the variant's params.
+- ordering: the item ids in exactly the right order.
+
+An answer of the wrong shape (a list for a single_choice, an option the question does not
+have, text for a number) scores 0, like a wrong one; a missing answer scores 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from grader.quiz.answers import AnswerValue
+from grader.quiz.models import (
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    Question,
+    Quiz,
+    Scoring,
+    SingleChoice,
+    TrueFalse,
+)
+from grader.quiz.variants import QuestionVariant, QuizVariant, expected_value
+
+_DIGITS = 6  # scores are rounded, so that thirds add up to what a person expects
+
+
+class QuestionResult(BaseModel):
+    id: str
+    score: float
+    max_score: float
+    correct: bool
+    params: dict[str, float] = {}
+
+
+class QuizResult(BaseModel):
+    """What `bpgrade quiz NAME --answers FILE --json` prints."""
+
+    quiz: str
+    seed: int
+    score: float
+    max_score: float
+    questions: list[QuestionResult]
+
+
+def multiple_choice_fraction(
+    scoring: Scoring, option_ids: list[str], correct: set[str], picks: set[str]
+) -> float:
+    if scoring == "all_or_nothing":
+        return 1.0 if picks == correct else 0.0
+    if scoring == "net_correct":
+        right, wrong = len(picks & correct), len(picks - correct)
+        return max(0.0, (right - wrong) / len(correct))
+    decided_right = sum((option in picks) == (option in correct) for option in option_ids)
+    return decided_right / len(option_ids)
+
+
+def within_tolerance(
+    given: float, expected: float, tolerance: float | None, rtol: float | None
+) -> bool:
+    allowed = max(tolerance or 0.0, (rtol or 0.0) * abs(expected))
+    # A hair of slack so that a bound written in decimal (0.25 +- 0.001 accepts 0.251)
+    # survives binary floating point; with no tolerance this is an exact match.
+    slack = 1e-9 * max(1.0, abs(expected))
+    return abs(given - expected) <= allowed + slack
+
+
+def as_number(answer: AnswerValue | None) -> float | None:
+    if isinstance(answer, bool) or answer is None or isinstance(answer, list):
+        return None
+    if isinstance(answer, str):
+        try:
+            answer = float(answer)
+        except ValueError:
+            return None
+    return answer if math.isfinite(answer) else None
+
+
+def as_truth(answer: AnswerValue | None) -> bool | None:
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, str) and answer.lower() in ("true", "false"):
+        return answer.lower() == "true"
+    return None
+
+
+def as_picks(answer: AnswerValue | None, option_ids: list[str]) -> set[str] | None:
+    picks = [answer] if isinstance(answer, str) else answer
+    if not isinstance(picks, list) or not set(picks) <= set(option_ids):
+        return None
+    return set(picks)
+
+
+def fraction_right(
+    question: Question, answer: AnswerValue | None, variant: QuestionVariant
+) -> float:
+    """How much of the question the answer earns, from 0 to 1."""
+    if isinstance(question, SingleChoice):
+        return 1.0 if isinstance(answer, str) and answer in question.correct_ids else 0.0
+    if isinstance(question, MultipleChoice):
+        option_ids = [option.id for option in question.options]
+        picks = as_picks(answer, option_ids)
+        if picks is None:
+            return 0.0
+        return multiple_choice_fraction(question.scoring, option_ids, question.correct_ids, picks)
+    if isinstance(question, TrueFalse):
+        return 1.0 if as_truth(answer) is question.answer else 0.0
+    if isinstance(question, Numeric):
+        given = as_number(answer)
+        if given is None:
+            return 0.0
+        expected = expected_value(question, variant.params)
+        return 1.0 if within_tolerance(given, expected, question.tolerance, question.rtol) else 0.0
+    if isinstance(question, Ordering):
+        right = [item.id for item in question.items]
+        return 1.0 if answer == right else 0.0
+    raise TypeError(f"no grading rule for {type(question).__name__}")
+
+
+def grade_question(
+    question: Question, answer: AnswerValue | None, variant: QuestionVariant
+) -> QuestionResult:
+    fraction = fraction_right(question, answer, variant)
+    return QuestionResult(
+        id=question.id,
+        score=round(question.points * fraction, _DIGITS),
+        max_score=question.points,
+        correct=fraction == 1.0,
+        params=dict(variant.params),
+    )
+
+
+def total(quiz: Quiz, seed: int, results: list[QuestionResult]) -> QuizResult:
+    return QuizResult(
+        quiz=quiz.id,
+        seed=seed,
+        score=round(sum(r.score for r in results), _DIGITS),
+        max_score=round(quiz.max_score, _DIGITS),
+        questions=results,
+    )
+
+
+def grade_quiz(quiz: Quiz, answers: Mapping[str, AnswerValue], variant: QuizVariant) -> QuizResult:
+    """Every question graded; the ones without an answer score 0."""
+    results = [grade_question(q, answers.get(q.id), variant.of(q)) for q in quiz.questions]
+    return total(quiz, variant.seed, results)
