@@ -32,6 +32,13 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Opaque:
+    """Stands for a value that is not plain data (an argument the learner replaced, say)."""
+
+    type: str
+
+
+@dataclass(frozen=True)
 class Frame:
     file: str
     line: int

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.calls import Call, CallResult, LoadFailure
-from grader.catalog import Catalog, CheckEntry, ExerciseEntry
+from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
 from grader.reference import load_reference
@@ -134,7 +134,6 @@ def _unloadable(entry: ExerciseEntry, failure: LoadFailure) -> ExerciseReport:
 
 
 def grade(
-    catalog: Catalog,
     entries: list[ExerciseEntry],
     folder: Path,
     solutions: Path,

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Part, Ref
+from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Opaque, Part, Ref
 
 
 class NotPlain(TypeError):
@@ -66,11 +66,16 @@ def _learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]
     return tuple(frames)
 
 
-def _error_from(exc: BaseException, folder: Path) -> LearnerError:
-    kind = "not_implemented" if isinstance(exc, NotImplementedError) else "exception"
-    return LearnerError(
-        kind, type(exc).__name__, str(exc), _learner_frames(exc.__traceback__, folder)
-    )
+def _error_from(exc: BaseException, folder: Path, graded: str) -> LearnerError:
+    frames = _learner_frames(exc.__traceback__, folder)
+    if not isinstance(exc, NotImplementedError):
+        return LearnerError("exception", type(exc).__name__, str(exc), frames)
+    if frames and frames[-1].file != graded:
+        # a stub in another exercise this one imports: that is where the work is missing
+        stub = frames[-1]
+        message = f"it calls {stub.function} in {stub.file}, which is not implemented yet"
+        return LearnerError("exception", "NotImplementedError", message, frames)
+    return LearnerError("not_implemented", "NotImplementedError", str(exc), frames)
 
 
 @contextmanager
@@ -78,9 +83,9 @@ def learner_imports(folder: Path) -> Iterator[None]:
     """Let the learner's files import each other, and forget them all afterwards."""
     saved_path = list(sys.path)
     saved_bytecode = sys.dont_write_bytecode
-    # a module of the same name from another folder must not stand in for this folder's file
-    for stem in {p.stem for p in folder.glob("*.py")}:
-        sys.modules.pop(stem, None)
+    # an exercise module of the same name from another folder must not stand in for this one's
+    for path in folder.glob("exercise[0-9][0-9]_*.py"):
+        sys.modules.pop(path.stem, None)
     before = set(sys.modules)
     sys.path.insert(0, str(folder))
     sys.dont_write_bytecode = True  # keep submission folders clean and never run stale bytecode
@@ -131,8 +136,16 @@ def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
 def _part(value: Any, part: Part) -> Any:
     if part is None:
         return value
-    if isinstance(part, int) and not isinstance(value, tuple | list):
-        raise TypeError(f"a {type(value).__name__}, not a tuple")
+    if isinstance(part, int):
+        if not isinstance(value, tuple | list):
+            raise LookupError(f"returned a single {type(value).__name__}, not a tuple")
+        if len(value) <= part:
+            raise LookupError(f"returned a tuple of {len(value)}")
+        return value[part]
+    if not isinstance(value, dict):
+        raise LookupError(f"returned a {type(value).__name__}, not a dict")
+    if part not in value:
+        raise LookupError(f"returned a dict without the key {part!r}")
     return value[part]
 
 
@@ -147,7 +160,7 @@ def _plain_or_none(value: Any) -> Any:
     try:
         return to_plain(value)
     except NotPlain:
-        return None
+        return Opaque(type(value).__name__)
 
 
 def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: Path) -> CallResult:
@@ -169,7 +182,7 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
         try:
             value = function(*args, **kwargs)
         except (Exception, SystemExit) as exc:
-            result.error = _error_from(exc, folder)
+            result.error = _error_from(exc, folder, Path(module.__file__ or "").name)
             value = None
     result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
     result.args_after = _plain_arguments(args, call.args)
@@ -182,9 +195,10 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
         try:
             result.value = to_plain(_part(value, call.keep))
         except NotPlain as exc:
-            result.error = LearnerError("bad_return", "", f"returned {exc}")
-        except (LookupError, TypeError) as exc:
-            result.error = LearnerError("bad_return", "", f"returned {exc}, where a tuple was due")
+            where = "" if call.keep is None else f" as {call.keep!r}"
+            result.error = LearnerError("bad_return", "", f"returned {exc}{where}")
+        except LookupError as exc:
+            result.error = LearnerError("bad_return", "", str(exc))
     return result
 
 
@@ -195,7 +209,8 @@ def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailur
     """
     path = path.resolve()
     folder = path.parent
-    with learner_imports(folder), redirect_stdout(sys.stderr):
+    # np.errstate() restores whatever np.seterr the learner's code sets, so it cannot leak out
+    with learner_imports(folder), redirect_stdout(sys.stderr), np.errstate():
         module = load_module(path)
         if isinstance(module, LoadFailure):
             return module

@@ -25,16 +25,19 @@ def _neuron(case: Case) -> tuple[float, float]:
 
 
 def neuron_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case("the worked example", {"w": 0.5, "b": 0.0, "x": 2.0, "y": 1.0, "lr": 0.1})]
+    # Random cases come first, with x never 1, 2 or 1/2, so a missing x and a missing factor
+    # 2 cannot look alike; the worked example (x = 2) comes last.
+    cases = []
     for _ in range(5):
         inputs = {
             "w": float(rng.uniform(-2, 2)),
             "b": float(rng.uniform(-1, 1)),
-            "x": float(rng.choice([-3.0, -1.5, 0.5, 2.0, 3.0])),
+            "x": float(rng.choice([-3.0, -1.5, 1.5, 3.0])),
             "y": float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
             "lr": float(rng.choice([0.05, 0.1, 0.3])),
         }
         cases.append(Case(", ".join(f"{k}={v:.3g}" for k, v in inputs.items()), inputs))
+    cases.append(Case("the worked example", {"w": 0.5, "b": 0.0, "x": 2.0, "y": 1.0, "lr": 0.1}))
     for case in cases:
         case.factors = {
             "x": Factor(case.inputs["x"], "the input"),

@@ -77,7 +77,7 @@ CHECKS: list[Check] = [
             ),
             Mistake(
                 "transposed",
-                "this is (W @ X.T + b[:, None]).T's transpose: compute X @ W.T + b so that each row is one example.",
+                "you computed W @ X.T + b[:, None], one column per example; compute X @ W.T + b so that each row is one example.",
                 lambda ref, c: c.inputs["W"] @ c.inputs["X"].T + c.inputs["b"][:, None],
             ),
         ),

@@ -22,13 +22,13 @@ from grader.checks.base import (
 )
 from grader.checks.inputs import KINK_MARGIN, batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
-from grader.judge.compare import close
+from grader.judge.compare import NotNumeric, as_array, close
 from grader.judge.feedback import describe_call
 from grader.numeric import numeric_gradient, upstream_loss
 
 SIZES = [(3, 5, 6, 4), (1, 3, 4, 2), (6, 4, 3, 5)]  # (N, D, H, C)
 KEYS = ("W1", "b1", "W2", "b2")
-LR = 0.05
+LEARNING_RATES = (0.3, 0.05, 0.01)  # one per case, so a hard-coded rate cannot pass
 
 
 def _params(rng: np.random.Generator, d: int, h: int, c: int) -> dict[str, np.ndarray]:
@@ -43,7 +43,7 @@ def _params(rng: np.random.Generator, d: int, h: int, c: int) -> dict[str, np.nd
 def network_cases(rng: np.random.Generator) -> list[Case]:
     """Random networks whose hidden pre-activations all stay clear of the ReLU kink."""
     cases = []
-    for n, d, h, c in SIZES:
+    for (n, d, h, c), lr in zip(SIZES, LEARNING_RATES, strict=True):
         while True:
             params, X = _params(rng, d, h, c), normal(rng, n, d)
             if np.abs(X @ params["W1"].T + params["b1"]).min() > KINK_MARGIN:
@@ -54,9 +54,9 @@ def network_cases(rng: np.random.Generator) -> list[Case]:
             "Y": normal(rng, n, c),
             "dY_hat": normal(rng, n, c),
             "grads": _params(rng, d, h, c),
-            "lr": LR,
+            "lr": lr,
         }
-        factors = batch_factors(N=n, D=d, H=h, C=c, size=n * c, lr=LR)
+        factors = batch_factors(N=n, D=d, H=h, C=c, size=n * c, lr=lr)
         cases.append(Case(label(N=n, D=d, H=h, C=c), inputs, factors))
     return cases
 
@@ -97,7 +97,12 @@ class BackwardCheck(OutputCheck):
     def calls_for(self, case: Case, id: str) -> list[Call]:
         i = case.inputs
         forward = Call(f"{id}:forward", "two_layer_forward", (i["params"], i["X"]), keep=0)
-        backward = Call(id, "two_layer_backward", (i["params"], Ref(forward.id, 1), i["dY_hat"]))
+        backward = Call(
+            id,
+            "two_layer_backward",
+            (i["params"], Ref(forward.id, 1), i["dY_hat"]),
+            keep=self.returned_part,
+        )
         return [forward, backward]
 
     def judge_case(
@@ -182,7 +187,12 @@ class InitCheck(Check):
             return None, Verdict(
                 False, f"{_called(calls[-1])} should return a dict with the keys W1, b1, W2, b2."
             )
-        return {key: np.asarray(value[key]) for key in KEYS}, None
+        try:
+            return {key: as_array(value[key]) for key in KEYS}, None
+        except NotNumeric:
+            return None, Verdict(
+                False, f"{_called(calls[-1])} returned values that are not arrays of numbers."
+            )
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         params, failure = self._params(evidence)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, Ref
+from grader.calls import Call, Opaque, Ref
 from grader.checks.base import Case, Check, Evidence, Verdict
 from grader.judge.compare import NotNumeric, as_array
 
@@ -66,6 +66,8 @@ def _change(before: Any, after: Any) -> str:
     """How `after` differs from `before`, in words; empty when they are the same."""
     if isinstance(before, Ref) or after is None:
         return ""
+    if isinstance(after, Opaque):
+        return f"it was replaced by a {after.type}"
     if isinstance(before, dict):
         if not isinstance(after, dict) or set(after) != set(before):
             return "its keys changed"

@@ -79,7 +79,12 @@ def _resolve(catalog, names: tuple[str, ...]):
 @click.option("--all", "all_", is_flag=True, help="Check every exercise.")
 @EXERCISES_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-@click.option("--seed", type=int, default=None, help="Draw the checks' inputs from another seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Draw the checks' inputs from another seed.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show the messages of passed checks too.")
 def check(
     names: tuple[str, ...], all_: bool, folder: Path, as_json: bool, seed: int | None, verbose: bool
@@ -97,9 +102,7 @@ def check(
     entries = list(catalog.exercises) if all_ else _resolve(catalog, names)
     if not folder.is_dir():
         raise click.UsageError(f"there is no folder {folder}; point --dir at your exercise files.")
-    report = grade(
-        catalog, entries, folder, solutions_dir(), DEFAULT_SEED if seed is None else seed
-    )
+    report = grade(entries, folder, solutions_dir(), DEFAULT_SEED if seed is None else seed)
     progress.record_report(Path.cwd(), folder, report)
     if as_json:
         click.echo(report.model_dump_json(indent=2))

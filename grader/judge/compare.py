@@ -23,7 +23,7 @@ class NotNumeric(ValueError):
 def as_array(value: Any) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise NotNumeric(str(exc)) from None
     return array
 
@@ -59,7 +59,7 @@ class Mismatch:
 
     wrong: np.ndarray  # mask
     max_abs: float
-    max_rel: float
+    max_rel: float | None  # None when every wrong cell should have been 0
 
     @property
     def count(self) -> int:
@@ -72,11 +72,13 @@ def mismatch(
     wrong = wrong_cells(received, expected, rtol, atol)
     with np.errstate(all="ignore"):
         diff = np.abs(received - expected)
-        rel = diff / np.maximum(np.abs(expected), 1e-12)
+        rel = diff / np.abs(expected)
     diff = np.where(np.isnan(diff), np.inf, diff)
+    # a relative error means nothing where the expected value is 0
+    meaningful = wrong & (np.abs(expected) > 1e-12 * _scale(expected))
     rel = np.where(np.isnan(rel), np.inf, rel)
     return Mismatch(
         wrong=wrong,
         max_abs=float(diff[wrong].max(initial=0.0)),
-        max_rel=float(rel[wrong].max(initial=0.0)),
+        max_rel=float(rel[meaningful].max()) if meaningful.any() else None,
     )

@@ -68,6 +68,7 @@ def diagnose(
         b = as_array(baseline)
         if r.shape == e.shape == b.shape:
             r, e = r - b, e - b
+            name = f"your step (new {name} - old)"
     return _transposed(r, e, name) or _unsummed(r, e, name) or _factor(r, e, name, factors or {})
 
 
@@ -82,6 +83,12 @@ def _transposed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
 
 
 def _unsummed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
+    if r.ndim == e.ndim + 1 and r.shape[0] == 1 and close(r.reshape(e.shape), e):
+        return Finding(
+            None,
+            f"{name} has the right numbers with an extra axis of length 1 (shape {r.shape}); "
+            f"drop keepdims=True, or index [0], to return shape {e.shape}.",
+        )
     if r.ndim == e.ndim + 1 and r.shape[1:] == e.shape and close(r.sum(axis=0), e):
         return Finding(
             "batch_sum",

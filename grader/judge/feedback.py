@@ -6,13 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import LearnerError
+from grader.calls import LearnerError, Ref
 from grader.judge.compare import Mismatch
 
 SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
 
 
 def describe_value(value: Any) -> str:
+    if isinstance(value, Ref):
+        return "<the cache from your forward pass>"
     if isinstance(value, np.ndarray):
         return str(value.shape) if value.ndim else f"{float(value):.6g}"
     if isinstance(value, bool):
@@ -36,14 +38,15 @@ def describe_call(function: str, names: tuple[str, ...], args: tuple[Any, ...]) 
     return f"{function}({shown})"
 
 
-def describe_error(error: LearnerError, function: str) -> str:
+def describe_error(error: LearnerError, function: str, called: str = "") -> str:
+    """The learner's error in words; `called` (the call with its shapes) where it helps."""
     if error.kind == "not_implemented":
         return f"{function} is not implemented yet (it still raises NotImplementedError)."
     if error.kind == "bad_return":
-        return f"{function} {error.message}."
+        return f"{called or function} {error.message}."
     if error.kind == "skipped":
         return f"{function} could not be called: {error.message}."
-    lines = [f"{function} raised {error.type}: {error.message}"]
+    lines = [f"{called or function} raised {error.type}: {error.message}"]
     for frame in error.frames:
         lines.append(f"  {frame.file}, line {frame.line}, in {frame.function}")
         if frame.code:
@@ -96,10 +99,11 @@ def describe_mismatch(
     if diff is None:
         lines.append(f"  {name}: expected shape {expected.shape}, received {received.shape}.")
     else:
+        relative = "" if diff.max_rel is None else f" (relative {diff.max_rel:.3g})"
         lines.append(
             f"  {name}: shape {expected.shape} as expected; {diff.count} of {expected.size} "
-            f"element{'s' if expected.size != 1 else ''} differ; largest error {diff.max_abs:.3g} "
-            f"(relative {diff.max_rel:.3g})."
+            f"element{'s' if expected.size != 1 else ''} differ; largest error "
+            f"{diff.max_abs:.3g}{relative}."
         )
     if expected.ndim == 0 and received.ndim == 0:
         lines.append(f"    expected {float(expected):.8g}, received {float(received):.8g}")

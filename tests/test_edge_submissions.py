@@ -1,0 +1,140 @@
+"""Submissions at the edges: correct ones that must not be failed, wrong ones that must not pass,
+and code that must not upset the grader. Each starts from the reference and changes one thing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.catalog import Catalog
+from grader.grading import grade_exercise
+
+from .conftest import SOLUTIONS, failing
+
+
+def submit(
+    folder: Path, file: str, old: str, new: str, extra: dict[str, str] | None = None
+) -> Path:
+    source = (SOLUTIONS / file).read_text()
+    assert old in source, old
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / file).write_text(source.replace(old, new, 1))
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_a_hard_coded_learning_rate_fails(catalog: Catalog, tmp_path: Path) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise05_two_layer.py",
+        "return {k: params[k] - lr * grads[k] for k in params}",
+        "return {k: params[k] - 0.05 * grads[k] for k in params}",
+    )
+    got = failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS))
+    assert {"sgd_step", "train_step.params"} <= set(got)
+
+
+def test_extra_keys_in_a_returned_dict_are_the_learners_business(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise05_two_layer.py",
+        'return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}',
+        'return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "note": None}',
+    )
+    assert failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS)) == {}
+
+
+def test_replacing_an_argument_entry_with_anything_is_a_modification(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise05_two_layer.py",
+        "    return {k: params[k] - lr * grads[k] for k in params}",
+        "    params['W1'] = None\n    return {k: grads[k] for k in grads}",
+    )
+    got = failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS))
+    assert got["arguments_unchanged"] == "argument_modified"
+
+
+def test_np_seterr_in_learner_code_does_not_leak_into_the_judge(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise02_activations.py",
+        "import numpy as np\n",
+        "import numpy as np\n\nnp.seterr(all='raise')\n",
+    )
+    report = grade_exercise(catalog.find("2"), folder, SOLUTIONS)
+    assert report.status in ("passed", "failed")  # graded, not crashed
+
+
+def test_a_helper_module_named_like_the_stdlib_is_harmless(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise03_linear.py",
+        "import numpy as np\n",
+        "import numpy as np\n",
+        {"warnings.py": "from warnings import *  # noqa\n", "helpers.py": "X = 1\n"},
+    )
+    assert grade_exercise(catalog.find("3"), folder, SOLUTIONS).status == "passed"
+
+
+def test_a_stub_in_an_imported_exercise_is_named_as_the_cause(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    stub = (Path(__file__).resolve().parents[1] / "exercises" / "exercise03_linear.py").read_text()
+    folder = submit(
+        tmp_path,
+        "exercise05_two_layer.py",
+        '    Y_hat = A1 @ params["W2"].T + params["b2"]',
+        "    from exercise03_linear import linear_forward\n"
+        '    Y_hat = linear_forward(A1, params["W2"], params["b2"])',
+        {"exercise03_linear.py": stub},
+    )
+    report = grade_exercise(catalog.find("5"), folder, SOLUTIONS)
+    assert report.status == "failed"
+    message = next(c.message for c in report.checks if c.name == "two_layer_forward")
+    assert "linear_forward in exercise03_linear.py, which is not implemented yet" in message
+
+
+def test_keepdims_is_explained_not_called_unsummed(catalog: Catalog, tmp_path: Path) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise03_linear.py",
+        "db = dZ.sum(axis=0)",
+        "db = dZ.sum(axis=0, keepdims=True)",
+    )
+    report = grade_exercise(catalog.find("3"), folder, SOLUTIONS)
+    db = next(c for c in report.checks if c.name == "linear_backward.db")
+    assert not db.passed and db.diagnosis is None and "keepdims" in db.message
+
+
+def test_a_python_overflow_at_large_inputs_is_unstable(catalog: Catalog, tmp_path: Path) -> None:
+    loop = (
+        "def sigmoid(Z):\n"
+        "    import math\n"
+        "    flat = [1.0 / (1.0 + math.exp(-z)) for z in np.asarray(Z).ravel()]\n"
+        "    return np.array(flat).reshape(np.shape(Z))\n\n\n"
+        "def _unused_sigmoid(Z"
+    )
+    folder = submit(tmp_path, "exercise02_activations.py", "def sigmoid(Z", loop)
+    got = failing(grade_exercise(catalog.find("2"), folder, SOLUTIONS))
+    assert got == {"sigmoid.stable": "unstable"}
+
+
+def test_an_update_mistake_is_described_as_a_step(catalog: Catalog, tmp_path: Path) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise05_two_layer.py",
+        "return {k: params[k] - lr * grads[k] for k in params}",
+        "return {k: params[k] + lr * grads[k] for k in params}",
+    )
+    report = grade_exercise(catalog.find("5"), folder, SOLUTIONS)
+    sgd = next(c for c in report.checks if c.name == "sgd_step")
+    assert sgd.diagnosis == "sign" and "your step" in sgd.message
