@@ -73,3 +73,20 @@ class LoadFailure:
 
     reason: str
     frames: tuple[Frame, ...] = ()
+
+
+def pick(value: Any, part: Part) -> Any:
+    """One part of a returned value; LookupError, in words for the learner, if it has none."""
+    if part is None:
+        return value
+    if isinstance(part, int):
+        if not isinstance(value, tuple | list):
+            raise LookupError(f"returned a single {type(value).__name__}, not a tuple")
+        if len(value) <= part:
+            raise LookupError(f"returned a tuple of {len(value)}")
+        return value[part]
+    if not isinstance(value, dict):
+        raise LookupError(f"returned a {type(value).__name__}, not a dict")
+    if part not in value:
+        raise LookupError(f"returned a dict without the key {part!r}")
+    return value[part]

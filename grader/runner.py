@@ -21,7 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Opaque, Part, Ref
+from grader.calls import (
+    Call,
+    CallResult,
+    Frame,
+    LearnerError,
+    LoadFailure,
+    Opaque,
+    Ref,
+    pick,
+)
 
 
 class NotPlain(TypeError):
@@ -129,24 +138,8 @@ def load_module(path: Path) -> ModuleType | LoadFailure:
 
 def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
     if isinstance(arg, Ref):
-        return _part(outputs[arg.call], arg.part)
+        return pick(outputs[arg.call], arg.part)
     return copy.deepcopy(arg)  # every call gets its own copy, so one bad call cannot spoil the next
-
-
-def _part(value: Any, part: Part) -> Any:
-    if part is None:
-        return value
-    if isinstance(part, int):
-        if not isinstance(value, tuple | list):
-            raise LookupError(f"returned a single {type(value).__name__}, not a tuple")
-        if len(value) <= part:
-            raise LookupError(f"returned a tuple of {len(value)}")
-        return value[part]
-    if not isinstance(value, dict):
-        raise LookupError(f"returned a {type(value).__name__}, not a dict")
-    if part not in value:
-        raise LookupError(f"returned a dict without the key {part!r}")
-    return value[part]
 
 
 def _plain_arguments(args: tuple[Any, ...], plan_args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -193,7 +186,7 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
     if result.error is None:
         outputs[call.id] = value
         try:
-            result.value = to_plain(_part(value, call.keep))
+            result.value = to_plain(pick(value, call.keep))
         except NotPlain as exc:
             where = "" if call.keep is None else f" as {call.keep!r}"
             result.error = LearnerError("bad_return", "", f"returned {exc}{where}")

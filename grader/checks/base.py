@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, LearnerError, Part
+from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.judge.compare import (
     NUMERIC_ATOL,
     NUMERIC_RTOL,
@@ -110,22 +110,6 @@ def failed_call(
     if last is not None:
         return Verdict(False, describe_error(last, function))
     return None
-
-
-def pick(value: Any, part: Part) -> Any:
-    if part is None:
-        return value
-    if isinstance(part, int):
-        if not isinstance(value, tuple | list):
-            raise LookupError(f"returned a single {type(value).__name__}, not a tuple")
-        if len(value) <= part:
-            raise LookupError(f"returned a tuple of {len(value)}")
-        return value[part]
-    if not isinstance(value, dict):
-        raise LookupError(f"returned a {type(value).__name__}, not a dict")
-    if part not in value:
-        raise LookupError(f"returned a dict without the key {part!r}")
-    return value[part]
 
 
 @dataclass(frozen=True)
