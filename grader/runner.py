@@ -144,12 +144,12 @@ def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
 
 def _plain_arguments(args: tuple[Any, ...], plan_args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(
-        None if isinstance(planned, Ref) else _plain_or_none(arg)
+        None if isinstance(planned, Ref) else _plain_or_opaque(arg)
         for arg, planned in zip(args, plan_args, strict=True)
     )
 
 
-def _plain_or_none(value: Any) -> Any:
+def _plain_or_opaque(value: Any) -> Any:
     try:
         return to_plain(value)
     except NotPlain:
@@ -164,8 +164,11 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
     missing = [a.call for a in (*call.args, *call.kwargs.values()) if isinstance(a, Ref)]
     if any(ref not in outputs for ref in missing):
         return CallResult(error=LearnerError("skipped", "", "an earlier call it needs failed"))
-    args = tuple(_resolve(arg, outputs) for arg in call.args)
-    kwargs = {key: _resolve(arg, outputs) for key, arg in call.kwargs.items()}
+    try:
+        args = tuple(_resolve(arg, outputs) for arg in call.args)
+        kwargs = {key: _resolve(arg, outputs) for key, arg in call.kwargs.items()}
+    except LookupError as exc:  # an earlier call returned something without the part we need
+        return CallResult(error=LearnerError("skipped", "", f"an earlier call {exc}"))
     result = CallResult()
     with (
         warnings.catch_warnings(record=True) as caught,
@@ -179,10 +182,8 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
             value = None
     result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
     result.args_after = _plain_arguments(args, call.args)
-    result.kwargs_after = {
-        key: None if isinstance(call.kwargs[key], Ref) else _plain_or_none(arg)
-        for key, arg in kwargs.items()
-    }
+    after = _plain_arguments(tuple(kwargs.values()), tuple(call.kwargs.values()))
+    result.kwargs_after = dict(zip(kwargs, after, strict=True))
     if result.error is None:
         outputs[call.id] = value
         try:

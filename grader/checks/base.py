@@ -179,9 +179,12 @@ class OutputCheck(Check):
             error = results[-1].error
             if self.stable and error is not None and error.type in OVERFLOWS:
                 return Verdict(False, failure.message + "\n  " + STABILITY_ADVICE, "unstable")
+            if error is not None and error.kind == "bad_return" and self.shape_of_return:
+                message = f"{failure.message[:-1]}; it should return {self.shape_of_return}."
+                return Verdict(False, message)
             return failure
         result = results[-1]
-        received = result.value if calls[-1].keep is not None else pick(result.value, self.part)
+        received = result.value  # the runner already kept only self.returned_part
         expected = self.expected_value(reference, case)
         if self.stable:
             verdict = self._stability(called, result, received)
@@ -211,8 +214,7 @@ class OutputCheck(Check):
             return Verdict(
                 False,
                 f"{called} returned {bad} NaN or infinite value{'s' if bad != 1 else ''} for "
-                "large inputs. Rearrange the formula so exp never overflows (subtract the max, "
-                "or use exp(-|z|)).",
+                f"large inputs. {STABILITY_ADVICE}",
                 "unstable",
             )
         return None

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import numpy as np
 
-from grader.calls import Call, CallResult, Ref
+from grader.calls import Call, CallResult, Ref, pick
 from grader.checks.base import (
     Case,
     Check,
@@ -18,7 +18,6 @@ from grader.checks.base import (
     Verdict,
     failed_call,
     ones_upstream,
-    pick,
 )
 from grader.checks.inputs import KINK_MARGIN, batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
