@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from grader.judge.diagnose import Diagnosis
 
 Status = Literal["passed", "failed", "not_started", "error"]
+# when a platform shows a check to the student (Gradescope's words, which others map onto)
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
 class CheckReport(BaseModel):
@@ -19,6 +21,26 @@ class CheckReport(BaseModel):
     max_score: float
     message: str
     diagnosis: Diagnosis | None = None
+    hidden: bool = False  # graded on the student's own hidden cases (--student-id)
+    visibility: Visibility = "visible"
+
+
+class QuestionReport(BaseModel):
+    id: str
+    score: float
+    max_score: float
+    correct: bool
+
+
+class QuizReport(BaseModel):
+    """A quiz graded from an answers file; the same fields as `grader.quiz.grading.QuizReport`,
+    kept here so that checking exercises never imports the quiz machinery."""
+
+    quiz: str
+    seed: int
+    score: float
+    max_score: float
+    questions: list[QuestionReport]
 
 
 class ExerciseReport(BaseModel):
@@ -30,21 +52,36 @@ class ExerciseReport(BaseModel):
     max_score: float
     checks: list[CheckReport]
     error: str | None = None  # why the file could not be graded at all
+    output: str = ""  # what the learner's code printed, up to a cap
 
 
 class Report(BaseModel):
     score: float
     max_score: float
     exercises: list[ExerciseReport]
+    quizzes: list[QuizReport] = []
+    student: str | None = None
+    # grading itself broke (not the learner's code): the score is not a grade
+    error: str | None = None
+    # protections the sandbox could not apply here, in words (not root, say)
+    notes: list[str] = []
 
     @property
     def all_passed(self) -> bool:
-        return all(exercise.status == "passed" for exercise in self.exercises)
+        return self.error is None and all(e.status == "passed" for e in self.exercises)
+
+    @property
+    def gradable(self) -> bool:
+        return self.error is None
 
 
-def summarize(exercises: list[ExerciseReport]) -> Report:
+def summarize(
+    exercises: list[ExerciseReport], quizzes: list[QuizReport] | None = None
+) -> Report:
+    quizzes = quizzes or []
     return Report(
-        score=sum(e.score for e in exercises),
-        max_score=sum(e.max_score for e in exercises),
+        score=sum(e.score for e in exercises) + sum(q.score for q in quizzes),
+        max_score=sum(e.max_score for e in exercises) + sum(q.max_score for q in quizzes),
         exercises=exercises,
+        quizzes=quizzes,
     )
