@@ -26,7 +26,12 @@ EXERCISES_DIR = click.option(
 class LazyGroup(click.Group):
     """Imports a subcommand group only when it is used, so `bpgrade check` stays quick."""
 
-    lazy: ClassVar[dict[str, str]] = {"quiz": "grader.cli.quiz:quiz"}
+    lazy: ClassVar[dict[str, str]] = {
+        "quiz": "grader.cli.quiz:quiz",
+        "autograder": "grader.cli.autograder:autograder",
+        "release": "grader.cli.release:release",
+        "grade": "grader.cli.batch:grade",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
