@@ -1,10 +1,13 @@
 """Grading one exercise: plan the calls, run them in the learner's code, judge, score.
 
-Data flows one way: catalog -> checks plan calls -> runner -> plain results -> judge -> report.
+Data flows one way: catalog -> checks plan calls -> sandbox (runner) -> plain results ->
+judge -> report. The learner's code runs only in the sandbox's child processes; planning,
+the reference and every comparison stay here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +18,19 @@ from grader.calls import Call, CallResult, LoadFailure
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
-from grader.reference import load_reference
-from grader.report import CheckReport, ExerciseReport, Report, summarize
-from grader.runner import run_exercise
+from grader.reference import reference_for
+from grader.report import CheckReport, ExerciseReport, Report, Visibility, summarize
+from grader.sandbox import Sandbox
 
 DEFAULT_SEED = 0
+# a student's own cases are shown once the deadline has passed (Gradescope's term)
+HIDDEN_VISIBILITY: Visibility = "after_due_date"
+HIDDEN = ":hidden"  # suffix of the id of a call or a check on the student's hidden cases
+
+
+def student_seed(student: str) -> int:
+    """The seed of a student's hidden cases: the same id always draws the same cases."""
+    return int.from_bytes(hashlib.sha256(student.encode()).digest()[:8], "big")
 
 
 @dataclass
@@ -29,14 +40,14 @@ class Planned:
     calls: list[list[Call]]
 
 
-def plan(checks: list[Check], seed: int) -> list[Planned]:
+def plan(checks: list[Check], seed: int, suffix: str = "") -> list[Planned]:
     """Every check's cases and calls; each check draws from its own generator, so adding a
     check never changes another's inputs."""
     planned = []
     for check in checks:
         rng = np.random.default_rng([seed, zlib.crc32(check.name.encode())])
         cases = check.cases(rng)
-        calls = [check.calls_for(case, f"{check.name}#{i}") for i, case in enumerate(cases)]
+        calls = [check.calls_for(case, f"{check.name}{suffix}#{i}") for i, case in enumerate(cases)]
         planned.append(Planned(check, cases, calls))
     return planned
 
@@ -51,15 +62,17 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
-def _check_report(entry: CheckEntry, verdict: Verdict) -> CheckReport:
+def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bool) -> CheckReport:
     return CheckReport(
-        name=entry.name,
-        title=entry.title,
+        name=entry.name + (HIDDEN if hidden else ""),
+        title=entry.title + (" (your hidden cases)" if hidden else ""),
         passed=verdict.passed,
-        score=entry.points if verdict.passed else 0.0,
-        max_score=entry.points,
+        score=points if verdict.passed else 0.0,
+        max_score=points,
         message=verdict.message,
         diagnosis=verdict.diagnosis,
+        hidden=hidden,
+        visibility=HIDDEN_VISIBILITY if hidden else "visible",
     )
 
 
@@ -74,21 +87,40 @@ def _checks_by_name(entry: ExerciseEntry) -> dict[str, Check]:
 
 
 def grade_exercise(
-    entry: ExerciseEntry, folder: Path, solutions: Path, seed: int = DEFAULT_SEED
+    entry: ExerciseEntry,
+    folder: Path,
+    solutions: Path,
+    seed: int = DEFAULT_SEED,
+    *,
+    sandbox: Sandbox,
+    student: str | None = None,
 ) -> ExerciseReport:
+    """Grade the learner's copy of one exercise file in `folder` (a sandbox workspace).
+
+    With a student id, each check is also run on that student's own hidden cases and its
+    points are split evenly between the public and the hidden cases."""
     checks = _checks_by_name(entry)
-    planned = plan([checks[c.name] for c in entry.checks], seed)
-    all_calls = [call for p in planned for calls in p.calls for call in calls]
-    outcome = run_exercise(folder / entry.file, all_calls)
-    if isinstance(outcome, LoadFailure):
-        return _unloadable(entry, outcome)
-    results = {call.id: result for call, result in zip(all_calls, outcome, strict=True)}
-    reference = load_reference(solutions / entry.file)
+    chosen = [checks[c.name] for c in entry.checks]
+    rounds = [(plan(chosen, seed), False)]
+    if student is not None:
+        rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
+    all_calls = [
+        call for planned, _ in rounds for p in planned for calls in p.calls for call in calls
+    ]
+    outcome = sandbox.run(folder / entry.file, all_calls)
+    if isinstance(outcome.results, LoadFailure):
+        return _unloadable(entry, outcome.results, outcome.output)
+    results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
+    reference = reference_for(entry, solutions)
+    share = 1.0 / len(rounds)
     reports = [
-        _check_report(c, p.check.judge(reference, _evidence(p, results, all_calls)))
+        _check_report(
+            c, p.check.judge(reference, _evidence(p, results, all_calls)), c.points * share, hidden
+        )
+        for planned, hidden in rounds
         for c, p in zip(entry.checks, planned, strict=True)
     ]
-    if not_started(outcome):
+    if not_started(outcome.results):
         status = "not_started"
     elif all(r.passed for r in reports):
         status = "passed"
@@ -102,10 +134,11 @@ def grade_exercise(
         score=sum(r.score for r in reports),
         max_score=entry.max_score,
         checks=reports,
+        output=outcome.output,
     )
 
 
-def _unloadable(entry: ExerciseEntry, failure: LoadFailure) -> ExerciseReport:
+def _unloadable(entry: ExerciseEntry, failure: LoadFailure, output: str = "") -> ExerciseReport:
     reason = failure.reason + "".join(
         f"\n  {f.file}, line {f.line}, in {f.function}" + (f"\n    {f.code}" if f.code else "")
         for f in failure.frames
@@ -130,6 +163,7 @@ def _unloadable(entry: ExerciseEntry, failure: LoadFailure) -> ExerciseReport:
         max_score=entry.max_score,
         checks=checks,
         error=reason,
+        output=output,
     )
 
 
@@ -138,5 +172,26 @@ def grade(
     folder: Path,
     solutions: Path,
     seed: int = DEFAULT_SEED,
+    *,
+    sandbox: Sandbox | None = None,
+    student: str | None = None,
 ) -> Report:
-    return summarize([grade_exercise(entry, folder, solutions, seed) for entry in entries])
+    """Grade the exercise files in `folder`, each in its own sandboxed child process.
+
+    A sandbox passed in is reused (batch grading keeps one per worker); otherwise one is made
+    for this call and closed at its end."""
+    own = sandbox is None
+    sandbox = sandbox if sandbox is not None else Sandbox()
+    try:
+        workspace = sandbox.workspace(folder)
+        exercises = [
+            grade_exercise(entry, workspace, solutions, seed, sandbox=sandbox, student=student)
+            for entry in entries
+        ]
+    finally:
+        if own:
+            sandbox.close()
+    report = summarize(exercises)
+    report.student = student
+    report.notes = list(sandbox.notes)
+    return report

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from grader.catalog import ExerciseEntry
+
 
 @cache
 def load_reference(path: Path) -> ModuleType:
@@ -17,3 +19,8 @@ def load_reference(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def reference_for(entry: ExerciseEntry, solutions: Path) -> ModuleType:
+    """The oracle the checks judge an exercise against: its reference solution."""
+    return load_reference(solutions / entry.file)

@@ -130,6 +130,8 @@ def load_module(path: Path) -> ModuleType | LoadFailure:
         return LoadFailure(f"{path.name} has a syntax error: {exc.msg} ({where})\n    {text}")
     except SystemExit:
         return LoadFailure(f"the submission called sys.exit while {path.name} was being imported")
+    except MemoryError:
+        raise  # the sandbox reports the memory limit, not the learner's import
     except Exception as exc:
         frames = _learner_frames(exc.__traceback__, folder)
         return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
@@ -177,6 +179,8 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
         warnings.simplefilter("always")
         try:
             value = function(*args, **kwargs)
+        except MemoryError:
+            raise  # the sandbox reports the memory limit for the whole exercise
         except (Exception, SystemExit) as exc:
             result.error = _error_from(exc, folder, Path(module.__file__ or "").name)
             value = None
@@ -196,17 +200,40 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
     return result
 
 
-def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
-    """Import the learner's file and make every call in order.
+Event = tuple[str, Any]
 
-    The learner's prints go to stderr, so a report on stdout (--json) stays readable.
-    """
+
+def exercise_events(path: Path, calls: list[Call]) -> Iterator[Event]:
+    """Import the learner's file and make every call in order, telling each step as it happens:
+    ("loading", None), then ("load_failure", LoadFailure) or, per call, ("calling", function)
+    and ("result", CallResult); ("end", None) once every call has answered.
+
+    The sandbox's child sends each event to the grader as it happens, so that a call that
+    never returns is named."""
     path = path.resolve()
     folder = path.parent
     # np.errstate() restores whatever np.seterr the learner's code sets, so it cannot leak out
-    with learner_imports(folder), redirect_stdout(sys.stderr), np.errstate():
+    with learner_imports(folder), np.errstate():
+        yield "loading", None
         module = load_module(path)
         if isinstance(module, LoadFailure):
-            return module
+            yield "load_failure", module
+            return
         outputs: dict[str, Any] = {}
-        return [make_call(module, call, outputs, folder) for call in calls]
+        for call in calls:
+            yield "calling", call.function
+            yield "result", make_call(module, call, outputs, folder)
+    yield "end", None
+
+
+def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
+    """The same calls in this process, for the runner's own tests. Grading never calls this:
+    learner code runs only in `grader.sandbox`'s children."""
+    results: list[CallResult] = []
+    with redirect_stdout(sys.stderr):
+        for kind, body in exercise_events(path, calls):
+            if kind == "load_failure":
+                return body
+            if kind == "result":
+                results.append(body)
+    return results

@@ -8,12 +8,38 @@ from pathlib import Path
 import pytest
 
 from grader.catalog import Catalog, ExerciseEntry, load_catalog
-from grader.grading import DEFAULT_SEED, grade_exercise
-from grader.report import ExerciseReport
+from grader.grading import DEFAULT_SEED, grade
+from grader.report import ExerciseReport, Report
+from grader.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+
+
+_SANDBOX: Sandbox | None = None
+
+
+def shared_sandbox() -> Sandbox:
+    """One sandbox (one zygote) for the whole test session, as batch grading keeps one."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = Sandbox()
+    return _SANDBOX
+
+
+def pytest_sessionfinish() -> None:
+    if _SANDBOX is not None:
+        _SANDBOX.close()
+
+
+def grade_folder(entries: list[ExerciseEntry], folder: Path, seed: int = DEFAULT_SEED) -> Report:
+    return grade(entries, folder, SOLUTIONS, seed, sandbox=shared_sandbox())
+
+
+def grade_in(entry: ExerciseEntry, folder: Path, seed: int = DEFAULT_SEED) -> ExerciseReport:
+    """Grade the learner's file for `entry` in `folder`, in the shared sandbox."""
+    return grade_folder([entry], folder, seed).exercises[0]
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +53,7 @@ def grade_file(
     """Grade `source` as if it were the learner's file for `entry`, in a fresh folder."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, folder / entry.file)
-    return grade_exercise(entry, folder, SOLUTIONS, seed)
+    return grade_in(entry, folder, seed)
 
 
 def failing(report: ExerciseReport) -> dict[str, str | None]:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.catalog import Catalog
-from grader.grading import grade_exercise
 
-from .conftest import SOLUTIONS, failing
+from .conftest import SOLUTIONS, failing, grade_in
 
 
 def submit(
@@ -30,7 +29,7 @@ def test_a_hard_coded_learning_rate_fails(catalog: Catalog, tmp_path: Path) -> N
         "return {k: params[k] - lr * grads[k] for k in params}",
         "return {k: params[k] - 0.05 * grads[k] for k in params}",
     )
-    got = failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS))
+    got = failing(grade_in(catalog.find("5"), folder))
     assert {"sgd_step", "train_step.params"} <= set(got)
 
 
@@ -43,7 +42,7 @@ def test_extra_keys_in_a_returned_dict_are_the_learners_business(
         'return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}',
         'return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2, "note": None}',
     )
-    assert failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS)) == {}
+    assert failing(grade_in(catalog.find("5"), folder)) == {}
 
 
 def test_replacing_an_argument_entry_with_anything_is_a_modification(
@@ -55,7 +54,7 @@ def test_replacing_an_argument_entry_with_anything_is_a_modification(
         "    return {k: params[k] - lr * grads[k] for k in params}",
         "    params['W1'] = None\n    return {k: grads[k] for k in grads}",
     )
-    got = failing(grade_exercise(catalog.find("5"), folder, SOLUTIONS))
+    got = failing(grade_in(catalog.find("5"), folder))
     assert got["arguments_unchanged"] == "argument_modified"
 
 
@@ -68,7 +67,7 @@ def test_np_seterr_in_learner_code_does_not_leak_into_the_judge(
         "import numpy as np\n",
         "import numpy as np\n\nnp.seterr(all='raise')\n",
     )
-    assert grade_exercise(catalog.find("2"), folder, SOLUTIONS).status == "passed"
+    assert grade_in(catalog.find("2"), folder).status == "passed"
 
 
 def test_a_helper_module_named_like_the_stdlib_is_harmless(
@@ -81,7 +80,7 @@ def test_a_helper_module_named_like_the_stdlib_is_harmless(
         "import numpy as np\n",
         {"warnings.py": "from warnings import *  # noqa\n", "helpers.py": "X = 1\n"},
     )
-    assert grade_exercise(catalog.find("3"), folder, SOLUTIONS).status == "passed"
+    assert grade_in(catalog.find("3"), folder).status == "passed"
 
 
 def test_a_stub_in_an_imported_exercise_is_named_as_the_cause(
@@ -96,7 +95,7 @@ def test_a_stub_in_an_imported_exercise_is_named_as_the_cause(
         '    Y_hat = linear_forward(A1, params["W2"], params["b2"])',
         {"exercise03_linear.py": stub},
     )
-    report = grade_exercise(catalog.find("5"), folder, SOLUTIONS)
+    report = grade_in(catalog.find("5"), folder)
     assert report.status == "failed"
     message = next(c.message for c in report.checks if c.name == "two_layer_forward")
     assert "linear_forward in exercise03_linear.py, which is not implemented yet" in message
@@ -109,7 +108,7 @@ def test_keepdims_is_explained_not_called_unsummed(catalog: Catalog, tmp_path: P
         "db = dZ.sum(axis=0)",
         "db = dZ.sum(axis=0, keepdims=True)",
     )
-    report = grade_exercise(catalog.find("3"), folder, SOLUTIONS)
+    report = grade_in(catalog.find("3"), folder)
     db = next(c for c in report.checks if c.name == "linear_backward.db")
     assert not db.passed and db.diagnosis is None and "keepdims" in db.message
 
@@ -123,7 +122,7 @@ def test_a_python_overflow_at_large_inputs_is_unstable(catalog: Catalog, tmp_pat
         "def _unused_sigmoid(Z"
     )
     folder = submit(tmp_path, "exercise02_activations.py", "def sigmoid(Z", loop)
-    got = failing(grade_exercise(catalog.find("2"), folder, SOLUTIONS))
+    got = failing(grade_in(catalog.find("2"), folder))
     assert got == {"sigmoid.stable": "unstable"}
 
 
@@ -134,7 +133,7 @@ def test_an_update_mistake_is_described_as_a_step(catalog: Catalog, tmp_path: Pa
         "return {k: params[k] - lr * grads[k] for k in params}",
         "return {k: params[k] + lr * grads[k] for k in params}",
     )
-    report = grade_exercise(catalog.find("5"), folder, SOLUTIONS)
+    report = grade_in(catalog.find("5"), folder)
     sgd = next(c for c in report.checks if c.name == "sgd_step")
     assert sgd.diagnosis == "sign" and "your step" in sgd.message
 
@@ -145,7 +144,7 @@ def test_a_forward_without_its_cache_is_explained_not_a_crash(
     folder = submit(
         tmp_path, "exercise05_two_layer.py", "    return Y_hat, cache", "    return Y_hat"
     )
-    report = grade_exercise(catalog.find("5"), folder, SOLUTIONS)
+    report = grade_in(catalog.find("5"), folder)
     forward = next(c for c in report.checks if c.name == "two_layer_forward")
     backward = next(c for c in report.checks if c.name == "two_layer_backward.W1")
     assert "not a tuple" in forward.message and "(Y_hat, cache)" in forward.message

@@ -6,16 +6,15 @@ import pytest
 
 from grader.catalog import Catalog
 from grader.checks import checks_for
-from grader.grading import grade
 
-from .conftest import EXERCISES, SOLUTIONS
+from .conftest import EXERCISES, SOLUTIONS, grade_folder
 
 SEEDS = range(200)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_passes_every_check(seed: int, catalog: Catalog) -> None:
-    report = grade(list(catalog.exercises), SOLUTIONS, SOLUTIONS, seed)
+    report = grade_folder(list(catalog.exercises), SOLUTIONS, seed)
     failures = [
         (e.name, c.name, c.message) for e in report.exercises for c in e.checks if not c.passed
     ]
@@ -24,7 +23,7 @@ def test_reference_passes_every_check(seed: int, catalog: Catalog) -> None:
 
 
 def test_stubs_are_not_started(catalog: Catalog) -> None:
-    report = grade(list(catalog.exercises), EXERCISES, SOLUTIONS)
+    report = grade_folder(list(catalog.exercises), EXERCISES)
     assert [e.status for e in report.exercises] == ["not_started"] * len(catalog.exercises)
     assert report.score == 0
     assert all(

@@ -1,0 +1,362 @@
+"""Learner code runs here, never in the grader: a locked-down child process per exercise.
+
+    with Sandbox(Limits()) as sandbox:
+        workspace = sandbox.workspace(folder)          # a fresh copy of the submission
+        outcome = sandbox.run(workspace / "exercise03_linear.py", calls)
+
+The grader keeps the inputs, the reference and every comparison; a child gets the planned calls
+and answers with plain data (`wire.py`). Children are forked by a zygote (`zygote.py`) that has
+NumPy imported already, so isolation costs a fork, not an interpreter. Each child has a wall
+clock, a CPU-time and a memory limit, a capped output, a closed stdin; it is killed with all it
+started when its exercise ends. As root it also runs as an unprivileged user in a scrubbed
+environment, and the reference solutions are locked away from that user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.calls import Call, CallResult, LoadFailure
+from grader.sandbox import wire
+
+GIB = 1 << 30
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".bpgrade",
+    "node_modules",
+    ".ipynb_checkpoints",
+}
+MAX_FILE = 16 << 20  # a submission file larger than this is not code; it is not copied
+MAX_COPY = 128 << 20
+# for the zygote and every child: what Python and NumPy need, nothing of the grader's own
+THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 10.0  # wall clock per exercise, seconds
+    memory: int = GIB  # address space per exercise, bytes
+    output: int = 64 << 10  # captured output kept per exercise, bytes
+    user: str = "nobody"  # whom learner code runs as, when the grader is root
+    processes: int = 64  # as that user: how many processes it may have at once
+    file_size: int = 64 << 20  # the largest file learner code may write
+
+    @property
+    def cpu(self) -> int:
+        return max(1, math.ceil(self.timeout))
+
+
+@dataclass
+class Outcome:
+    """What one exercise's child did: results for every call, or why there are none."""
+
+    results: list[CallResult] | LoadFailure
+    output: str = ""
+
+
+def size_text(size: int) -> str:
+    for unit, scale in (("GiB", GIB), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _unprivileged(name: str) -> dict[str, int]:
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise LookupError(f"there is no user {name!r} to run learner code as") from None
+    if entry.pw_uid == 0:
+        raise LookupError(f"user {name!r} is root; learner code must run unprivileged")
+    return {"uid": entry.pw_uid, "gid": entry.pw_gid}
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@dataclass
+class Sandbox:
+    limits: Limits = field(default_factory=Limits)
+    _zygote: subprocess.Popen[bytes] | None = None
+    _user: dict[str, int] | None = None
+    _temporary: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if is_root():
+            self._user = _unprivileged(self.limits.user)
+        else:
+            self.notes.append(
+                "Learner code ran as the grader's own user (the grader is not root), so it "
+                "could read what that user can read, the reference solutions included, write "
+                "where that user can write, and signal the grader's processes. Run as root "
+                f"to have it run as {self.limits.user!r}."
+            )
+        if sys.platform != "linux":
+            self.notes.append(
+                "Not on Linux: processes that learner code starts in a new session may outlive "
+                "their exercise."
+            )
+        self.start()
+
+    # -- the zygote ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the zygote now, so it gets ready while the grader does its own set-up."""
+        if self._zygote is not None and self._zygote.poll() is None:
+            return
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+        env.update(THREADS)
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-I", "-m", "grader.sandbox.zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            start_new_session=True,  # Ctrl-C in the terminal reaches the grader, which stops it
+        )
+        self._ready = False
+
+    def _read_frame(self, deadline: float) -> bytes:
+        assert self._zygote is not None and self._zygote.stdout is not None
+        fd = self._zygote.stdout.fileno()
+        buffer = bytearray()
+        need = wire.HEADER.size
+        size: int | None = None
+        while True:
+            while len(buffer) < need:
+                if not select.select([fd], [], [], max(0.0, deadline - _now()))[0]:
+                    raise TimeoutError("the sandbox stopped answering")
+                chunk = os.read(fd, need - len(buffer))
+                if not chunk:
+                    raise EOFError("the sandbox process ended")
+                buffer += chunk
+            if size is not None:
+                return bytes(buffer[wire.HEADER.size :])
+            (size,) = wire.HEADER.unpack(buffer)
+            need = wire.HEADER.size + size
+            if size == 0:
+                return b""
+
+    def _ask(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
+        self.start()
+        assert self._zygote is not None and self._zygote.stdin is not None
+        deadline = _now() + self.limits.timeout + 30.0  # the zygote enforces the real limit
+        try:
+            if not self._ready:
+                self._read_frame(deadline)
+                self._ready = True
+            self._zygote.stdin.write(wire.frame(wire.dumps(request)))
+            self._zygote.stdin.flush()
+            header = json.loads(self._read_frame(deadline))
+            return header, self._read_frame(deadline), self._read_frame(deadline)
+        except (OSError, EOFError, TimeoutError, ValueError):
+            self._stop_zygote()  # a fresh one starts with the next exercise
+            raise
+
+    def _stop_zygote(self) -> None:
+        if self._zygote is None:
+            return
+        with contextlib.suppress(OSError):
+            os.killpg(self._zygote.pid, signal.SIGKILL)
+        self._zygote.kill()
+        self._zygote.wait()
+        for stream in (self._zygote.stdin, self._zygote.stdout):
+            if stream is not None:
+                stream.close()
+        self._zygote = None
+
+    def close(self) -> None:
+        self._stop_zygote()
+        for path in self._temporary:
+            shutil.rmtree(path, ignore_errors=True)
+        self._temporary.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the submission -----------------------------------------------------------------
+
+    def _mkdtemp(self, prefix: str) -> Path:
+        path = Path(tempfile.mkdtemp(prefix=prefix))
+        self._temporary.append(path)
+        return path
+
+    def workspace(self, folder: Path) -> Path:
+        """A fresh copy of the submission's regular files, which learner code may read only."""
+        copy = self._mkdtemp("bpgrade-submission-")
+        copy_submission(folder, copy)
+        if self._user is not None:
+            _readable_by_all(copy)
+        return copy
+
+    def _scratch(self) -> Path:
+        scratch = self._mkdtemp("bpgrade-scratch-")
+        if self._user is not None:
+            os.chown(scratch, self._user["uid"], self._user["gid"])
+        return scratch
+
+    def _request(self, cwd: Path) -> dict[str, Any]:
+        scratch = self._scratch()
+        return {
+            "limits": {
+                "timeout": self.limits.timeout,
+                "cpu": self.limits.cpu,
+                "memory": self.limits.memory,
+                "output": self.limits.output,
+                "processes": self.limits.processes,
+                "file_size": self.limits.file_size,
+            },
+            "user": self._user,
+            "cwd": str(cwd),
+            "env": {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": str(scratch),
+                "TMPDIR": str(scratch),
+                "LANG": "C.UTF-8",
+                "PYTHONIOENCODING": "utf-8",
+                **THREADS,
+            },
+        }
+
+    # -- running ------------------------------------------------------------------------
+
+    def run(self, path: Path, calls: list[Call]) -> Outcome:
+        request = {**self._request(path.parent), "path": str(path), "calls": calls}
+        try:
+            header, output, results = self._ask(request)
+        except (OSError, EOFError, TimeoutError, ValueError) as error:
+            return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+        text = output.decode("utf-8", errors="replace")
+        if header["output_dropped"]:
+            text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
+        return Outcome(self._interpret(path.name, header, results, len(calls)), text)
+
+    def _interpret(
+        self, file: str, header: dict[str, Any], data: bytes, expected: int
+    ) -> list[CallResult] | LoadFailure:
+        frames, _ = wire.split_frames(data)
+        results: list[CallResult] = []
+        where = f"while {file} was being imported"
+        try:
+            for payload in frames:
+                kind, body = wire.loads(payload)
+                if kind == "load_failure" and isinstance(body, LoadFailure):
+                    return body
+                if kind == "calling" and isinstance(body, str):
+                    where = f"in {body}"
+                elif kind == "result" and isinstance(body, CallResult):
+                    results.append(body)
+                elif kind == "memory":
+                    return LoadFailure(
+                        f"exceeded the {size_text(self.limits.memory)} memory limit {where}"
+                    )
+                elif kind == "sandbox_error":
+                    return LoadFailure(f"the sandbox could not be set up: {body}")
+                elif kind == "end" and len(results) == expected:
+                    return results
+        except (wire.WireError, TypeError, ValueError):
+            return LoadFailure(f"the submission sent back something that is not plain data {where}")
+        return LoadFailure(self._cause(header, where))
+
+    def _cause(self, header: dict[str, Any], where: str) -> str:
+        if header["timed_out"]:
+            return f"timed out after {_seconds(self.limits.timeout)} {where}"
+        if header["results_overflow"]:
+            return f"returned more data than any answer needs {where}"
+        number = header["signal"]
+        if number == signal.SIGXCPU or (
+            number == signal.SIGKILL and header["seconds"] >= self.limits.cpu
+        ):
+            return f"used more than {_seconds(self.limits.cpu)} of CPU time {where}"
+        if number is not None:
+            name = (
+                signal.Signals(number).name
+                if number in signal.Signals._value2member_map_
+                else str(number)
+            )
+            return f"crashed ({name}) {where}"
+        return f"the submission exited (status {header['exit']}) {where}, before returning"
+
+    def probe(self, read: list[Path], write: list[Path]) -> dict[str, list[str]]:
+        """Which paths a child, locked down like learner code, can read or write."""
+        request = {
+            **self._request(Path(tempfile.gettempdir())),
+            "probe": {"read": [str(p) for p in read], "write": [str(p) for p in write]},
+        }
+        header, _, data = self._ask(request)
+        for payload in wire.split_frames(data)[0]:
+            kind, body = wire.loads(payload)
+            if kind == "probe" and isinstance(body, dict):
+                return body
+        raise RuntimeError(f"the sandbox probe failed: {header}")
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def copy_submission(source: Path, target: Path) -> None:
+    """Regular files only: a symlink could point a root grader at anything on the machine."""
+    total = 0
+    for root, dirs, files in os.walk(source, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        here = target / Path(root).relative_to(source)
+        here.mkdir(parents=True, exist_ok=True)
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > MAX_FILE or total + size > MAX_COPY:
+                continue
+            total += size
+            shutil.copyfile(path, here / name)
+
+
+def _readable_by_all(root: Path) -> None:
+    """Root owns the copy; the learner's user may read it but change nothing in it."""
+    os.chmod(root, 0o755)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(Path(folder) / name, 0o755)
+        for name in files:
+            os.chmod(Path(folder) / name, 0o644)
+
+
+def lock_away(folder: Path) -> bool:
+    """As root: make a folder (the reference solutions) unreadable to everyone else.
+
+    True when its mode had to change."""
+    mode = folder.stat().st_mode & 0o777
+    if mode & 0o077 == 0:
+        return False
+    os.chmod(folder, mode & 0o700)
+    return True

@@ -1,0 +1,220 @@
+"""The wire between the sandboxed learner process and the grader: plain data as JSON.
+
+Reading a message can never run code: it is JSON, and the decoder builds only numbers,
+strings, lists, tuples, string-keyed dicts, numeric ndarrays (from raw bytes of an allowed
+dtype) and the few plain records of `grader.calls`. Anything else is refused. Never pickle.
+
+Messages are framed by an 8-byte big-endian length, so a stream can carry many of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from typing import Any
+
+import numpy as np
+
+from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Opaque, Ref
+
+HEADER = struct.Struct(">Q")
+MAX_DEPTH = 32
+
+
+class WireError(ValueError):
+    """A message that is not plain data as this module writes it."""
+
+
+def _float(value: float) -> Any:
+    # JSON has no NaN or infinity; these tags keep the message strict JSON
+    if math.isfinite(value):
+        return value
+    return {"$float": repr(value)}
+
+
+def encode_value(value: Any) -> Any:
+    """A JSON-ready form of plain data and of the records in `grader.calls`."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _float(float(value))
+    if isinstance(value, np.ndarray):
+        array = np.ascontiguousarray(value)
+        return {"$array": [array.dtype.str, list(array.shape), base64.b64encode(array).decode()]}
+    if isinstance(value, np.generic):
+        return encode_value(value.item())
+    if isinstance(value, tuple):
+        return {"$tuple": [encode_value(item) for item in value]}
+    if isinstance(value, list):
+        return [encode_value(item) for item in value]
+    if isinstance(value, dict):
+        return {"$dict": {str(k): encode_value(v) for k, v in value.items()}}
+    if isinstance(value, Ref):
+        return {"$ref": [value.call, encode_value(value.part)]}
+    if isinstance(value, Opaque):
+        return {"$opaque": value.type}
+    if isinstance(value, Call):
+        return {
+            "$call": [
+                value.id,
+                value.function,
+                encode_value(value.args),
+                encode_value(value.kwargs),
+                encode_value(value.keep),
+            ]
+        }
+    if isinstance(value, Frame):
+        return {"$frame": [value.file, value.line, value.function, value.code]}
+    if isinstance(value, LearnerError):
+        frames = [encode_value(f) for f in value.frames]
+        return {"$error": [value.kind, value.type, value.message, frames]}
+    if isinstance(value, CallResult):
+        return {
+            "$result": [
+                encode_value(value.value),
+                encode_value(value.error),
+                list(value.warnings),
+                encode_value(value.args_after),
+                encode_value(value.kwargs_after),
+            ]
+        }
+    if isinstance(value, LoadFailure):
+        return {"$load_failure": [value.reason, [encode_value(f) for f in value.frames]]}
+    raise WireError(f"cannot send a {type(value).__name__}")
+
+
+def _array(spec: Any) -> np.ndarray:
+    if not (isinstance(spec, list) and len(spec) == 3):
+        raise WireError("malformed array")
+    dtype_text, shape, data = spec
+    if not (isinstance(dtype_text, str) and isinstance(shape, list) and isinstance(data, str)):
+        raise WireError("malformed array")
+    dtype = np.dtype(dtype_text)
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"an array of dtype {dtype} is not plain numbers")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise WireError("malformed array shape")
+    raw = base64.b64decode(data, validate=True)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise WireError("expected text")
+    return value
+
+
+def _frames(items: Any, depth: int) -> tuple[Frame, ...]:
+    frames = tuple(decode_value(item, depth + 1) for item in _list(items))
+    if not all(isinstance(f, Frame) for f in frames):
+        raise WireError("malformed traceback")
+    return frames
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise WireError("expected a list")
+    return value
+
+
+def _record(tag: str, body: Any, depth: int) -> Any:
+    if tag == "$array":
+        return _array(body)
+    if tag == "$float":
+        if body not in ("nan", "inf", "-inf"):
+            raise WireError("malformed float")
+        return float(body)
+    if tag == "$tuple":
+        return tuple(decode_value(item, depth + 1) for item in _list(body))
+    if tag == "$dict":
+        if not isinstance(body, dict):
+            raise WireError("malformed dict")
+        return {key: decode_value(item, depth + 1) for key, item in body.items()}
+    if tag == "$opaque":
+        return Opaque(_text(body))
+    fields = _list(body)
+    if tag == "$ref" and len(fields) == 2:
+        return Ref(_text(fields[0]), decode_value(fields[1], depth + 1))
+    if tag == "$frame" and len(fields) == 4 and isinstance(fields[1], int):
+        return Frame(_text(fields[0]), fields[1], _text(fields[2]), _text(fields[3]))
+    if tag == "$error" and len(fields) == 4:
+        kind = _text(fields[0])
+        if kind not in ("not_implemented", "exception", "bad_return", "skipped"):
+            raise WireError("malformed error")
+        frames = _frames(fields[3], depth)
+        return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]
+    if tag == "$result" and len(fields) == 5:
+        error = decode_value(fields[1], depth + 1)
+        args_after = decode_value(fields[3], depth + 1)
+        kwargs_after = decode_value(fields[4], depth + 1)
+        if not (error is None or isinstance(error, LearnerError)):
+            raise WireError("malformed result")
+        if not isinstance(args_after, tuple) or not isinstance(kwargs_after, dict):
+            raise WireError("malformed result")
+        warnings = [_text(w) for w in _list(fields[2])]
+        return CallResult(
+            decode_value(fields[0], depth + 1), error, warnings, args_after, kwargs_after
+        )
+    if tag == "$load_failure" and len(fields) == 2:
+        return LoadFailure(_text(fields[0]), _frames(fields[1], depth))
+    if tag == "$call" and len(fields) == 5:
+        args, kwargs = decode_value(fields[2], depth + 1), decode_value(fields[3], depth + 1)
+        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+            raise WireError("malformed call")
+        return Call(
+            _text(fields[0]), _text(fields[1]), args, kwargs, decode_value(fields[4], depth + 1)
+        )
+    raise WireError(f"unknown record {tag}")
+
+
+def decode_value(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise WireError("nested too deeply")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [decode_value(item, depth + 1) for item in value]
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, body),) = value.items()
+        return _record(tag, body, depth)
+    raise WireError("malformed message")
+
+
+def dumps(message: Any) -> bytes:
+    return json.dumps(encode_value(message), allow_nan=False, separators=(",", ":")).encode()
+
+
+def loads(data: bytes) -> Any:
+    """Decode one message; WireError for anything that is not what `dumps` writes."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError) as error:  # includes UnicodeDecodeError
+        raise WireError(f"not a JSON message: {error}") from None
+    try:
+        return decode_value(raw)
+    except (TypeError, ValueError, RecursionError) as error:
+        if isinstance(error, WireError):
+            raise
+        raise WireError(str(error)) from None
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+def split_frames(data: bytes) -> tuple[list[bytes], bytes]:
+    """The complete frames at the start of `data`, and what is left over."""
+    frames = []
+    while len(data) >= HEADER.size:
+        (size,) = HEADER.unpack_from(data)
+        if len(data) < HEADER.size + size:
+            break
+        frames.append(data[HEADER.size : HEADER.size + size])
+        data = data[HEADER.size + size :]
+    return frames, data

@@ -1,0 +1,245 @@
+"""The zygote: a small trusted process that forks one sandboxed child per exercise.
+
+It imports NumPy and the runner once, so a child starts in a millisecond instead of paying for
+a fresh interpreter. It never loads reference solutions or judges anything, and it is started
+with a scrubbed environment, so a child forked from it inherits nothing worth stealing.
+
+Protocol on stdin/stdout (frames of `wire.py`): the grader sends a request (a dict); the zygote
+forks, watches the child against the wall clock, kills it and everything it started, and
+answers with a header, the captured output and the child's raw result frames. It never
+decodes what a child sent; the grader does, as plain data only.
+
+Run as `python -I -m grader.sandbox.zygote`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import sys
+import time
+from typing import Any
+
+READ_SIZE = 1 << 16
+MAX_RESULTS = 256 << 20  # far more than any exercise returns; a child that sends more is cut off
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = os.read(fd, size - len(chunks))
+        if not chunk:
+            return None
+        chunks += chunk
+    return bytes(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _become_subreaper() -> None:
+    """Orphans of a child (double forks, setsid) are re-parented here, where we can kill them."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _children() -> list[int]:
+    own = os.getpid()
+    try:
+        with open(f"/proc/{own}/task/{own}/children") as file:
+            return [int(pid) for pid in file.read().split()]
+    except OSError:
+        return []
+
+
+def _kill_everything(pid: int) -> None:
+    """The child, its process group, and every descendant that ended up re-parented here."""
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        with contextlib.suppress(OSError):
+            kill()
+    for _ in range(1000):
+        _reap()
+        rest = _children()
+        if not rest:
+            return
+        for other in rest:
+            with contextlib.suppress(OSError):
+                os.kill(other, signal.SIGKILL)
+        time.sleep(0.001)
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+class _Capture:
+    """What a child writes to one pipe: all of it, or the first `cap` bytes and a count."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd, self.cap = fd, cap
+        self.data = bytearray()
+        self.dropped = 0
+        self.open = True
+
+    def read(self) -> None:
+        try:
+            chunk = os.read(self.fd, READ_SIZE)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.open = False
+            return
+        room = max(0, self.cap - len(self.data))
+        self.data += chunk[:room]
+        self.dropped += len(chunk) - min(room, len(chunk))
+
+    def drain(self) -> None:
+        """What is already in the pipe, without waiting for an EOF an orphan may never send."""
+        os.set_blocking(self.fd, False)
+        while self.open:
+            before = (len(self.data), self.dropped)
+            self.read()
+            if (len(self.data), self.dropped) == before:
+                break
+        os.close(self.fd)
+
+
+def _exited(pid: int) -> bool:
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return info is not None
+
+
+def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
+    from grader.sandbox import child
+
+    results_r, results_w = os.pipe()
+    output_r, output_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.close(results_r)
+        os.close(output_r)
+        child.serve(request, results_w, output_w)
+    os.close(results_w)
+    os.close(output_w)
+    results = _Capture(results_r, MAX_RESULTS)
+    output = _Capture(output_r, int(request["limits"]["output"]))
+    timed_out = _watch(pid, results, output, started + float(request["limits"]["timeout"]))
+    _kill_everything(pid)
+    status = _status(pid)
+    results.drain()
+    output.drain()
+    header = {
+        "timed_out": timed_out,
+        "results_overflow": results.dropped > 0,
+        "output_dropped": output.dropped,
+        "seconds": time.monotonic() - started,
+        **status,
+    }
+    return header, bytes(output.data), bytes(results.data)
+
+
+def _watch(pid: int, results: _Capture, output: _Capture, deadline: float) -> bool:
+    """Read the child's pipes until it exits (False) or the wall clock runs out (True)."""
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            watched = [c.fd for c in (results, output) if c.open]
+            if pidfd is not None:
+                watched.append(pidfd)
+            wait = remaining if pidfd is not None else min(remaining, 0.005)
+            ready, _, _ = select.select(watched, [], [], wait)
+            for capture in (results, output):
+                if capture.open and capture.fd in ready:
+                    capture.read()
+            if results.dropped:
+                return False  # it sent more than any answer needs: stop it now
+            if (pidfd is not None and pidfd in ready) or (pidfd is None and _exited(pid)):
+                return False
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _status(pid: int) -> dict[str, Any]:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return {"exit": None, "signal": None}
+    if os.WIFSIGNALED(status):
+        return {"exit": None, "signal": os.WTERMSIG(status)}
+    return {"exit": os.WEXITSTATUS(status), "signal": None}
+
+
+# Imported before any child forks: a child starts with them loaded, and as an unprivileged
+# user it can use them even where it cannot read the Python installation (/root/.pyenv...).
+PRELOADED = (
+    "numpy",
+    "numpy.random",
+    "numpy.linalg",
+    "abc collections contextlib copy dataclasses decimal enum fractions functools inspect",
+    "itertools json math numbers operator random re secrets statistics string time typing",
+    "warnings",
+)
+
+
+def _preload() -> None:
+    import importlib
+
+    for group in PRELOADED:
+        for name in group.split():
+            importlib.import_module(name)
+
+
+def main() -> None:
+    from grader import runner  # noqa: F401
+    from grader.sandbox import (
+        child,  # noqa: F401
+        wire,
+    )
+
+    _preload()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the grader, which stops us
+    _become_subreaper()
+    _write_all(1, wire.frame(b'"ready"'))
+    while True:
+        head = _read_exactly(0, wire.HEADER.size)
+        if head is None:
+            return
+        (size,) = wire.HEADER.unpack(head)
+        body = _read_exactly(0, size)
+        if body is None:
+            return
+        request = wire.loads(body)
+        header, output, results = run_one(request)
+        _write_all(
+            1,
+            wire.frame(json.dumps(header).encode()) + wire.frame(output) + wire.frame(results),
+        )
+
+
+if __name__ == "__main__":
+    main()
