@@ -12,6 +12,7 @@ from typing import ClassVar
 import click
 
 from grader import __version__
+from grader.cli.options import limits_options, make_limits
 
 EXERCISES_DIR = click.option(
     "--dir",
@@ -85,34 +86,144 @@ def _resolve(catalog, names: tuple[str, ...]):
 @EXERCISES_DIR
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "gradescope", "prairielearn", "junit", "github"]),
+    help="Write the results in this platform's format (to --output, else standard output).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BPGRADE_OUTPUT",
+    help="Where --format writes; always written, atomically, even when grading breaks. "
+    "Also read from BPGRADE_OUTPUT, which learner code cannot see.",
+)
+@click.option(
+    "--student-id",
+    help="Also grade this student's own hidden cases. With --format gradescope or "
+    "prairielearn it is read from the platform's metadata when not given.",
+)
+@click.option(
+    "--answers",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="A quiz answers file named <quiz>.json, or a folder of them, to grade with the "
+    "exercises (default: the submission's answers/ folder).",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),
     default=None,
     help="Draw the checks' inputs from another seed.",
 )
+@limits_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the messages of passed checks too.")
 def check(
-    names: tuple[str, ...], all_: bool, folder: Path, as_json: bool, seed: int | None, verbose: bool
+    names: tuple[str, ...],
+    all_: bool,
+    folder: Path,
+    as_json: bool,
+    fmt: str | None,
+    output: Path | None,
+    student_id: str | None,
+    answers: tuple[Path, ...],
+    seed: int | None,
+    timeout: float,
+    memory: int,
+    user: str,
+    verbose: bool,
 ) -> None:
-    """Grade exercises: NAME is exercise03, 3 or exercise03_linear."""
+    """Grade exercises: NAME is exercise03, 3 or exercise03_linear.
+
+    Learner code runs in separate, limited processes (as --user when run as root); the
+    results never come from code the learner could have changed.
+    """
+    from grader.sandbox import Sandbox
+
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError("--json prints our own report; use --format alone for others")
+    if output is not None and fmt is None:
+        fmt = "json"
+    # started first, so the sandbox's process gets ready while the grader loads the course
+    sandbox = Sandbox(make_limits(timeout, memory, user))
+    try:
+        report, catalog = _grade_for_check(
+            names, all_, folder, fmt, output, student_id, answers, seed, sandbox
+        )
+    finally:
+        sandbox.close()
+    _show_check(report, catalog, folder, fmt, output, as_json, verbose)
+
+
+def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox):
+    from grader.course import course_root
+    from grader.grading import DEFAULT_SEED
+    from grader.submission import broken, grade_submission
+
+    try:
+        catalog = _catalog()
+        if not names and not all_:
+            valid = ", ".join(e.name for e in catalog.exercises)
+            raise click.UsageError(
+                f"name an exercise to check, or use --all. The exercises: {valid}."
+            )
+        entries = list(catalog.exercises) if all_ else _resolve(catalog, names)
+        if not folder.is_dir():
+            raise click.UsageError(
+                f"there is no folder {folder}; point --dir at your exercise files."
+            )
+    except (click.UsageError, Exception) as error:
+        if output is not None:  # a platform is waiting for its results file, whatever happened
+            _write_results(broken([], f"grading could not start: {error}", student_id), fmt, output)
+        raise
+    if student_id is None and fmt in ("gradescope", "prairielearn"):
+        from grader.platforms import student_id as platform_student_id
+
+        student_id = platform_student_id(folder)
+    quiz_answers = _answer_paths(answers) if answers else None
+    keep_out = [output.absolute().parent] if output is not None else []
+    report = grade_submission(
+        entries,
+        folder,
+        course_root(),
+        sandbox=sandbox,
+        seed=DEFAULT_SEED if seed is None else seed,
+        student=student_id,
+        answers=quiz_answers,
+        keep_out=keep_out,
+    )
+    return report, catalog
+
+
+def _answer_paths(answers: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in answers:
+        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return files
+
+
+def _write_results(report, fmt: str | None, output: Path) -> None:
+    from grader.formats import render, write_results
+
+    write_results(output, render(report, fmt or "json"))
+
+
+def _show_check(report, catalog, folder, fmt, output, as_json, verbose) -> None:
     from grader import progress
     from grader.cli.render import echo, report_text
-    from grader.course import solutions_dir
-    from grader.grading import DEFAULT_SEED, grade
 
-    catalog = _catalog()
-    if not names and not all_:
-        valid = ", ".join(e.name for e in catalog.exercises)
-        raise click.UsageError(f"name an exercise to check, or use --all. The exercises: {valid}.")
-    entries = list(catalog.exercises) if all_ else _resolve(catalog, names)
-    if not folder.is_dir():
-        raise click.UsageError(f"there is no folder {folder}; point --dir at your exercise files.")
-    report = grade(entries, folder, solutions_dir(), DEFAULT_SEED if seed is None else seed)
-    progress.record_report(Path.cwd(), folder, report)
-    if as_json:
-        click.echo(report.model_dump_json(indent=2))
+    if output is not None:
+        _write_results(report, fmt, output)
+    if report.error is None:
+        progress.record_report(Path.cwd(), folder, report)
+    if as_json or (fmt is not None and output is None):
+        from grader.formats import render
+
+        click.echo(render(report, fmt or "json"))
     else:
         echo(report_text(report, catalog, verbose))
+        if output is not None:
+            echo(click.style(f"Results written to {output}", dim=True))
     raise SystemExit(0 if report.all_passed else 1)
 
 

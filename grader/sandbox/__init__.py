@@ -317,6 +317,26 @@ class Sandbox:
         raise RuntimeError(f"the sandbox probe failed: {header}")
 
 
+def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
+    """As root: lock the course's answers away, then prove with a probe what learner code
+    can still reach; anything it can is written into the sandbox's notes."""
+    if sandbox._user is None:
+        return
+    from grader.platforms import SECRET_FOLDERS, lock_course
+
+    lock_course(course)
+    secrets = [course / name for name in SECRET_FOLDERS if (course / name).is_dir()]
+    secret_files = [path for folder in secrets for path in sorted(folder.glob("*"))[:50]]
+    reached = sandbox.probe([*secrets, *secret_files], keep_out)
+    if reached["read"]:
+        sandbox.notes.append(
+            f"Learner code could read {', '.join(reached['read'][:3])}: the answers are not "
+            "locked away from it."
+        )
+    if reached["write"]:
+        sandbox.notes.append(f"Learner code could write into {', '.join(reached['write'])}.")
+
+
 def _now() -> float:
     import time
 
@@ -349,14 +369,3 @@ def _readable_by_all(root: Path) -> None:
             os.chmod(Path(folder) / name, 0o755)
         for name in files:
             os.chmod(Path(folder) / name, 0o644)
-
-
-def lock_away(folder: Path) -> bool:
-    """As root: make a folder (the reference solutions) unreadable to everyone else.
-
-    True when its mode had to change."""
-    mode = folder.stat().st_mode & 0o777
-    if mode & 0o077 == 0:
-        return False
-    os.chmod(folder, mode & 0o700)
-    return True

@@ -1,0 +1,94 @@
+"""One submission, graded the way a course platform needs it: everything or a clear reason.
+
+A submission folder holds the exercise files at its top or in `exercises/`, and may hold quiz
+answers in `answers/<quiz id>.json`. `grade_submission` never raises: when grading itself
+breaks (a broken catalog, a bug in the grader) the report says so (`report.error`), so the
+platform's results file is still written and says the grade is not a grade.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from grader.catalog import ExerciseEntry
+from grader.grading import DEFAULT_SEED, grade
+from grader.report import QuizReport, Report, summarize
+from grader.sandbox import Sandbox, protect
+
+ANSWERS_DIR = "answers"
+
+
+def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
+    """Where the exercise files are: the folder itself, or its `exercises/` sub-folder."""
+    nested = submission / "exercises"
+    here = sum((submission / e.file).is_file() for e in entries)
+    inside = sum((nested / e.file).is_file() for e in entries) if nested.is_dir() else 0
+    return nested if inside > here else submission
+
+
+def answer_files(submission: Path) -> list[Path]:
+    """Quiz answers handed in with the submission: answers/<quiz id>.json."""
+    for folder in (submission / ANSWERS_DIR, submission.parent / ANSWERS_DIR):
+        if folder.is_dir():
+            return sorted(p for p in folder.glob("*.json") if p.is_file() and not p.is_symlink())
+    return []
+
+
+def grade_quizzes(answers: list[Path], quizzes: Path, student: str | None) -> list[QuizReport]:
+    """Each answers file graded against the course quiz of the same name.
+
+    The variant (option order, numbers) is the student's own: drawn from the student id when
+    there is one, else from the user running the grader, as `bpgrade quiz` does."""
+    from grader.quiz.answers import load_answers
+    from grader.quiz.grading import grade_quiz
+    from grader.quiz.loader import load_quiz
+    from grader.quiz.variants import current_user, default_seed, draw
+
+    reports = []
+    for path in answers:
+        quiz_file = quizzes / f"{path.stem}.toml"
+        if not quiz_file.is_file():
+            raise LookupError(f"{path.name}: the course has no quiz {path.stem!r}")
+        quiz = load_quiz(quiz_file)
+        seed = default_seed(student or current_user(), quiz.id)
+        result = grade_quiz(quiz, load_answers(path, quiz), draw(quiz, seed))
+        reports.append(QuizReport.model_validate(result.model_dump()))
+    return reports
+
+
+def broken(entries: list[ExerciseEntry], reason: str, student: str | None) -> Report:
+    """A report that is not a grade: every exercise at 0, and why."""
+    report = summarize([])
+    report.max_score = sum(e.max_score for e in entries)
+    report.error = reason
+    report.student = student
+    return report
+
+
+def grade_submission(
+    entries: list[ExerciseEntry],
+    submission: Path,
+    course: Path,
+    *,
+    sandbox: Sandbox,
+    seed: int = DEFAULT_SEED,
+    student: str | None = None,
+    answers: list[Path] | None = None,
+    keep_out: list[Path] | None = None,
+) -> Report:
+    try:
+        protect(sandbox, course, keep_out or [])
+        folder = exercises_folder(submission, entries)
+        solutions = course / "solutions"
+        report = grade(entries, folder, solutions, seed, sandbox=sandbox, student=student)
+        found = answer_files(submission) if answers is None else answers
+        if found:
+            quizzes = grade_quizzes(found, course / "quizzes", student)
+            report = summarize(report.exercises, quizzes).model_copy(
+                update={"student": student, "notes": report.notes}
+            )
+        return report
+    except Exception as error:  # the platform must get a results file, whatever broke
+        detail = traceback.format_exception_only(error)[-1].strip()
+        return broken(entries, f"grading itself failed ({detail}); this is not your fault", student)
