@@ -63,20 +63,23 @@ def _children() -> list[int]:
         return []
 
 
-def _kill_everything(pid: int) -> None:
-    """The child, its process group, and every descendant that ended up re-parented here."""
+def _kill_everything(pid: int) -> dict[str, Any]:
+    """Kill the child, its process group, and every descendant that ended up re-parented
+    here; the child's exit status."""
     for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         with contextlib.suppress(OSError):
             kill()
+    status = _status(pid)
     for _ in range(1000):
         _reap()
         rest = _children()
         if not rest:
-            return
+            break
         for other in rest:
             with contextlib.suppress(OSError):
                 os.kill(other, signal.SIGKILL)
         time.sleep(0.001)
+    return status
 
 
 def _reap() -> None:
@@ -145,8 +148,7 @@ def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
     results = _Capture(results_r, MAX_RESULTS)
     output = _Capture(output_r, int(request["limits"]["output"]))
     timed_out = _watch(pid, results, output, started + float(request["limits"]["timeout"]))
-    _kill_everything(pid)
-    status = _status(pid)
+    status = _kill_everything(pid)
     results.drain()
     output.drain()
     header = {
