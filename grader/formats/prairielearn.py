@@ -1,0 +1,121 @@
+"""PrairieLearn's external grading results: the `results.json` the grading container must
+leave in `/grade/results/` (a folder PrairieLearn does not create; `write_results` does).
+
+The schema, from PrairieLearn's "External Grading" documentation ("Grading results"):
+`gradable` (false: the submission is marked invalid, no points given or lost, no attempt
+used), `score` in [0, 1] (required when gradable), `format_errors` (a string or a list of
+them, when not gradable), `message`, `output`, `images`, and `tests`, each with `name`,
+`description`, `points`, `max_points`, `message`, `output` and `images`, rendered by the
+`<pl-external-grader-results>` element. The whole file must stay under 1 MB; the runner caps
+the learner's output, which is the only text here of unbounded size.
+
+What we put where:
+
+- One test per check (its name says the exercise and the check, its description the
+  exercise's title) and one per quiz, its per-question scores in the message.
+- `gradable` is false only when grading itself broke (`report.error`): the student keeps
+  the attempt and `format_errors` says to contact the instructor. A learner's file that
+  cannot be loaded (a syntax error, say) is graded, 0 for its checks, with the reason: the
+  student made it, and the other exercises still count.
+- PrairieLearn shows every test to the student, so a hidden-case check, or one the
+  instructor wants shown later, is listed with its points but with `WITHHELD` for its
+  feedback; what an exercise with such checks printed is not shown either.
+- Sandbox notes are for instructors and PrairieLearn has no place only they see, so they
+  are left out here; the grading job's log, which instructors read, is the place for them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from grader.formats._common import (
+    GRADING_BROKE,
+    feedback,
+    printed,
+    quiz_feedback,
+    quiz_name,
+    summary,
+    test_name,
+    withheld,
+)
+from grader.report import CheckReport, ExerciseReport, QuizReport, Report
+
+
+class PrairieLearnTest(BaseModel):
+    name: str
+    description: str
+    points: float
+    max_points: float
+    message: str
+    output: str = ""
+
+
+class PrairieLearnResults(BaseModel):
+    gradable: bool
+    score: float
+    message: str
+    output: str
+    format_errors: list[str] | None = None
+    tests: list[PrairieLearnTest]
+
+
+def build(report: Report) -> PrairieLearnResults:
+    tests = [
+        _check_test(exercise, check) for exercise in report.exercises for check in exercise.checks
+    ]
+    tests += [_quiz_test(quiz) for quiz in report.quizzes]
+    return PrairieLearnResults(
+        gradable=report.gradable,
+        score=_fraction(report) if report.gradable else 0.0,
+        message=_message(report),
+        output=_output(report),
+        format_errors=[f"{GRADING_BROKE} ({report.error})"] if report.error else None,
+        tests=tests,
+    )
+
+
+def render(report: Report) -> str:
+    return build(report).model_dump_json(indent=2, exclude_none=True)
+
+
+def _fraction(report: Report) -> float:
+    """The score as PrairieLearn wants it, a fraction in [0, 1]."""
+    if report.max_score <= 0:
+        return 0.0
+    return min(1.0, max(0.0, report.score / report.max_score))
+
+
+def _message(report: Report) -> str:
+    if report.error:
+        return GRADING_BROKE
+    return summary(report).splitlines()[-1]
+
+
+def _output(report: Report) -> str:
+    parts = [summary(report)]
+    parts += [
+        printed(exercise, shown=not any(withheld(check) for check in exercise.checks))
+        for exercise in report.exercises
+        if exercise.output
+    ]
+    return "\n\n".join(parts)
+
+
+def _check_test(exercise: ExerciseReport, check: CheckReport) -> PrairieLearnTest:
+    return PrairieLearnTest(
+        name=test_name(exercise, check),
+        description=f"{exercise.title} ({exercise.file})",
+        points=check.score,
+        max_points=check.max_score,
+        message=feedback(check),
+    )
+
+
+def _quiz_test(quiz: QuizReport) -> PrairieLearnTest:
+    return PrairieLearnTest(
+        name=quiz_name(quiz),
+        description=f"quiz {quiz.quiz}",
+        points=quiz.score,
+        max_points=quiz.max_score,
+        message=quiz_feedback(quiz),
+    )
