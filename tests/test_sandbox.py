@@ -1,0 +1,262 @@
+"""The sandbox: learner code in a limited child process, and what comes back from it.
+
+Each test writes a tiny learner file and runs it through `grader.sandbox.Sandbox` directly,
+so that a failure points at the isolation itself, not at a check.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.calls import Call, CallResult, LoadFailure
+from grader.sandbox import Limits, Sandbox, is_root
+
+ROOT_ONLY = pytest.mark.skipif(not is_root(), reason="needs root to switch users")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(Limits(timeout=1.5, memory=512 << 20, output=4096)) as box:
+        yield box
+
+
+def learner_file(tmp_path: Path, source: str, name: str = "exercise09_probe.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def run(box: Sandbox, path: Path, *calls: Call) -> tuple[list[CallResult] | LoadFailure, str]:
+    workspace = box.workspace(path.parent)
+    outcome = box.run(workspace / path.name, list(calls))
+    return outcome.results, outcome.output
+
+
+def call(function: str, *args: object) -> Call:
+    return Call(f"{function}#0", function, args)
+
+
+def failure(results: list[CallResult] | LoadFailure) -> str:
+    assert isinstance(results, LoadFailure), results
+    return results.reason
+
+
+def test_plain_results_come_back_and_the_zygote_is_reused(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "def f(x):\n    return x * 2, {'k': [1, 2.5]}\n")
+    results, _ = run(sandbox, path, call("f", np.arange(3.0)))
+    assert not isinstance(results, LoadFailure)
+    value = results[0].value
+    np.testing.assert_array_equal(value[0], [0.0, 2.0, 4.0])
+    assert value[1] == {"k": [1, 2.5]}
+    zygote = sandbox._zygote
+    run(sandbox, path, call("f", np.arange(3.0)))
+    assert sandbox._zygote is zygote  # one interpreter for every exercise
+
+
+def test_an_endless_loop_is_stopped_by_the_wall_clock(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "def f(x):\n    while True:\n        pass\n")
+    started = time.monotonic()
+    reason = failure(run(sandbox, path, call("f", 1.0))[0])
+    assert reason == "timed out after 1.5 s in f"
+    assert time.monotonic() - started < 5
+
+
+def test_a_loop_that_ignores_sigterm_is_still_stopped(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+        def f(x):
+            while True:
+                pass
+    """
+    path = learner_file(tmp_path, source)
+    assert failure(run(sandbox, path, call("f", 1.0))[0]).startswith("timed out")
+
+
+def test_a_slow_import_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "import time\ntime.sleep(60)\n")
+    reason = failure(run(sandbox, path, call("f", 1.0))[0])
+    assert reason == "timed out after 1.5 s while exercise09_probe.py was being imported"
+
+
+def test_the_memory_limit_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        import numpy as np
+
+        def f(x):
+            hog = np.ones((1 << 31) // 8)
+            return float(hog.sum())
+    """
+    reason = failure(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason == "exceeded the 512 MiB memory limit in f"
+
+
+def test_os_exit_inside_a_function_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "import os\n\ndef f(x):\n    os._exit(3)\n")
+    reason = failure(run(sandbox, path, call("f", 1.0))[0])
+    assert reason == "the submission exited (status 3) in f, before returning"
+
+
+def test_a_hard_crash_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        import ctypes
+
+        def f(x):
+            return ctypes.string_at(0)
+    """
+    reason = failure(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason == "crashed (SIGSEGV) in f"
+
+
+def test_output_is_kept_up_to_the_cap_and_the_rest_is_dropped(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = """
+        def f(x):
+            for _ in range(100_000):
+                print("flood " * 10)
+            return x
+    """
+    results, output = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    assert results[0].value == 1.0  # the flood costs the learner nothing but the output
+    assert output.startswith("flood")
+    assert "more output dropped]" in output
+    assert len(output) < 4096 + 100
+
+
+def test_standard_input_is_closed(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "def f(x):\n    return input()\n")
+    results, _ = run(sandbox, path, call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    error = results[0].error
+    assert error is not None and error.type == "EOFError"
+
+
+def test_an_orphan_holding_the_pipes_neither_delays_nor_outlives_the_exercise(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = """
+        import os, subprocess
+
+        def f(x):
+            child = subprocess.Popen(["sleep", "600"], start_new_session=True)
+            if os.fork() == 0:  # a double fork, re-parented away from the learner's process
+                os.setsid()
+                if os.fork() == 0:
+                    import time
+                    time.sleep(600)
+                os._exit(0)
+            return float(child.pid)
+    """
+    started = time.monotonic()
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert time.monotonic() - started < 1.4  # well before the 1.5 s wall clock
+    assert not isinstance(results, LoadFailure)
+    pid = int(results[0].value)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert sandbox._zygote is not None
+    children = Path(f"/proc/{sandbox._zygote.pid}/task/{sandbox._zygote.pid}/children")
+    if children.exists():
+        assert children.read_text().split() == []
+
+
+def test_garbage_on_the_results_pipe_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        import os, struct
+
+        def f(x):
+            fake = b'{"$array": ["O", [1], "AAAAAAAAAAA="]}'  # an object array: never decoded
+            os.write(3, struct.pack(">Q", len(fake)) + fake)
+            os._exit(0)
+    """
+    reason = failure(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason == "the submission sent back something that is not plain data in f"
+
+
+def test_a_dead_zygote_is_replaced(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "def f(x):\n    return x + 1\n")
+    assert sandbox._zygote is not None
+    sandbox._zygote.kill()
+    sandbox._zygote.wait()
+    results, _ = run(sandbox, path, call("f", 1.0))
+    assert not isinstance(results, LoadFailure) and results[0].value == 2.0
+
+
+def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BPGRADE_OUTPUT", "/secret/results.json")
+    source = """
+        import os
+
+        def f(x):
+            try:
+                with open("/proc/self/environ", "rb") as file:
+                    raw = file.read()
+            except OSError:  # as nobody after leaving root, it is not even readable
+                raw = b""
+            return float(b"secret" in raw or "BPGRADE_OUTPUT" in os.environ)
+    """
+    with Sandbox(Limits(timeout=5)) as box:
+        results, _ = run(box, learner_file(tmp_path, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    assert results[0].value == 0.0
+
+
+@ROOT_ONLY
+def test_as_root_learner_code_runs_as_nobody_and_cannot_read_root_files(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("answers")
+    secret.chmod(0o600)
+    source = f"""
+        import os
+
+        def f(x):
+            try:
+                open({str(secret)!r}).read()
+                readable = 1.0
+            except OSError:
+                readable = 0.0
+            return float(os.getuid()), float(os.geteuid()), readable
+    """
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    uid, euid, readable = results[0].value
+    assert uid != 0 and euid != 0
+    assert readable == 0.0
+
+
+@ROOT_ONLY
+def test_as_root_the_submission_copy_cannot_be_changed(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        def f(x):
+            try:
+                with open(__file__, "a") as file:
+                    file.write("# changed")
+                return 1.0
+            except OSError:
+                return 0.0
+    """
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    assert results[0].value == 0.0
+
+
+def test_not_root_says_what_it_could_not_apply() -> None:
+    if is_root():
+        with Sandbox() as box:
+            assert not any("not root" in note for note in box.notes)
+    else:
+        with Sandbox() as box:
+            assert any("not root" in note for note in box.notes)
