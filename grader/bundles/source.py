@@ -1,0 +1,154 @@
+"""What every bundle ships: the grader's source and the course, and the scripts around them.
+
+A bundle is installed on the grading machine with a plain (non-editable) `pip install`,
+so it is a small Python project: pyproject.toml, README.md (the project's readme), the
+`grader` package, and the course folders that pyproject.toml folds into the package
+(exercises, solutions, quizzes). Never the tests (their corpus holds wrong and right
+solutions), a virtual environment, caches or progress files.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grader
+from grader.course import course_root
+
+COURSE_FOLDERS = ("exercises", "solutions", "quizzes")
+PROJECT_FILES = ("pyproject.toml", "README.md")
+PACKAGE = "grader"
+# The copy of the course inside a regular install; the bundle carries the course as the
+# top-level folders instead, and pyproject.toml puts it back at install time.
+PACKAGED_COURSE = "_course"
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+TORCH_VERSION = "2.13.0"
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+
+# Values pasted into the shell scripts: keep them to characters a shell takes literally.
+_MEMORY = re.compile(r"^[0-9]+(\.[0-9]+)?[A-Za-z]{0,3}$")
+
+
+class BundleError(Exception):
+    """The bundle cannot be built; the message says why, for the instructor."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str  # a POSIX path inside the bundle
+    path: Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The per-exercise limits the bundle's script passes to `bpgrade check`."""
+
+    timeout: float = 10.0
+    memory: str = "1GiB"
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise BundleError(f"the timeout must be positive, not {self.timeout}")
+        if not _MEMORY.match(self.memory):
+            raise BundleError(f"{self.memory!r} is not a memory size like 1GiB or 512MiB")
+
+    @property
+    def timeout_text(self) -> str:
+        return f"{self.timeout:g}"
+
+
+def project_root() -> Path:
+    """The checkout that holds the grader package and its pyproject.toml."""
+    root = Path(grader.__file__).resolve().parent.parent
+    missing = [name for name in PROJECT_FILES if not (root / name).is_file()]
+    if missing:
+        raise BundleError(
+            f"no {' or '.join(missing)} beside the grader package in {root}: build bundles "
+            "from a checkout of bpgrade (pip install -e .), not from an installed copy."
+        )
+    return root
+
+
+def source_files(project: Path | None = None, course: Path | None = None) -> list[SourceFile]:
+    """Every file a bundle ships, sorted by name, from the checkout and the course."""
+    project = project_root() if project is None else project
+    course = course_root() if course is None else course
+    files = [SourceFile(name, project / name) for name in PROJECT_FILES]
+    files += _tree(project / PACKAGE, PACKAGE, skip_top=frozenset({PACKAGED_COURSE}))
+    for folder in COURSE_FOLDERS:
+        if not (course / folder).is_dir():
+            raise BundleError(f"the course in {course} has no {folder}/ folder")
+        files += _tree(course / folder, folder)
+    return sorted(files, key=lambda f: f.name)
+
+
+def _tree(root: Path, prefix: str, skip_top: frozenset[str] = frozenset()) -> list[SourceFile]:
+    files = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts[0] in skip_top or not path.is_file() or _ignored(relative):
+            continue
+        files.append(SourceFile(f"{prefix}/{relative.as_posix()}", path))
+    return files
+
+
+def _ignored(relative: Path) -> bool:
+    # caches, editor and OS litter, progress files: nothing the grader reads
+    return (
+        any(part == "__pycache__" or part.startswith(".") for part in relative.parts)
+        or relative.suffix in {".pyc", ".pyo"}
+        or relative.name.endswith("~")
+    )
+
+
+def needs_torch(course: Path | None = None) -> bool:
+    """Whether any exercise or reference solution of the course imports torch.
+
+    Read from the import statements, not the text: a NumPy exercise's docstring may well
+    say "as torch.nn.Linear does".
+    """
+    course = course_root() if course is None else course
+    sources = [p for folder in ("exercises", "solutions") for p in (course / folder).rglob("*.py")]
+    return any("torch" in _imported_packages(path) for path in sources)
+
+
+def _imported_packages(path: Path) -> set[str]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return set()
+    return set(_top_level_imports(tree))
+
+
+def _top_level_imports(tree: ast.AST) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module.split(".")[0]
+
+
+def template(name: str, **values: str) -> str:
+    """A script from grader/bundles/templates with its @NAME@ placeholders filled in."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    left = re.findall(r"@[A-Z_]+@", text)
+    if left:
+        raise BundleError(f"template {name} still has {', '.join(sorted(set(left)))}")
+    return text
+
+
+def torch_install_line(course: Path | None = None) -> str:
+    """setup.sh's torch step: the CPU-only build where the course needs it, else a note."""
+    if needs_torch(course):
+        return (
+            '    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check '
+            f"torch=={TORCH_VERSION} --index-url {TORCH_INDEX}"
+        )
+    return "    # torch: not installed, no exercise or solution of this course imports it"

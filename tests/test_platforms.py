@@ -1,0 +1,222 @@
+"""Who the student is, read the way each platform documents it, and the course's secrets
+locked away; metadata files are written here exactly as the platforms describe them."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.platforms import (
+    GRADESCOPE_ROOT,
+    PRAIRIELEARN_ROOT,
+    gradescope_layout,
+    gradescope_student_id,
+    lock_course,
+    prairielearn_layout,
+    prairielearn_student_id,
+    student_id,
+)
+
+
+def gradescope_metadata(users: list[dict[str, Any]]) -> dict[str, Any]:
+    """submission_metadata.json as Gradescope's autograder docs show it."""
+    return {
+        "id": 123456,
+        "created_at": "2018-07-01T14:22:32.365935-07:00",
+        "assignment": {
+            "due_date": "2018-07-31T23:00:00.000000-07:00",
+            "group_size": 4,
+            "group_submission": True,
+            "id": 25828,
+            "course_id": 1234,
+            "late_due_date": None,
+            "release_date": "2018-07-02T00:00:00.000000-07:00",
+            "title": "Programming Assignment 1",
+            "total_points": "20.0",
+        },
+        "submission_method": "upload",
+        "users": users,
+        "previous_submissions": [
+            {
+                "submission_time": "2017-04-06T14:24:48.087023-07:00",
+                "score": 0.0,
+                "results": {"score": 0.0, "tests": []},
+            }
+        ],
+    }
+
+
+def prairielearn_data(variant_seed: Any) -> dict[str, Any]:
+    """data.json as PrairieLearn's external grader writes it (the question's `data`)."""
+    return {
+        "params": {},
+        "correct_answers": {},
+        "submitted_answers": {
+            "_files": [{"name": "exercise03_linear.py", "contents": "aW1wb3J0IG51bXB5"}]
+        },
+        "format_errors": {},
+        "partial_scores": {},
+        "score": 0,
+        "feedback": {},
+        "variant_seed": variant_seed,
+        "options": {},
+        "raw_submitted_answers": {},
+        "gradable": True,
+    }
+
+
+def gradescope_root(tmp_path: Path, metadata: Any) -> Path:
+    """/autograder laid out as Gradescope lays it out; returns the submission folder."""
+    layout = gradescope_layout(tmp_path / "autograder")
+    layout.submission.mkdir(parents=True)
+    text = metadata if isinstance(metadata, str) else json.dumps(metadata)
+    layout.metadata.write_text(text, encoding="utf-8")
+    return layout.submission
+
+
+def prairielearn_root(tmp_path: Path, data: Any) -> Path:
+    """/grade laid out as PrairieLearn lays it out; returns the student folder."""
+    layout = prairielearn_layout(tmp_path / "grade")
+    layout.student.mkdir(parents=True)
+    layout.data.parent.mkdir(parents=True)
+    text = data if isinstance(data, str) else json.dumps(data)
+    layout.data.write_text(text, encoding="utf-8")
+    return layout.student
+
+
+STUDENT = {"email": "student@example.com", "id": 1234, "name": "Student User"}
+
+
+def test_gradescope_user_id_of_the_submitter(tmp_path: Path) -> None:
+    submission = gradescope_root(tmp_path, gradescope_metadata([STUDENT]))
+    assert student_id(submission) == "1234"
+
+
+def test_a_gradescope_group_shares_one_id_whatever_the_order(tmp_path: Path) -> None:
+    partner = {"email": "partner@example.com", "id": 987, "name": "Partner"}
+    one = gradescope_root(tmp_path / "a", gradescope_metadata([STUDENT, partner]))
+    other = gradescope_root(tmp_path / "b", gradescope_metadata([partner, STUDENT]))
+    assert student_id(one) == student_id(other) == "1234+987"
+
+
+def test_the_email_is_never_the_id(tmp_path: Path) -> None:
+    no_id = {"email": "student@example.com", "name": "Student User"}
+    assert student_id(gradescope_root(tmp_path, gradescope_metadata([no_id]))) is None
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "",
+        "{not json",
+        "[]",
+        json.dumps({"users": "1234"}),
+        json.dumps({"users": []}),
+        json.dumps({"users": [None, 5]}),
+        json.dumps(gradescope_metadata([{"id": True}])),
+        json.dumps(gradescope_metadata([{"id": None}])),
+        json.dumps(gradescope_metadata([{"id": "12; rm -rf /"}])),
+        json.dumps(gradescope_metadata([{"id": ""}])),
+        json.dumps(gradescope_metadata([{"id": 1.5}])),
+        "\udcff",  # not UTF-8 once written
+    ],
+    ids=[
+        "empty",
+        "malformed",
+        "list",
+        "users-not-a-list",
+        "no-users",
+        "users-not-objects",
+        "bool-id",
+        "null-id",
+        "shell-id",
+        "empty-id",
+        "float-id",
+        "not-utf8",
+    ],
+)
+def test_malformed_gradescope_metadata_gives_none(tmp_path: Path, metadata: str) -> None:
+    layout = gradescope_layout(tmp_path)
+    layout.submission.mkdir(parents=True)
+    layout.metadata.write_bytes(metadata.encode("utf-8", "surrogateescape"))
+    assert student_id(layout.submission) is None
+
+
+def test_a_gradescope_id_given_as_text_is_kept(tmp_path: Path) -> None:
+    submission = gradescope_root(tmp_path, gradescope_metadata([{**STUDENT, "id": "u-1234"}]))
+    assert student_id(submission) == "u-1234"
+
+
+def test_prairielearn_variant_seed(tmp_path: Path) -> None:
+    student = prairielearn_root(tmp_path, prairielearn_data(1848203611))
+    assert student_id(student) == "1848203611"
+
+
+@pytest.mark.parametrize("seed", [None, True, "", "a b", [1], {"seed": 1}])
+def test_a_prairielearn_data_file_without_a_seed_gives_none(tmp_path: Path, seed: Any) -> None:
+    assert student_id(prairielearn_root(tmp_path, prairielearn_data(seed))) is None
+
+
+@pytest.mark.parametrize("data", ["", "{", "null", "[1, 2]"])
+def test_malformed_prairielearn_data_gives_none(tmp_path: Path, data: str) -> None:
+    assert student_id(prairielearn_root(tmp_path, data)) is None
+
+
+def test_no_metadata_at_all_gives_none(tmp_path: Path) -> None:
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    assert student_id(folder) is None
+    assert student_id(tmp_path / "missing") is None
+
+
+def test_a_metadata_path_that_is_a_folder_gives_none(tmp_path: Path) -> None:
+    (tmp_path / "submission_metadata.json").mkdir()
+    assert gradescope_student_id(tmp_path / "submission_metadata.json") is None
+    assert prairielearn_student_id(tmp_path) is None
+
+
+def test_a_relative_submission_path_finds_its_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gradescope_root(tmp_path, gradescope_metadata([STUDENT]))
+    monkeypatch.chdir(tmp_path / "autograder")
+    assert student_id(Path("submission")) == "1234"
+
+
+def test_the_documented_layouts() -> None:
+    assert Path("/autograder") == GRADESCOPE_ROOT
+    assert gradescope_layout().submission == Path("/autograder/submission")
+    assert gradescope_layout().metadata == Path("/autograder/submission_metadata.json")
+    assert gradescope_layout().results == Path("/autograder/results/results.json")
+    assert gradescope_layout().source == Path("/autograder/source")
+    assert Path("/grade") == PRAIRIELEARN_ROOT
+    assert prairielearn_layout().student == Path("/grade/student")
+    assert prairielearn_layout().data == Path("/grade/data/data.json")
+    assert prairielearn_layout().results == Path("/grade/results/results.json")
+    assert prairielearn_layout().server_files == Path("/grade/serverFilesCourse")
+
+
+def test_lock_course_leaves_solutions_and_quizzes_to_their_owner(tmp_path: Path) -> None:
+    for folder in ("exercises", "solutions", "quizzes", "solutions/deep"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "file.py").write_text("x = 1\n")
+    for path in tmp_path.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+
+    locked = lock_course(tmp_path)
+
+    assert locked == [tmp_path / "solutions", tmp_path / "quizzes"]
+    for folder in ("solutions", "quizzes"):
+        for path in [tmp_path / folder, *(tmp_path / folder).rglob("*")]:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+            assert stat.S_IMODE(path.stat().st_mode) & 0o600 == 0o600, path
+    assert stat.S_IMODE((tmp_path / "exercises" / "file.py").stat().st_mode) == 0o666
+
+
+def test_lock_course_without_quizzes(tmp_path: Path) -> None:
+    (tmp_path / "solutions").mkdir()
+    assert lock_course(tmp_path) == [tmp_path / "solutions"]
