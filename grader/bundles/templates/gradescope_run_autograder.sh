@@ -54,6 +54,8 @@ student="$("$BPGRADE" autograder student-id "$SUBMISSION" 2>/dev/null)" || stude
 if [ -n "$student" ]; then
     set -- "$@" --student-id "$student"
 fi
+# For the instructor's log only: reproduce these cases with `bpgrade check --student-id`.
+echo "student id: ${student:-none found}"
 
 "$BPGRADE" "$@"
 status=$?

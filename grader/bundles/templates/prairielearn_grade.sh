@@ -77,6 +77,8 @@ student="$("$BPGRADE" autograder student-id "$STUDENT" 2>/dev/null)" || student=
 if [ -n "$student" ]; then
     set -- "$@" --student-id "$student"
 fi
+# For the instructor's log only: reproduce these cases with `bpgrade check --student-id`.
+echo "student id: ${student:-none found}"
 
 "$BPGRADE" "$@"
 status=$?
