@@ -19,6 +19,9 @@ submission in a well-known folder and a metadata file beside it:
 `bpgrade check --dir SUBMISSION` can seed the student's own hidden cases without being
 told who the student is. Nothing here raises: a missing or malformed file means "no
 identity", and grading goes on with the public cases.
+
+`lock_course(course)` makes the reference solutions and quiz keys readable by their owner
+(root, on a platform) only, before any learner code runs.
 """
 
 from __future__ import annotations
