@@ -34,8 +34,8 @@ results_ok() {
     return 0 # nothing to parse JSON with: a non-empty file will do
 }
 
+# Left readable: the platform's harness may read it as another user than root.
 mkdir -p "$(dirname "$RESULTS")"
-chmod 700 "$(dirname "$RESULTS")"
 # Only a file written by this run counts.
 rm -f "$RESULTS"
 
