@@ -18,6 +18,7 @@ import contextlib
 import json
 import math
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -202,23 +203,29 @@ class Sandbox:
 
     # -- the submission -----------------------------------------------------------------
 
-    def _mkdtemp(self, prefix: str) -> Path:
-        path = Path(tempfile.mkdtemp(prefix=prefix))
-        self._temporary.append(path)
-        return path
+    def _private_dir(self, prefix: str) -> Path:
+        """A fresh folder whose path cannot be found by listing: learner code running as the
+        same user for another submission (batch grading) cannot discover it."""
+        outer = Path(tempfile.mkdtemp(prefix=prefix))
+        self._temporary.append(outer)
+        os.chmod(outer, 0o711)  # others may pass through, never list
+        inner = outer / secrets.token_hex(16)
+        inner.mkdir()
+        return inner
 
     def workspace(self, folder: Path) -> Path:
         """A fresh copy of the submission's regular files, which learner code may read only."""
-        copy = self._mkdtemp("bpgrade-submission-")
+        copy = self._private_dir("bpgrade-submission-")
         copy_submission(folder, copy)
         if self._user is not None:
             _readable_by_all(copy)
         return copy
 
     def _scratch(self) -> Path:
-        scratch = self._mkdtemp("bpgrade-scratch-")
+        scratch = self._private_dir("bpgrade-scratch-")
         if self._user is not None:
             os.chown(scratch, self._user["uid"], self._user["gid"])
+        os.chmod(scratch, 0o700)
         return scratch
 
     def _request(self, cwd: Path) -> dict[str, Any]:
