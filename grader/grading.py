@@ -184,10 +184,13 @@ def grade(
     sandbox = sandbox if sandbox is not None else Sandbox()
     try:
         workspace = sandbox.workspace(folder)
-        exercises = [
-            grade_exercise(entry, workspace, solutions, seed, sandbox=sandbox, student=student)
-            for entry in entries
-        ]
+        try:
+            exercises = [
+                grade_exercise(entry, workspace, solutions, seed, sandbox=sandbox, student=student)
+                for entry in entries
+            ]
+        finally:
+            sandbox.discard(workspace)
     finally:
         if own:
             sandbox.close()

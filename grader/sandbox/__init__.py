@@ -213,6 +213,13 @@ class Sandbox:
         inner.mkdir()
         return inner
 
+    def discard(self, inner: Path) -> None:
+        """Remove a folder made by `_private_dir`, once what ran in it has ended."""
+        outer = inner.parent
+        if outer in self._temporary:
+            self._temporary.remove(outer)
+            shutil.rmtree(outer, ignore_errors=True)
+
     def workspace(self, folder: Path) -> Path:
         """A fresh copy of the submission's regular files, which learner code may read only."""
         copy = self._private_dir("bpgrade-submission-")
@@ -228,8 +235,7 @@ class Sandbox:
         os.chmod(scratch, 0o700)
         return scratch
 
-    def _request(self, cwd: Path) -> dict[str, Any]:
-        scratch = self._scratch()
+    def _request(self, cwd: Path, scratch: Path) -> dict[str, Any]:
         return {
             "limits": {
                 "timeout": self.limits.timeout,
@@ -254,11 +260,14 @@ class Sandbox:
     # -- running ------------------------------------------------------------------------
 
     def run(self, path: Path, calls: list[Call]) -> Outcome:
-        request = {**self._request(path.parent), "path": str(path), "calls": calls}
+        scratch = self._scratch()
+        request = {**self._request(path.parent, scratch), "path": str(path), "calls": calls}
         try:
             header, output, results = self._ask(request)
         except (OSError, EOFError, TimeoutError, ValueError) as error:
             return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+        finally:
+            self.discard(scratch)
         text = output.decode("utf-8", errors="replace")
         if header["output_dropped"]:
             text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
@@ -312,11 +321,15 @@ class Sandbox:
 
     def probe(self, read: list[Path], write: list[Path]) -> dict[str, list[str]]:
         """Which paths a child, locked down like learner code, can read or write."""
+        scratch = self._scratch()
         request = {
-            **self._request(Path(tempfile.gettempdir())),
+            **self._request(scratch, scratch),
             "probe": {"read": [str(p) for p in read], "write": [str(p) for p in write]},
         }
-        header, _, data = self._ask(request)
+        try:
+            header, _, data = self._ask(request)
+        finally:
+            self.discard(scratch)
         for payload in wire.split_frames(data)[0]:
             kind, body = wire.loads(payload)
             if kind == "probe" and isinstance(body, dict):
