@@ -46,12 +46,27 @@ def describe_error(error: LearnerError, function: str, called: str = "") -> str:
         return f"{called or function} {error.message}."
     if error.kind == "skipped":
         return f"{function} could not be called: {error.message}."
-    lines = [f"{called or function} raised {error.type}: {error.message}"]
-    for frame in error.frames:
-        lines.append(f"  {frame.file}, line {frame.line}, in {frame.function}")
+    lines = [f"{called or function} raised {error.type}: {_clipped(error.message)}"]
+    frames = error.frames
+    if len(frames) > 2 * FRAMES_SHOWN:  # endless recursion: the top and the bottom tell it all
+        hidden = len(frames) - 2 * FRAMES_SHOWN
+        frames = (*frames[:FRAMES_SHOWN], None, *frames[-FRAMES_SHOWN:])
+    for frame in frames:
+        if frame is None:
+            lines.append(f"  ... {hidden} more calls like these ...")
+            continue
+        lines.append(f"  {frame.file}, line {frame.line}, in {_clipped(frame.function)}")
         if frame.code:
-            lines.append(f"    {frame.code}")
+            lines.append(f"    {_clipped(frame.code)}")
     return "\n".join(lines)
+
+
+FRAMES_SHOWN = 3
+MESSAGE_SHOWN = 500
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= MESSAGE_SHOWN else text[:MESSAGE_SHOWN] + " [...]"
 
 
 def _cell(x: float) -> str:
@@ -100,10 +115,13 @@ def describe_mismatch(
         lines.append(f"  {name}: expected shape {expected.shape}, received {received.shape}.")
     else:
         relative = "" if diff.max_rel is None else f" (relative {diff.max_rel:.3g})"
+        error = f"; largest error {diff.max_abs:.3g}{relative}"
+        broken = int((diff.wrong & ~np.isfinite(received)).sum())
+        if broken:  # an error of inf says nothing; the NaNs are the news
+            error = f", {broken} of them NaN or infinite"
         lines.append(
             f"  {name}: shape {expected.shape} as expected; {diff.count} of {expected.size} "
-            f"element{'s' if expected.size != 1 else ''} differ; largest error "
-            f"{diff.max_abs:.3g}{relative}."
+            f"element{'s' if expected.size != 1 else ''} differ{error}."
         )
     if expected.ndim == 0 and received.ndim == 0:
         lines.append(f"    expected {float(expected):.8g}, received {float(received):.8g}")
