@@ -1,8 +1,13 @@
-"""Where the course lives: the catalog, the reference solutions and the quizzes.
+"""Where the course lives: the catalog, the reference solutions (or, in a release, the recorded
+answers) and the quizzes.
 
-An editable install (the usual way to work on a course) reads them from the checkout
-beside this package; a regular install carries a copy in `grader/_course`. The
-environment variable BPGRADE_COURSE points bpgrade at another course folder.
+In order:
+1. the environment variable BPGRADE_COURSE, a course folder;
+2. a release (`bpgrade release`) that holds the working directory: the nearest ancestor of it
+   with both `exercises/catalog.toml` and `expected/`, so `bpgrade` works anywhere inside a
+   handed-out folder, whichever copy of bpgrade runs;
+3. the copy a regular install carries in `grader/_course`;
+4. the checkout beside this package (an editable install, the usual way to work on a course).
 """
 
 from __future__ import annotations
@@ -13,10 +18,29 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def is_release_root(folder: Path) -> bool:
+    return (folder / "exercises" / "catalog.toml").is_file() and (folder / "expected").is_dir()
+
+
+def release_around(start: Path) -> Path | None:
+    """The nearest release folder that is `start` or one of its ancestors."""
+    for folder in (start, *start.parents):
+        if is_release_root(folder):
+            return folder
+    return None
+
+
 def course_root() -> Path:
     override = os.environ.get("BPGRADE_COURSE")
     if override:
         return Path(override)
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working directory was removed
+        here = None
+    release = release_around(here) if here is not None else None
+    if release is not None:
+        return release
     packaged = _PACKAGE / "_course"
     if packaged.is_dir():
         return packaged

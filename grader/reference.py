@@ -1,4 +1,10 @@
-"""The reference solutions, loaded by path into the grader's own process. Trusted code only."""
+"""The oracle the checks judge against: the reference solution, or the answers recorded from it.
+
+A course has `solutions/`; a release (`bpgrade release`) has none, and carries `expected/`
+instead: the reference's answers on the public cases, recorded when the release was written
+(`grader.recorded`). The checks cannot tell the two apart, except that a release answers only
+the calls it recorded. Solutions are trusted code, loaded into the grader's own process.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,17 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.catalog import ExerciseEntry
+from grader.recorded import PUBLIC_ONLY, Unanswerable, load_replay, read_answers
+
+EXPECTED = "expected"  # the release's folder of recorded answers, beside exercises/
+
+
+class MissingReference(Unanswerable):
+    """Neither a reference solution nor recorded answers for an exercise."""
+
+
+class PublicOnly(Unanswerable):
+    """A release was asked for cases it has no recorded answers for."""
 
 
 @cache
@@ -21,6 +38,54 @@ def load_reference(path: Path) -> ModuleType:
     return module
 
 
+def expected_dir(solutions: Path) -> Path:
+    """Where a release keeps its recorded answers: beside where the solutions would be."""
+    return solutions.parent / EXPECTED
+
+
+def expected_path(entry: ExerciseEntry, solutions: Path) -> Path:
+    return expected_dir(solutions) / f"{entry.name}.json"
+
+
 def reference_for(entry: ExerciseEntry, solutions: Path) -> ModuleType:
-    """The oracle the checks judge an exercise against: its reference solution."""
-    return load_reference(solutions / entry.file)
+    """The oracle an exercise is judged against: its reference solution when the course has it,
+    else the answers a release recorded from it; MissingReference when there is neither."""
+    path = solutions / entry.file
+    if path.is_file():
+        return load_reference(path)
+    recorded = expected_path(entry, solutions)
+    if not recorded.is_file():
+        raise MissingReference(
+            f"cannot grade {entry.name}: there is neither a reference solution ({path}) nor "
+            f"recorded answers ({recorded})."
+        )
+    replay = load_replay(recorded)
+    names = [check.name for check in entry.checks]
+    if replay.checks != names:
+        raise MissingReference(
+            f"cannot grade {entry.name}: {recorded} was recorded for the checks "
+            f"{', '.join(replay.checks)}, but the catalog names {', '.join(names)}; "
+            "write the release again."
+        )
+    return replay
+
+
+def is_release(solutions: Path) -> bool:
+    """A course without solutions whose answers were recorded: a release."""
+    return not solutions.is_dir() and expected_dir(solutions).is_dir()
+
+
+def require_answers(solutions: Path, seed: int, student: str | None = None) -> None:
+    """PublicOnly, in a sentence, when a release is asked for another seed or for a student's
+    hidden cases; nothing for a course with its solutions."""
+    if not is_release(solutions):
+        return
+    if student is not None:
+        raise PublicOnly(
+            f"{PUBLIC_ONLY}: it cannot grade a student's hidden cases; grade those with the "
+            "full course."
+        )
+    files = sorted(expected_dir(solutions).glob("*.json"))
+    recorded = read_answers(files[0]).seed if files else seed
+    if seed != recorded:
+        raise PublicOnly(f"{PUBLIC_ONLY} (seed {recorded}): it cannot grade --seed {seed}.")

@@ -92,6 +92,13 @@ def take(reference: str, answers_file: Path | None, seed: int | None, as_json: b
 
     if as_json and answers_file is None:
         raise click.UsageError("--json prints the grade of an answers file: add --answers FILE")
+    from grader.course import quizzes_dir
+    from grader.quiz.handout import find_handout
+
+    handout = find_handout(reference, quizzes_dir())
+    if handout is not None:
+        _hand_in(handout, answers_file, seed)
+        return
     loaded = _load(reference)
     variant = draw(loaded, _variant_seed(loaded, seed))
     if answers_file is not None:
@@ -117,6 +124,22 @@ def take(reference: str, answers_file: Path | None, seed: int | None, as_json: b
     record_quiz(Path.cwd(), loaded.id, outcome.result.score, outcome.result.max_score)
 
 
+def _hand_in(path: Path, answers_file: Path | None, seed: int | None) -> None:
+    """A graded quiz of a release: asked as usual, its replies saved to hand in, not scored."""
+    from grader.quiz.handout import HandoutError, answers_path, load_handout, run_handout
+    from grader.quiz.variants import current_user, default_seed
+
+    try:
+        handout = load_handout(path)
+    except HandoutError as error:
+        _fail(str(error))
+    if answers_file is not None:
+        _fail(f"{handout.id} is handed in and graded by your course: it cannot be scored here.")
+    chosen = seed if seed is not None else default_seed(current_user(), handout.id)
+    if not run_handout(handout, chosen, answers_path(Path.cwd(), handout)):
+        raise SystemExit(EXIT_STOPPED)
+
+
 def _print_result(result: QuizResult) -> None:
     from grader.quiz.variants import format_number
 
@@ -132,12 +155,14 @@ def list_quizzes() -> None:
     """List the course's quizzes, with your latest score."""
     from grader.course import quizzes_dir
     from grader.progress import load
+    from grader.quiz.handout import SUFFIX, HandoutError, handout_files, load_handout
     from grader.quiz.loader import QuizError, load_quiz, quiz_files
     from grader.quiz.variants import format_number
 
     attempts = load(Path.cwd()).quizzes
     files = quiz_files(quizzes_dir())
-    if not files:
+    handouts = handout_files(quizzes_dir())
+    if not files and not handouts:
         click.echo(f"No quizzes in {quizzes_dir()}.")
         return
     for path in files:
@@ -154,6 +179,15 @@ def list_quizzes() -> None:
         )
         count = f"{len(loaded.questions)} questions"
         click.echo(f"{path.stem:<16} {loaded.title:<40} {count:>13}  {score}")
+    for path in handouts:
+        name = path.name.removesuffix(SUFFIX)
+        try:
+            handout = load_handout(path)
+        except HandoutError:
+            click.echo(f"{name:<16} (unreadable: {path})")
+            continue
+        count = f"{len(handout.questions)} questions"
+        click.echo(f"{name:<16} {handout.title:<40} {count:>13}  to hand in")
 
 
 @quiz.command("validate")

@@ -311,6 +311,9 @@ class Quiz(_Model):
     shuffle: StrictBool = Field(
         True, description="Shuffle options per learner (ordering items always are)."
     )
+    graded: StrictBool = Field(
+        False, description="Handed in for a grade: a release leaves its answers out."
+    )
     questions: list[Question] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,0 +1,164 @@
+"""Recorded answers: what the reference solution returned, written down at release time.
+
+A release hands out no solutions, yet its `bpgrade check` must judge the public cases just as
+the full grader does. At release time a `Recorder` stands in for the reference module: each
+call of one of its functions is answered by the real function and written down as
+(function name, digest of the arguments) -> result. In the release a `Replay` stands in for
+the module: it answers a call from what was written down, and raises `NotRecorded` for any
+call that was not (another seed, a student's hidden cases, a numeric gradient's perturbed
+inputs).
+
+The digest is sha256 over a canonical encoding of the arguments: arrays by dtype, shape and
+bytes, floats by their exact repr, dicts by sorted keys (the wire's JSON encoding), so a call
+is found again exactly when its inputs are bit for bit the same. Results are stored as the
+wire's plain JSON data (arrays as base64 bytes), and read back with its safe decoder: never
+pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from grader.sandbox.wire import WireError, decode_value, encode_value
+
+PUBLIC_ONLY = "this release has recorded answers for the public cases only"
+
+
+class Unanswerable(LookupError):
+    """The grader has no reference answer for what it was asked: the base of the errors below
+    and of those of `grader.reference`, so a command can catch them all and say why."""
+
+
+class NotRecorded(Unanswerable):
+    """A call to the reference that a release has no recorded answer for."""
+
+
+class RecordedCall(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    function: str
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="call_digest of the arguments")
+    result: JsonValue = Field(description="The reference's result, as the wire encodes it.")
+
+
+class RecordedAnswers(BaseModel):
+    """The file `expected/<exercise>.json` of a release: one exercise's recorded answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    grader_version: str
+    numpy_version: str = Field(description="NumPy that drew the cases; another may draw others.")
+    exercise: str
+    file: str
+    seed: int = Field(description="The seed of the public cases.")
+    checks: list[str] = Field(description="The catalog's check names, in order, when recorded.")
+    calls: list[RecordedCall]
+
+
+def call_digest(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """sha256 of a canonical encoding of a call: the same inputs, bit for bit, the same digest."""
+    encoded = [function, encode_value(tuple(args)), encode_value(dict(kwargs))]
+    text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Recorder(ModuleType):
+    """The reference module, writing down every call made to its functions."""
+
+    def __init__(self, module: ModuleType) -> None:
+        super().__init__(f"_bpgrade_recorder_{module.__name__}")
+        self._module = module
+        self._calls: dict[str, RecordedCall] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        target = getattr(self._module, name)
+        if not callable(target):
+            return target
+
+        def record(*args: Any, **kwargs: Any) -> Any:
+            digest = call_digest(name, args, kwargs)  # before the call, as the replay will see it
+            result = target(*args, **kwargs)
+            if digest not in self._calls:
+                self._calls[digest] = RecordedCall(
+                    function=name, digest=digest, result=encode_value(result)
+                )
+            return result
+
+        return record
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        return list(self._calls.values())
+
+
+class Replay(ModuleType):
+    """Stands for the reference module in a release: answers recorded calls, and only those."""
+
+    def __init__(self, answers: RecordedAnswers) -> None:
+        super().__init__(f"_bpgrade_replay_{answers.exercise}")
+        self._answers = answers
+        self._results = {(c.function, c.digest): c.result for c in answers.calls}
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def replay(*args: Any, **kwargs: Any) -> Any:
+            key = (name, call_digest(name, args, kwargs))
+            if key not in self._results:
+                raise NotRecorded(self._missing(name))
+            try:
+                return decode_value(self._results[key])  # a fresh copy on every call
+            except WireError as error:
+                raise NotRecorded(f"the recorded answer of {name} is damaged ({error})") from None
+
+        return replay
+
+    def _missing(self, name: str) -> str:
+        answers = self._answers
+        return (
+            f"no answer was recorded for {name} on these inputs: {PUBLIC_ONLY} (seed "
+            f"{answers.seed}, drawn by bpgrade {answers.grader_version} with NumPy "
+            f"{answers.numpy_version})."
+        )
+
+    @property
+    def seed(self) -> int:
+        return self._answers.seed
+
+    @property
+    def checks(self) -> list[str]:
+        return list(self._answers.checks)
+
+
+class DamagedAnswers(Unanswerable):
+    """A recorded-answers file that cannot be read."""
+
+
+def read_answers(path: Path) -> RecordedAnswers:
+    try:
+        return RecordedAnswers.model_validate_json(path.read_bytes())
+    except OSError as error:
+        raise DamagedAnswers(f"{path}: cannot read the recorded answers: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DamagedAnswers(
+            f"{path}: not a recorded-answers file ({where}: {first['msg']})"
+        ) from None
+
+
+@cache
+def load_replay(path: Path) -> Replay:
+    return Replay(read_answers(path))

@@ -1,0 +1,432 @@
+"""`bpgrade release`: the handout holds no solution, and its own `bpgrade check` judges as the
+full grader does, from the answers recorded at release time.
+
+The release is written once for the module, by the real command, from a copy of the course
+with one graded quiz added (the course's own quizzes are all practice).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.catalog import load_catalog
+from grader.grading import grade
+from grader.quiz.answers import load_answers
+from grader.quiz.grading import grade_quiz
+from grader.quiz.handout import draw_handout_question, load_handout
+from grader.quiz.loader import load_quiz
+from grader.quiz.variants import draw
+from grader.recorded import (
+    PUBLIC_ONLY,
+    NotRecorded,
+    RecordedAnswers,
+    Recorder,
+    Replay,
+    call_digest,
+)
+from grader.reference import (
+    MissingReference,
+    PublicOnly,
+    load_reference,
+    reference_for,
+    require_answers,
+)
+from grader.release import ReleaseError, write_release
+from tests.conftest import EXERCISES, ROOT, SOLUTIONS, grade_folder, shared_sandbox
+from tests.quiz.helpers import EXAMPLE
+
+BPGRADE = Path(sys.executable).with_name("bpgrade")
+CORPUS = ROOT / "tests" / "corpus"
+GRADED_QUIZ = "graded-example"
+# one wrong file per exercise (one folder holds one file per exercise)
+CORPUS_SAMPLE = (
+    "exercise01/bug_descent_plus.py",
+    "exercise02/bug_sigmoid_backward_slope_of_z.py",
+    "exercise03/bug_db_mean.py",
+    "exercise04/bug_softmax_axis0.py",
+    "exercise05/bug_relu_mask_missing.py",
+)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BPGRADE_COURSE", "NO_COLOR")}
+    return {**env, "NO_COLOR": "1", **extra}
+
+
+def bpgrade(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str | None = None):
+    return subprocess.run(
+        [str(BPGRADE), *args],
+        cwd=cwd,
+        env=env or _env(),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course, plus the example quiz marked graded."""
+    folder = tmp_path_factory.mktemp("course")
+    for name in ("exercises", "solutions", "quizzes"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'id = "example"', f'id = "{GRADED_QUIZ}"\ngraded = true', 1
+    )
+    (folder / "quizzes" / f"{GRADED_QUIZ}.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+WRITTEN: list[Path] = []  # the release's files as written, before any command ran in it
+
+
+@pytest.fixture(scope="module")
+def release(course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("handout") / "release"
+    env = _env(BPGRADE_COURSE=str(course))
+    run = bpgrade("release", "-o", str(target), cwd=course.parent, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "Wrote the release" in run.stdout and "1 to hand in" in run.stdout
+    WRITTEN[:] = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
+    return target
+
+
+@pytest.fixture(scope="module")
+def solutions_copy(release: Path) -> Path:
+    """The reference solutions as a learner's folder, inside the release."""
+    folder = release / "work"
+    folder.mkdir(exist_ok=True)
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+# --- what is in it ----------------------------------------------------------------------------
+
+
+def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
+    top = {path.parts[0] for path in WRITTEN}
+    assert top == {"README.md", "pyproject.toml", "exercises", "expected", "quizzes", "grader"}
+    package = [path for path in WRITTEN if path.parts[0] == "grader"]
+    assert Path("grader/cli/__init__.py") in package
+    assert not [p for p in package if "_course" in p.parts or "__pycache__" in p.parts]
+    assert not [p for p in package if p.suffix == ".pyc"]
+    for path in EXERCISES.iterdir():
+        if path.is_file():
+            assert (release / "exercises" / path.name).read_bytes() == path.read_bytes()
+    catalog = load_catalog(release / "exercises" / "catalog.toml")
+    assert all(entry.hints for entry in catalog.exercises)
+
+
+def _bodies(path: Path) -> dict[str, str]:
+    """body dump (docstring left out) -> function name, for every function in a file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bodies = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            if body:
+                bodies[ast.dump(ast.Module(body=body, type_ignores=[]))] = node.name
+    return bodies
+
+
+def test_no_solution_is_handed_out(release: Path) -> None:
+    assert not (release / "solutions").exists()
+    given = {body for stub in EXERCISES.glob("*.py") for body in _bodies(stub)}
+    solved = {
+        body: f"{path.name}:{name}"
+        for path in SOLUTIONS.glob("*.py")
+        for body, name in _bodies(path).items()
+        if body not in given  # a helper the stub hands out itself (exercise01's sigmoid)
+    }
+    assert len(solved) >= 20
+    solution_files = {path.read_bytes() for path in SOLUTIONS.glob("*.py")}
+    for path in release.rglob("*"):
+        if "work" in path.relative_to(release).parts or not path.is_file():
+            continue
+        assert path.read_bytes() not in solution_files, path
+        if path.suffix == ".py":
+            leaked = set(_bodies(path)) & set(solved)
+            assert not leaked, f"{path} defines {[solved[b] for b in leaked]}"
+
+
+def test_the_recorded_answers_are_plain_json_models(release: Path) -> None:
+    catalog = load_catalog(release / "exercises" / "catalog.toml")
+    total = 0
+    for entry in catalog.exercises:
+        path = release / "expected" / f"{entry.name}.json"
+        json.loads(path.read_text(encoding="utf-8"))  # JSON, not pickle
+        answers = RecordedAnswers.model_validate_json(path.read_bytes())
+        assert answers.exercise == entry.name and answers.seed == 0
+        assert answers.checks == [c.name for c in entry.checks]
+        total += path.stat().st_size
+    # numeric gradients are checked at release time, not recorded: the answers stay small
+    assert total < 200_000
+
+
+# --- bpgrade check inside it ------------------------------------------------------------------
+
+
+def test_the_reference_solutions_pass_inside_the_release(
+    release: Path, solutions_copy: Path
+) -> None:
+    run = bpgrade("check", "--all", "--json", "--dir", str(solutions_copy), cwd=release)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["score"] == report["max_score"] > 0
+    assert all(e["status"] == "passed" for e in report["exercises"])
+
+
+def test_bpgrade_finds_the_release_from_a_folder_inside_it(release: Path) -> None:
+    run = bpgrade("check", "exercise02", "--json", "--dir", ".", cwd=release / "exercises")
+    assert run.returncode == 1
+    assert json.loads(run.stdout)["exercises"][0]["status"] == "not_started"
+
+
+def test_the_stubs_are_not_started_from_the_release_root(release: Path) -> None:
+    run = bpgrade("check", "--all", "--json", cwd=release)
+    assert run.returncode == 1
+    statuses = {e["name"]: e["status"] for e in json.loads(run.stdout)["exercises"]}
+    assert set(statuses.values()) == {"not_started"}, statuses
+
+
+def test_corpus_files_fail_the_same_checks_as_under_the_full_grader(
+    release: Path, tmp_path: Path
+) -> None:
+    expectations = tomllib.loads((CORPUS / "expectations.toml").read_text(encoding="utf-8"))
+    catalog = load_catalog(EXERCISES / "catalog.toml")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    for name in CORPUS_SAMPLE:
+        entry = catalog.find(name.split("/")[0])
+        shutil.copy(CORPUS / name, folder / entry.file)
+    run = bpgrade(
+        "check", "--all", "--json", "--dir", str(folder), cwd=tmp_path,
+        env=_env(BPGRADE_COURSE=str(release)),
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    exercises = {e["name"]: e for e in json.loads(run.stdout)["exercises"]}
+    for name in CORPUS_SAMPLE:
+        expected = expectations[name]
+        report = exercises[name.split("/")[0]]
+        failed = {c["name"]: c["diagnosis"] for c in report["checks"] if not c["passed"]}
+        assert set(failed) == set(expected["fails"]), name
+        for check, tag in expected.get("diagnosis", {}).items():
+            assert failed[check] == tag, (name, check)
+
+
+def test_the_release_and_the_full_grader_say_the_same(release: Path, tmp_path: Path) -> None:
+    """Word for word, on every corpus file of one exercise (both graded in this process)."""
+
+    catalog = load_catalog(EXERCISES / "catalog.toml")
+    entry = catalog.find("exercise05")
+    for path in sorted((CORPUS / "exercise05").glob("*.py")):
+        folder = tmp_path / path.stem
+        folder.mkdir()
+        shutil.copy(path, folder / entry.file)
+        full = grade_folder([entry], folder).exercises[0]
+        handed = grade([entry], folder, release / "solutions", sandbox=shared_sandbox())
+        got = handed.exercises[0]
+        assert got.status == full.status, path.name
+        for a, b in zip(full.checks, got.checks, strict=True):
+            assert (a.passed, a.message, a.diagnosis) == (b.passed, b.message, b.diagnosis)
+
+
+def test_the_release_runs_its_own_copy_of_bpgrade(release: Path, solutions_copy: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", "import grader; print(grader.__file__)"],
+        cwd=release, capture_output=True, text=True, env=_env(),
+    )  # fmt: skip
+    assert Path(run.stdout.strip()).parent == release / "grader"
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "--all", "--dir", str(solutions_copy)],
+        cwd=release, capture_output=True, text=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_another_seed_or_hidden_cases_are_refused_in_a_sentence(
+    release: Path, solutions_copy: Path
+) -> None:
+    run = bpgrade("check", "exercise03", "--seed", "5", "--dir", str(solutions_copy), cwd=release)
+    assert run.returncode == 1
+    assert PUBLIC_ONLY in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    with pytest.raises(PublicOnly, match=PUBLIC_ONLY):
+        require_answers(release / "solutions", 5)
+    with pytest.raises(PublicOnly, match="hidden cases"):
+        require_answers(release / "solutions", 0, student="s123")
+    require_answers(release / "solutions", 0)
+    require_answers(SOLUTIONS, 5, student="s123")  # the full course answers anything
+
+
+# --- the oracles ------------------------------------------------------------------------------
+
+
+def test_a_digest_tells_inputs_apart_bit_for_bit() -> None:
+    x = np.arange(6.0).reshape(2, 3)
+    same = call_digest("f", (x.copy(),), {})
+    assert call_digest("f", (x,), {}) == same
+    assert call_digest("f", (np.ascontiguousarray(x.T).T,), {}) == same
+    assert call_digest("f", (x.reshape(3, 2),), {}) != same
+    assert call_digest("f", (x.astype(np.float32),), {}) != same
+    assert call_digest("g", (x,), {}) != same
+    assert call_digest("f", (0.1,), {}) != call_digest("f", (0.1 + 1e-17 + 2**-56,), {})
+    assert call_digest("f", (1,), {}) != call_digest("f", (1.0,), {})
+    assert call_digest("f", ({"a": 1.0, "b": 2.0},), {}) == call_digest(
+        "f", ({"b": 2.0, "a": 1.0},), {}
+    )
+
+
+def test_a_replay_answers_recorded_calls_only() -> None:
+    module = load_reference(SOLUTIONS / "exercise03_linear.py")
+    recorder = Recorder(module)
+    rng = np.random.default_rng(0)
+    X, W, b = rng.normal(size=(3, 4)), rng.normal(size=(2, 4)), rng.normal(size=2)
+    Z = recorder.linear_forward(X, W, b)
+    answers = RecordedAnswers(
+        grader_version="test", numpy_version=np.__version__, exercise="exercise03",
+        file="exercise03_linear.py", seed=0, checks=[], calls=recorder.calls,
+    )  # fmt: skip
+    replay = Replay(RecordedAnswers.model_validate_json(answers.model_dump_json()))
+    again = replay.linear_forward(X.copy(), W.copy(), b.copy())
+    assert np.array_equal(again, Z) and again is not Z
+    again[0, 0] = 99.0  # a fresh copy each time: a caller's change does not stick
+    assert np.array_equal(replay.linear_forward(X, W, b), Z)
+    with pytest.raises(NotRecorded, match=PUBLIC_ONLY):
+        replay.linear_forward(X + 1e-6, W, b)
+    with pytest.raises(NotRecorded):
+        replay.linear_backward(Z, X, W)
+
+
+def test_reference_for_without_solution_or_answers_says_so(tmp_path: Path) -> None:
+    entry = load_catalog(EXERCISES / "catalog.toml").exercises[0]
+    with pytest.raises(MissingReference, match="neither a reference solution"):
+        reference_for(entry, tmp_path / "solutions")
+
+
+# --- where the course is ----------------------------------------------------------------------
+
+
+def test_the_course_is_the_release_around_the_working_directory(
+    release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.course import course_root
+
+    monkeypatch.delenv("BPGRADE_COURSE", raising=False)
+    monkeypatch.chdir(ROOT)
+    assert course_root() == ROOT  # the editable checkout, as before
+    monkeypatch.chdir(tmp_path)
+    assert course_root() == ROOT
+    monkeypatch.chdir(release / "exercises")
+    assert course_root() == release
+    monkeypatch.setenv("BPGRADE_COURSE", str(tmp_path))
+    assert course_root() == tmp_path  # the environment still wins
+
+
+# --- writing it -------------------------------------------------------------------------------
+
+
+def test_a_folder_that_is_not_empty_needs_force(course: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    run = bpgrade(
+        "release", "-o", str(tmp_path), cwd=tmp_path, env=_env(BPGRADE_COURSE=str(course))
+    )
+    assert run.returncode == 2
+    assert "not empty" in run.stderr and "--force" in run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+def test_a_release_never_overwrites_the_course(course: Path) -> None:
+    for target in (course, course / "exercises", course.parent):
+        with pytest.raises(ReleaseError):
+            write_release(course, target, force=True)
+    assert (course / "solutions").is_dir() and (course / "exercises" / "catalog.toml").is_file()
+
+
+def test_a_release_has_no_release_of_its_own(release: Path, tmp_path: Path) -> None:
+    run = bpgrade("release", "-o", str(tmp_path / "again"), cwd=release)
+    assert run.returncode == 1
+    assert "no solutions/" in run.stderr
+
+
+# --- quizzes ----------------------------------------------------------------------------------
+
+
+def test_practice_quizzes_go_out_whole(release: Path) -> None:
+    for path in (ROOT / "quizzes").glob("*.toml"):
+        assert (release / "quizzes" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_a_graded_quiz_goes_out_without_its_answers(course: Path, release: Path) -> None:
+    assert not (release / "quizzes" / f"{GRADED_QUIZ}.toml").exists()
+    path = release / "quizzes" / f"{GRADED_QUIZ}.handout.json"
+    text = path.read_text(encoding="utf-8")
+    for word in ("correct", "answer", "explanation", "feedback", "tolerance", "rtol", "scoring"):
+        assert f'"{word}"' not in text, word
+    full = load_quiz(course / "quizzes" / f"{GRADED_QUIZ}.toml")
+    for secret in ("Backprop computes gradients", "peaks at a = 0.5", "not the loss"):
+        assert secret not in text
+    handout = load_handout(path)
+    assert [q.id for q in handout.questions] == [q.id for q in full.questions]
+    ordering = next(q for q in handout.questions if q.type == "ordering")
+    right = [item.id for item in next(q for q in full.questions if q.type == "ordering").items]
+    assert [item.id for item in ordering.items] != right
+
+
+def test_a_graded_quiz_is_asked_and_its_answers_saved_to_hand_in(
+    course: Path, release: Path
+) -> None:
+    handout = load_handout(release / "quizzes" / f"{GRADED_QUIZ}.handout.json")
+    replies = []
+    for question in handout.questions:
+        count = len(draw_handout_question(question, 7).order)
+        replies.append(
+            {
+                "single_choice": "a",
+                "multiple_choice": "a b",
+                "true_false": "t",
+                "numeric": "0.25",
+                "ordering": " ".join("abcdefgh"[:count]),
+            }[question.type]
+        )
+    run = bpgrade("quiz", GRADED_QUIZ, "--seed", "7", cwd=release, input="\n".join(replies) + "\n")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "not scored here" in run.stdout and "Score" not in run.stdout
+    saved = release / "answers" / f"{GRADED_QUIZ}.json"
+    full = load_quiz(course / "quizzes" / f"{GRADED_QUIZ}.toml")
+    answers = load_answers(saved, full)  # the answers-file format, for the full quiz
+    assert set(answers) == {q.id for q in full.questions}
+    result = grade_quiz(full, answers, draw(full, 7))  # what the instructor runs
+    assert result.max_score == full.max_score
+
+    listed = bpgrade("quiz", "list", cwd=release)
+    assert GRADED_QUIZ in listed.stdout and "to hand in" in listed.stdout
+    scored = bpgrade("quiz", GRADED_QUIZ, "--answers", str(saved), cwd=release)
+    assert scored.returncode == 2 and "cannot be scored here" in scored.stderr
+
+
+def test_a_handout_draws_the_same_numbers_as_the_full_quiz(course: Path, release: Path) -> None:
+    handout = load_handout(release / "quizzes" / f"{GRADED_QUIZ}.handout.json")
+    full = load_quiz(course / "quizzes" / f"{GRADED_QUIZ}.toml")
+    for seed in (0, 7, 12345):
+        variant = draw(full, seed)
+        for question in handout.questions:
+            if question.type == "numeric":
+                assert (
+                    draw_handout_question(question, seed).params
+                    == variant.questions[question.id].params
+                )
