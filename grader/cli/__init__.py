@@ -172,6 +172,7 @@ def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed
             raise click.UsageError(
                 f"there is no folder {folder}; point --dir at your exercise files."
             )
+        _require_answers(seed, student_id)
     except (click.UsageError, Exception) as error:
         if output is not None:  # a platform is waiting for its results file, whatever happened
             _write_results(broken([], f"grading could not start: {error}", student_id), fmt, output)
@@ -193,6 +194,19 @@ def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed
         keep_out=keep_out,
     )
     return report, catalog
+
+
+def _require_answers(seed: int | None, student_id: str | None) -> None:
+    """A release has recorded answers for its public cases only: say so before grading."""
+    from grader.course import solutions_dir
+    from grader.grading import DEFAULT_SEED
+    from grader.recorded import Unanswerable
+    from grader.reference import require_answers
+
+    try:
+        require_answers(solutions_dir(), DEFAULT_SEED if seed is None else seed, student_id)
+    except Unanswerable as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _answer_paths(answers: tuple[Path, ...]) -> list[Path]:
