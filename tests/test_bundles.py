@@ -126,7 +126,8 @@ if args[:2] == ["autograder", "lock"]:
     sys.exit(0)
 if {mode!r} == "crash":
     sys.exit(3)
-with open(args[args.index("--output") + 1], "w") as out:
+import os
+with open(os.environ["BPGRADE_OUTPUT"], "w") as out:
     out.write("{{not json" if {mode!r} == "garbage" else json.dumps({{"score": 7.0, "tests": []}}))
 sys.exit(1)
 """
@@ -330,7 +331,6 @@ def test_run_autograder_passes_the_submission_and_the_student(
             "check", "--all",
             "--dir", str(root / "submission"),
             "--format", "gradescope",
-            "--output", str(root / "results" / "results.json"),
             "--timeout", "10", "--memory", "1GiB",
             "--student-id", "1234",
         ]
@@ -508,7 +508,6 @@ def test_grade_sh_locks_then_grades_the_student_folder(
             "check", "exercise03",
             "--dir", str(job / "student"),
             "--format", "prairielearn",
-            "--output", str(job / "results" / "results.json"),
             "--timeout", "10", "--memory", "1GiB",
             "--student-id", "1848203611",
         ]

@@ -48,8 +48,10 @@ fi
 # Progress files and the like land in a scratch folder, not in /autograder.
 cd "$(mktemp -d)" || exit 0
 
-set -- check --all --dir "$SUBMISSION" --format gradescope --output "$RESULTS" \
-    --timeout @TIMEOUT@ --memory @MEMORY@
+# the results path goes in the environment, not on the command line: any user can read a
+# process's command line in /proc, but not a root process's environment
+export BPGRADE_OUTPUT="$RESULTS"
+set -- check --all --dir "$SUBMISSION" --format gradescope --timeout @TIMEOUT@ --memory @MEMORY@
 student="$("$BPGRADE" autograder student-id "$SUBMISSION" 2>/dev/null)" || student=""
 if [ -n "$student" ]; then
     set -- "$@" --student-id "$student"

@@ -72,7 +72,9 @@ fi
 # Progress files and the like land in a scratch folder, not in /grade.
 cd "$(mktemp -d)" || exit 0
 
-set -- check "$EXERCISE" --dir "$STUDENT" --format prairielearn --output "$RESULTS" \
+# the results path goes in the environment, not on the command line, which any user can read
+export BPGRADE_OUTPUT="$RESULTS"
+set -- check "$EXERCISE" --dir "$STUDENT" --format prairielearn \
     --timeout @TIMEOUT@ --memory @MEMORY@
 student="$("$BPGRADE" autograder student-id "$STUDENT" 2>/dev/null)" || student=""
 if [ -n "$student" ]; then
