@@ -1,0 +1,735 @@
+"""Batch grading: a folder with one sub-folder per student, into one CSV and one report each.
+
+    plan = prepare(Path("submissions"), Path("grades.csv"), BatchOptions(jobs=4))
+    result = run(plan)
+
+The folder name is the student's id. By default it also seeds that student's own hidden cases
+(`BatchOptions.hidden`), so each student is graded on the public cases and on cases nobody
+else gets. The exercise files may lie at the top of a student's folder or in `exercises/`.
+
+What is written, beside the CSV:
+
+    grades.csv                   student, one column per exercise, total; sorted by student
+    grades-reports/ID.json       the student's full report (`grader.report.Report`)
+    grades-reports/ID.sha256     what that report was graded from: the submission's files and
+                                 the grading settings, hashed; an unchanged one is skipped
+
+Every file is written whole or not at all (a temporary file, then a rename), the CSV after
+each finished student (at most once a second) and at the end, so an interrupted run leaves a
+valid CSV and picks up where it stopped.
+
+Trusted worker processes grade in parallel, each keeping one sandbox (one zygote) for its
+life, so a submission costs a few forks, not an interpreter and a NumPy import. Learner code
+runs only in the sandboxes' children. One submission never changes another's grade:
+
+- a worker that dies is replaced and the submission it held graded again; a submission that
+  takes its worker down twice gets an error report (score 0), and the batch goes on;
+- a submission graded with an error (a crash, a timeout, an exhausted limit) while others were
+  being graded beside it is graded once more on its own, and that grade is kept: learner code
+  that disturbed the processes around it (signalling them, hogging the machine) cannot have
+  cost another student points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from grader import __version__
+from grader.catalog import ExerciseEntry, load_catalog
+from grader.course import catalog_path, solutions_dir
+from grader.grading import DEFAULT_SEED, grade
+from grader.report import ExerciseReport, Report, summarize
+from grader.sandbox import MAX_FILE, SKIPPED_DIRS, THREADS, Limits, Sandbox
+
+# a student id becomes a file name: letters, digits and a few safe signs, no leading sign
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
+ATTEMPTS = 2  # a submission whose worker dies this many times is not graded
+CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
+ALONE = (
+    "Graded a second time on its own, with no other submission beside it, to confirm an "
+    "error seen while others were being graded; this is that grade."
+)
+
+State = Literal["graded", "skipped", "error"]
+T = TypeVar("T")
+
+
+class BatchError(Exception):
+    """The batch could not run (its workers could not start, say)."""
+
+
+class NoSubmissions(BatchError):
+    """The folder given holds no student folders."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    jobs: int | None = None  # worker processes; None: one per CPU
+    seed: int = DEFAULT_SEED  # the public cases
+    hidden: bool = True  # each student also gets their own cases, seeded by their id
+    force: bool = False  # grade again even what is graded already
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    folder: Path  # the folder that holds the exercise files
+    key: str  # digest of the files and of the settings
+
+
+@dataclass(frozen=True)
+class Rejected:
+    name: str  # the folder's name, printable
+    reason: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where the CSV and the reports go."""
+
+    csv: Path
+
+    @property
+    def reports(self) -> Path:
+        return self.csv.with_name(f"{self.csv.stem}-reports")
+
+    def report(self, student: str) -> Path:
+        return self.reports / f"{student}.json"
+
+    def digest(self, student: str) -> Path:
+        return self.reports / f"{student}.sha256"
+
+
+@dataclass
+class Plan:
+    """What a run will do: decided before any grading, so a caller can show it first."""
+
+    output: Output
+    options: BatchOptions
+    entries: list[ExerciseEntry]
+    catalog: Path
+    solutions: Path
+    todo: list[Submission]
+    skipped: dict[str, Report]  # graded already, with their stored reports
+    rejected: list[Rejected]
+
+    @property
+    def students(self) -> list[str]:
+        return sorted([*self.skipped, *(s.student for s in self.todo)])
+
+
+@dataclass
+class BatchResult:
+    output: Output
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # not graded: their report says why
+    confirmed: list[str] = field(default_factory=list)  # graded again on their own
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+# -- finding the submissions ------------------------------------------------------------------
+
+
+def printable(name: str) -> str:
+    """A folder name as it can be shown: control characters and undecodable bytes escaped."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
+def unsafe_id(name: str) -> str | None:
+    """Why a folder name cannot be a student id (it names the report file), or None."""
+    if STUDENT_ID.fullmatch(name) and ".." not in name:
+        return None
+    return (
+        "not usable as a student id: use letters, digits and . _ @ + - (up to 100 characters, "
+        "starting with a letter or a digit); rename the folder"
+    )
+
+
+def discover(submissions: Path, exclude: Path | None = None) -> tuple[list[Path], list[Rejected]]:
+    """Each direct sub-folder is a student; hidden ones and plain files are ignored."""
+    candidates: list[Path] = []
+    rejected: list[Rejected] = []
+    excluded = exclude.resolve() if exclude is not None else None
+    for path in sorted(submissions.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if name.startswith(".") or (excluded is not None and path.resolve() == excluded):
+            continue
+        if path.is_symlink():
+            if path.is_dir():
+                rejected.append(Rejected(printable(name), "a symbolic link, not a folder"))
+            continue
+        if not path.is_dir():
+            continue
+        reason = unsafe_id(name)
+        if reason is not None:
+            rejected.append(Rejected(printable(name), reason))
+        else:
+            candidates.append(path)
+    # their reports would be one file where letter case does not count (macOS, Windows)
+    by_case: dict[str, list[str]] = {}
+    for path in candidates:
+        by_case.setdefault(path.name.lower(), []).append(path.name)
+    folders = []
+    for path in candidates:
+        twins = [other for other in by_case[path.name.lower()] if other != path.name]
+        if twins:
+            reason = f"the same id as {twins[0]} but for letter case"
+            rejected.append(Rejected(path.name, reason))
+        else:
+            folders.append(path)
+    return folders, rejected
+
+
+def exercise_folder(student: Path, entries: list[ExerciseEntry]) -> Path:
+    """The student's folder, or its `exercises/` when the files are there instead."""
+    files = [entry.file for entry in entries]
+    if any((student / file).is_file() for file in files):
+        return student
+    inner = student / "exercises"
+    if not inner.is_symlink() and any((inner / file).is_file() for file in files):
+        return inner
+    return student
+
+
+def files_digest(folder: Path) -> str:
+    """The files the sandbox would copy from `folder` (same rules), names and contents."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            relative = path.relative_to(folder).as_posix()
+            try:
+                size = path.stat().st_size
+                content = path.read_bytes() if size <= MAX_FILE else b""  # too large to copy
+            except OSError:
+                size, content = -1, b""
+            digest.update(f"{relative}\0{size}\0".encode("utf-8", "surrogateescape") + content)
+    return digest.hexdigest()
+
+
+def settings_digest(options: BatchOptions, catalog: Path, solutions: Path) -> str:
+    """What besides the files decides a grade: a change here grades everyone again."""
+    settings = {
+        "bpgrade": __version__,
+        "seed": options.seed,
+        "hidden": options.hidden,
+        "timeout": options.limits.timeout,
+        "memory": options.limits.memory,
+        "output": options.limits.output,
+        "catalog": hashlib.sha256(catalog.read_bytes()).hexdigest(),
+        "solutions": files_digest(solutions),
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _stored(output: Output, student: str, key: str) -> Report | None:
+    """The student's report, if it was graded from exactly this submission and settings."""
+    try:
+        if output.digest(student).read_text().strip() != key:
+            return None
+        return Report.model_validate_json(output.report(student).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = None) -> Plan:
+    """Find the students, and which of them are graded already."""
+    options = options or BatchOptions()
+    catalog = catalog_path()
+    entries = list(load_catalog(catalog).exercises)
+    output = Output(csv_path)
+    folders, rejected = discover(submissions, exclude=output.reports)
+    if not folders:
+        loose = [e.file for e in entries if (submissions / e.file).is_file()]
+        if loose:
+            raise NoSubmissions(
+                f"{submissions} holds exercise files itself ({loose[0]}...): it looks like one "
+                "submission. Point at the folder that holds one sub-folder per student."
+            )
+        if not rejected:
+            raise NoSubmissions(f"there are no student folders in {submissions}")
+    solutions = solutions_dir()
+    settings = settings_digest(options, catalog, solutions)
+    todo: list[Submission] = []
+    skipped: dict[str, Report] = {}
+    for folder in folders:
+        graded = exercise_folder(folder, entries)
+        key = hashlib.sha256(f"{settings}\0{files_digest(graded)}".encode()).hexdigest()
+        stored = None if options.force else _stored(output, folder.name, key)
+        if stored is not None:
+            skipped[folder.name] = stored
+        else:
+            todo.append(Submission(folder.name, graded, key))
+    return Plan(output, options, entries, catalog, solutions, todo, skipped, rejected)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _number(score: float) -> str:
+    return f"{score:.4f}".rstrip("0").rstrip(".")
+
+
+def csv_text(entries: list[ExerciseEntry], reports: dict[str, Report]) -> str:
+    names = [entry.name for entry in entries]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *names, "total"])
+    for student in sorted(reports):
+        report = reports[student]
+        scores = {exercise.name: exercise.score for exercise in report.exercises}
+        writer.writerow(
+            [student, *(_number(scores.get(name, 0.0)) for name in names), _number(report.score)]
+        )
+    return buffer.getvalue()
+
+
+class _Sheet:
+    """The CSV, rewritten as students finish, at most once every CSV_EVERY seconds."""
+
+    def __init__(self, path: Path, entries: list[ExerciseEntry]) -> None:
+        self.path, self.entries = path, entries
+        self.written = -float("inf")
+
+    def write(self, reports: dict[str, Report], now: bool = False) -> None:
+        if now or time.monotonic() - self.written >= CSV_EVERY:
+            write_atomically(self.path, csv_text(self.entries, reports))
+            self.written = time.monotonic()
+
+
+def error_report(entries: list[ExerciseEntry], student: str, message: str) -> Report:
+    """A submission that could not be graded: zero for every exercise, and why."""
+    exercises = [
+        ExerciseReport(
+            name=entry.name,
+            title=entry.title,
+            file=entry.file,
+            status="error",
+            score=0.0,
+            max_score=entry.max_score,
+            checks=[],
+            error=message,
+        )
+        for entry in entries
+    ]
+    report = summarize(exercises)
+    report.student = student
+    report.error = message
+    return report
+
+
+# -- the workers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A task whose worker died each time it was tried."""
+
+    exit_codes: list[int | None]
+
+    def describe(self) -> str:
+        how = []
+        for code in self.exit_codes:
+            if code is not None and code < 0 and -code in signal.Signals._value2member_map_:
+                how.append(f"killed by {signal.Signals(-code).name}")
+            else:
+                how.append(f"exit status {code}")
+        return ", ".join(how)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The work function raised: a fault of the grader, with its traceback."""
+
+    error: str
+
+
+class WorkerPool(Generic[T]):
+    """N trusted worker processes; each runs `setup(config)` once and `work(state, task)` per
+    task. A worker that dies is replaced; its task is tried again, up to `attempts` times.
+
+    Workers are fresh interpreters (not forks of a process that may have NumPy's threads
+    running), started with `python -c`, so nothing of the caller's main script runs in them;
+    `setup`, `work`, `config` and the tasks travel pickled, so the functions must be
+    module-level ones, importable with the caller's `sys.path`.
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        setup: Callable[[Any], Any],
+        work: Callable[[Any, T], Any],
+        config: Any,
+        *,
+        attempts: int = ATTEMPTS,
+        deadline: float | None = None,  # seconds a task may take before its worker is killed
+    ) -> None:
+        self.jobs, self.setup, self.work, self.config = max(1, jobs), setup, work, config
+        self.attempts, self.deadline = attempts, deadline
+
+    def run(self, tasks: Sequence[T]) -> Iterator[tuple[T, Any]]:
+        """Each task with what `work` returned, a `Failed`, or a `Broken`, as they finish."""
+        pending = deque(range(len(tasks)))
+        deaths: dict[int, list[int | None]] = {}
+        remaining = len(tasks)
+        workers: list[_Worker] = []
+        startup_deaths = 0
+        finished = False
+        try:
+            while remaining:
+                while len(workers) < min(self.jobs, remaining):
+                    workers.append(_Worker(self))
+                for worker in workers:
+                    if worker.ready and worker.task is None and pending:
+                        worker.give(pending.popleft(), tasks)
+                wait([w.inbox for w in workers], self._timeout(workers))
+                for worker in list(workers):
+                    try:
+                        for index, outcome in worker.receive():
+                            remaining -= 1
+                            yield tasks[index], outcome
+                        dead = worker.overdue(self.deadline)
+                    except (EOFError, OSError):
+                        dead = True  # its end of the pipe closed: it is gone
+                    if not dead:
+                        continue
+                    workers.remove(worker)
+                    code = worker.stop()
+                    if not worker.ready:
+                        startup_deaths += 1
+                        if startup_deaths > self.jobs + 2:
+                            raise BatchError(
+                                f"the grading workers keep dying as they start (exit status "
+                                f"{code}); see the errors above"
+                            )
+                    if worker.task is None:
+                        continue
+                    index = worker.task
+                    deaths.setdefault(index, []).append(code)
+                    if len(deaths[index]) >= self.attempts:
+                        remaining -= 1
+                        yield tasks[index], Broken(deaths[index])
+                    else:
+                        pending.appendleft(index)
+            finished = True
+        finally:
+            for worker in workers:
+                worker.stop(politely=finished)
+
+    def _timeout(self, workers: list[_Worker]) -> float | None:
+        if self.deadline is None:
+            return None
+        busy = [w.started + self.deadline for w in workers if w.task is not None]
+        return max(0.0, min(busy) - time.monotonic()) + 0.01 if busy else None
+
+
+# A worker's first message is the caller's sys.path (plain strings), so that it can import
+# the functions that come next.
+_BOOT = (
+    "import sys\n"
+    "from multiprocessing.connection import Connection\n"
+    "inbox = Connection(int(sys.argv[1]), writable=False)\n"
+    "sys.path[:] = inbox.recv()\n"
+    "from grader.batch import _serve\n"
+    "_serve(inbox, Connection(int(sys.argv[2]), readable=False))\n"
+)
+
+
+class _Worker:
+    def __init__(self, pool: WorkerPool[Any]) -> None:
+        their_inbox, our_outbox = os.pipe()
+        our_inbox, their_outbox = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(their_inbox), str(their_outbox)],
+                pass_fds=(their_inbox, their_outbox),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the batch's own output stays its own
+                env={**os.environ, **THREADS},  # one BLAS thread each: N workers for N CPUs
+            )
+        except BaseException:
+            for fd in (our_inbox, our_outbox):
+                os.close(fd)
+            raise
+        finally:
+            # only the worker holds its ends now: when it ends, our inbox reads end-of-file
+            os.close(their_inbox)
+            os.close(their_outbox)
+        self.inbox = Connection(our_inbox, writable=False)
+        self.outbox = Connection(our_outbox, readable=False)
+        self.outbox.send(list(sys.path))
+        self.outbox.send((pool.setup, pool.work, pool.config))
+        self.ready = False
+        self.task: int | None = None
+        self.started = 0.0
+
+    def give(self, index: int, tasks: Sequence[Any]) -> None:
+        self.task, self.started = index, time.monotonic()
+        self.outbox.send(tasks[index])
+
+    def receive(self) -> Iterator[tuple[int, Any]]:
+        while self.inbox.poll():
+            kind, payload = self.inbox.recv()
+            if kind == "ready":
+                self.ready = True
+            elif kind == "setup_failed":
+                raise BatchError(f"a grading worker could not start: {payload}")
+            else:
+                index, self.task = self.task, None
+                assert index is not None
+                yield index, payload if kind == "done" else Failed(payload)
+
+    def overdue(self, deadline: float | None) -> bool:
+        return (
+            deadline is not None
+            and self.task is not None
+            and time.monotonic() - self.started > deadline
+        )
+
+    def stop(self, politely: bool = False) -> int | None:
+        """Let it close its sandbox and exit, or end it now; its exit status."""
+        if politely:
+            with contextlib.suppress(OSError):
+                self.outbox.send(None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(10 if politely else 0.05)
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: it closes its sandbox and exits
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+        if self.process.poll() is None:
+            self.process.kill()
+        code = self.process.wait()
+        self.inbox.close()
+        self.outbox.close()
+        return code
+
+
+def _terminated(number: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    """A worker's life: set up, then one task at a time until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the batch, which stops us
+    signal.signal(signal.SIGTERM, _terminated)
+    state = None
+    try:
+        try:
+            setup, work, config = inbox.recv()
+            state = setup(config)
+        except Exception as error:
+            outbox.send(("setup_failed", f"{type(error).__name__}: {error}"))
+            return
+        outbox.send(("ready", None))
+        while True:
+            try:
+                task = inbox.recv()
+            except EOFError:
+                return  # the batch is gone
+            if task is None:
+                return
+            try:
+                outbox.send(("done", work(state, task)))
+            except Exception:
+                outbox.send(("failed", traceback.format_exc()))
+    finally:
+        close = getattr(state, "close", None)
+        if close is not None:
+            close()
+
+
+# -- grading in a worker ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Config:
+    catalog: Path
+    solutions: Path
+    seed: int
+    hidden: bool
+    limits: Limits
+
+
+@dataclass
+class _Grader:
+    """A worker's grading state: the catalog, one sandbox, and a private temporary folder."""
+
+    config: _Config
+    entries: list[ExerciseEntry]
+    sandbox: Sandbox
+    root: Path
+
+    def close(self) -> None:
+        self.sandbox.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _private_folder(parent: str | None = None) -> Path:
+    # learner code (as another user, when root) may pass through it, not list it
+    folder = Path(tempfile.mkdtemp(prefix="bpgrade-batch-", dir=parent))
+    os.chmod(folder, 0o711)
+    return folder
+
+
+def _setup(config: _Config) -> _Grader:
+    root = _private_folder()
+    # The sandbox makes its copies and scratch folders in the default temporary folder;
+    # each submission gets its own, removed when it is graded, so a long batch leaves nothing
+    # behind and what one submission wrote there is gone before the next.
+    tempfile.tempdir = str(root)
+    try:
+        entries = list(load_catalog(config.catalog).exercises)
+        return _Grader(config, entries, Sandbox(config.limits), root)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _grade(state: _Grader, submission: Submission) -> str:
+    """One submission's report, as JSON."""
+    config = state.config
+    own = _private_folder(str(state.root))
+    tempfile.tempdir = str(own)
+    try:
+        report = grade(
+            state.entries,
+            submission.folder,
+            config.solutions,
+            config.seed,
+            sandbox=state.sandbox,
+            student=submission.student if config.hidden else None,
+        )
+    finally:
+        tempfile.tempdir = str(state.root)
+        shutil.rmtree(own, ignore_errors=True)
+    report.student = submission.student
+    return report.model_dump_json(indent=2)
+
+
+def _deadline(plan: Plan) -> float:
+    """Far beyond what the sandbox allows a submission: only a stuck worker reaches it."""
+    return len(plan.entries) * (plan.options.limits.timeout + 40.0) + 60.0
+
+
+def cpu_count() -> int:
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry]) -> Report:
+    if isinstance(outcome, Broken):
+        return error_report(
+            entries,
+            submission.student,
+            f"Not graded: the process grading this submission died each time it tried "
+            f"({outcome.describe()}). Learner code can do that by signalling the grader's "
+            "processes when the grader does not run as root.",
+        )
+    if isinstance(outcome, Failed):
+        last = outcome.error.strip().splitlines()[-1]
+        return error_report(
+            entries, submission.student, f"Not graded: the grader failed on it ({last})."
+        )
+    return Report.model_validate_json(outcome)
+
+
+def _suspect(report: Report) -> bool:
+    """A grade that another submission graded at the same time could have caused."""
+    return report.error is not None or any(e.status == "error" for e in report.exercises)
+
+
+def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> BatchResult:
+    """Grade what the plan says, writing each report as it comes and the CSV as it goes."""
+    output, options = plan.output, plan.options
+    output.reports.mkdir(parents=True, exist_ok=True)
+    reports = dict(plan.skipped)
+    result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
+    sheet = _Sheet(output.csv, plan.entries)
+    sheet.write(reports, now=True)
+    config = _Config(plan.catalog, plan.solutions, options.seed, options.hidden, options.limits)
+    jobs = min(options.jobs or cpu_count(), len(plan.todo))
+
+    def finish(submission: Submission, report: Report) -> None:
+        write_atomically(output.report(submission.student), report.model_dump_json(indent=2))
+        write_atomically(output.digest(submission.student), submission.key + "\n")
+        reports[submission.student] = report
+        (result.errors if report.error is not None else result.graded).append(submission.student)
+        sheet.write(reports)
+        if progress is not None:
+            progress(submission.student, "error" if report.error is not None else "graded")
+
+    suspects: list[Submission] = []
+    try:
+        pool = WorkerPool(jobs, _setup, _grade, config, deadline=_deadline(plan))
+        with contextlib.closing(pool.run(plan.todo)) as outcomes:
+            for submission, outcome in outcomes:
+                report = _report_of(outcome, submission, plan.entries)
+                if jobs > 1 and _suspect(report):
+                    suspects.append(submission)
+                else:
+                    finish(submission, report)
+        alone = WorkerPool(1, _setup, _grade, config, deadline=_deadline(plan))
+        with contextlib.closing(alone.run(suspects)) as outcomes:
+            for submission, outcome in outcomes:
+                report = _report_of(outcome, submission, plan.entries)
+                report.notes.append(ALONE)
+                result.confirmed.append(submission.student)
+                finish(submission, report)
+    finally:
+        sheet.write(reports, now=True)  # interrupted too: the CSV has every report written
+    for names in (result.graded, result.errors, result.confirmed):
+        names.sort()
+    return result
+
+
+def grade_batch(
+    submissions: Path,
+    csv_path: Path,
+    options: BatchOptions | None = None,
+    progress: Callable[[str, State], None] | None = None,
+) -> BatchResult:
+    return run(prepare(submissions, csv_path, options), progress)

@@ -1,0 +1,456 @@
+"""`bpgrade grade`: a class of a hundred submissions, hostile ones mixed in, graded two at a
+time through the real command; each student gets the grade their submission gets alone."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader import batch
+from grader.catalog import Catalog, ExerciseEntry
+from grader.grading import grade
+from grader.report import Report
+from grader.sandbox import Limits, Sandbox
+
+from .conftest import EXERCISES, SOLUTIONS
+
+CORPUS = Path(__file__).parent / "corpus"
+ROOT = os.geteuid() == 0
+TIMEOUT = 2.0  # seconds per exercise: the infinite loop runs this long
+
+# -- hostile files: each replaces one exercise of an otherwise correct submission -------------
+
+LOOP = "while True:\n    pass\n"
+EXIT_AT_IMPORT = "import os\n\nos._exit(0)\n"
+MEMORY_HOG = "hog = bytearray(8 << 30)\n"
+SYNTAX_ERROR = "def sigmoid(Z)\n    return Z\n"
+FLOOD = (
+    "import sys\n"
+    "for _ in range(20000):\n"
+    "    print('flood ' * 170)\n"
+    "sys.stderr.write('x' * (8 << 20))\n"
+)
+_PARENT = """\
+import os
+import signal
+import time
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return int(file.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+"""
+# Kills every other learner process of the same batch (their great-grandparent, the batch
+# itself, is its own) for a while: the exercises graded beside it die. Then it is correct.
+KILL_NEIGHBOURS = (
+    _PARENT
+    + """\
+me = os.getpid()
+top = _parent(_parent(_parent(me)))
+until = time.monotonic() + 0.8
+while top > 1 and time.monotonic() < until:
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != me and _parent(_parent(_parent(int(name)))) == top:
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except OSError:
+                pass
+    time.sleep(0.005)
+"""
+)
+# Kills the grading worker (its grandparent) when it can: when the grader is not root.
+KILL_WORKER = (
+    _PARENT
+    + """\
+worker = _parent(os.getppid())
+try:
+    with open(f"/proc/{worker}/cmdline", "rb") as file:
+        if b"grader.batch" in file.read():
+            os.kill(worker, signal.SIGKILL)
+except OSError:
+    pass
+"""
+)
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    kind: str  # correct, buggy, stub, hostile
+    layout: str = "top"  # or "exercises": the files in an exercises/ sub-folder
+
+
+def _entry(catalog: Catalog, exercise: str) -> ExerciseEntry:
+    entry = catalog.find(exercise)
+    assert entry is not None
+    return entry
+
+
+def _write(folder: Path, layout: str, files: dict[str, str]) -> None:
+    target = folder / "exercises" if layout == "exercises" else folder
+    target.mkdir(parents=True)
+    for name, text in files.items():
+        (target / name).write_text(text)
+
+
+def _solutions(catalog: Catalog) -> dict[str, str]:
+    return {e.file: (SOLUTIONS / e.file).read_text() for e in catalog.exercises}
+
+
+def make_class(catalog: Catalog, root: Path) -> list[Student]:
+    """100 students: correct, buggy (from the corpus), stubs and hostile ones, shuffled."""
+    solutions = _solutions(catalog)
+    stubs = {e.file: (EXERCISES / e.file).read_text() for e in catalog.exercises}
+    corpus = sorted(CORPUS.glob("exercise*/*.py"))
+    hostile = {
+        "loop": ("exercise02", LOOP),
+        "exit": ("exercise01", EXIT_AT_IMPORT),
+        "memory": ("exercise03", MEMORY_HOG),
+        "syntax": ("exercise04", SYNTAX_ERROR),
+        "flood": ("exercise05", FLOOD + solutions[_entry(catalog, "exercise05").file]),
+        "killer": ("exercise01", KILL_NEIGHBOURS + solutions[_entry(catalog, "exercise01").file]),
+        "kill-worker": ("exercise03", KILL_WORKER + solutions[_entry(catalog, "exercise03").file]),
+    }
+    roles = ["correct"] * 45 + ["buggy"] * 36 + ["stub"] * 6 + ["partial"] * 6 + list(hostile)
+    random.Random(4).shuffle(roles)
+    students = []
+    for number, role in enumerate(roles):
+        student = f"s{number:03d}" + (f".{role}" if role in hostile else "")
+        layout = "exercises" if number % 4 == 1 else "top"
+        files = dict(solutions)
+        if role == "buggy":
+            bug = corpus[number % len(corpus)]
+            files[_entry(catalog, bug.parent.name).file] = bug.read_text()
+        elif role == "stub":
+            files = dict(stubs)
+        elif role == "partial":
+            files = {**stubs, **dict(list(solutions.items())[: number % 4 + 1])}
+        elif role in hostile:
+            exercise, text = hostile[role]
+            files[_entry(catalog, exercise).file] = text
+        _write(root / student, layout, files)
+        kind = role if role in ("correct", "buggy") else "stub" if role == "partial" else role
+        students.append(Student(student, kind if role not in hostile else "hostile", layout))
+    assert len(students) == 100
+    return students
+
+
+def bpgrade_grade(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="") as file:
+        return list(csv.reader(file))
+
+
+def alone(catalog: Catalog, folder: Path, student: str, sandbox: Sandbox) -> Report:
+    """What the submission gets graded on its own, with the batch's settings."""
+    entries = list(catalog.exercises)
+    where = batch.exercise_folder(folder, entries)
+    return grade(entries, where, SOLUTIONS, sandbox=sandbox, student=student)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(Limits(timeout=TIMEOUT)) as sandbox:
+        yield sandbox
+
+
+@dataclass
+class Run:
+    submissions: Path
+    csv: Path
+    students: list[Student]
+    process: subprocess.CompletedProcess[str]
+    seconds: float
+
+    @property
+    def reports(self) -> Path:
+        return self.csv.with_name("grades-reports")
+
+    def report(self, student: str) -> Report:
+        return Report.model_validate_json((self.reports / f"{student}.json").read_text())
+
+    def rows(self) -> dict[str, list[str]]:
+        return {row[0]: row[1:] for row in read_csv(self.csv)[1:]}
+
+
+@pytest.fixture(scope="module")
+def graded(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    base = tmp_path_factory.mktemp("batch")
+    students = make_class(catalog, base / "submissions")
+    output = base / "out" / "grades.csv"
+    start = time.perf_counter()
+    process = bpgrade_grade(
+        base / "submissions", "-o", output, "--jobs", "2", "--timeout", str(TIMEOUT)
+    )
+    return Run(base / "submissions", output, students, process, time.perf_counter() - start)
+
+
+def test_the_class_is_graded_with_a_summary(graded: Run) -> None:
+    assert graded.process.returncode == (0 if ROOT else 1), graded.process.stderr
+    # not as root, the submission that kills its worker is not graded: an error
+    summary = "Graded 100, skipped 0, errors 0" if ROOT else "Graded 99, skipped 0, errors 1"
+    assert summary in graded.process.stdout
+    assert f"Grades in {graded.csv}" in graded.process.stdout
+    assert "Grading" in graded.process.stderr  # the progress bar, on stderr
+    assert "flood" not in graded.process.stdout + graded.process.stderr
+
+
+def test_the_csv_has_a_row_per_student_and_a_column_per_exercise(
+    graded: Run, catalog: Catalog
+) -> None:
+    rows = read_csv(graded.csv)
+    assert rows[0] == ["student", *(e.name for e in catalog.exercises), "total"]
+    assert [row[0] for row in rows[1:]] == sorted(s.id for s in graded.students)
+    for row in rows[1:]:
+        assert float(row[-1]) == pytest.approx(sum(float(cell) for cell in row[1:-1]))
+
+
+def test_one_report_per_student_beside_the_csv(graded: Run) -> None:
+    ids = {s.id for s in graded.students}
+    assert {p.stem for p in graded.reports.glob("*.json")} == ids
+    assert {p.stem for p in graded.reports.glob("*.sha256")} == ids
+    assert not list(graded.reports.glob(".*"))  # no temporary file left behind
+    for student in ("s000", "s050"):
+        report = graded.report(next(s.id for s in graded.students if s.id.startswith(student)))
+        assert report.student is not None and report.student.startswith(student)
+        assert any(c.hidden for e in report.exercises for c in e.checks)  # their own cases
+
+
+def test_correct_submissions_among_hostile_ones_get_full_marks(
+    graded: Run, catalog: Catalog
+) -> None:
+    full = sum(e.max_score for e in catalog.exercises)
+    rows = graded.rows()
+    correct = [s.id for s in graded.students if s.kind == "correct"]
+    assert len(correct) == 45
+    assert {student: float(rows[student][-1]) for student in correct} == dict.fromkeys(
+        correct, full
+    )
+
+
+def test_each_grade_is_the_grade_the_submission_gets_alone(
+    graded: Run, catalog: Catalog, sandbox: Sandbox
+) -> None:
+    rows = graded.rows()
+    hostile = [s for s in graded.students if s.kind == "hostile"]
+    # the submissions graded beside the killer that it killed were graded again on their own
+    confirmed = [
+        s for s in graded.students if batch.ALONE in graded.report(s.id).notes and s not in hostile
+    ]
+    assert confirmed  # the killer did kill some, and it did not count
+    others = [s for s in graded.students if s.kind in ("buggy", "stub")][::8]
+    sample = hostile + confirmed + others + [s for s in graded.students if s.layout != "top"][:2]
+    for student in sample:
+        if not ROOT and student.id.endswith("kill-worker"):
+            report = graded.report(student.id)
+            assert report.error is not None and "died each time" in report.error
+            assert float(rows[student.id][-1]) == 0
+            continue
+        expected = alone(catalog, graded.submissions / student.id, student.id, sandbox)
+        report = graded.report(student.id)
+        assert [(e.name, e.status, e.score) for e in report.exercises] == [
+            (e.name, e.status, e.score) for e in expected.exercises
+        ], student.id
+        assert float(rows[student.id][-1]) == pytest.approx(expected.score), student.id
+
+
+def test_hostile_submissions_get_their_own_errors(graded: Run) -> None:
+    def status(student: str, exercise: str) -> tuple[str, str]:
+        report = graded.report(next(s.id for s in graded.students if s.id.endswith(student)))
+        found = next(e for e in report.exercises if e.name == exercise)
+        return found.status, found.error or ""
+
+    assert status(".loop", "exercise02")[0] == "error"
+    assert "time" in status(".loop", "exercise02")[1]
+    assert status(".exit", "exercise01")[0] == "error"
+    assert "memory" in status(".memory", "exercise03")[1]
+    assert status(".syntax", "exercise04")[0] == "error"
+    assert status(".flood", "exercise05")[0] == "passed"
+    assert status(".killer", "exercise01")[0] == "passed"
+
+
+def test_a_second_run_skips_everything(graded: Run) -> None:
+    before = graded.csv.read_bytes()
+    again = bpgrade_grade(
+        graded.submissions, "-o", graded.csv, "--jobs", "2", "--timeout", str(TIMEOUT)
+    )
+    assert "Graded 0, skipped 100" in again.stdout
+    assert graded.csv.read_bytes() == before
+
+
+# -- a small class, for what changes between runs ------------------------------------------------
+
+
+@pytest.fixture
+def small(catalog: Catalog, tmp_path: Path) -> Path:
+    submissions = tmp_path / "submissions"
+    solutions = _solutions(catalog)
+    for student in ("ann", "ben"):
+        _write(submissions / student, "top", solutions)
+    _write(
+        submissions / "cy", "exercises", {"exercise03_linear.py": solutions["exercise03_linear.py"]}
+    )
+    return submissions
+
+
+def _graded(csv_path: Path) -> dict[str, float]:
+    return {row[0]: float(row[-1]) for row in read_csv(csv_path)[1:]}
+
+
+def test_force_and_changes_grade_again(small: Path) -> None:
+    output = small / "grades.csv"  # its reports folder, beside it, is not a student
+    first = bpgrade_grade(small, "-o", output, "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    assert "Graded 3, skipped 0" in first.stdout
+    assert _graded(output) == {"ann": 52, "ben": 52, "cy": 10}
+
+    # a changed file, and a new student: only they are graded
+    (small / "ben" / "exercise01_chain_rule.py").write_text(
+        (EXERCISES / "exercise01_chain_rule.py").read_text()
+    )
+    shutil.copytree(small / "ann", small / "dee")
+    second = bpgrade_grade(small, "-o", output, "--jobs", "2")
+    assert "Graded 2, skipped 2, errors 0, rejected folders 0" in second.stdout
+    assert _graded(output) == {"ann": 52, "ben": 42, "cy": 10, "dee": 52}
+
+    forced = bpgrade_grade(small, "-o", output, "--jobs", "2", "--force")
+    assert "Graded 4, skipped 0" in forced.stdout
+    # other settings are other grades: everyone again
+    seeded = bpgrade_grade(small, "-o", output, "--jobs", "1", "--seed", "3", "--no-hidden")
+    assert "Graded 4, skipped 0" in seeded.stdout
+    report = Report.model_validate_json((small / "grades-reports" / "ann.json").read_text())
+    assert report.student == "ann"
+    assert not any(c.hidden for e in report.exercises for c in e.checks)
+
+
+def test_an_interrupted_run_leaves_a_valid_csv_and_goes_on_later(
+    small: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "grades.csv"
+
+    def interrupt(student: str, state: str) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the first student
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.grade_batch(small, output, batch.BatchOptions(jobs=2), interrupt)
+    done = _graded(output)
+    assert len(done) == 1
+    assert sorted(p.stem for p in (tmp_path / "grades-reports").glob("*.json")) == list(done)
+    later = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
+    assert later.skipped == list(done) and len(later.graded) == 2
+    assert _graded(output) == {"ann": 52, "ben": 52, "cy": 10}
+
+
+def test_folders_that_are_not_student_ids_are_rejected(small: Path, tmp_path: Path) -> None:
+    for name in ("bad name", "-rf", "x..y", "new\nline", "é", "ANN"):
+        (small / name).mkdir()
+        shutil.copy(SOLUTIONS / "exercise01_chain_rule.py", small / name)
+    (small / ".git").mkdir()  # hidden: not a student
+    (small / "notes.txt").write_text("not a student either")
+    (small / "linked").symlink_to(small / "ann")
+    output = tmp_path / "grades.csv"
+    result = bpgrade_grade(small, "-o", output, "--jobs", "2")
+    assert result.returncode == 1
+    # ANN and ann would share a report file where letter case does not count: neither is taken
+    assert "Graded 2, skipped 0, errors 0, rejected folders 8" in result.stdout
+    assert "'bad name'" in result.stderr and "'new\\nline'" in result.stderr
+    assert "same id as" in result.stderr and "symbolic link" in result.stderr
+    assert set(_graded(output)) == {"ben", "cy"}
+    reports = tmp_path / "grades-reports"
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        f"{s}.{x}" for s in ("ben", "cy") for x in ("json", "sha256")
+    )
+
+
+def test_one_submission_or_an_empty_folder_is_bad_usage(tmp_path: Path) -> None:
+    one = bpgrade_grade(SOLUTIONS, "-o", tmp_path / "grades.csv")
+    assert one.returncode == 2
+    assert "looks like one submission" in one.stderr
+    (tmp_path / "empty").mkdir()
+    empty = bpgrade_grade(tmp_path / "empty", "-o", tmp_path / "grades.csv")
+    assert empty.returncode == 2
+    assert "no student folders" in empty.stderr
+
+
+# -- the worker pool, with stand-in work ------------------------------------------------------
+
+
+def _setup(config: str) -> str:
+    return config
+
+
+def _work(state: str, task: tuple[str, str]) -> str:
+    kind, value = task
+    if kind == "die":
+        os._exit(3)
+    if kind == "die-once":
+        marker = Path(value)
+        if not marker.exists():
+            marker.write_text("died here once")
+            os._exit(4)
+    if kind == "raise":
+        raise ValueError("a grader bug")
+    return f"{state}:{value}"
+
+
+def test_a_dead_worker_is_replaced_and_its_task_tried_once_more(tmp_path: Path) -> None:
+    tasks = [
+        ("ok", "a"),
+        ("die", ""),
+        ("die-once", str(tmp_path / "m")),
+        ("raise", ""),
+        ("ok", "b"),
+    ]
+    pool = batch.WorkerPool(2, _setup, _work, "state")
+    outcomes = dict(pool.run(tasks))
+    assert outcomes[("ok", "a")] == "state:a"
+    assert outcomes[("ok", "b")] == "state:b"
+    assert outcomes[("die", "")] == batch.Broken([3, 3])
+    assert outcomes[("die-once", str(tmp_path / "m"))] == "state:" + str(tmp_path / "m")
+    failed = outcomes[("raise", "")]
+    assert isinstance(failed, batch.Failed) and "ValueError: a grader bug" in failed.error
+
+
+def test_a_worker_that_cannot_start_stops_the_batch() -> None:
+    pool = batch.WorkerPool(2, _no_setup, _work, "state")
+    with pytest.raises(batch.BatchError, match="could not start: RuntimeError: no sandbox"):
+        list(pool.run([("ok", "a")]))
+
+
+def _no_setup(config: str) -> str:
+    raise RuntimeError("no sandbox")
+
+
+def test_a_submission_that_kills_its_worker_twice_scores_zero_and_says_why(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entries = list(catalog.exercises)
+    submission = batch.Submission("zed", tmp_path, "key")
+    report = batch._report_of(batch.Broken([-9, -9]), submission, entries)
+    assert report.score == 0 and report.max_score == sum(e.max_score for e in entries)
+    assert report.error is not None and "killed by SIGKILL, killed by SIGKILL" in report.error
+    assert report.student == "zed" and not report.all_passed
+    assert batch.csv_text(entries, {"zed": report}).splitlines()[1] == "zed,0,0,0,0,0,0"
