@@ -7,6 +7,8 @@ so that a failure points at the isolation itself, not at a check.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -260,3 +262,44 @@ def test_not_root_says_what_it_could_not_apply() -> None:
     else:
         with Sandbox() as box:
             assert any("not root" in note for note in box.notes)
+
+
+GRADER_THAT_IS_KILLED = """
+import sys
+from pathlib import Path
+from grader.calls import Call
+from grader.sandbox import Limits, Sandbox
+
+folder = Path(sys.argv[1])
+with Sandbox(Limits(timeout=60)) as box:
+    box.run(box.workspace(folder) / "exercise09_probe.py", [Call("f#0", "f", (1.0,))])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a parent-death signal is Linux's")
+def test_learner_code_does_not_outlive_a_killed_grader(tmp_path: Path) -> None:
+    source = """
+        import os
+
+        def f(x):
+            os.execvp("sleep", ["sleep", "617.25"])  # a process we can find by its arguments
+    """
+    learner_file(tmp_path, source)
+    grader = subprocess.Popen([sys.executable, "-c", GRADER_THAT_IS_KILLED, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 20
+        while not _sleepers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _sleepers(), "the learner's process never started"
+    finally:
+        grader.kill()
+        grader.wait()
+    deadline = time.monotonic() + 5
+    while _sleepers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sleepers() == []
+
+
+def _sleepers() -> list[str]:
+    found = subprocess.run(["pgrep", "-f", "sleep 617.25"], capture_output=True, text=True)
+    return found.stdout.split()

@@ -33,15 +33,18 @@ def _set_limit(kind: int, soft: int, hard: int | None = None) -> None:
         resource.setrlimit(kind, (soft, soft if hard is None else hard))
 
 
-def _no_new_privileges() -> None:
-    """setuid programs (sudo, su) cannot lift a child that has dropped root back up."""
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def prctl(option: int, value: int) -> None:
+    """Linux's prctl(2), where there is one; elsewhere the other limits still apply."""
     if sys.platform != "linux":
         return
     import ctypes
 
-    PR_SET_NO_NEW_PRIVS = 38
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
 def _own_descriptors(results_w: int, output_w: int) -> None:
@@ -76,7 +79,10 @@ def lock_down(request: dict[str, Any], results_w: int, output_w: int) -> None:
         os.setuid(user["uid"])
         if os.getuid() == 0 or os.geteuid() == 0:
             raise PermissionError("could not leave root")
-    _no_new_privileges()
+    # after the user switch, which clears it: if the zygote dies (the grader was stopped),
+    # the child dies with it instead of running on alone
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)  # setuid programs (sudo, su) cannot lift it back up
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])

@@ -19,7 +19,6 @@ import json
 import os
 import select
 import signal
-import sys
 import time
 from typing import Any
 
@@ -44,14 +43,13 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _become_subreaper() -> None:
-    """Orphans of a child (double forks, setsid) are re-parented here, where we can kill them."""
-    if sys.platform != "linux":
-        return
-    import ctypes
+    """Orphans of a child (double forks, setsid) are re-parented here, where we can kill them;
+    and the zygote goes when the grader goes, taking its child with it."""
+    from grader.sandbox.child import PR_SET_PDEATHSIG, prctl
 
     PR_SET_CHILD_SUBREAPER = 36
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _children() -> list[int]:
