@@ -285,7 +285,9 @@ def test_learner_code_does_not_outlive_a_killed_grader(tmp_path: Path) -> None:
             os.execvp("sleep", ["sleep", "617.25"])  # a process we can find by its arguments
     """
     learner_file(tmp_path, source)
-    grader = subprocess.Popen([sys.executable, "-c", GRADER_THAT_IS_KILLED, str(tmp_path)])
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # what a killed grader leaves, pytest removes
+    command = [sys.executable, "-c", GRADER_THAT_IS_KILLED, str(tmp_path)]
+    grader = subprocess.Popen(command, env=env)
     try:
         deadline = time.monotonic() + 20
         while not _sleepers() and time.monotonic() < deadline:
