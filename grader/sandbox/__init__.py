@@ -207,12 +207,23 @@ class Sandbox:
     def _private_dir(self, prefix: str) -> Path:
         """A fresh folder whose path cannot be found by listing: learner code running as the
         same user for another submission (batch grading) cannot discover it."""
-        outer = Path(tempfile.mkdtemp(prefix=prefix))
+        outer = Path(tempfile.mkdtemp(prefix=prefix, dir=self._base()))
         self._temporary.append(outer)
         os.chmod(outer, 0o711)  # others may pass through, never list
         inner = outer / secrets.token_hex(16)
         inner.mkdir()
         return inner
+
+    def _base(self) -> str:
+        """Where the sandbox's folders go: the usual temporary folder, unless the learner's
+        user could not even pass through it (TMPDIR inside root's home, say)."""
+        usual = tempfile.gettempdir()
+        if self._user is None:
+            return usual
+        for candidate in (usual, "/tmp", "/var/tmp", "/dev/shm"):
+            if _passable(Path(candidate)):
+                return candidate
+        raise RuntimeError("no temporary folder that the learner's user can pass through")
 
     def discard(self, inner: Path) -> None:
         """Remove a folder made by `_private_dir`, once what ran in it has ended."""
@@ -362,6 +373,15 @@ def _now() -> float:
     import time
 
     return time.monotonic()
+
+
+def _passable(folder: Path) -> bool:
+    """Every folder on the way, this one included, lets other users through (o+x)."""
+    folder = folder.resolve()
+    try:
+        return folder.is_dir() and all(p.stat().st_mode & 0o001 for p in (folder, *folder.parents))
+    except OSError:
+        return False
 
 
 def copy_submission(source: Path, target: Path) -> None:
