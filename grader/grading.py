@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
 from grader.reference import reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Visibility, summarize
-from grader.sandbox import Sandbox
+from grader.sandbox import Outcome, Sandbox
 
 DEFAULT_SEED = 0
 # a student's own cases are shown once the deadline has passed (Gradescope's term)
@@ -86,38 +87,42 @@ def _checks_by_name(entry: ExerciseEntry) -> dict[str, Check]:
     return checks
 
 
-def grade_exercise(
-    entry: ExerciseEntry,
-    folder: Path,
-    solutions: Path,
-    seed: int = DEFAULT_SEED,
-    *,
-    sandbox: Sandbox,
-    student: str | None = None,
-) -> ExerciseReport:
-    """Grade the learner's copy of one exercise file in `folder` (a sandbox workspace).
+@dataclass
+class ExercisePlan:
+    """One exercise's checks with their cases and calls, public and (with a student) hidden."""
 
-    With a student id, each check is also run on that student's own hidden cases and its
+    entry: ExerciseEntry
+    rounds: list[tuple[list[Planned], bool]]  # (planned checks, hidden?)
+
+    @property
+    def calls(self) -> list[Call]:
+        return [c for planned, _ in self.rounds for p in planned for cs in p.calls for c in cs]
+
+
+def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -> ExercisePlan:
+    """With a student id, each check also runs on that student's own hidden cases, and its
     points are split evenly between the public and the hidden cases."""
     checks = _checks_by_name(entry)
     chosen = [checks[c.name] for c in entry.checks]
     rounds = [(plan(chosen, seed), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
-    all_calls = [
-        call for planned, _ in rounds for p in planned for calls in p.calls for call in calls
-    ]
-    outcome = sandbox.run(folder / entry.file, all_calls)
+    return ExercisePlan(entry, rounds)
+
+
+def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+    """Score what the learner's code answered against the reference, check by check."""
+    entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, LoadFailure):
         return _unloadable(entry, outcome.results, outcome.output)
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
-    share = 1.0 / len(rounds)
+    share = 1.0 / len(exercise.rounds)
     reports = [
         _check_report(
             c, p.check.judge(reference, _evidence(p, results, all_calls)), c.points * share, hidden
         )
-        for planned, hidden in rounds
+        for planned, hidden in exercise.rounds
         for c, p in zip(entry.checks, planned, strict=True)
     ]
     if not_started(outcome.results):
@@ -167,6 +172,27 @@ def _unloadable(entry: ExerciseEntry, failure: LoadFailure, output: str = "") ->
     )
 
 
+def _run_and_judge(
+    entries: list[ExerciseEntry],
+    folder: Path,
+    solutions: Path,
+    seed: int,
+    sandbox: Sandbox,
+    student: str | None,
+) -> list[ExerciseReport]:
+    """One thread waits on the sandbox, exercise after exercise, while this one judges the
+    answers already back: the next child runs while the grader compares."""
+    plans = [plan_exercise(entry, seed, student) for entry in entries]
+    workspace = sandbox.workspace(folder)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as waiter:
+            runs = [waiter.submit(sandbox.run, workspace / p.entry.file, p.calls) for p in plans]
+            done = zip(plans, runs, strict=True)
+            return [judge_exercise(p, run.result(), solutions) for p, run in done]
+    finally:
+        sandbox.discard(workspace)
+
+
 def grade(
     entries: list[ExerciseEntry],
     folder: Path,
@@ -183,14 +209,7 @@ def grade(
     own = sandbox is None
     sandbox = sandbox if sandbox is not None else Sandbox()
     try:
-        workspace = sandbox.workspace(folder)
-        try:
-            exercises = [
-                grade_exercise(entry, workspace, solutions, seed, sandbox=sandbox, student=student)
-                for entry in entries
-            ]
-        finally:
-            sandbox.discard(workspace)
+        exercises = _run_and_judge(entries, folder, solutions, seed, sandbox, student)
     finally:
         if own:
             sandbox.close()
