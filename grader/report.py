@@ -75,9 +75,7 @@ class Report(BaseModel):
         return self.error is None
 
 
-def summarize(
-    exercises: list[ExerciseReport], quizzes: list[QuizReport] | None = None
-) -> Report:
+def summarize(exercises: list[ExerciseReport], quizzes: list[QuizReport] | None = None) -> Report:
     quizzes = quizzes or []
     return Report(
         score=sum(e.score for e in exercises) + sum(q.score for q in quizzes),
