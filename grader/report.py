@@ -68,7 +68,9 @@ class Report(BaseModel):
 
     @property
     def all_passed(self) -> bool:
-        return self.error is None and all(e.status == "passed" for e in self.exercises)
+        exercises = all(e.status == "passed" for e in self.exercises)
+        quizzes = all(q.score >= q.max_score for q in self.quizzes)
+        return self.error is None and exercises and quizzes
 
     @property
     def gradable(self) -> bool:

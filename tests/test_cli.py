@@ -494,3 +494,24 @@ def test_colour_on_a_real_terminal_and_no_color_there(tmp_path: Path) -> None:
 
     assert ANSI.search(on_a_terminal({}))
     assert not ANSI.search(on_a_terminal({"NO_COLOR": "1"}))
+
+
+def test_a_platform_run_grades_the_quiz_answers_handed_in(tmp_path: Path) -> None:
+    """A submission with answers/<quiz>.json: the quiz is graded into the same results file."""
+    submission = tmp_path / "submission"
+    (submission / "answers").mkdir(parents=True)
+    for solution in SOLUTIONS.glob("exercise*.py"):
+        shutil.copy(solution, submission)
+    answers = {"local-derivative": "x"}  # one right answer; the rest left out score 0
+    (submission / "answers" / "chain-rule.json").write_text(json.dumps(answers))
+    results = tmp_path / "results" / "results.json"
+    done = bpgrade(
+        tmp_path, "check", "--all", "--dir", str(submission), "--format", "gradescope",
+        "--student-id", "s1", env={"BPGRADE_OUTPUT": str(results)},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # the quiz is not all right
+    graded = json.loads(results.read_text())
+    quiz = [t for t in graded["tests"] if "chain-rule" in t["name"]]
+    assert len(quiz) == 1
+    assert quiz[0]["score"] == 1.0 and quiz[0]["max_score"] > 1.0
+    assert graded["score"] == pytest.approx(52.0 + 1.0)
