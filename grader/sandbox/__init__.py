@@ -313,6 +313,8 @@ class Sandbox:
         return LoadFailure(self._cause(header, where))
 
     def _cause(self, header: dict[str, Any], where: str) -> str:
+        if header.get("supervisor_failed"):
+            return f"the sandbox failed while grading it {where}"
         if header["timed_out"]:
             return f"timed out after {_seconds(self.limits.timeout)} {where}"
         if header["results_overflow"]:

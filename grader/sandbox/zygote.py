@@ -68,15 +68,7 @@ def _kill_everything(pid: int) -> dict[str, Any]:
         with contextlib.suppress(OSError):
             kill()
     status = _status(pid)
-    for _ in range(1000):
-        _reap()
-        rest = _children()
-        if not rest:
-            break
-        for other in rest:
-            with contextlib.suppress(OSError):
-                os.kill(other, signal.SIGKILL)
-        time.sleep(0.001)
+    _kill_strays()
     return status
 
 
@@ -233,12 +225,57 @@ def main() -> None:
         body = _read_exactly(0, size)
         if body is None:
             return
-        request = wire.loads(body)
-        header, output, results = run_one(request)
-        _write_all(
-            1,
-            wire.frame(json.dumps(header).encode()) + wire.frame(output) + wire.frame(results),
-        )
+        _supervise(wire.loads(body))
+
+
+SUPERVISOR_FAILED = {
+    "timed_out": False,
+    "results_overflow": False,
+    "output_dropped": 0,
+    "seconds": 0.0,
+    "exit": None,
+    "signal": None,
+    "supervisor_failed": True,
+}
+
+
+def _supervise(request: dict[str, Any]) -> None:
+    """Run one exercise in a supervisor forked for it, which forks the learner's child,
+    answers the grader itself and exits.
+
+    So the zygote never holds a child's answers or output: the next child, forked from the
+    zygote (another student's, in batch grading), finds nothing of them in its memory."""
+    from grader.sandbox import wire
+
+    supervisor = os.fork()
+    if supervisor == 0:
+        status = 1
+        try:
+            _become_subreaper()  # the learner's orphans come here, and die with the exercise
+            header, output, results = run_one(request)
+            reply = json.dumps(header).encode()
+            _write_all(1, wire.frame(reply) + wire.frame(output) + wire.frame(results))
+            status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(supervisor, 0)
+    if status != 0:  # it died before answering: say so, so the grader is not left waiting
+        header = json.dumps(SUPERVISOR_FAILED).encode()
+        _write_all(1, wire.frame(header) + wire.frame(b"") + wire.frame(b""))
+    _kill_strays()
+
+
+def _kill_strays() -> None:
+    """Anything of the exercise's that outlived its supervisor was re-parented here."""
+    for _ in range(1000):
+        _reap()
+        rest = _children()
+        if not rest:
+            return
+        for other in rest:
+            with contextlib.suppress(OSError):
+                os.kill(other, signal.SIGKILL)
+        time.sleep(0.001)
 
 
 if __name__ == "__main__":
