@@ -6,6 +6,7 @@ so that a failure points at the isolation itself, not at a check.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -336,3 +337,36 @@ def test_the_next_child_finds_nothing_of_the_last_ones_answers(
     results, _ = run(sandbox, learner_file(tmp_path / "b", spy), call("f", 1.0))
     assert not isinstance(results, LoadFailure)
     assert results[0].value == 0.0
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [
+        "os.write(3, bytes(32 << 20))",  # millions of empty frames
+        'os.write(3, struct.pack(">Q", 12 << 20) + b"[" + b"0," * (6 << 20) + b"0]")',  # one huge
+    ],
+)
+def test_a_flood_on_the_results_pipe_is_cut_short(
+    sandbox: Sandbox, tmp_path: Path, flood: str
+) -> None:
+    source = f"""
+        import os, struct
+
+        def f(x):
+            {flood}
+            os._exit(0)
+    """
+    started = time.monotonic()
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert time.monotonic() - started < 5
+    assert isinstance(results, LoadFailure)
+
+
+def test_only_plain_number_dtypes_are_decoded() -> None:
+    from grader.sandbox import wire
+
+    for dtype in ("O", "f8," * 1000, "V8", "<U4", "M8[s]", "c16"):
+        payload = json.dumps({"$array": [dtype, [1], "AAAAAAAAAAA="]}).encode()
+        with pytest.raises(wire.WireError):
+            wire.loads(payload)
+    assert wire.loads(json.dumps({"$array": ["<f8", [1], "AAAAAAAAAAA="]}).encode()) == [0.0]

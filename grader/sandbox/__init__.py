@@ -33,6 +33,7 @@ from grader.calls import Call, CallResult, LoadFailure
 from grader.sandbox import wire
 
 GIB = 1 << 30
+MAX_FRAME = 4 << 20  # one call's answer; the largest real one (exercise05) is under 1 MiB
 SKIPPED_DIRS = {
     ".git",
     ".venv",
@@ -288,11 +289,14 @@ class Sandbox:
     def _interpret(
         self, file: str, header: dict[str, Any], data: bytes, expected: int
     ) -> list[CallResult] | LoadFailure:
-        frames, _ = wire.split_frames(data)
+        # loading, then calling and a result per call, then the end: nothing more is read
+        frames, _ = wire.split_frames(data, limit=2 * expected + 3)
         results: list[CallResult] = []
         where = f"while {file} was being imported"
         try:
             for payload in frames:
+                if len(payload) > MAX_FRAME:
+                    raise wire.WireError("a message larger than any answer")
                 kind, body = wire.loads(payload)
                 if kind == "load_failure" and isinstance(body, LoadFailure):
                     return body

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -21,6 +22,8 @@ from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Opa
 
 HEADER = struct.Struct(">Q")
 MAX_DEPTH = 32
+MAX_TEXT = 4000  # longer text from a child (a message, a line of code) is clipped
+DTYPE = re.compile(r"[<>|=]?[biuf][1248]")  # plain numbers only, spelled the way numpy does
 
 
 class WireError(ValueError):
@@ -93,6 +96,8 @@ def _array(spec: Any) -> np.ndarray:
     dtype_text, shape, data = spec
     if not (isinstance(dtype_text, str) and isinstance(shape, list) and isinstance(data, str)):
         raise WireError("malformed array")
+    if not DTYPE.fullmatch(dtype_text):
+        raise WireError(f"an array of dtype {dtype_text[:20]!r} is not plain numbers")
     dtype = np.dtype(dtype_text)
     if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"an array of dtype {dtype} is not plain numbers")
@@ -107,11 +112,17 @@ def _array(spec: Any) -> np.ndarray:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise WireError("expected text")
-    return value
+    return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + " [...]"
+
+
+MAX_FRAMES = 40  # of a traceback: the first and the last twenty tell the story
 
 
 def _frames(items: Any, depth: int) -> tuple[Frame, ...]:
-    frames = tuple(decode_value(item, depth + 1) for item in _list(items))
+    items = _list(items)
+    if len(items) > MAX_FRAMES:
+        items = items[: MAX_FRAMES // 2] + items[-MAX_FRAMES // 2 :]
+    frames = tuple(decode_value(item, depth + 1) for item in items)
     if not all(isinstance(f, Frame) for f in frames):
         raise WireError("malformed traceback")
     return frames
@@ -208,13 +219,17 @@ def frame(payload: bytes) -> bytes:
     return HEADER.pack(len(payload)) + payload
 
 
-def split_frames(data: bytes) -> tuple[list[bytes], bytes]:
-    """The complete frames at the start of `data`, and what is left over."""
+def split_frames(data: bytes, limit: int | None = None) -> tuple[list[bytes], bytes]:
+    """The complete frames at the start of `data` (at most `limit`), and what is left over.
+
+    One pass with an offset: a stream of millions of tiny frames costs what its bytes cost."""
     frames = []
-    while len(data) >= HEADER.size:
-        (size,) = HEADER.unpack_from(data)
-        if len(data) < HEADER.size + size:
+    offset = 0
+    view = memoryview(data)
+    while len(data) - offset >= HEADER.size and (limit is None or len(frames) < limit):
+        (size,) = HEADER.unpack_from(data, offset)
+        if len(data) - offset - HEADER.size < size:
             break
-        frames.append(data[HEADER.size : HEADER.size + size])
-        data = data[HEADER.size + size :]
-    return frames, data
+        frames.append(bytes(view[offset + HEADER.size : offset + HEADER.size + size]))
+        offset += HEADER.size + size
+    return frames, bytes(view[offset:])
