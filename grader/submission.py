@@ -14,7 +14,7 @@ from pathlib import Path
 from grader.catalog import ExerciseEntry
 from grader.grading import DEFAULT_SEED, grade
 from grader.report import QuizReport, Report, summarize
-from grader.sandbox import Sandbox, protect
+from grader.sandbox import Sandbox, SubmissionError, protect
 
 ANSWERS_DIR = "answers"
 
@@ -22,6 +22,8 @@ ANSWERS_DIR = "answers"
 def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
     """Where the exercise files are: the folder itself, or its `exercises/` sub-folder."""
     nested = submission / "exercises"
+    if nested.is_symlink():  # it could point anywhere, the reference solutions included
+        return submission
     here = sum((submission / e.file).is_file() for e in entries)
     inside = sum((nested / e.file).is_file() for e in entries) if nested.is_dir() else 0
     return nested if inside > here else submission
@@ -89,6 +91,8 @@ def grade_submission(
                 update={"student": student, "notes": report.notes}
             )
         return report
+    except SubmissionError as error:
+        return broken(entries, f"the submission cannot be graded: {error}", student)
     except Exception as error:  # the platform must get a results file, whatever broke
         detail = traceback.format_exception_only(error)[-1].strip()
         return broken(entries, f"grading itself failed ({detail}); this is not your fault", student)

@@ -70,11 +70,21 @@ def exercise_lines(exercise: ExerciseReport, verbose: bool = False) -> Iterable[
 
 
 def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
+    if report.error is not None:
+        return click.style("Not graded: ", fg="red", bold=True) + report.error
     lines: list[str] = []
     for exercise in report.exercises:
         lines += exercise_lines(exercise, verbose)
         lines.append("")
-    if len(report.exercises) > 1:
+    for quiz in report.quizzes:
+        right = sum(q.correct for q in quiz.questions)
+        lines.append(
+            click.style(f"quiz {quiz.quiz}", bold=True)
+            + f"  {_points(quiz.score, quiz.max_score)}  {right} of {len(quiz.questions)} right"
+        )
+    if report.quizzes:
+        lines.append("")
+    if len(report.exercises) + len(report.quizzes) > 1:
         lines.append(f"Total: {_points(report.score, report.max_score)}")
     lines.append(next_step(report, catalog))
     return "\n".join(lines)
@@ -89,6 +99,11 @@ def next_step(report: Report, catalog: Catalog) -> str:
             return (
                 f"Next: fix {exercise.name} and check again; stuck? `bpgrade hint {exercise.name}`."
             )
+    for quiz in report.quizzes:
+        if quiz.score < quiz.max_score:
+            return f"Next: take the quiz again, `bpgrade quiz {quiz.quiz}`."
+    if not report.exercises:
+        return ""
     last = report.exercises[-1].name
     names = [e.name for e in catalog.exercises]
     following = names[names.index(last) + 1] if last in names[:-1] else None

@@ -45,8 +45,14 @@ SKIPPED_DIRS = {
 }
 MAX_FILE = 16 << 20  # a submission file larger than this is not code; it is not copied
 MAX_COPY = 128 << 20
+MAX_FILES = 2000  # a submission is a handful of files; more are not copied
+MAX_DEPTH = 8  # folders deeper than this are not copied
 # for the zygote and every child: what Python and NumPy need, nothing of the grader's own
 THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class SubmissionError(ValueError):
+    """The submission itself cannot be graded (not the grader's fault): a link, say."""
 
 
 @dataclass(frozen=True)
@@ -391,21 +397,28 @@ def _passable(folder: Path) -> bool:
 
 
 def copy_submission(source: Path, target: Path) -> None:
-    """Regular files only: a symlink could point a root grader at anything on the machine."""
-    total = 0
-    for root, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        here = target / Path(root).relative_to(source)
-        here.mkdir(parents=True, exist_ok=True)
-        for name in sorted(files):
+    """Regular files only, never through a symlink: a link could point a root grader at
+    anything on the machine, the reference solutions included. Deep or huge trees are cut."""
+    if source.is_symlink():
+        raise SubmissionError(f"{source.name} is a symbolic link; submit the folder itself")
+    total = files = 0
+    for root, dirs, names in os.walk(source, followlinks=False):
+        here = Path(root).relative_to(source)
+        dirs[:] = (
+            []
+            if len(here.parts) >= MAX_DEPTH
+            else sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        )
+        (target / here).mkdir(parents=True, exist_ok=True)
+        for name in sorted(names):
             path = Path(root) / name
             if path.is_symlink() or not path.is_file():
                 continue
             size = path.stat().st_size
-            if size > MAX_FILE or total + size > MAX_COPY:
+            if size > MAX_FILE or total + size > MAX_COPY or files >= MAX_FILES:
                 continue
-            total += size
-            shutil.copyfile(path, here / name)
+            total, files = total + size, files + 1
+            shutil.copyfile(path, target / here / name)
 
 
 def _readable_by_all(root: Path) -> None:
