@@ -19,6 +19,7 @@ from grader.calls import Call, CallResult, LoadFailure
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
+from grader.recorded import Unanswerable
 from grader.reference import reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Visibility, summarize
 from grader.sandbox import Outcome, Sandbox
@@ -111,7 +112,23 @@ def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -
 
 
 def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
-    """Score what the learner's code answered against the reference, check by check."""
+    """Score what the learner's code answered against the reference, check by check.
+
+    A bug in a check costs that exercise, with a sentence that says so, never the others."""
+    try:
+        return _judge(exercise, outcome, solutions)
+    except Unanswerable:
+        raise  # a release asked for what it has no answers for: the command says so
+    except Exception as error:
+        detail = f"{type(error).__name__}: {error}"
+        failure = LoadFailure(
+            f"the grader failed while judging it ({detail}); this is the grader's fault, "
+            "not yours: please tell your instructor"
+        )
+        return _unloadable(exercise.entry, failure, outcome.output)
+
+
+def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, LoadFailure):
         return _unloadable(entry, outcome.results, outcome.output)

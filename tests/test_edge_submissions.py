@@ -149,3 +149,29 @@ def test_a_forward_without_its_cache_is_explained_not_a_crash(
     backward = next(c for c in report.checks if c.name == "two_layer_backward.W1")
     assert "not a tuple" in forward.message and "(Y_hat, cache)" in forward.message
     assert backward.message.startswith("two_layer_backward could not be checked")
+
+
+def test_a_bias_gradient_of_another_shape_is_judged_not_a_crash(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise03_linear.py",
+        "db = dZ.sum(axis=0)",
+        "db = dZ.sum(axis=1, keepdims=True).T",
+    )
+    report = grade_in(catalog.find("3"), folder)
+    assert report.status == "failed"
+    assert set(failing(report)) == {"linear_backward.db"}
+
+
+def test_an_infinite_loss_is_judged_not_a_crash(catalog: Catalog, tmp_path: Path) -> None:
+    folder = submit(
+        tmp_path,
+        "exercise04_losses.py",
+        "return float(np.mean((Y_hat - Y) ** 2))",
+        "return 1e308",
+    )
+    report = grade_in(catalog.find("4"), folder)
+    assert report.status == "failed"
+    assert "mse_loss" in failing(report)

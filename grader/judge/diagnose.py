@@ -7,6 +7,7 @@ work on any array: a transpose, a constant factor, a flipped sign, a missing sum
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -83,7 +84,12 @@ def _transposed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
 
 
 def _unsummed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
-    if r.ndim == e.ndim + 1 and r.shape[0] == 1 and close(r.reshape(e.shape), e):
+    if (
+        r.ndim == e.ndim + 1
+        and r.shape[0] == 1
+        and r.size == e.size
+        and close(r.reshape(e.shape), e)
+    ):
         return Finding(
             None,
             f"{name} has the right numbers with an extra axis of length 1 (shape {r.shape}); "
@@ -140,6 +146,8 @@ def _name_factor(k: float, factors: Mapping[str, Factor], guess: bool) -> str | 
     for label, value in candidates:
         if abs(k - value) <= 1e-6 * value:
             return label
+    if not math.isfinite(k):
+        return None
     fraction = Fraction(k).limit_denominator(12)
     if guess and abs(float(fraction) - k) <= 1e-6 * k:
         return str(fraction)
