@@ -58,7 +58,7 @@ from grader.catalog import ExerciseEntry, load_catalog
 from grader.course import catalog_path, solutions_dir
 from grader.grading import DEFAULT_SEED, grade
 from grader.report import ExerciseReport, Report, summarize
-from grader.sandbox import MAX_FILE, SKIPPED_DIRS, THREADS, Limits, Sandbox
+from grader.sandbox import MAX_FILE, SKIPPED_DIRS, THREADS, Limits, Sandbox, protect
 
 # a student id becomes a file name: letters, digits and a few safe signs, no leading sign
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
@@ -617,7 +617,10 @@ def _setup(config: _Config) -> _Grader:
     tempfile.tempdir = str(root)
     try:
         entries = list(load_catalog(config.catalog).exercises)
-        return _Grader(config, entries, Sandbox(config.limits), root)
+        sandbox = Sandbox(config.limits)
+        # as root: the course's answers locked away from learner code, and proved so
+        protect(sandbox, config.solutions.parent, [])
+        return _Grader(config, entries, sandbox, root)
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise

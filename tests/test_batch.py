@@ -55,17 +55,19 @@ def _parent(pid):
 
 
 """
-# Kills every other learner process of the same batch (their great-grandparent, the batch
+# Kills every other learner process of the same batch (four generations up, the batch
 # itself, is its own) for a while: the exercises graded beside it die. Then it is correct.
 KILL_NEIGHBOURS = (
     _PARENT
     + """\
 me = os.getpid()
-top = _parent(_parent(_parent(me)))
+def _top(pid):  # child, supervisor, zygote, worker: the batch itself
+    return _parent(_parent(_parent(_parent(pid))))
+top = _top(me)
 until = time.monotonic() + 0.8
 while top > 1 and time.monotonic() < until:
     for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) != me and _parent(_parent(_parent(int(name)))) == top:
+        if name.isdigit() and int(name) != me and _top(int(name)) == top:
             try:
                 os.kill(int(name), signal.SIGKILL)
             except OSError:
@@ -73,11 +75,11 @@ while top > 1 and time.monotonic() < until:
     time.sleep(0.005)
 """
 )
-# Kills the grading worker (its grandparent) when it can: when the grader is not root.
+# Kills the grading worker (three generations up) when it can: when the grader is not root.
 KILL_WORKER = (
     _PARENT
     + """\
-worker = _parent(os.getppid())
+worker = _parent(_parent(os.getppid()))  # the supervisor's parent is the zygote, then the worker
 try:
     with open(f"/proc/{worker}/cmdline", "rb") as file:
         if b"grader.batch" in file.read():
