@@ -19,7 +19,22 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def is_release_root(folder: Path) -> bool:
-    return (folder / "exercises" / "catalog.toml").is_file() and (folder / "expected").is_dir()
+    return (
+        (folder / "exercises" / "catalog.toml").is_file()
+        and (folder / "expected").is_dir()
+        and _trusted(folder)
+    )
+
+
+def _trusted(folder: Path) -> bool:
+    """A folder anyone may write into (/tmp, say) is no course: anyone could have planted it.
+    A course is owned by whoever runs bpgrade, or by root."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "geteuid") or info.st_uid in (os.geteuid(), 0)
+    return owner_ok and not info.st_mode & 0o022
 
 
 def release_around(start: Path) -> Path | None:

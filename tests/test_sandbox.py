@@ -370,3 +370,39 @@ def test_only_plain_number_dtypes_are_decoded() -> None:
         with pytest.raises(wire.WireError):
             wire.loads(payload)
     assert wire.loads(json.dumps({"$array": ["<f8", [1], "AAAAAAAAAAA="]}).encode()) == [0.0]
+
+
+@ROOT_ONLY
+def test_as_root_nothing_the_learner_wrote_in_shared_scratch_survives(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    names = [
+        f"{shared}/bpgrade-leftover-{os.getpid()}" for shared in ("/tmp", "/var/tmp", "/dev/shm")
+    ]
+    source = f"""
+        import os
+
+        def f(x):
+            for name in {names!r}:
+                try:
+                    with open(name, "w") as file:
+                        file.write("left behind")
+                    os.makedirs(name + ".d/inner", exist_ok=True)
+                except OSError:
+                    pass
+            return x
+    """
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure)
+    assert [n for n in names if os.path.exists(n) or os.path.exists(n + ".d")] == []
+
+
+def test_a_course_planted_in_a_folder_anyone_can_write_is_ignored(tmp_path: Path) -> None:
+    from grader.course import is_release_root
+
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "catalog.toml").write_text("")
+    (tmp_path / "expected").mkdir()
+    assert is_release_root(tmp_path)
+    tmp_path.chmod(0o1777)  # as /tmp is
+    assert not is_release_root(tmp_path)

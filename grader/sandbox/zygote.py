@@ -253,6 +253,8 @@ def _supervise(request: dict[str, Any]) -> None:
         try:
             _become_subreaper()  # the learner's orphans come here, and die with the exercise
             header, output, results = run_one(request)
+            if request.get("user") is not None:
+                _sweep(request["user"]["uid"])
             reply = json.dumps(header).encode()
             _write_all(1, wire.frame(reply) + wire.frame(output) + wire.frame(results))
             status = 0
@@ -263,6 +265,31 @@ def _supervise(request: dict[str, Any]) -> None:
         header = json.dumps(SUPERVISOR_FAILED).encode()
         _write_all(1, wire.frame(header) + wire.frame(b"") + wire.frame(b""))
     _kill_strays()
+
+
+SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _sweep(uid: int) -> None:
+    """Remove what the learner's user left in the machine's shared scratch folders, so that
+    nothing of an exercise outlives it (and the next one cannot find it)."""
+    import shutil
+
+    for shared in SHARED_SCRATCH:
+        try:
+            entries = list(os.scandir(shared))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _kill_strays() -> None:
