@@ -41,6 +41,7 @@ class QuizReport(BaseModel):
     score: float
     max_score: float
     questions: list[QuestionReport]
+    error: str | None = None  # why the answers handed in could not be graded
 
 
 class ExerciseReport(BaseModel):

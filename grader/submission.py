@@ -42,7 +42,7 @@ def grade_quizzes(answers: list[Path], quizzes: Path, student: str | None) -> li
 
     The variant (option order, numbers) is the student's own: drawn from the student id when
     there is one, else from the user running the grader, as `bpgrade quiz` does."""
-    from grader.quiz.answers import load_answers
+    from grader.quiz.answers import AnswersError, load_answers
     from grader.quiz.grading import grade_quiz
     from grader.quiz.loader import load_quiz
     from grader.quiz.variants import current_user, default_seed, draw
@@ -51,12 +51,25 @@ def grade_quizzes(answers: list[Path], quizzes: Path, student: str | None) -> li
     for path in answers:
         quiz_file = quizzes / f"{path.stem}.toml"
         if not quiz_file.is_file():
-            raise LookupError(f"{path.name}: the course has no quiz {path.stem!r}")
+            reports.append(_ungradable(path.stem, 0.0, f"the course has no quiz {path.stem!r}"))
+            continue
         quiz = load_quiz(quiz_file)
         seed = default_seed(student or current_user(), quiz.id)
-        result = grade_quiz(quiz, load_answers(path, quiz), draw(quiz, seed))
+        try:
+            answered = load_answers(path, quiz)
+        except AnswersError as error:  # the student's file, the student's mistake
+            message = str(error).replace(str(path), f"answers/{path.name}")
+            reports.append(_ungradable(quiz.id, quiz.max_score, message, seed))
+            continue
+        result = grade_quiz(quiz, answered, draw(quiz, seed))
         reports.append(QuizReport.model_validate(result.model_dump()))
     return reports
+
+
+def _ungradable(quiz: str, max_score: float, reason: str, seed: int = 0) -> QuizReport:
+    return QuizReport(
+        quiz=quiz, seed=seed, score=0.0, max_score=max_score, questions=[], error=reason
+    )
 
 
 def broken(entries: list[ExerciseEntry], reason: str, student: str | None) -> Report:

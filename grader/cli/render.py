@@ -78,9 +78,12 @@ def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
         lines.append("")
     for quiz in report.quizzes:
         right = sum(q.correct for q in quiz.questions)
+        said = (
+            f"not graded: {quiz.error}" if quiz.error else f"{right} of {len(quiz.questions)} right"
+        )
         lines.append(
             click.style(f"quiz {quiz.quiz}", bold=True)
-            + f"  {_points(quiz.score, quiz.max_score)}  {right} of {len(quiz.questions)} right"
+            + f"  {_points(quiz.score, quiz.max_score)}  {said}"
         )
     if report.quizzes:
         lines.append("")

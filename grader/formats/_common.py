@@ -52,12 +52,14 @@ def quiz_name(quiz: QuizReport) -> str:
 
 
 def quiz_passed(quiz: QuizReport) -> bool:
-    return all(question.correct for question in quiz.questions)
+    return quiz.error is None and all(question.correct for question in quiz.questions)
 
 
 def quiz_feedback(quiz: QuizReport) -> str:
     """The quiz's score, then one line per question."""
     lines = [f"{quiz_name(quiz)}: {points(quiz.score)}/{points(quiz.max_score)} points"]
+    if quiz.error is not None:
+        lines.append(f"Not graded: {quiz.error}")
     lines += [
         f"  {q.id}: {points(q.score)}/{points(q.max_score)}, {'correct' if q.correct else 'wrong'}"
         for q in quiz.questions
