@@ -125,13 +125,13 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
             f"the grader failed while judging it ({detail}); this is the grader's fault, "
             "not yours: please tell your instructor"
         )
-        return _unloadable(exercise.entry, failure, outcome.output)
+        return _unloadable(exercise.entry, failure, outcome.output, len(exercise.rounds) > 1)
 
 
 def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, LoadFailure):
-        return _unloadable(entry, outcome.results, outcome.output)
+        return _unloadable(entry, outcome.results, outcome.output, len(exercise.rounds) > 1)
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
@@ -160,20 +160,20 @@ def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> Exercis
     )
 
 
-def _unloadable(entry: ExerciseEntry, failure: LoadFailure, output: str = "") -> ExerciseReport:
+def _unloadable(
+    entry: ExerciseEntry, failure: LoadFailure, output: str = "", hidden: bool = False
+) -> ExerciseReport:
+    """Every check at 0, with the reason. With hidden cases the checks are listed twice, as
+    when graded, so that formats hold back what was printed while hidden cases ran."""
     reason = failure.reason + "".join(
         f"\n  {f.file}, line {f.line}, in {f.function}" + (f"\n    {f.code}" if f.code else "")
         for f in failure.frames
     )
+    verdict = Verdict(False, f"not graded: {failure.reason}")
+    share = 0.5 if hidden else 1.0
     checks = [
-        CheckReport(
-            name=c.name,
-            title=c.title,
-            passed=False,
-            score=0.0,
-            max_score=c.points,
-            message=f"not graded: {failure.reason}",
-        )
+        _check_report(c, verdict, c.points * share, is_hidden)
+        for is_hidden in ((False, True) if hidden else (False,))
         for c in entry.checks
     ]
     return ExerciseReport(
