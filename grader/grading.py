@@ -201,12 +201,16 @@ def _run_and_judge(
     answers already back: the next child runs while the grader compares."""
     plans = [plan_exercise(entry, seed, student) for entry in entries]
     workspace = sandbox.workspace(folder)
+    waiter = ThreadPoolExecutor(max_workers=1)
     try:
-        with ThreadPoolExecutor(max_workers=1) as waiter:
-            runs = [waiter.submit(sandbox.run, workspace / p.entry.file, p.calls) for p in plans]
-            done = zip(plans, runs, strict=True)
-            return [judge_exercise(p, run.result(), solutions) for p, run in done]
+        runs = [waiter.submit(sandbox.run, workspace / p.entry.file, p.calls) for p in plans]
+        done = zip(plans, runs, strict=True)
+        return [judge_exercise(p, run.result(), solutions) for p, run in done]
+    except BaseException:
+        sandbox.stop()  # stopped (Ctrl-C, SIGTERM): the learner's code stops now, not later
+        raise
     finally:
+        waiter.shutdown(wait=True, cancel_futures=True)
         sandbox.discard(workspace)
 
 

@@ -144,6 +144,7 @@ def check(
         raise click.UsageError("--json prints our own report; use --format alone for others")
     if output is not None and fmt is None:
         fmt = "json"
+    _stop_on_sigterm()
     # started first, so the sandbox's process gets ready while the grader loads the course
     sandbox = Sandbox(make_limits(timeout, memory, user))
     try:
@@ -153,6 +154,21 @@ def check(
     finally:
         sandbox.close()
     _show_check(report, catalog, folder, fmt, output, as_json, verbose)
+
+
+class Stopped(Exception):
+    """The grader was asked to stop (SIGTERM: a CI job cancelled, a platform's time limit)."""
+
+
+def _stop_on_sigterm() -> None:
+    """Stop like Ctrl-C does: the sandbox is cleaned up and, with --output, the results file
+    still says what happened."""
+    import signal
+
+    def stop(number: int, frame: object) -> None:
+        raise Stopped("the grader was stopped (SIGTERM) before it finished")
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox):

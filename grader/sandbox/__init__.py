@@ -182,10 +182,11 @@ class Sandbox:
             header = json.loads(self._read_frame(deadline))
             return header, self._read_frame(deadline), self._read_frame(deadline)
         except (OSError, EOFError, TimeoutError, ValueError):
-            self._stop_zygote()  # a fresh one starts with the next exercise
+            self.stop()  # a fresh one starts with the next exercise
             raise
 
-    def _stop_zygote(self) -> None:
+    def stop(self) -> None:
+        """Kill the zygote and whatever it runs; the next exercise starts a fresh one."""
         if self._zygote is None:
             return
         with contextlib.suppress(OSError):
@@ -198,7 +199,7 @@ class Sandbox:
         self._zygote = None
 
     def close(self) -> None:
-        self._stop_zygote()
+        self.stop()
         for path in self._temporary:
             shutil.rmtree(path, ignore_errors=True)
         self._temporary.clear()
