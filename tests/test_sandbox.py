@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -291,6 +292,7 @@ def test_learner_code_does_not_outlive_a_killed_grader(tmp_path: Path) -> None:
     """
     learner_file(tmp_path, source)
     env = {**os.environ, "TMPDIR": str(tmp_path)}  # what a killed grader leaves, pytest removes
+    before = set(Path("/tmp").glob("bpgrade-*"))  # where it goes when nobody cannot pass there
     command = [sys.executable, "-c", GRADER_THAT_IS_KILLED, str(tmp_path)]
     grader = subprocess.Popen(command, env=env)
     try:
@@ -305,6 +307,8 @@ def test_learner_code_does_not_outlive_a_killed_grader(tmp_path: Path) -> None:
     while _sleepers() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _sleepers() == []
+    for left in set(Path("/tmp").glob("bpgrade-*")) - before:  # a SIGKILL cleans up nothing
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def _sleepers() -> list[str]:
