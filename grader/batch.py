@@ -39,11 +39,9 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections import deque
@@ -56,9 +54,11 @@ from typing import Any, Generic, Literal, TypeVar
 from grader import __version__
 from grader.catalog import ExerciseEntry, load_catalog
 from grader.course import catalog_path, solutions_dir
+from grader.formats import write_results
 from grader.grading import DEFAULT_SEED, grade
 from grader.report import ExerciseReport, Report, summarize
-from grader.sandbox import MAX_FILE, SKIPPED_DIRS, THREADS, Limits, Sandbox, protect
+from grader.sandbox import THREADS, Limits, Sandbox, protect, submission_files
+from grader.submission import exercises_folder
 
 # a student id becomes a file name: letters, digits and a few safe signs, no leading sign
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
@@ -201,33 +201,16 @@ def discover(submissions: Path, exclude: Path | None = None) -> tuple[list[Path]
     return folders, rejected
 
 
-def exercise_folder(student: Path, entries: list[ExerciseEntry]) -> Path:
-    """The student's folder, or its `exercises/` when the files are there instead."""
-    files = [entry.file for entry in entries]
-    if any((student / file).is_file() for file in files):
-        return student
-    inner = student / "exercises"
-    if not inner.is_symlink() and any((inner / file).is_file() for file in files):
-        return inner
-    return student
-
-
 def files_digest(folder: Path) -> str:
-    """The files the sandbox would copy from `folder` (same rules), names and contents."""
+    """The files the sandbox would copy from `folder`, names and contents."""
     digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            relative = path.relative_to(folder).as_posix()
-            try:
-                size = path.stat().st_size
-                content = path.read_bytes() if size <= MAX_FILE else b""  # too large to copy
-            except OSError:
-                size, content = -1, b""
-            digest.update(f"{relative}\0{size}\0".encode("utf-8", "surrogateescape") + content)
+    for path, relative in submission_files(folder):
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = b"\0unreadable"
+        digest.update(f"{relative.as_posix()}\0{len(content)}\0".encode("utf-8", "surrogateescape"))
+        digest.update(content)
     return digest.hexdigest()
 
 
@@ -277,7 +260,7 @@ def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = No
     todo: list[Submission] = []
     skipped: dict[str, Report] = {}
     for folder in folders:
-        graded = exercise_folder(folder, entries)
+        graded = exercises_folder(folder, entries)
         key = hashlib.sha256(f"{settings}\0{files_digest(graded)}".encode()).hexdigest()
         stored = None if options.force else _stored(output, folder.name, key)
         if stored is not None:
@@ -288,19 +271,6 @@ def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = No
 
 
 # -- writing ------------------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 def _number(score: float) -> str:
@@ -330,7 +300,7 @@ class _Sheet:
 
     def write(self, reports: dict[str, Report], now: bool = False) -> None:
         if now or time.monotonic() - self.written >= CSV_EVERY:
-            write_atomically(self.path, csv_text(self.entries, reports))
+            write_results(self.path, csv_text(self.entries, reports))
             self.written = time.monotonic()
 
 
@@ -590,59 +560,35 @@ class _Config:
 
 @dataclass
 class _Grader:
-    """A worker's grading state: the catalog, one sandbox, and a private temporary folder."""
+    """A worker's grading state: the catalog and one sandbox."""
 
     config: _Config
     entries: list[ExerciseEntry]
     sandbox: Sandbox
-    root: Path
 
     def close(self) -> None:
         self.sandbox.close()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _private_folder(parent: str | None = None) -> Path:
-    # learner code (as another user, when root) may pass through it, not list it
-    folder = Path(tempfile.mkdtemp(prefix="bpgrade-batch-", dir=parent))
-    os.chmod(folder, 0o711)
-    return folder
 
 
 def _setup(config: _Config) -> _Grader:
-    root = _private_folder()
-    # The sandbox makes its copies and scratch folders in the default temporary folder;
-    # each submission gets its own, removed when it is graded, so a long batch leaves nothing
-    # behind and what one submission wrote there is gone before the next.
-    tempfile.tempdir = str(root)
-    try:
-        entries = list(load_catalog(config.catalog).exercises)
-        sandbox = Sandbox(config.limits)
-        # as root: the course's answers locked away from learner code, and proved so
-        protect(sandbox, config.solutions.parent, [])
-        return _Grader(config, entries, sandbox, root)
-    except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
-        raise
+    entries = list(load_catalog(config.catalog).exercises)
+    sandbox = Sandbox(config.limits)
+    # as root: the course's answers locked away from learner code, and proved so
+    protect(sandbox, config.solutions.parent, [])
+    return _Grader(config, entries, sandbox)
 
 
 def _grade(state: _Grader, submission: Submission) -> str:
     """One submission's report, as JSON."""
     config = state.config
-    own = _private_folder(str(state.root))
-    tempfile.tempdir = str(own)
-    try:
-        report = grade(
-            state.entries,
-            submission.folder,
-            config.solutions,
-            config.seed,
-            sandbox=state.sandbox,
-            student=submission.student if config.hidden else None,
-        )
-    finally:
-        tempfile.tempdir = str(state.root)
-        shutil.rmtree(own, ignore_errors=True)
+    report = grade(
+        state.entries,
+        submission.folder,
+        config.solutions,
+        config.seed,
+        sandbox=state.sandbox,
+        student=submission.student if config.hidden else None,
+    )
     report.student = submission.student
     return report.model_dump_json(indent=2)
 
@@ -697,8 +643,8 @@ def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> Bat
     jobs = min(options.jobs or cpu_count(), len(plan.todo))
 
     def finish(submission: Submission, report: Report) -> None:
-        write_atomically(output.report(submission.student), report.model_dump_json(indent=2))
-        write_atomically(output.digest(submission.student), submission.key + "\n")
+        write_results(output.report(submission.student), report.model_dump_json(indent=2))
+        write_results(output.digest(submission.student), submission.key + "\n")
         reports[submission.student] = report
         (result.errors if report.error is not None else result.graded).append(submission.student)
         sheet.write(reports)

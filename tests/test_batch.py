@@ -21,6 +21,7 @@ from grader.catalog import Catalog, ExerciseEntry
 from grader.grading import grade
 from grader.report import Report
 from grader.sandbox import Limits, Sandbox
+from grader.submission import exercises_folder
 
 from .conftest import EXERCISES, SOLUTIONS
 
@@ -169,7 +170,7 @@ def read_csv(path: Path) -> list[list[str]]:
 def alone(catalog: Catalog, folder: Path, student: str, sandbox: Sandbox) -> Report:
     """What the submission gets graded on its own, with the batch's settings."""
     entries = list(catalog.exercises)
-    where = batch.exercise_folder(folder, entries)
+    where = exercises_folder(folder, entries)
     return grade(entries, where, SOLUTIONS, sandbox=sandbox, student=student)
 
 

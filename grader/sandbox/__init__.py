@@ -25,6 +25,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,7 +158,7 @@ class Sandbox:
         size: int | None = None
         while True:
             while len(buffer) < need:
-                if not select.select([fd], [], [], max(0.0, deadline - _now()))[0]:
+                if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
                     raise TimeoutError("the sandbox stopped answering")
                 chunk = os.read(fd, need - len(buffer))
                 if not chunk:
@@ -172,7 +174,9 @@ class Sandbox:
     def _ask(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
         self.start()
         assert self._zygote is not None and self._zygote.stdin is not None
-        deadline = _now() + self.limits.timeout + 30.0  # the zygote enforces the real limit
+        deadline = (
+            time.monotonic() + self.limits.timeout + 30.0
+        )  # the zygote enforces the real limit
         try:
             if not self._ready:
                 self._read_frame(deadline)
@@ -221,6 +225,11 @@ class Sandbox:
         inner = outer / secrets.token_hex(16)
         inner.mkdir()
         return inner
+
+    @property
+    def unprivileged(self) -> bool:
+        """Learner code runs as another, unprivileged user (the grader is root)."""
+        return self._user is not None
 
     def _base(self) -> str:
         """Where the sandbox's folders go: the usual temporary folder, unless the learner's
@@ -336,12 +345,7 @@ class Sandbox:
         ):
             return f"used more than {_seconds(self.limits.cpu)} of CPU time {where}"
         if number is not None:
-            name = (
-                signal.Signals(number).name
-                if number in signal.Signals._value2member_map_
-                else str(number)
-            )
-            return f"crashed ({name}) {where}"
+            return f"crashed ({_signal_name(number)}) {where}"
         return f"the submission exited (status {header['exit']}) {where}, before returning"
 
     def probe(self, read: list[Path], write: list[Path]) -> dict[str, list[str]]:
@@ -362,10 +366,17 @@ class Sandbox:
         raise RuntimeError(f"the sandbox probe failed: {header}")
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
     """As root: lock the course's answers away, then prove with a probe what learner code
     can still reach; anything it can is written into the sandbox's notes."""
-    if sandbox._user is None:
+    if not sandbox.unprivileged:
         return
     from grader.platforms import SECRET_FOLDERS, lock_course
 
@@ -382,12 +393,6 @@ def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
         sandbox.notes.append(f"Learner code could write into {', '.join(reached['write'])}.")
 
 
-def _now() -> float:
-    import time
-
-    return time.monotonic()
-
-
 def _passable(folder: Path) -> bool:
     """Every folder on the way, this one included, lets other users through (o+x)."""
     folder = folder.resolve()
@@ -397,9 +402,11 @@ def _passable(folder: Path) -> bool:
         return False
 
 
-def copy_submission(source: Path, target: Path) -> None:
-    """Regular files only, never through a symlink: a link could point a root grader at
-    anything on the machine, the reference solutions included. Deep or huge trees are cut."""
+def submission_files(source: Path) -> Iterator[tuple[Path, Path]]:
+    """(path, path relative to `source`) of each file a sandbox copies from a submission.
+
+    Regular files only, never through a symlink: a link could point a root grader at anything
+    on the machine, the reference solutions included. Deep or huge trees are cut."""
     if source.is_symlink():
         raise SubmissionError(f"{source.name} is a symbolic link; submit the folder itself")
     total = files = 0
@@ -410,7 +417,6 @@ def copy_submission(source: Path, target: Path) -> None:
             if len(here.parts) >= MAX_DEPTH
             else sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
         )
-        (target / here).mkdir(parents=True, exist_ok=True)
         for name in sorted(names):
             path = Path(root) / name
             if path.is_symlink() or not path.is_file():
@@ -419,7 +425,14 @@ def copy_submission(source: Path, target: Path) -> None:
             if size > MAX_FILE or total + size > MAX_COPY or files >= MAX_FILES:
                 continue
             total, files = total + size, files + 1
-            shutil.copyfile(path, target / here / name)
+            yield path, here / name
+
+
+def copy_submission(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for path, relative in submission_files(source):
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / relative)
 
 
 def _readable_by_all(root: Path) -> None:
