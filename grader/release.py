@@ -42,7 +42,7 @@ from grader.catalog import Catalog, ExerciseEntry, load_catalog
 from grader.checks import checks_for
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict
 from grader.grading import DEFAULT_SEED, Planned, plan
-from grader.judge.compare import NUMERIC_ATOL, NUMERIC_RTOL, close
+from grader.judge.compare import NUMERIC_ATOL, NUMERIC_RTOL, as_array, close_where_known
 from grader.quiz.models import Quiz
 from grader.recorded import RecordedAnswers, Recorder, Replay
 from grader.reference import EXPECTED, load_reference
@@ -147,11 +147,11 @@ def _check_numeric(check: OutputCheck, reference: Any, planned: Planned) -> None
         return
     for case in planned.cases:
         expected = check.expected_value(reference, case)
-        if isinstance(expected, dict | tuple):
+        if isinstance(expected, dict | tuple) or not case.numeric:
             continue  # the judge compares whole arrays only with a numeric gradient
-        numeric = check.numeric(reference, case)
+        numeric = as_array(check.numeric(reference, case))
         rtol, atol = NUMERIC_RTOL * NUMERIC_MARGIN, NUMERIC_ATOL * NUMERIC_MARGIN
-        if not close(expected, numeric, rtol, atol):
+        if not close_where_known(as_array(expected), numeric, rtol, atol):
             raise ReleaseError(
                 f"{check.name}: on {case.label} the reference solution's value disagrees with "
                 "the numeric gradient of its forward pass; fix the solution before releasing."

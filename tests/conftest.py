@@ -33,13 +33,20 @@ def pytest_sessionfinish() -> None:
         _SANDBOX.close()
 
 
-def grade_folder(entries: list[ExerciseEntry], folder: Path, seed: int = DEFAULT_SEED) -> Report:
-    return grade(entries, folder, SOLUTIONS, seed, sandbox=shared_sandbox())
+def grade_folder(
+    entries: list[ExerciseEntry],
+    folder: Path,
+    seed: int = DEFAULT_SEED,
+    student: str | None = None,
+) -> Report:
+    return grade(entries, folder, SOLUTIONS, seed, sandbox=shared_sandbox(), student=student)
 
 
-def grade_in(entry: ExerciseEntry, folder: Path, seed: int = DEFAULT_SEED) -> ExerciseReport:
+def grade_in(
+    entry: ExerciseEntry, folder: Path, seed: int = DEFAULT_SEED, student: str | None = None
+) -> ExerciseReport:
     """Grade the learner's file for `entry` in `folder`, in the shared sandbox."""
-    return grade_folder([entry], folder, seed).exercises[0]
+    return grade_folder([entry], folder, seed, student).exercises[0]
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +55,16 @@ def catalog() -> Catalog:
 
 
 def grade_file(
-    entry: ExerciseEntry, source: Path, folder: Path, seed: int = DEFAULT_SEED
+    entry: ExerciseEntry,
+    source: Path,
+    folder: Path,
+    seed: int = DEFAULT_SEED,
+    student: str | None = None,
 ) -> ExerciseReport:
     """Grade `source` as if it were the learner's file for `entry`, in a fresh folder."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, folder / entry.file)
-    return grade_in(entry, folder, seed)
+    return grade_in(entry, folder, seed, student)
 
 
 def failing(report: ExerciseReport) -> dict[str, str | None]:

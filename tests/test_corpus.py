@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.catalog import Catalog
+from grader.catalog import Catalog, load_catalog
+from grader.grading import HIDDEN
 
-from .conftest import failing, grade_file
+from .conftest import EXERCISES, failing, grade_file
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTATIONS = tomllib.loads((CORPUS / "expectations.toml").read_text())
@@ -22,7 +23,7 @@ def test_every_corpus_file_has_an_expectation() -> None:
 
 
 @pytest.mark.parametrize(
-    "exercise", ["exercise01", "exercise02", "exercise03", "exercise04", "exercise05"]
+    "exercise", [e.name for e in load_catalog(EXERCISES / "catalog.toml").exercises]
 )
 def test_corpus_is_big_enough(exercise: str) -> None:
     names = [Path(k).name for k in EXPECTATIONS if k.startswith(exercise + "/")]
@@ -30,18 +31,31 @@ def test_corpus_is_big_enough(exercise: str) -> None:
     assert sum(n.startswith("alt_") for n in names) >= 2
 
 
-@pytest.mark.parametrize("seed", [0, 7])
+# Each file on several seeds, and with a student's hidden cases: a verdict never depends on
+# the draw. The hidden round repeats every check on the student's own cases.
+RUNS = [(0, None), (7, None), (123456789, None), (0, "alice")]
+
+
+@pytest.mark.parametrize(("seed", "student"), RUNS)
 @pytest.mark.parametrize("relative", sorted(EXPECTATIONS))
-def test_corpus_verdict(relative: str, seed: int, catalog: Catalog, tmp_path: Path) -> None:
+def test_corpus_verdict(
+    relative: str, seed: int, student: str | None, catalog: Catalog, tmp_path: Path
+) -> None:
     expected = EXPECTATIONS[relative]
     entry = catalog.find(relative.split("/")[0])
     assert entry is not None
-    report = grade_file(entry, CORPUS / relative, tmp_path / "submission", seed)
-    got = failing(report)
-    assert set(got) == set(expected["fails"]), {name: got[name] for name in got}
-    for name in expected["fails"]:
-        assert got[name] == expected.get("diagnosis", {}).get(name), (
-            name,
-            next(c.message for c in report.checks if c.name == name),
-        )
+    report = grade_file(entry, CORPUS / relative, tmp_path / "submission", seed, student)
+    rounds = [""] if student is None else ["", HIDDEN]
+    for suffix in rounds:
+        got = {
+            name.removesuffix(HIDDEN): tag
+            for name, tag in failing(report).items()
+            if name.endswith(HIDDEN) == bool(suffix)
+        }
+        assert set(got) == set(expected["fails"]), (suffix, got)
+        for name in expected["fails"]:
+            assert got[name] == expected.get("diagnosis", {}).get(name), (
+                name + suffix,
+                next(c.message for c in report.checks if c.name == name + suffix),
+            )
     assert report.status == ("failed" if expected["fails"] else "passed")

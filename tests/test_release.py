@@ -174,7 +174,8 @@ def test_the_recorded_answers_are_plain_json_models(release: Path) -> None:
         assert answers.checks == [c.name for c in entry.checks]
         total += path.stat().st_size
     # numeric gradients are checked at release time, not recorded: the answers stay small
-    assert total < 200_000
+    # (every case is drawn twice, so that state kept between calls meets a second draw)
+    assert total < 400_000
 
 
 # --- bpgrade check inside it ------------------------------------------------------------------

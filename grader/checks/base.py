@@ -7,6 +7,7 @@ the plain `CallResult`s against the reference solution, which it does see.
 from __future__ import annotations
 
 import copy
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,17 +17,20 @@ from typing import Any
 import numpy as np
 
 from grader.calls import Call, CallResult, LearnerError, Part, pick
+from grader.checks.inputs import plant_special_values
 from grader.judge.compare import (
     NUMERIC_ATOL,
     NUMERIC_RTOL,
     NotNumeric,
     as_array,
     close,
+    close_where_known,
     mismatch,
 )
 from grader.judge.diagnose import Diagnosis, Factor, Finding, diagnose
 from grader.judge.feedback import describe_call, describe_error, describe_mismatch
-from grader.recorded import NotRecorded
+from grader.judge.types import type_problem
+from grader.recorded import NotRecorded, Unanswerable
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
 STABILITY_ADVICE = (
@@ -38,11 +42,18 @@ STABILITY_ADVICE = (
 
 @dataclass
 class Case:
-    """One set of inputs: named arguments, and the sizes a wrong factor may come from."""
+    """One set of inputs: named arguments, and the sizes a wrong factor may come from.
+
+    `twin` is another draw of the same shapes, called right before or after this one, so
+    that state kept between calls (a cache by shape, a buffer, a global) meets different
+    numbers. `numeric` says whether central differences are worth their cost here (the first
+    draw has them; its twin is judged against the reference alone)."""
 
     label: str
     inputs: dict[str, Any]
     factors: dict[str, Factor] = field(default_factory=dict)
+    twin: Case | None = field(default=None, repr=False)
+    numeric: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,22 @@ class Verdict:
     message: str
     diagnosis: Diagnosis | None = None
     not_started: bool = False
+    # what generic detectors read off this case ("N", "sign"), in order of preference: one
+    # is trusted only if every wrong case reads it too. `unexplained` is the message without
+    # a likely mistake.
+    readings: tuple[Finding, ...] = ()
+    unexplained: str | None = None
+
+    def explained_by(self, finding: Finding | None) -> Verdict:
+        message = self.unexplained or self.message
+        if finding is None:
+            return Verdict(False, message, None, self.not_started)
+        return Verdict(False, with_likely_mistake(message, finding), finding.tag, self.not_started)
+
+
+def with_likely_mistake(message: str, finding: Finding) -> str:
+    tag = f" ({finding.tag})" if finding.tag else ""
+    return f"{message}\n  Likely mistake{tag}: {finding.sentence}"
 
 
 @dataclass
@@ -136,13 +163,24 @@ class OutputCheck(Check):
     baseline: Callable[[Case], Any] | None = None
     item_names: tuple[str, ...] = ()  # names for the items of a tuple judged whole
     keep: Part = None  # the part of the return value the learner's side sends back at all
+    advice: str = STABILITY_ADVICE  # what to do when `stable` fails
+    # arguments the function works on element by element: every case of theirs gets the
+    # kink, values just either side of it and large magnitudes planted (inputs.elementwise)
+    elementwise: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return self.output_name or self.function
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
-        return self.make_cases(rng)
+        return with_twins(self._planted_cases, rng)
+
+    def _planted_cases(self, rng: np.random.Generator) -> list[Case]:
+        cases = self.make_cases(rng)
+        for case in cases:
+            for name in self.elementwise:
+                case.inputs[name] = plant_special_values(rng, case.inputs[name])
+        return cases
 
     def calls_for(self, case: Case, id: str) -> list[Call]:
         return [Call(id, self.function, self.args(case), keep=self.returned_part)]
@@ -162,27 +200,40 @@ class OutputCheck(Check):
         return pick(whole, self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+        wrong: list[Verdict] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
         ):
             try:
-                verdict = self.judge_case(reference, case, calls, results)
+                verdict = self.judge_case(reference, case, calls, results, oracle=not wrong)
             except NotRecorded as missing:  # a release without the expected value of this case
                 return Verdict(False, f"{self.label} cannot be checked on {case.label}: {missing}")
-            if verdict is not None:
-                return verdict
+            if verdict is None:
+                continue
+            wrong.append(verdict)
+            if not wrong[0].readings:
+                break  # nothing to confirm on the other cases
+        if wrong:
+            return _consistent(wrong)
         count = len(evidence.cases)
         return Verdict(True, f"right on all {count} input{'s' if count != 1 else ''}.")
 
     def judge_case(
-        self, reference: ModuleType, case: Case, calls: list[Call], results: list[CallResult]
+        self,
+        reference: ModuleType,
+        case: Case,
+        calls: list[Call],
+        results: list[CallResult],
+        oracle: bool = True,
     ) -> Verdict | None:
+        """The verdict on one case, None when it is right. `oracle` False skips the numeric
+        gradient (a case judged only to confirm a diagnosis)."""
         called = describe_call(self.function, self.arguments, calls[-1].args)
         failure = failed_call(self.function, results, calls, called)
         if failure is not None:
             error = results[-1].error
             if self.stable and error is not None and error.type in OVERFLOWS:
-                return Verdict(False, failure.message + "\n  " + STABILITY_ADVICE, "unstable")
+                return Verdict(False, failure.message + "\n  " + self.advice, "unstable")
             if error is not None and error.kind == "bad_return" and self.shape_of_return:
                 message = f"{failure.message[:-1]}; it should return {self.shape_of_return}."
                 return Verdict(False, message)
@@ -194,13 +245,18 @@ class OutputCheck(Check):
             verdict = self._stability(called, result, received)
             if verdict is not None:
                 return verdict
+        judge = _Judgement(self, reference, case, called, oracle and case.numeric)
         if isinstance(expected, dict):
-            return self._judge_dict(reference, case, called, received, expected)
-        if isinstance(expected, tuple):
-            return self._judge_tuple(reference, case, called, received, expected)
-        return self._judge_array(
-            reference, case, called, received, expected, self.label, self._baseline(case)
-        )
+            verdict = judge.dict(received, expected)
+        elif isinstance(expected, tuple):
+            verdict = judge.tuple(received, expected)
+        else:
+            verdict = judge.array(received, expected, self.label, self._baseline(case))
+        if verdict is not None and self.stable:
+            # any wrong value for large inputs is a stability problem, whatever else it is
+            advice = "" if verdict.diagnosis else f"\n  {self.advice}"
+            return Verdict(False, verdict.message + advice, "unstable")
+        return verdict
 
     def _baseline(self, case: Case) -> Any:
         return None if self.baseline is None else self.baseline(case)
@@ -223,35 +279,74 @@ class OutputCheck(Check):
             )
         return None
 
-    def _judge_tuple(
-        self,
-        reference: ModuleType,
-        case: Case,
-        called: str,
-        received: Any,
-        expected: tuple[Any, ...],
-    ) -> Verdict | None:
+
+def _consistent(wrong: list[Verdict]) -> Verdict:
+    """The first wrong case's verdict, its generic reading kept only where every wrong case
+    reads the same (a ratio of N on every case, not a ratio that changes with the data)."""
+    first = wrong[0]
+    if not first.readings:
+        return first
+    for reading in first.readings:
+        if all(any(r.key == reading.key for r in v.readings) for v in wrong):
+            return first.explained_by(reading)
+    return first.explained_by(None)
+
+
+def with_twins(
+    make_cases: Callable[[np.random.Generator], list[Case]], rng: np.random.Generator
+) -> list[Case]:
+    """Each case followed by a second draw of the same shapes, so that every function is
+    called twice in a row on different numbers: code that keeps state between calls (a result
+    memoised by shape, a module-level cache, a momentum buffer) fails on the second."""
+    first = make_cases(rng)
+    second = make_cases(np.random.default_rng(int(rng.integers(0, 2**63))))
+    cases: list[Case] = []
+    for case, twin in zip(first, second, strict=True):
+        cases.append(case)
+        if _same_inputs(case.inputs, twin.inputs):
+            continue  # a fixed case: a second call would only repeat it
+        twin.label = f"{twin.label}, a second draw"
+        twin.numeric = False
+        case.twin, twin.twin = twin, case
+        cases.append(twin)
+    return cases
+
+
+def _same_inputs(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_inputs(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    return bool(a == b)
+
+
+@dataclass
+class _Judgement:
+    """One case of an OutputCheck: the received value against the expected one, by type,
+    then shape and values, then the numeric gradient; a wrong value gets a diagnosis."""
+
+    check: OutputCheck
+    reference: ModuleType
+    case: Case
+    called: str
+    oracle: bool
+
+    def tuple(self, received: Any, expected: tuple[Any, ...]) -> Verdict | None:
         if not isinstance(received, tuple | list) or len(received) != len(expected):
-            return Verdict(False, f"{called} should return {self.shape_of_return}.")
-        for name, r, e in zip(self.item_names, received, expected, strict=True):
-            verdict = self._judge_array(reference, case, called, r, e, name, key=name)
+            return Verdict(False, f"{self.called} should return {self.check.shape_of_return}.")
+        for name, r, e in zip(self.check.item_names, received, expected, strict=True):
+            verdict = self.array(r, e, name, key=name)
             if verdict is not None:
                 return verdict
         return None
 
-    def _judge_dict(
-        self,
-        reference: ModuleType,
-        case: Case,
-        called: str,
-        received: Any,
-        expected: dict[str, Any],
-    ) -> Verdict | None:
+    def dict(self, received: Any, expected: dict[str, Any]) -> Verdict | None:
+        called, keys = self.called, ", ".join(expected)
         if not isinstance(received, dict):
             return Verdict(
                 False,
                 f"{called} returned a {type(received).__name__}; it should return a dict "
-                f"with the keys {', '.join(expected)}.",
+                f"with the keys {keys}.",
             )
         missing = [key for key in expected if key not in received]
         if missing:
@@ -259,15 +354,19 @@ class OutputCheck(Check):
                 False,
                 f"{called} returned a dict without {', '.join(repr(k) for k in missing)}.",
             )
-        baseline = self._baseline(case)
+        extra = [key for key in received if key not in expected]
+        if extra:
+            return Verdict(
+                False,
+                f"{called} returned a dict with the extra key{'s' if len(extra) > 1 else ''} "
+                f"{', '.join(repr(k) for k in extra)}; it should have exactly the keys {keys}.",
+            )
+        baseline = self.check._baseline(self.case)
         for key, value in expected.items():
-            verdict = self._judge_array(
-                reference,
-                case,
-                called,
+            verdict = self.array(
                 received[key],
                 value,
-                f"{self.label}[{key!r}]",
+                f"{self.check.label}[{key!r}]",
                 None if baseline is None else baseline[key],
                 key,
             )
@@ -275,17 +374,18 @@ class OutputCheck(Check):
                 return verdict
         return None
 
-    def _judge_array(
+    def array(
         self,
-        reference: ModuleType,
-        case: Case,
-        called: str,
         received: Any,
         expected: Any,
         name: str,
         baseline: Any = None,
         key: str | None = None,
     ) -> Verdict | None:
+        called = self.called
+        problem = type_problem(received, expected, name)
+        if problem is not None:
+            return Verdict(False, f"{called}: {problem}")
         try:
             r = as_array(received)
         except NotNumeric:
@@ -295,37 +395,136 @@ class OutputCheck(Check):
             )
         e = as_array(expected)
         if r.shape == e.shape and close(r, e):
-            if self.numeric is None or key is not None:
-                return None
-            try:
-                numeric = as_array(self.numeric(reference, case))
-            except NotRecorded:  # a release: the expected value was checked against it then
-                return None
-            if close(r, numeric, NUMERIC_RTOL, NUMERIC_ATOL):
-                return None
-            return Verdict(
-                False,
-                f"{called}: {name} disagrees with the numeric gradient (central differences).\n"
-                + describe_mismatch(
-                    name, r, numeric, mismatch(r, numeric, NUMERIC_RTOL, NUMERIC_ATOL)
-                ),
-            )
-        modeled = []
-        for m in self.mistakes:
-            try:
-                model = _model_part(m.model(reference, case), key)
-            except NotRecorded:  # a release without this model: diagnose without it
-                continue
-            modeled.append((Finding(m.tag, m.sentence), model))
+            return self._numeric(r, name) if key is None else None
         finding = diagnose(
-            r, e, name=name, modeled=modeled, factors=case.factors, baseline=baseline
+            r,
+            e,
+            name=name,
+            modeled=self._models(self.check.mistakes, key),
+            generic=self._models(argument_mistakes(self.check, self.case), key),
+            factors=self.case.factors,
+            baseline=baseline,
         )
         diff = mismatch(r, e) if r.shape == e.shape else None
-        lines = [f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)]
-        if finding is not None:
-            tag = f" ({finding.tag})" if finding.tag else ""
-            lines.append(f"  Likely mistake{tag}: {finding.sentence}")
-        return Verdict(False, "\n".join(lines), finding.tag if finding else None)
+        message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
+        if finding is None:
+            return Verdict(False, message)
+        return Verdict(
+            False,
+            with_likely_mistake(message, finding),
+            finding.tag,
+            readings=finding.readings,
+            unexplained=message,
+        )
+
+    def _numeric(self, received: np.ndarray, name: str) -> Verdict | None:
+        """The second, independent oracle: central differences of the reference forward."""
+        if self.check.numeric is None or not self.oracle:
+            return None
+        try:
+            numeric = as_array(self.check.numeric(self.reference, self.case))
+        except NotRecorded:  # a release: the expected value was checked against it then
+            return None
+        if close_where_known(received, numeric, NUMERIC_RTOL, NUMERIC_ATOL):
+            return None
+        known = ~np.isnan(numeric)
+        wrong = mismatch(received[known], numeric[known], NUMERIC_RTOL, NUMERIC_ATOL)
+        return Verdict(
+            False,
+            f"{self.called}: {name} disagrees with the numeric gradient (central differences).\n"
+            + describe_mismatch(name, received[known], numeric[known], wrong),
+        )
+
+    def _models(self, mistakes: Sequence[Mistake], key: str | None) -> list[tuple[Finding, Any]]:
+        """What each of these mistakes returns on these inputs."""
+        modeled = []
+        for mistake in mistakes:
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = _model_part(mistake.model(self.reference, self.case), key)
+            except Unanswerable:  # a release without this model: diagnose without it
+                continue
+            except Exception:  # a substitution the reference cannot take
+                continue
+            modeled.append((Finding(mistake.tag, mistake.sentence), value))
+        return modeled
+
+
+def argument_mistakes(check: OutputCheck, case: Case) -> list[Mistake]:
+    """Mistakes any function can make with its own arguments, modelled by calling the
+    reference on substituted inputs: an upstream gradient left out (replaced by ones), two
+    arguments of one shape swapped, a matrix used untransposed where its transpose belongs
+    (or the other way round, or reshaped in place of a transpose)."""
+    names = [n for n in check.arguments if n in case.inputs]
+    mistakes = []
+    for name in names:
+        value = case.inputs[name]
+        if name.startswith("d") and isinstance(value, np.ndarray):
+            mistakes.append(
+                Mistake(
+                    "upstream_ignored",
+                    f"this is what you get with {name} replaced by ones: the upstream "
+                    f"gradient {name} must be multiplied in.",
+                    _substituted(check, {name: np.ones_like(value)}),
+                )
+            )
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if _swappable(case.inputs[a], case.inputs[b]):
+                mistakes.append(
+                    Mistake(
+                        "wrong_variable",
+                        f"this is what you get with {a} and {b} swapped: check that each is "
+                        "used where the formula needs it.",
+                        _substituted(check, {a: case.inputs[b], b: case.inputs[a]}),
+                    )
+                )
+    for name, path, matrix in _matrices(case.inputs, names):
+        flipped = matrix.reshape(matrix.shape[::-1]).T
+        mistakes.append(
+            Mistake(
+                "transposed",
+                f"this is what you get with {path} transposed: {path} is used untransposed "
+                f"where {path}.T belongs or the other way round (square shapes hide it), or "
+                "reshaped in place of a transpose (reshape keeps the order of the elements).",
+                _substituted(check, {name: _replace_at(case.inputs[name], path, flipped)}),
+            )
+        )
+    return mistakes
+
+
+def _swappable(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and not np.array_equal(a, b)
+    return isinstance(a, float) and isinstance(b, float) and a != b
+
+
+def _matrices(inputs: dict[str, Any], names: list[str]) -> list[tuple[str, str, np.ndarray]]:
+    """(argument, how to call it, matrix) for every 2-D float argument, also inside a dict."""
+    found = []
+    for name in names:
+        value = inputs[name]
+        if isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype.kind == "f":
+            if value.shape[0] > 1 and value.shape[1] > 1:
+                found.append((name, name, value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, np.ndarray) and item.ndim == 2 and min(item.shape) > 1:
+                    found.append((name, key, item))
+    return found
+
+
+def _replace_at(value: Any, path: str, matrix: np.ndarray) -> Any:
+    return {**value, path: matrix} if isinstance(value, dict) else matrix
+
+
+def _substituted(check: OutputCheck, replaced: dict[str, Any]) -> Callable[[ModuleType, Case], Any]:
+    def model(reference: ModuleType, case: Case) -> Any:
+        changed = Case(case.label, {**case.inputs, **replaced}, case.factors)
+        return check.expected_value(reference, changed)
+
+    return model
 
 
 def _numeric_leaves(value: Any) -> list[np.ndarray]:

@@ -24,19 +24,30 @@ def _neuron(case: Case) -> tuple[float, float]:
     return z, 1.0 / (1.0 + math.exp(-z))
 
 
+# (x, y, lr) of each case, fixed so that every draw meets each mistake: a fractional target
+# (formulas that hold only for y = 0 or 1), x = 0 (nothing may divide by x), a negative x,
+# a saturated neuron (z = 8, slope 3e-4), and the worked example last.
+NEURON_CASES = (
+    (-3.0, 0.3, 0.05),
+    (1.5, 0.0, 0.1),
+    (0.0, 0.75, 0.3),
+    (-1.5, 1.0, 0.01),
+)
+
+
 def neuron_cases(rng: np.random.Generator) -> list[Case]:
-    # Random cases come first, with x never 1, 2 or 1/2, so a missing x and a missing factor
-    # 2 cannot look alike; the worked example (x = 2) comes last.
     cases = []
-    for _ in range(5):
+    for x, y, lr in NEURON_CASES:
         inputs = {
             "w": float(rng.uniform(-2, 2)),
             "b": float(rng.uniform(-1, 1)),
-            "x": float(rng.choice([-3.0, -1.5, 1.5, 3.0])),
-            "y": float(rng.choice([0.0, 1.0, rng.uniform(0, 1)])),
-            "lr": float(rng.choice([0.05, 0.1, 0.3])),
+            "x": x,
+            "y": y,
+            "lr": lr,
         }
         cases.append(Case(", ".join(f"{k}={v:.3g}" for k, v in inputs.items()), inputs))
+    saturated = {"w": 2.5, "b": 0.5, "x": 3.0, "y": float(rng.uniform(0.1, 0.9)), "lr": 0.5}
+    cases.append(Case("a saturated neuron, z = 8", saturated))
     cases.append(Case("the worked example", {"w": 0.5, "b": 0.0, "x": 2.0, "y": 1.0, "lr": 0.1}))
     for case in cases:
         case.factors = {
@@ -176,6 +187,11 @@ CHECKS: list[Check] = [
                 ),
             ),
             Mistake(
+                "upstream_ignored",
+                "the upstream factor dL/da = 2(a - y) is missing: dL/dw = dL/da * da/dz * dz/dw.",
+                lambda ref, c: _neuron(c)[1] * (1 - _neuron(c)[1]) * c.inputs["x"],
+            ),
+            Mistake(
                 "wrong_variable",
                 "the sigmoid's slope was computed from z, as z(1 - z); it is a(1 - a).",
                 lambda ref, c: (
@@ -209,6 +225,11 @@ CHECKS: list[Check] = [
                 None,
                 "the sigmoid's slope a(1 - a) is missing from the product: dL/db = 2(a - y) * a(1 - a).",
                 lambda ref, c: 2 * (_neuron(c)[1] - c.inputs["y"]),
+            ),
+            Mistake(
+                "upstream_ignored",
+                "the upstream factor dL/da = 2(a - y) is missing: dL/db = dL/da * da/dz * dz/db, not da/dz alone.",
+                lambda ref, c: _neuron(c)[1] * (1 - _neuron(c)[1]),
             ),
         ),
     ),

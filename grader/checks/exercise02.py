@@ -8,18 +8,19 @@ from types import ModuleType
 import numpy as np
 
 from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
-from grader.checks.inputs import away_from_zero, normal
+from grader.checks.inputs import normal
 from grader.checks.unchanged import ArgumentsUnchanged
-from grader.numeric import numeric_gradient, upstream_loss
+from grader.numeric import smooth_numeric_gradient, upstream_loss
 
-SHAPES = [(3, 4), (1, 5), (6,), (2, 3, 2)]  # any shape works elementwise; N = 1 among them
+# any shape works elementwise: N = 1, a square, a vector, three axes; each holds every special value
+SHAPES = [(3, 4), (1, 9), (4, 4), (10,), (2, 3, 2)]
 LARGE = np.array([[-1000.0, -710.0, -50.0, -1.0, 0.0], [1.0, 50.0, 710.0, 1000.0, -745.5]])
 
 
 def activation_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape in SHAPES:
-        inputs = {"Z": away_from_zero(rng, *shape, scale=2.0), "dA": normal(rng, *shape)}
+        inputs = {"Z": normal(rng, *shape, scale=2.0), "dA": normal(rng, *shape)}
         cases.append(Case(f"shape {shape}", inputs))
     return cases
 
@@ -37,7 +38,7 @@ def kink_cases(rng: np.random.Generator) -> list[Case]:
 def _backward_numeric(forward: str) -> Callable[[ModuleType, Case], np.ndarray]:
     def gradient(ref: ModuleType, case: Case) -> np.ndarray:
         f = upstream_loss(getattr(ref, forward), case.inputs["dA"])
-        return numeric_gradient(f, case.inputs["Z"])
+        return smooth_numeric_gradient(f, case.inputs["Z"])
 
     return gradient
 
@@ -56,6 +57,11 @@ def _sigmoid(Z: np.ndarray) -> np.ndarray:
 
 
 BACKWARD_ARGS = ("dA", "Z")
+AT_ZERO = Mistake(
+    None,
+    "where Z is exactly 0 you passed dA through; the slope at 0 is 0 by our convention (as in PyTorch): use Z > 0, not Z >= 0.",
+    lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
+)
 
 CHECKS: list[Check] = [
     OutputCheck(
@@ -63,6 +69,7 @@ CHECKS: list[Check] = [
         function="sigmoid",
         arguments=("Z",),
         make_cases=activation_cases,
+        elementwise=("Z",),
         output_name="A",
         mistakes=(
             Mistake(
@@ -85,6 +92,7 @@ CHECKS: list[Check] = [
         function="sigmoid_backward",
         arguments=BACKWARD_ARGS,
         make_cases=activation_cases,
+        elementwise=("Z",),
         output_name="dZ",
         numeric=_backward_numeric("sigmoid"),
         mistakes=(
@@ -106,6 +114,7 @@ CHECKS: list[Check] = [
         function="relu",
         arguments=("Z",),
         make_cases=activation_cases,
+        elementwise=("Z",),
         output_name="A",
         mistakes=(
             Mistake(
@@ -120,6 +129,7 @@ CHECKS: list[Check] = [
         function="relu_backward",
         arguments=BACKWARD_ARGS,
         make_cases=activation_cases,
+        elementwise=("Z",),
         output_name="dZ",
         numeric=_backward_numeric("relu"),
         mistakes=(
@@ -129,6 +139,7 @@ CHECKS: list[Check] = [
                 "you multiplied dA by the activation relu(Z); the slope is 1 where Z > 0 and 0 elsewhere.",
                 lambda ref, c: c.inputs["dA"] * np.maximum(c.inputs["Z"], 0),
             ),
+            AT_ZERO,
         ),
     ),
     OutputCheck(
@@ -137,21 +148,16 @@ CHECKS: list[Check] = [
         arguments=BACKWARD_ARGS,
         make_cases=kink_cases,
         output_name="dZ",
-        mistakes=(
-            Mistake(
-                None,
-                "where Z is exactly 0 you passed dA through; the slope at 0 is 0 by our convention (as in PyTorch): use Z > 0, not Z >= 0.",
-                lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
-            ),
-        ),
+        mistakes=(AT_ZERO,),
     ),
     OutputCheck(
         name="tanh_backward",
         function="tanh_backward",
         arguments=BACKWARD_ARGS,
         make_cases=activation_cases,
+        elementwise=("Z",),
         output_name="dZ",
-        numeric=lambda ref, c: numeric_gradient(
+        numeric=lambda ref, c: smooth_numeric_gradient(
             upstream_loss(np.tanh, c.inputs["dA"]), c.inputs["Z"]
         ),
         mistakes=(

@@ -9,9 +9,11 @@ import numpy as np
 from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
 from grader.checks.inputs import batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
-from grader.numeric import numeric_gradient, upstream_loss
+from grader.numeric import smooth_numeric_gradient, upstream_loss
 
-SIZES = [(3, 5, 4), (1, 3, 2), (6, 2, 3), (4, 7, 5)]  # (N, D_in, D_out)
+# (N, D_in, D_out): all different, N = 1, more, all equal (W square, so a transpose fits),
+# and the worked example's
+SIZES = [(3, 5, 4), (1, 3, 2), (6, 2, 3), (4, 7, 5), (4, 4, 4), (2, 3, 2)]
 
 
 def linear_cases(rng: np.random.Generator) -> list[Case]:
@@ -38,7 +40,7 @@ def _backward_numeric(wrt: str):
             args = {**inputs, wrt: value}
             return ref.linear_forward(args["X"], args["W"], args["b"])
 
-        return numeric_gradient(upstream_loss(forward, inputs["dZ"]), inputs[wrt])
+        return smooth_numeric_gradient(upstream_loss(forward, inputs["dZ"]), inputs[wrt])
 
     return gradient
 

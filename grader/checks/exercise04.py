@@ -9,9 +9,10 @@ import numpy as np
 from grader.checks.base import Case, Check, Mistake, OutputCheck
 from grader.checks.inputs import batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
-from grader.numeric import numeric_gradient
+from grader.numeric import smooth_numeric_gradient
 
-SIZES = [(3, 4), (1, 3), (5, 2), (4, 6)]  # (N, C)
+# (N, C): different, N = 1, more, equal (a square, where the wrong axis fits), the worked example's
+SIZES = [(3, 4), (1, 3), (5, 2), (4, 6), (3, 3), (2, 3)]
 LARGE_LOGITS = np.array(
     [[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 999.0], [0.5, -0.5, 0.0]]
 )
@@ -28,7 +29,9 @@ def regression_cases(rng: np.random.Generator) -> list[Case]:
 def classification_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, c in SIZES:
-        inputs = {"logits": normal(rng, n, c, scale=2.0), "labels": rng.integers(0, c, size=n)}
+        # as many different classes as the batch allows, and a class twice once N > C
+        labels = rng.permutation(np.resize(rng.permutation(c), n))
+        inputs = {"logits": normal(rng, n, c, scale=2.0), "labels": labels}
         cases.append(Case(label(N=n, C=c), inputs, batch_factors(N=n, C=c)))
     return cases
 
@@ -60,12 +63,12 @@ def large_softmax_cases(rng: np.random.Generator) -> list[Case]:
 
 def _mse_numeric(ref: ModuleType, case: Case) -> np.ndarray:
     Y = case.inputs["Y"]
-    return numeric_gradient(lambda Y_hat: ref.mse_loss(Y_hat, Y), case.inputs["Y_hat"])
+    return smooth_numeric_gradient(lambda Y_hat: ref.mse_loss(Y_hat, Y), case.inputs["Y_hat"])
 
 
 def _ce_numeric(ref: ModuleType, case: Case) -> np.ndarray:
     labels = case.inputs["labels"]
-    return numeric_gradient(
+    return smooth_numeric_gradient(
         lambda L: ref.softmax_cross_entropy(L, labels)[0], case.inputs["logits"]
     )
 

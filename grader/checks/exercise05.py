@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -19,15 +20,19 @@ from grader.checks.base import (
     failed_call,
     ones_upstream,
 )
-from grader.checks.inputs import KINK_MARGIN, batch_factors, label, normal
+from grader.checks.inputs import batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
 from grader.judge.compare import NotNumeric, as_array, close
 from grader.judge.feedback import describe_call
-from grader.numeric import numeric_gradient, upstream_loss
+from grader.judge.types import type_problem
+from grader.numeric import smooth_numeric_gradient, upstream_loss
 
-SIZES = [(3, 5, 6, 4), (1, 3, 4, 2), (6, 4, 3, 5)]  # (N, D, H, C)
+# (N, D, H, C): all different, N = 1, more, all equal (every matrix square), and the worked
+# example's (C = 1, D = H)
+SIZES = [(3, 5, 6, 4), (1, 3, 4, 2), (6, 4, 3, 5), (4, 4, 4, 4), (1, 2, 2, 1)]
 KEYS = ("W1", "b1", "W2", "b2")
-LEARNING_RATES = (0.3, 0.05, 0.01)  # one per case, so a hard-coded rate cannot pass
+LEARNING_RATES = (0.3, 0.05, 0.01, 0.1, 0.02)  # one per case, so a hard-coded rate cannot pass
+KINK_BIASES = (0.0, 3e-3, -3e-3)  # the ReLU's kink, and values just either side of it
 
 
 def _params(rng: np.random.Generator, d: int, h: int, c: int) -> dict[str, np.ndarray]:
@@ -40,13 +45,17 @@ def _params(rng: np.random.Generator, d: int, h: int, c: int) -> dict[str, np.nd
 
 
 def network_cases(rng: np.random.Generator) -> list[Case]:
-    """Random networks whose hidden pre-activations all stay clear of the ReLU kink."""
+    """Random networks whose hidden layer meets the ReLU's kink in every draw: with N >= 2 the
+    first example is all zeros, so its pre-activations are b1, which holds an exact 0 and
+    values just either side of it; the second example is ten times larger, so some hidden
+    units reach far past 6 (where a clipped ReLU goes wrong)."""
     cases = []
     for (n, d, h, c), lr in zip(SIZES, LEARNING_RATES, strict=True):
-        while True:
-            params, X = _params(rng, d, h, c), normal(rng, n, d)
-            if np.abs(X @ params["W1"].T + params["b1"]).min() > KINK_MARGIN:
-                break
+        params, X = _params(rng, d, h, c), normal(rng, n, d)
+        if n >= 2:
+            X[0] = 0.0
+            params["b1"][: len(KINK_BIASES)] = KINK_BIASES[:h]
+            X[1] *= 10.0
         inputs = {
             "params": params,
             "X": X,
@@ -71,7 +80,7 @@ def _backward_numeric(key: str):
         def forward(value: np.ndarray) -> np.ndarray:
             return ref.two_layer_forward(_with(params, key, value), X)[0]
 
-        return numeric_gradient(upstream_loss(forward, case.inputs["dY_hat"]), params[key])
+        return smooth_numeric_gradient(upstream_loss(forward, case.inputs["dY_hat"]), params[key])
 
     return gradient
 
@@ -94,20 +103,33 @@ class BackwardCheck(OutputCheck):
     """two_layer_backward, fed the cache from the learner's own two_layer_forward."""
 
     def calls_for(self, case: Case, id: str) -> list[Call]:
+        """forward(A), forward(B), backward(the cache of A): a backward that reads a global
+        left by the last forward, instead of its cache, gets B's numbers."""
         i = case.inputs
         forward = Call(f"{id}:forward", "two_layer_forward", (i["params"], i["X"]), keep=0)
+        calls = [forward]
+        if case.twin is not None:
+            other = case.twin.inputs
+            calls.append(
+                Call(f"{id}:other", "two_layer_forward", (other["params"], other["X"]), keep=0)
+            )
         backward = Call(
             id,
             "two_layer_backward",
             (i["params"], Ref(forward.id, 1), i["dY_hat"]),
             keep=self.returned_part,
         )
-        return [forward, backward]
+        return [*calls, backward]
 
     def judge_case(
-        self, reference: ModuleType, case: Case, calls: list[Call], results: list[CallResult]
+        self,
+        reference: ModuleType,
+        case: Case,
+        calls: list[Call],
+        results: list[CallResult],
+        oracle: bool = True,
     ) -> Verdict | None:
-        verdict = super().judge_case(reference, case, calls, results)
+        verdict = super().judge_case(reference, case, calls, results, oracle)
         if verdict is None or verdict.not_started or results[0].error is not None:
             return verdict
         Y_hat = reference.two_layer_forward(copy.deepcopy(case.inputs["params"]), case.inputs["X"])[
@@ -154,8 +176,11 @@ def _backward_check(key: str) -> BackwardCheck:
     )
 
 
-# init_params is random: its checks test the contract (shapes, zeros, the distribution, the seed),
-# never particular numbers, so any order of draws passes.
+FLOAT64_ARRAY = np.zeros(1)  # what init_params' arrays must be: float64 ndarrays
+
+# init_params is random: its checks test the contract (shapes, zeros, the distribution, one
+# generator seeded by `seed`), never the layout of particular numbers: W1 or W2 first, and a
+# draw of shape (D, H) transposed, all pass.
 
 INIT_SIZES = (
     64,
@@ -186,6 +211,10 @@ class InitCheck(Check):
             return None, Verdict(
                 False, f"{_called(calls[-1])} should return a dict with the keys W1, b1, W2, b2."
             )
+        for key in KEYS:
+            problem = type_problem(value[key], FLOAT64_ARRAY, key)
+            if problem is not None:
+                return None, Verdict(False, f"{_called(calls[-1])}: {problem}")
         try:
             return {key: as_array(value[key]) for key in KEYS}, None
         except NotNumeric:
@@ -230,10 +259,6 @@ class InitShapes(InitCheck):
                     False,
                     f"{called}: {key} has shape {value.shape}, expected {shape}{hint}.",
                     "transposed" if hint else None,
-                )
-            if value.dtype != np.float64:
-                return Verdict(
-                    False, f"{called}: {key} has dtype {value.dtype}; the course uses float64."
                 )
         for key in ("b1", "b2"):
             if np.any(params[key] != 0):
@@ -343,7 +368,63 @@ class InitSeed(InitCheck):
                 False,
                 f"seed={seed} and seed={seed + 1} gave the same weights: pass seed to np.random.default_rng(seed).",
             )
-        return Verdict(True, "the same seed gives the same params, another seed others.")
+        problem = _stream_problem(first, seed)
+        if problem is not None:
+            return Verdict(False, f"init_params(..., seed={seed}): {problem}")
+        return Verdict(
+            True,
+            "the same seed gives the same params, another seed others, all from one generator.",
+        )
+
+
+def _stream_problem(params: dict[str, Any], seed: int) -> str | None:
+    """Whether W1 and W2 are the draws of one np.random.default_rng(seed), in either order and
+    any layout (a draw of shape (D, H) then .T is the same numbers), at any scale (the std is
+    init_params.he_std's business); in words when they are not."""
+    D, H, C = INIT_SIZES
+    try:
+        w1, w2 = (np.sort(as_array(params[k]).ravel()) for k in ("W1", "W2"))
+    except (NotNumeric, KeyError):
+        return None  # init_params.shapes says what is wrong
+    if w1.size != H * D or w2.size != C * H:
+        return None
+    # biases drawn from the generator too (a mistake of their own) may sit between W1 and W2
+    slack = H + C
+    stream = np.random.default_rng(seed).standard_normal(H * D + C * H + slack)
+
+    def drawn(values: np.ndarray, start: int, draws: np.ndarray = stream) -> bool:
+        segment = np.sort(draws[start : start + values.size])
+        return segment.size == values.size and _proportional(values, segment)
+
+    def after(values: np.ndarray, first: int) -> bool:
+        return any(drawn(values, first + gap) for gap in range(slack + 1))
+
+    if (drawn(w1, 0) and after(w2, H * D)) or (drawn(w2, 0) and after(w1, C * H)):
+        return None
+    if drawn(w1, 0) and drawn(w2, 0):
+        return (
+            "W2 repeats the first numbers W1 was drawn from: each came from a fresh "
+            "np.random.default_rng(seed). Make the generator once, rng = "
+            "np.random.default_rng(seed), and draw W1, then W2, from it."
+        )
+    legacy = np.random.RandomState(seed).standard_normal(H * D + C * H)
+    if drawn(w1, 0, legacy) or drawn(w2, 0, legacy):
+        return (
+            "the weights come from NumPy's global generator (np.random.seed with "
+            "np.random.randn or np.random.normal); draw them from rng = "
+            "np.random.default_rng(seed) with rng.normal(0.0, std, size=shape)."
+        )
+    return (
+        "W1 and W2 are not the draws of np.random.default_rng(seed): make one generator, "
+        "rng = np.random.default_rng(seed), and draw W1, then W2, with "
+        "rng.normal(0.0, std, size=shape)."
+    )
+
+
+def _proportional(values: np.ndarray, draws: np.ndarray) -> bool:
+    """values = k * draws for some k > 0 (both sorted)."""
+    k = float(values @ draws) / float(draws @ draws)
+    return k > 0 and close(values, k * draws)
 
 
 def _step_baseline(case: Case) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from grader.judge.compare import NotNumeric, as_array, close
+from grader.judge.compare import FLOAT32_RTOL, NotNumeric, as_array, close
 
 Diagnosis = Literal[
     "transposed",
@@ -33,6 +33,15 @@ Diagnosis = Literal[
 class Finding:
     tag: Diagnosis | None
     sentence: str
+    # what a generic detector read off this one case ("N", "sign", "lr=0.1"): it names the
+    # mistake only if every wrong case reads the same, never a ratio that changes with the data
+    key: str | None = None
+    # other readings of the same case (N = 2 reads as "2" and as "N"), in order of preference
+    alternatives: tuple[Finding, ...] = ()
+
+    @property
+    def readings(self) -> tuple[Finding, ...]:
+        return (self, *self.alternatives) if self.key is not None else ()
 
 
 @dataclass(frozen=True)
@@ -43,20 +52,26 @@ class Factor:
     meaning: str
 
 
+COMMON_RATES = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.001, 1e-4)
+
+
 def diagnose(
     received: Any,
     expected: Any,
     *,
     name: str,
     modeled: Sequence[tuple[Finding, Any]] = (),
+    generic: Sequence[tuple[Finding, Any]] = (),
     factors: Mapping[str, Factor] | None = None,
     baseline: Any = None,
 ) -> Finding | None:
     """The first explanation that fits `received` exactly, or None.
 
-    `modeled` pairs each known mistake with what it returns on these inputs. `baseline`, when
-    given, is subtracted from both sides before looking for a factor or a sign: an update
-    step is judged by its step, not by the new weights.
+    `modeled` pairs each of the check's known mistakes with what it returns on these inputs;
+    `generic` does the same for the mistakes any function can make with its arguments
+    (swapped, transposed, an upstream left out), tried after a flipped sign, which is the
+    plainer name when a swap only flips it. `baseline`, when given, is subtracted from both
+    sides before looking for a factor or a sign: an update is judged by its step.
     """
     for finding, value in modeled:
         if close(received, value):
@@ -65,20 +80,97 @@ def diagnose(
         r, e = as_array(received), as_array(expected)
     except NotNumeric:
         return None
+    if r.shape == e.shape and np.isfinite(r).all() and close(r, e, FLOAT32_RTOL, FLOAT32_RTOL):
+        return _precision(name)
+    factors = factors or {}
     if baseline is not None:
         b = as_array(baseline)
         if r.shape == e.shape == b.shape:
+            if close(r, b) and not close(e, b):
+                return Finding(
+                    None,
+                    f"{name} was not updated: it is still the old value. Subtract lr times "
+                    "its gradient from it.",
+                    "not_updated",
+                )
             r, e = r - b, e - b
-            name = f"your step (new {name} - old)"
-    return _transposed(r, e, name) or _unsummed(r, e, name) or _factor(r, e, name, factors or {})
+            name = step_name(name)
+    flipped = _sign(r, e, name)
+    if flipped is not None:
+        return flipped
+    for finding, value in generic:
+        if close(received, value):
+            return finding
+    return _transposed(r, e, name) or _unsummed(r, e, name) or _scaled(r, e, name, factors)
+
+
+def step_name(name: str) -> str:
+    """'new w' -> 'your step (new w - old w)'."""
+    if name.startswith("new "):
+        return f"your step ({name} - old {name[4:]})"
+    return f"your step ({name} minus its old value)"
+
+
+def _precision(name: str) -> Finding:
+    return Finding(
+        None,
+        f"{name} is close, but right to about 7 significant digits only. That is what float32 "
+        "arithmetic gives (an .astype(np.float32), dtype=np.float32, np.float32(...)), or an "
+        "approximation (an eps added inside a log or a division, a finite difference): compute "
+        "it exactly, in float64.",
+        "float32",
+    )
+
+
+def _hard_coded_rates(k: float, name: str, factors: Mapping[str, Factor]) -> list[Finding]:
+    """A step made with a fixed learning rate instead of the lr argument."""
+    lr = factors.get("lr")
+    if lr is None or k <= 0:
+        return []
+    used = k * lr.value
+    return [
+        Finding(
+            "scaled",
+            f"{name} was taken with a learning rate of {rate:g}, not with lr = "
+            f"{lr.value:g}, the argument: use lr itself, never a fixed number.",
+            f"lr={rate:g}",
+        )
+        for rate in COMMON_RATES
+        if abs(used - rate) <= 1e-6 * rate and abs(rate - lr.value) > 1e-12
+    ]
+
+
+def _ratio(r: np.ndarray, e: np.ndarray) -> float | None:
+    """k when r is k times e (k not 1), else None."""
+    if r.shape != e.shape or not np.isfinite(r).all() or not np.any(np.abs(e) > 1e-12):
+        return None
+    k = float(np.sum(r * e) / np.sum(e * e))
+    if abs(k - 1.0) < 1e-9 or abs(k) < 1e-12 or not close(r, k * e):
+        return None
+    return k
 
 
 def _transposed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
-    if e.ndim == 2 and r.shape == e.T.shape and r.shape != e.shape and close(r, e.T):
+    if e.ndim != 2 or r.size != e.size or r.ndim != 2:
+        return None
+    if r.shape == e.T.shape and r.shape != e.shape and close(r, e.T):
         return Finding(
             "transposed",
             f"{name} has the right numbers but is transposed: expected shape {e.shape}, "
             f"received {r.shape}. Check the order of your matrix product (A.T @ B versus B.T @ A).",
+        )
+    if r.shape == e.shape and e.shape[0] == e.shape[1] and close(r, e.T):
+        return Finding(
+            "transposed",
+            f"{name} is the transpose of the right answer. With a square shape a transpose "
+            "goes unnoticed by the shapes: check the order of your matrix product "
+            "(A.T @ B versus B.T @ A).",
+        )
+    if r.shape == e.shape and close(r.ravel(), e.T.ravel()):
+        return Finding(
+            "transposed",
+            f"{name} holds the transpose's numbers, reshaped to fit: reshape keeps the order "
+            "of the elements, it does not transpose. Use .T (or fix the order of the product).",
         )
     return None
 
@@ -104,51 +196,64 @@ def _unsummed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
     return None
 
 
-def _factor(
+def _sign(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
+    k = _ratio(r, e)
+    if k is None or abs(k + 1.0) >= 1e-6:
+        return None
+    return Finding(
+        "sign",
+        f"{name} has the right size but the opposite sign. Check the order of a "
+        "subtraction (Y_hat - Y, not Y - Y_hat) or a + that should be a -.",
+        "sign",
+    )
+
+
+def _scaled(
     r: np.ndarray, e: np.ndarray, name: str, factors: Mapping[str, Factor]
 ) -> Finding | None:
-    if r.shape != e.shape or not np.isfinite(r).all() or not np.any(np.abs(e) > 1e-12):
+    """Every way of naming the ratio r / e (a fixed learning rate, N, 2, 1/ln 2...), the
+    first as the finding and the others as its alternatives; None when nothing names it."""
+    k = _ratio(r, e)
+    if k is None:
         return None
-    k = float(np.sum(r * e) / np.sum(e * e))
-    if abs(k - 1.0) < 1e-9 or abs(k) < 1e-12 or not close(r, k * e):
-        return None
-    if abs(k + 1.0) < 1e-6:
-        return Finding(
-            "sign",
-            f"{name} has the right size but the opposite sign. Check the order of a "
-            "subtraction (Y_hat - Y, not Y - Y_hat) or a + that should be a -.",
-        )
-    label = _name_factor(abs(k), factors, guess=r.size >= 4)
     sign = " and the opposite sign" if k < 0 else ""
-    if label is None and r.size < 4:
-        return None  # any two numbers have a ratio: only a named factor explains a few of them
-    if label is None:
-        return Finding("scaled", f"{name} is {k:.4g} times what it should be{sign}.")
-    return Finding("scaled", f"{name} is {label} times what it should be{sign}.")
+    readings = _hard_coded_rates(k, name, factors) + [
+        Finding("scaled", f"{name} is {words} times what it should be{sign}.", symbol + sign)
+        for symbol, words in _name_factor(abs(k), factors, guess=r.size >= 4)
+    ]
+    if not readings:
+        return None  # a ratio no size explains: naming it would be a guess
+    first, *rest = readings
+    return Finding(first.tag, first.sentence, first.key, tuple(rest))
 
 
-def _name_factor(k: float, factors: Mapping[str, Factor], guess: bool) -> str | None:
-    """Describe k as 2, 1/2, N, 1/N, 2/N, ... using the sizes of these inputs."""
-    candidates: list[tuple[str, float]] = [("2", 2.0), ("1/2", 0.5)]
+def _name_factor(k: float, factors: Mapping[str, Factor], guess: bool) -> list[tuple[str, str]]:
+    """Every way to describe k as 2, 1/2, N, 1/N, 2/N, 1/ln 2... from the sizes of these
+    inputs: a key that stays the same across cases, and words for the learner."""
+    candidates: list[tuple[str, str, float]] = [
+        ("2", "2", 2.0),
+        ("1/2", "1/2", 0.5),
+        ("1/ln2", "1/ln(2) (a log2 where the natural log np.log belongs)", 1 / math.log(2)),
+        ("1/ln10", "1/ln(10) (a log10 where the natural log np.log belongs)", 1 / math.log(10)),
+    ]
     for symbol, factor in factors.items():
         v = factor.value
-        if v == 1:
+        if v in (0, 1):
             continue
         where = f" ({symbol} = {v:g}, {factor.meaning})"
         candidates += [
-            (symbol + where, v),
-            (f"1/{symbol}" + where, 1 / v),
-            (f"2{symbol}" + where, 2 * v),
-            (f"2/{symbol}" + where, 2 / v),
-            (f"{symbol}/2" + where, v / 2),
-            (f"1/(2{symbol})" + where, 1 / (2 * v)),
+            (symbol, symbol + where, v),
+            (f"1/{symbol}", f"1/{symbol}" + where, 1 / v),
+            (f"2{symbol}", f"2{symbol}" + where, 2 * v),
+            (f"2/{symbol}", f"2/{symbol}" + where, 2 / v),
+            (f"{symbol}/2", f"{symbol}/2" + where, v / 2),
+            (f"1/(2{symbol})", f"1/(2{symbol})" + where, 1 / (2 * v)),
         ]
-    for label, value in candidates:
-        if abs(k - value) <= 1e-6 * value:
-            return label
-    if not math.isfinite(k):
-        return None
-    fraction = Fraction(k).limit_denominator(12)
-    if guess and abs(float(fraction) - k) <= 1e-6 * k:
-        return str(fraction)
-    return None
+    named = [
+        (symbol, words) for symbol, words, value in candidates if abs(k - value) <= 1e-6 * value
+    ]
+    if math.isfinite(k) and guess:
+        fraction = Fraction(k).limit_denominator(12)
+        if abs(float(fraction) - k) <= 1e-6 * k:
+            named.append((str(fraction), str(fraction)))
+    return named

@@ -17,9 +17,9 @@ def describe_value(value: Any) -> str:
         return "<the cache from your forward pass>"
     if isinstance(value, np.ndarray):
         return str(value.shape) if value.ndim else f"{float(value):.6g}"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
+    if isinstance(value, bool | int):
+        return str(value)  # a seed must print whole, so that the learner can rerun it
+    if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {describe_value(v)}" for k, v in value.items()) + "}"
@@ -46,6 +46,8 @@ def describe_error(error: LearnerError, function: str, called: str = "") -> str:
         return f"{called or function} {error.message}."
     if error.kind == "skipped":
         return f"{function} could not be called: {error.message}."
+    if error.kind == "aborted":  # the sandbox stopped the learner's code before it answered
+        return f"{called or function} did not answer: {error.message}."
     lines = [f"{called or function} raised {error.type}: {_clipped(error.message)}"]
     frames = error.frames
     if len(frames) > 2 * FRAMES_SHOWN:  # endless recursion: the top and the bottom tell it all
