@@ -64,19 +64,46 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     raise NotPlain(f"a {type(value).__module__}.{type(value).__qualname__}")
 
 
-def _learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]:
+def learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]:
+    """The frames of a traceback that run code of a real file in the learner's folder: not the
+    grader's, NumPy's or Python's, nor importlib's frozen ones ("<frozen ...>" names no file)."""
     frames = []
     for summary in traceback.extract_tb(tb):
+        if not os.path.isabs(summary.filename):
+            continue
         path = Path(summary.filename)
-        if path.parent.resolve() == folder:
+        if path.parent.resolve() == folder and path.is_file():
             frames.append(
                 Frame(path.name, summary.lineno or 0, summary.name, (summary.line or "").strip())
             )
     return tuple(frames)
 
 
+COURSE_ENVIRONMENT = "use NumPy and the Python standard library"
+
+
+def missing_module(exc: ModuleNotFoundError, folder: Path) -> str | None:
+    """A sentence for an import of a module that is not there, or None when the learner's own
+    files should have held it (then Python's own message says it best)."""
+    name = exc.name
+    if not isinstance(name, str) or not name:
+        return None
+    top = name.partition(".")[0]
+    if (folder / f"{top}.py").exists() or (folder / top).is_dir():
+        return None  # a module of the learner's own, which is there: something inside is missing
+    if top == "numpy":
+        return f"NumPy has no module {name}"
+    if top in sys.stdlib_module_names:
+        return f"{name}, of Python's standard library, cannot be used where your code is graded"
+    return f"{top} is not part of this course's environment: {COURSE_ENVIRONMENT}"
+
+
 def _error_from(exc: BaseException, folder: Path, graded: str) -> LearnerError:
-    frames = _learner_frames(exc.__traceback__, folder)
+    frames = learner_frames(exc.__traceback__, folder)
+    if isinstance(exc, ModuleNotFoundError):
+        sentence = missing_module(exc, folder)
+        if sentence is not None:
+            return LearnerError("exception", "ModuleNotFoundError", sentence, frames)
     if not isinstance(exc, NotImplementedError):
         return LearnerError("exception", type(exc).__name__, str(exc), frames)
     if frames and frames[-1].file != graded:
@@ -133,7 +160,11 @@ def load_module(path: Path) -> ModuleType | LoadFailure:
     except MemoryError:
         raise  # the sandbox reports the memory limit, not the learner's import
     except Exception as exc:
-        frames = _learner_frames(exc.__traceback__, folder)
+        frames = learner_frames(exc.__traceback__, folder)
+        if isinstance(exc, ModuleNotFoundError):
+            sentence = missing_module(exc, folder)
+            if sentence is not None:
+                return LoadFailure(f"importing {path.name} failed: {sentence}", frames)
         return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
     return module
 

@@ -540,3 +540,59 @@ def test_a_missing_file_is_a_load_failure(tmp_path: Path) -> None:
     outcome = run_exercise(tmp_path / "nowhere.py", [])
     assert isinstance(outcome, LoadFailure)
     assert "nowhere.py" in outcome.reason
+
+
+# --- modules that are not there ----------------------------------------------------------------
+
+ELSEWHERE = (
+    "bpgrade_not_a_module is not part of this course's environment: "
+    "use NumPy and the Python standard library"
+)
+
+
+def test_an_import_of_a_module_outside_the_course_is_one_sentence_without_frozen_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """importlib's frames ("<frozen importlib._bootstrap>") name no file; in the sandbox the
+    working directory is the learner's folder, where they used to pass for the learner's."""
+    path = write(tmp_path, "rt_elsewhere.py", "import numpy as np\nimport bpgrade_not_a_module\n")
+    monkeypatch.chdir(tmp_path)
+    outcome = run_exercise(path, [Call("c", "f", (1.0,))])
+    assert isinstance(outcome, LoadFailure)
+    assert outcome.reason == f"importing rt_elsewhere.py failed: {ELSEWHERE}"
+    assert [(f.file, f.line) for f in outcome.frames] == [("rt_elsewhere.py", 2)]
+
+
+def test_a_module_missing_inside_a_function_is_the_same_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "def f(x):\n    from bpgrade_not_a_module.sub import g\n    return g(x)\n"
+    path = write(tmp_path, "rt_elsewhere_later.py", source)
+    monkeypatch.chdir(tmp_path)
+    [result] = run(path, Call("c", "f", (1.0,)))
+    error = result.error
+    assert error is not None and error.kind == "exception"
+    assert (error.type, error.message) == ("ModuleNotFoundError", ELSEWHERE)
+    assert [(f.file, f.line) for f in error.frames] == [("rt_elsewhere_later.py", 2)]
+
+
+def test_a_missing_numpy_submodule_and_the_learners_own_modules_keep_their_words(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "rt_ownpkg", "__init__.py", "")
+    path = write(
+        tmp_path,
+        "rt_own.py",
+        """
+        def numpy_part(x):
+            import numpy.bpgrade_nothing
+
+        def own_part(x):
+            import rt_ownpkg.missing
+        """,
+    )
+    numpy_part, own_part = run(path, Call("a", "numpy_part", (1.0,)), Call("b", "own_part", (1.0,)))
+    assert numpy_part.error is not None
+    assert numpy_part.error.message == "NumPy has no module numpy.bpgrade_nothing"
+    assert own_part.error is not None
+    assert own_part.error.message == "No module named 'rt_ownpkg.missing'"
