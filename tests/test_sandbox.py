@@ -410,3 +410,120 @@ def test_a_course_planted_in_a_folder_anyone_can_write_is_ignored(tmp_path: Path
     assert is_release_root(tmp_path)
     tmp_path.chmod(0o1777)  # as /tmp is
     assert not is_release_root(tmp_path)
+
+
+# --- the interpreter's modules, wherever Python lives -------------------------------------------
+
+STANDARD_IMPORTS = """
+    import cmath, csv, _csv, glob, heapq, _heapq, logging, unittest, fractions, statistics
+    import itertools, pprint
+    import numpy as np
+    import numpy.testing
+    from numpy.testing import assert_allclose
+
+    def f(x):
+        import bisect, difflib, email.mime.text, textwrap, xml.etree.ElementTree
+        import datetime
+        from concurrent import futures
+        assert_allclose(np.polynomial.polynomial.polyval(1.0, [1.0, 2.0]), 3.0)
+        numpy.testing.assert_array_equal(np.fft.fft([1.0, 2.0]).real, [3.0, -1.0])
+        logging.getLogger("learner").info("imported")
+        row = next(csv.reader(["a,b,c"]))
+        when = datetime.datetime.strptime("2020", "%Y")  # _strptime, imported on first use
+        latin = "\\u00e9".encode("cp1252")  # an encoding module, looked up on first use
+        return (
+            abs(cmath.sqrt(-4)), heapq.nsmallest(1, [3, 1])[0], len(row), when.year, len(latin),
+            len(glob.glob("*.py")), float(os.getuid()),
+        )
+"""
+
+
+def test_the_standard_library_and_numpy_import_in_the_child(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """As root with Python where the learner's user cannot pass (pyenv under /root, 0700),
+    modules the zygote never loaded still import: C extensions, lazy NumPy submodules,
+    imports inside functions, codecs and _strptime that the standard library loads itself."""
+    path = learner_file(tmp_path, "import os\n" + textwrap.dedent(STANDARD_IMPORTS))
+    results, output = run(sandbox, path, call("f", 1.0))
+    assert not isinstance(results, LoadFailure), results
+    assert results[0].error is None, results[0].error
+    value = results[0].value
+    assert value[:6] == (2.0, 1, 3, 2020, 1, 1), output
+    if is_root():
+        assert value[6] != 0.0  # it ran as the learner's user
+
+
+@ROOT_ONLY
+def test_a_learners_logging_py_is_never_imported_as_root(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A file of the submission named like a standard module runs as the learner's user only
+    (it shadows the standard one for the learner, as Python does), never as root."""
+    guarded = tmp_path / "root-only"
+    guarded.mkdir(mode=0o755)  # root may write here, the learner's user may not
+    witness = guarded / "imported-as-root"
+    spy = f"""
+        import os
+
+        UID = os.getuid()
+        try:
+            with open({str(witness)!r}, "w") as file:
+                file.write(str(UID))
+        except OSError:
+            pass
+
+        def getLogger(name=None):
+            return None
+    """
+    folder = tmp_path / "submission"
+    learner_file(folder, spy, "logging.py")
+    learner_file(folder, spy, "numpy.py")
+    source = """
+        import logging
+
+        def f(x):
+            return float(logging.UID)
+    """
+    results, _ = run(sandbox, learner_file(folder, source), call("f", 1.0))
+    assert not isinstance(results, LoadFailure), results
+    assert results[0].value not in (None, 0.0)  # the learner's logging.py, run as the learner
+    assert not witness.exists()
+
+
+@ROOT_ONLY
+def test_the_interpreters_folders_give_no_more_than_their_own_permissions(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Where the learner's user reaches the interpreter's folders through descriptors, a file
+    in them that only root may read stays unreadable, and nothing above them opens up."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    if not os.access(stdlib, os.W_OK):
+        pytest.skip("cannot plant a root-only file in the standard library here")
+    secret = stdlib / f"bpgrade-secret-{os.getpid()}.txt"
+    secret.write_text("answers")
+    secret.chmod(0o600)
+    try:
+        reached = sandbox.probe([secret, Path("/root"), Path("/root/.bashrc")], [stdlib])
+    finally:
+        secret.unlink()
+    assert reached["read"] == []
+    assert reached["write"] == []
+    assert reached["unimportable"] == []
+
+
+def test_a_module_outside_the_course_is_named_in_a_sentence(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("scipy") is not None:
+        pytest.skip("scipy is installed here")
+    path = learner_file(tmp_path, "import numpy as np\nimport scipy.linalg\n")
+    results, _ = run(sandbox, path, call("f", 1.0))
+    assert isinstance(results, LoadFailure)
+    assert results.reason == (
+        "importing exercise09_probe.py failed: scipy is not part of this course's environment: "
+        "use NumPy and the Python standard library"
+    )
+    assert [(f.file, f.line) for f in results.frames] == [("exercise09_probe.py", 2)]

@@ -391,6 +391,12 @@ def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
         )
     if reached["write"]:
         sandbox.notes.append(f"Learner code could write into {', '.join(reached['write'])}.")
+    if reached.get("unimportable"):
+        sandbox.notes.append(
+            f"Learner code could not import {', '.join(reached['unimportable'])} from Python's "
+            "standard library: the interpreter's folders are out of its user's reach and could "
+            "not be opened for it (no /proc?), so only modules loaded in advance import."
+        )
 
 
 def _passable(folder: Path) -> bool:

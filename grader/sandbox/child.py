@@ -9,6 +9,7 @@ data (see `wire.py`), and the grader believes none of it beyond what plain data 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import signal
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 RESULTS_FD = 3
+PROC_FD = "/proc/self/fd"
+MOVED: dict[str, str] = {}  # interpreter folders the learner's user reaches through a descriptor
 
 
 def send(message: Any) -> None:
@@ -60,6 +63,97 @@ def _own_descriptors(results_w: int, output_w: int) -> None:
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
 
 
+@functools.cache
+def interpreter_folders() -> list[str]:
+    """The folders of sys.path that belong to the interpreter itself: its standard library, its
+    extension modules, its site-packages. Never the grader's checkout (an editable install puts
+    it on sys.path too), never a learner's folder. Found once, in the zygote (`prepare`)."""
+    prefixes = {
+        os.path.normpath(p)
+        for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+        for p in (prefix, os.path.realpath(prefix))
+    }
+    folders = []
+    for entry in sys.path:
+        if not entry or not os.path.isabs(entry):
+            continue
+        entry = os.path.normpath(entry)
+        inside = any(entry == p or entry.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
+        if inside and os.path.isdir(entry) and entry not in folders:
+            folders.append(entry)
+    return folders
+
+
+def _open_folders(folders: list[str]) -> dict[str, int]:
+    """As root: a descriptor on each folder, to reach it later from a user that cannot."""
+    opened = {}
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            opened[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    return opened
+
+
+def _reach_interpreter(opened: dict[str, int]) -> dict[str, str]:
+    """Let the unprivileged user import every module of the interpreter, wherever it lives.
+
+    Python may live where that user cannot pass (pyenv under /root, which is 0700): then only
+    what the zygote had imported would work, and `import logging` would fail. Each such folder
+    is reached instead through the descriptor opened on it as root, as /proc/self/fd/N: a path
+    that starts at the folder itself, so the user needs no right on the folders above it, and
+    gets no more than the folder's own permissions give to anyone (what a Python installed in
+    /usr/local gives). sys.path and the packages already imported (numpy, encodings...) then
+    find their modules there. Returns the folders moved, and where to."""
+    moved: dict[str, str] = {}
+    for folder, fd in opened.items():
+        route = f"{PROC_FD}/{fd}"
+        if os.access(folder, os.R_OK | os.X_OK) or not os.access(route, os.R_OK | os.X_OK):
+            os.close(fd)  # reachable as it is, or no /proc to reach it through
+            continue
+        moved[folder] = route
+    if not moved:
+        return moved
+    sys.path[:] = [_moved(entry, moved) for entry in sys.path]
+    for path in _package_paths():
+        path[:] = [_moved(entry, moved) for entry in path]
+    return moved
+
+
+_PACKAGES: tuple[int, list[list[Any]]] = (-1, [])
+
+
+def _package_paths() -> list[list[Any]]:
+    """The __path__ lists of the packages imported so far. Walking every module costs a fork
+    a millisecond (its pages are copied as it reads them), so the zygote walks them once and
+    its children reuse the list, unless modules were imported since."""
+    global _PACKAGES
+    count, paths = _PACKAGES
+    if count != len(sys.modules):
+        paths = []
+        for module in list(sys.modules.values()):
+            path = vars(module).get("__path__") if hasattr(module, "__dict__") else None
+            if type(path) is list:
+                paths.append(path)
+        _PACKAGES = (len(sys.modules), paths)
+    return paths
+
+
+def prepare() -> None:
+    """In the zygote, once its modules are imported: what every child would otherwise find
+    out again."""
+    interpreter_folders()
+    _package_paths()
+
+
+def _moved(path: Any, moved: dict[str, str]) -> Any:
+    if not isinstance(path, str):
+        return path
+    normal = os.path.normpath(path)
+    best = max(
+        (f for f in moved if normal == f or normal.startswith(f + os.sep)), key=len, default=None
+    )
+    return path if best is None else moved[best] + normal[len(best) :]
+
+
 def lock_down(request: dict[str, Any], results_w: int, output_w: int) -> None:
     os.setsid()  # its own process group, to be killed whole, and no terminal to read
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
@@ -73,12 +167,14 @@ def lock_down(request: dict[str, Any], results_w: int, output_w: int) -> None:
     _set_limit(resource.RLIMIT_FSIZE, int(limits["file_size"]))
     user = request.get("user")
     if user is not None:
+        opened = _open_folders(interpreter_folders())
         _set_limit(resource.RLIMIT_NPROC, int(limits["processes"]))
         os.setgroups([])
         os.setgid(user["gid"])
         os.setuid(user["uid"])
         if os.getuid() == 0 or os.geteuid() == 0:
             raise PermissionError("could not leave root")
+        MOVED.update(_reach_interpreter(opened))
     # after the user switch, which clears it: if the zygote dies (the grader was stopped),
     # the child dies with it instead of running on alone
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -119,26 +215,54 @@ def serve(request: dict[str, Any], results_w: int, output_w: int) -> NoReturn:
         os._exit(status)
 
 
+# not loaded by the zygote: a learner's first import of each reads the interpreter's folders
+PROBE_MODULES = ("colorsys", "cmath")
+
+
 def probe(checks: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Which of these paths the locked-down child can read or write: what a learner could."""
-    reached: dict[str, list[str]] = {"read": [], "write": []}
+    """Which of these paths the locked-down child can read or write: what a learner could,
+    also through the descriptors that reach the interpreter's folders; and which modules of
+    the standard library it could not import."""
+    reached: dict[str, list[str]] = {"read": [], "write": [], "unimportable": []}
     for path in checks.get("read", []):
-        try:
-            if os.path.isdir(path):
-                os.listdir(path)
-            else:
-                with open(path, "rb") as file:
-                    file.read(1)
+        if any(_readable(route) for route in _routes(path)):
             reached["read"].append(path)
-        except OSError:
-            pass
     for folder in checks.get("write", []):
-        target = os.path.join(folder, f".bpgrade-probe-{os.getpid()}")
-        try:
-            with open(target, "x"):
-                pass
-            os.unlink(target)
+        if any(_writable(route) for route in _routes(folder)):
             reached["write"].append(folder)
-        except OSError:
-            pass
+    import importlib
+
+    for name in PROBE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            reached["unimportable"].append(name)
     return reached
+
+
+def _routes(path: str) -> list[str]:
+    moved = _moved(path, MOVED)
+    return [path] if moved == path else [path, moved]
+
+
+def _readable(path: str) -> bool:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as file:
+                file.read(1)
+        return True
+    except OSError:
+        return False
+
+
+def _writable(folder: str) -> bool:
+    target = os.path.join(folder, f".bpgrade-probe-{os.getpid()}")
+    try:
+        with open(target, "x"):
+            pass
+        os.unlink(target)
+        return True
+    except OSError:
+        return False

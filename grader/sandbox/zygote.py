@@ -186,8 +186,9 @@ def _status(pid: int) -> dict[str, Any]:
     return {"exit": os.WEXITSTATUS(status), "signal": None}
 
 
-# Imported before any child forks: a child starts with them loaded, and as an unprivileged
-# user it can use them even where it cannot read the Python installation (/root/.pyenv...).
+# Imported before any child forks, so that a child starts with what learners use most already
+# loaded. Anything else of the standard library or NumPy a child imports itself, also as an
+# unprivileged user where Python lives out of its reach (child.py's `_reach_interpreter`).
 PRELOADED = (
     "numpy",
     "numpy.random",
@@ -208,14 +209,12 @@ def _preload() -> None:
 
 def main() -> None:
     from grader import runner  # noqa: F401
-    from grader.sandbox import (
-        child,  # noqa: F401
-        wire,
-    )
+    from grader.sandbox import child, wire
 
     _preload()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the grader, which stops us
     _become_subreaper()
+    child.prepare()
     _write_all(1, wire.frame(b'"ready"'))
     while True:
         head = _read_exactly(0, wire.HEADER.size)

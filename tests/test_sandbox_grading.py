@@ -1,0 +1,55 @@
+"""Issue 8 through the real grader: the whole standard library for learner code. Each test
+grades a whole exercise file in a real sandbox (as `nobody` when run as root), as
+`bpgrade check` does."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.catalog import Catalog
+
+from .conftest import SOLUTIONS
+
+IMPORTS = """
+import cmath
+import csv
+import glob
+import heapq
+import logging
+import statistics
+import unittest
+from fractions import Fraction
+
+import numpy as np
+import numpy.testing
+from numpy.testing import assert_allclose
+
+log = logging.getLogger(__name__)
+"""
+
+
+def test_a_solution_that_imports_the_standard_library_scores_full_marks(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The reproduction of issue 8: as root with Python under a private home, `import logging`
+    failed as nobody and correct code scored 0."""
+    source = (SOLUTIONS / "exercise01_chain_rule.py").read_text()
+    source = source.replace("import math\n", "import math\n" + IMPORTS, 1)
+    lazy = (
+        "    import bisect, pprint, textwrap  # only when called\n"
+        "    assert heapq.nsmallest(1, [3, 1]) == [1] and cmath.sqrt(-1) == 1j\n"
+        "    assert_allclose(np.polynomial.polynomial.polyval(1.0, [1.0, 2.0]), 3.0)\n"
+        "    assert statistics.mean([Fraction(1), Fraction(3)]) == 2\n"
+    )
+    source = re.sub(r"(def neuron_loss\(.*\n)", lambda m: m.group(1) + lazy, source, count=1)
+    assert "only when called" in source
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "exercise01_chain_rule.py").write_text(source)
+    command = [sys.executable, "-m", "grader", "check", "exercise01", "--dir", str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "10/10" in done.stdout
