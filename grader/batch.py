@@ -627,8 +627,12 @@ def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry
 
 
 def _suspect(report: Report) -> bool:
-    """A grade that another submission graded at the same time could have caused."""
-    return report.error is not None or any(e.status == "error" for e in report.exercises)
+    """A grade that another submission graded at the same time could have caused: an
+    exercise that could not be graded, or whose code was stopped part way (a timeout on a
+    busy machine, a process killed by a neighbour)."""
+    return report.error is not None or any(
+        e.status == "error" or e.error is not None for e in report.exercises
+    )
 
 
 def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> BatchResult:

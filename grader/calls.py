@@ -46,7 +46,16 @@ class Frame:
     code: str
 
 
-ErrorKind = Literal["not_implemented", "exception", "bad_return", "skipped"]
+# "aborted": the call never answered, because the sandbox stopped the learner's process (a time
+# or memory limit, a crash, an exit) while it or an earlier call ran; the message says why
+ErrorKind = Literal["not_implemented", "exception", "bad_return", "skipped", "aborted"]
+ERROR_KINDS: tuple[ErrorKind, ...] = (
+    "not_implemented",
+    "exception",
+    "bad_return",
+    "skipped",
+    "aborted",
+)
 
 
 @dataclass(frozen=True)

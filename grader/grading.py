@@ -21,7 +21,7 @@ from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
-from grader.report import CheckReport, ExerciseReport, Report, Visibility, summarize
+from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
 from grader.sandbox import Outcome, Sandbox
 
 DEFAULT_SEED = 0
@@ -142,7 +142,11 @@ def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> Exercis
         for planned, hidden in exercise.rounds
         for c, p in zip(entry.checks, planned, strict=True)
     ]
-    if not_started(outcome.results):
+    status: Status
+    if outcome.stopped is not None:
+        # stopped part way: what had answered is graded above, the rest failed with the reason
+        status = "failed"
+    elif not_started(outcome.results):
         status = "not_started"
     elif all(r.passed for r in reports):
         status = "passed"
@@ -156,8 +160,15 @@ def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> Exercis
         score=sum(r.score for r in reports),
         max_score=entry.max_score,
         checks=reports,
+        error=_stopped(outcome.stopped),
         output=outcome.output,
     )
+
+
+def _stopped(sentence: str | None) -> str | None:
+    if sentence is None:
+        return None
+    return f"{sentence}; what had returned before is graded, the rest scores 0"
 
 
 def _unloadable(

@@ -52,7 +52,7 @@ class ExerciseReport(BaseModel):
     score: float
     max_score: float
     checks: list[CheckReport]
-    error: str | None = None  # why the file could not be graded at all
+    error: str | None = None  # why the file could not be graded at all, or was stopped part way
     output: str = ""  # what the learner's code printed, up to a cap
 
 

@@ -211,7 +211,7 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
         try:
             value = function(*args, **kwargs)
         except MemoryError:
-            raise  # the sandbox reports the memory limit for the whole exercise
+            raise  # the sandbox reports the memory limit: for this call and those after it
         except (Exception, SystemExit) as exc:
             result.error = _error_from(exc, folder, Path(module.__file__ or "").name)
             value = None

@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,16 @@ def failure(results: list[CallResult] | LoadFailure) -> str:
     return results.reason
 
 
+def stopped(results: list[CallResult] | LoadFailure, first: int = 0) -> str:
+    """The reason the calls from `first` on never answered: every one of them says it."""
+    assert not isinstance(results, LoadFailure), results
+    errors = [r.error for r in results[first:]]
+    assert errors and all(e is not None and e.kind == "aborted" for e in errors), results
+    assert len({e.message for e in errors if e is not None}) == 1
+    assert errors[0] is not None
+    return errors[0].message
+
+
 def test_plain_results_come_back_and_the_zygote_is_reused(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "def f(x):\n    return x * 2, {'k': [1, 2.5]}\n")
     results, _ = run(sandbox, path, call("f", np.arange(3.0)))
@@ -68,8 +79,12 @@ def test_plain_results_come_back_and_the_zygote_is_reused(sandbox: Sandbox, tmp_
 def test_an_endless_loop_is_stopped_by_the_wall_clock(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "def f(x):\n    while True:\n        pass\n")
     started = time.monotonic()
-    reason = failure(run(sandbox, path, call("f", 1.0))[0])
-    assert reason == "timed out after 1.5 s in f"
+    reason = stopped(run(sandbox, path, call("f", 1.0))[0])
+    # the loop is on both lines: the stack names whichever it was on at the time
+    assert reason in (
+        "timed out after 1.5 s in f (exercise09_probe.py, line 2: `while True:`)",
+        "timed out after 1.5 s in f (exercise09_probe.py, line 3: `pass`)",
+    )
     assert time.monotonic() - started < 5
 
 
@@ -84,13 +99,16 @@ def test_a_loop_that_ignores_sigterm_is_still_stopped(sandbox: Sandbox, tmp_path
                 pass
     """
     path = learner_file(tmp_path, source)
-    assert failure(run(sandbox, path, call("f", 1.0))[0]).startswith("timed out")
+    assert stopped(run(sandbox, path, call("f", 1.0))[0]).startswith("timed out after 1.5 s in f")
 
 
 def test_a_slow_import_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "import time\ntime.sleep(60)\n")
     reason = failure(run(sandbox, path, call("f", 1.0))[0])
-    assert reason == "timed out after 1.5 s while exercise09_probe.py was being imported"
+    assert reason == (
+        "timed out after 1.5 s while exercise09_probe.py was being imported "
+        "(exercise09_probe.py, line 2: `time.sleep(60)`)"
+    )
 
 
 def test_the_memory_limit_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -101,13 +119,16 @@ def test_the_memory_limit_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
             hog = np.ones((1 << 31) // 8)
             return float(hog.sum())
     """
-    reason = failure(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
-    assert reason == "exceeded the 512 MiB memory limit in f"
+    reason = stopped(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason == (
+        "exceeded the 512 MiB memory limit in f "
+        "(exercise09_probe.py, line 5: `hog = np.ones((1 << 31) // 8)`)"
+    )
 
 
 def test_os_exit_inside_a_function_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "import os\n\ndef f(x):\n    os._exit(3)\n")
-    reason = failure(run(sandbox, path, call("f", 1.0))[0])
+    reason = stopped(run(sandbox, path, call("f", 1.0))[0])
     assert reason == "the submission exited (status 3) in f, before returning"
 
 
@@ -118,8 +139,10 @@ def test_a_hard_crash_is_named(sandbox: Sandbox, tmp_path: Path) -> None:
         def f(x):
             return ctypes.string_at(0)
     """
-    reason = failure(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
-    assert reason == "crashed (SIGSEGV) in f"
+    reason = stopped(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason == (
+        "crashed (SIGSEGV) in f (exercise09_probe.py, line 5: `return ctypes.string_at(0)`)"
+    )
 
 
 def test_output_is_kept_up_to_the_cap_and_the_rest_is_dropped(
@@ -527,3 +550,111 @@ def test_a_module_outside_the_course_is_named_in_a_sentence(
         "use NumPy and the Python standard library"
     )
     assert [(f.file, f.line) for f in results.frames] == [("exercise09_probe.py", 2)]
+
+
+# --- what answered before a limit is kept ------------------------------------------------------
+
+
+def test_calls_that_answered_before_a_timeout_are_kept(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        def first(x):
+            return x + 1
+
+        def helper(x):
+            total = 0
+            while True:
+                total += x
+
+        def second(x):
+            return helper(x)
+
+        def third(x):
+            return x
+    """
+    path = learner_file(tmp_path, source)
+    calls = [Call("a", "first", (1.0,)), Call("b", "second", (1.0,)), Call("c", "third", (1.0,))]
+    started = time.monotonic()
+    results, _ = run(sandbox, path, *calls)
+    assert time.monotonic() - started < 5
+    assert not isinstance(results, LoadFailure)
+    assert results[0].error is None and results[0].value == 2.0
+    reason = stopped(results, 1)
+    assert reason.startswith("timed out after 1.5 s in second (exercise09_probe.py, line ")
+    assert reason.endswith(("line 7: `while True:`)", "line 8: `total += x`)"))  # in helper
+
+
+def test_a_silenced_or_forged_stack_costs_only_the_line(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = """
+        import faulthandler, os
+
+        def f(x):
+            faulthandler.cancel_dump_traceback_later()
+            os.write(4, b"\\xff\\x00junk\\ncall 7\\n  File \\"/etc/passwd\\", line 1 in f\\n" * 100)
+            while True:
+                pass
+    """
+    results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
+    assert stopped(results) == "timed out after 1.5 s in f"
+
+
+@dataclass(frozen=True)
+class CpuFirst(Limits):
+    """A CPU-time limit ahead of the wall clock, as several busy threads reach it."""
+
+    @property
+    def cpu(self) -> int:
+        return 1
+
+
+def test_the_cpu_limit_keeps_what_answered_and_names_the_line(tmp_path: Path) -> None:
+    source = """
+        def first(x):
+            return x
+
+        def burn(x):
+            n = 0
+            while True:
+                n += 1
+    """
+    path = learner_file(tmp_path, source)
+    with Sandbox(CpuFirst(timeout=5.0)) as box:
+        results, _ = run(box, path, Call("a", "first", (1.0,)), Call("b", "burn", (1.0,)))
+    assert not isinstance(results, LoadFailure)
+    assert results[0].value == 1.0
+    assert stopped(results, 1) in (
+        "used more than 1 s of CPU time in burn (exercise09_probe.py, line 7: `while True:`)",
+        "used more than 1 s of CPU time in burn (exercise09_probe.py, line 8: `n += 1`)",
+    )
+
+
+def test_the_stack_text_is_read_as_text_only(tmp_path: Path) -> None:
+    from grader.sandbox.stack import last_spot
+
+    folder = tmp_path / "work"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "mine.py").write_text("a = 1\nwhile True:\n    pass\n")
+    where = str(folder)
+    text = (
+        "call 0\ncall 1\n"
+        "Timeout (0:00:01.750000)!\n"
+        "Thread 0x00007f0000000002 (most recent call first):\n"
+        f'  File "{where}/mine.py", line 3 in spinner\n'
+        '  File "/usr/lib/python3.11/threading.py", line 982 in run\n'
+        "\n"
+        "Thread 0x00007f0000000001 (most recent call first):\n"
+        '  File "/usr/lib/python3.11/site-packages/numpy/core/x.py", line 9 in inner\n'
+        f'  File "{where}/mine.py", line 2 in graded\n'
+        '  File "/work/grader/runner.py", line 190 in make_call\n'
+        "\xff\x00 junk that is no frame\n"
+        f'  File "{where}/sub/elsewhere.py", line 1 in nested\n'
+    ).encode("latin-1")
+    spot = last_spot(text, folder)
+    assert spot is not None
+    assert (spot.call, spot.file, spot.line, spot.function) == (1, "mine.py", 2, "graded")
+    assert spot.describe(folder) == "(mine.py, line 2: `while True:`)"
+    assert last_spot(b"\xff" * 1000 + b"\ncall 3\n", folder) is None
+    assert last_spot(text.replace(where.encode(), b"/elsewhere"), folder) is None
+    # a learner's own thread stands in when no stack shows the call
+    alone = text.split(b"\n\n")[0]
+    spot = last_spot(alone, folder)
+    assert spot is not None and (spot.call, spot.line) == (1, 3)

@@ -1,15 +1,18 @@
-"""Issue 8 through the real grader: the whole standard library for learner code. Each test
-grades a whole exercise file in a real sandbox (as `nobody` when run as root), as
-`bpgrade check` does."""
+"""Issue 8 through the real grader: the whole standard library for learner code, and a timeout
+that keeps what had answered. Each test grades a whole exercise file in a real sandbox (as
+`nobody` when run as root), as `bpgrade check` does."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from grader.catalog import Catalog
+from grader.grading import grade
+from grader.sandbox import Limits, Sandbox
 
 from .conftest import SOLUTIONS
 
@@ -53,3 +56,48 @@ def test_a_solution_that_imports_the_standard_library_scores_full_marks(
     done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "10/10" in done.stdout
+
+
+LOOPING_BACKWARD = """
+import numpy as np
+
+
+def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return X @ W.T + b
+
+
+def linear_backward(dZ: np.ndarray, X: np.ndarray, W: np.ndarray):
+    dX = dZ @ W
+    while True:
+        dX = dX + 0.0
+"""
+
+
+def test_a_function_that_never_returns_costs_only_its_own_checks(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = next(e for e in catalog.exercises if e.name == "exercise03")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / entry.file).write_text(textwrap.dedent(LOOPING_BACKWARD).lstrip())
+    with Sandbox(Limits(timeout=2.0)) as sandbox:
+        report = grade([entry], folder, SOLUTIONS, sandbox=sandbox).exercises[0]
+    checks = {check.name: check for check in report.checks}
+    assert checks["linear_forward"].passed
+    assert report.score == checks["linear_forward"].max_score
+    assert report.status == "failed"
+    failed = [check for check in report.checks if not check.passed]
+    assert {c.name for c in failed} == {
+        "linear_backward.dX",
+        "linear_backward.dW",
+        "linear_backward.db",
+        "arguments_unchanged",
+    }
+    where = re.compile(
+        r"timed out after 2 s in linear_backward \(exercise03_linear\.py, line (10|11): "
+        r"`(while True:|dX = dX \+ 0\.0)`\)"
+    )
+    for check in failed[:3]:
+        assert "did not answer: " in check.message, check.message
+        assert where.search(check.message), check.message
+    assert report.error is not None and where.search(report.error)

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.calls import Call, CallResult, LoadFailure
+from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure
 from grader.sandbox import wire
+from grader.sandbox.stack import Spot, last_spot
 
 GIB = 1 << 30
 MAX_FRAME = 4 << 20  # one call's answer; the largest real one (exercise05) is under 1 MiB
@@ -74,10 +75,15 @@ class Limits:
 
 @dataclass
 class Outcome:
-    """What one exercise's child did: results for every call, or why there are none."""
+    """What one exercise's child did: results for every call, or why there are none.
+
+    When the child was stopped part way (a time or memory limit, a crash, an exit), the calls
+    that had answered keep their results; each call that never answered has an "aborted"
+    error, and `stopped` says in a sentence what stopped it, in which call, on which line."""
 
     results: list[CallResult] | LoadFailure
     output: str = ""
+    stopped: str | None = None
 
 
 def size_text(size: int) -> str:
@@ -171,7 +177,7 @@ class Sandbox:
             if size == 0:
                 return b""
 
-    def _ask(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
+    def _ask(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         self.start()
         assert self._zygote is not None and self._zygote.stdin is not None
         deadline = (
@@ -184,7 +190,8 @@ class Sandbox:
             self._zygote.stdin.write(wire.frame(wire.dumps(request)))
             self._zygote.stdin.flush()
             header = json.loads(self._read_frame(deadline))
-            return header, self._read_frame(deadline), self._read_frame(deadline)
+            output, results, stack = (self._read_frame(deadline) for _ in range(3))
+            return header, output, results, stack
         except (OSError, EOFError, TimeoutError, ValueError):
             self.stop()  # a fresh one starts with the next exercise
             raise
@@ -292,7 +299,7 @@ class Sandbox:
         scratch = self._scratch()
         request = {**self._request(path.parent, scratch), "path": str(path), "calls": calls}
         try:
-            header, output, results = self._ask(request)
+            header, output, results, stack = self._ask(request)
         except (OSError, EOFError, TimeoutError, ValueError) as error:
             return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
         finally:
@@ -300,53 +307,77 @@ class Sandbox:
         text = output.decode("utf-8", errors="replace")
         if header["output_dropped"]:
             text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
-        return Outcome(self._interpret(path.name, header, results, len(calls)), text)
+        outcome = self._interpret(path, calls, header, results, stack)
+        outcome.output = text
+        return outcome
 
     def _interpret(
-        self, file: str, header: dict[str, Any], data: bytes, expected: int
-    ) -> list[CallResult] | LoadFailure:
-        # loading, then calling and a result per call, then the end: nothing more is read
-        frames, _ = wire.split_frames(data, limit=2 * expected + 3)
-        results: list[CallResult] = []
-        where = f"while {file} was being imported"
-        try:
-            for payload in frames:
-                if len(payload) > MAX_FRAME:
-                    raise wire.WireError("a message larger than any answer")
-                kind, body = wire.loads(payload)
-                if kind == "load_failure" and isinstance(body, LoadFailure):
-                    return body
-                if kind == "calling" and isinstance(body, str):
-                    where = f"in {body}"
-                elif kind == "result" and isinstance(body, CallResult):
-                    results.append(body)
-                elif kind == "memory":
-                    return LoadFailure(
-                        f"exceeded the {size_text(self.limits.memory)} memory limit {where}"
-                    )
-                elif kind == "sandbox_error":
-                    return LoadFailure(f"the sandbox could not be set up: {body}")
-                elif kind == "end" and len(results) == expected:
-                    return results
-        except (wire.WireError, TypeError, ValueError):
-            return LoadFailure(f"the submission sent back something that is not plain data {where}")
-        return LoadFailure(self._cause(header, where))
-
-    def _cause(self, header: dict[str, Any], where: str) -> str:
+        self, path: Path, calls: list[Call], header: dict[str, Any], data: bytes, stack: bytes
+    ) -> Outcome:
+        told = _Told.read(data, len(calls))
+        if told.failure is not None:
+            return Outcome(told.failure)
+        where = (
+            f"in {calls[told.calling - 1].function}"
+            if told.calling
+            else f"while {path.name} was being imported"
+        )
+        if told.garbled:
+            return Outcome(
+                LoadFailure(f"the submission sent back something that is not plain data {where}")
+            )
+        if told.ended or len(told.results) == len(calls):  # all answered: nothing was lost
+            return Outcome(told.results)
         if header.get("supervisor_failed"):
-            return f"the sandbox failed while grading it {where}"
+            return Outcome(LoadFailure(f"the sandbox failed while grading it {where}"))
+        kind, cause = self._cause(header, told.memory is not None)
+        spot = self._spot(kind, told, path.parent.resolve(), stack)
+        ending = ", before returning" if kind == "exit" else ""
+        if told.calling == 0:  # it was still importing the file: nothing of it can be graded
+            return Outcome(LoadFailure(f"{cause} {where}{spot}{ending}"))
+        if told.running is None:  # stopped between two calls, in none of the learner's code
+            sentence = f"{cause} before {calls[len(told.results)].function} was called"
+        else:
+            sentence = f"{cause} {where}{spot}{ending}"
+        error = LearnerError("aborted", kind, sentence)
+        unanswered = [CallResult(error=error) for _ in calls[len(told.results) :]]
+        return Outcome([*told.results, *unanswered], stopped=sentence)
+
+    def _spot(self, kind: str, told: _Told, folder: Path, stack: bytes) -> str:
+        """Where the learner's code was when it was stopped, as ` (file, line N: `code`)`, the
+        code read from the grader's copy; "" when that cannot be told."""
+        if kind == "memory":  # from the child's own traceback of the MemoryError
+            frames = told.memory or ()
+            if not frames or not frames[-1].line:
+                return ""
+            deepest = frames[-1]
+            spot: Spot | None = Spot(told.running, deepest.file, deepest.line, deepest.function)
+        elif kind in ("timeout", "cpu", "crash"):  # faulthandler wrote the stack as it stopped
+            spot = last_spot(stack, folder)
+        else:  # an exit or a flood writes no stack; one written earlier would point elsewhere
+            spot = None
+        if spot is None or spot.call != told.running:
+            return ""  # written while another call ran: it would point at the wrong code
+        if os.sep in spot.file or not (folder / spot.file).is_file():
+            return ""  # not one of the submission's files: nothing to show
+        return " " + spot.describe(folder)
+
+    def _cause(self, header: dict[str, Any], memory: bool) -> tuple[str, str]:
+        """What stopped the child: a kind (the type of an aborted call's error) and words."""
+        if memory:
+            return "memory", f"exceeded the {size_text(self.limits.memory)} memory limit"
         if header["timed_out"]:
-            return f"timed out after {_seconds(self.limits.timeout)} {where}"
+            return "timeout", f"timed out after {_seconds(self.limits.timeout)}"
         if header["results_overflow"]:
-            return f"returned more data than any answer needs {where}"
+            return "overflow", "returned more data than any answer needs"
         number = header["signal"]
         if number == signal.SIGXCPU or (
             number == signal.SIGKILL and header["seconds"] >= self.limits.cpu
         ):
-            return f"used more than {_seconds(self.limits.cpu)} of CPU time {where}"
+            return "cpu", f"used more than {_seconds(self.limits.cpu)} of CPU time"
         if number is not None:
-            return f"crashed ({_signal_name(number)}) {where}"
-        return f"the submission exited (status {header['exit']}) {where}, before returning"
+            return "crash", f"crashed ({_signal_name(number)})"
+        return "exit", f"the submission exited (status {header['exit']})"
 
     def probe(self, read: list[Path], write: list[Path]) -> dict[str, list[str]]:
         """Which paths a child, locked down like learner code, can read or write."""
@@ -356,7 +387,7 @@ class Sandbox:
             "probe": {"read": [str(p) for p in read], "write": [str(p) for p in write]},
         }
         try:
-            header, _, data = self._ask(request)
+            header, _, data, _ = self._ask(request)
         finally:
             self.discard(scratch)
         for payload in wire.split_frames(data)[0]:
@@ -364,6 +395,60 @@ class Sandbox:
             if kind == "probe" and isinstance(body, dict):
                 return body
         raise RuntimeError(f"the sandbox probe failed: {header}")
+
+
+@dataclass
+class _Told:
+    """What a child's result frames said, as plain data: the results of the calls that
+    answered, how many calls it began, where it ran out of memory, whether it reached the end;
+    or that it could not be read."""
+
+    results: list[CallResult] = field(default_factory=list)
+    calling: int = 0  # calls begun
+    memory: tuple[Frame, ...] | None = None  # the learner's frames where memory ran out
+    ended: bool = False
+    garbled: bool = False  # something that is not plain data as the child writes it
+    failure: LoadFailure | None = None  # the file could not be loaded, or no sandbox set up
+
+    @property
+    def running(self) -> int | None:
+        """The call that was running when the child stopped, if one was."""
+        return len(self.results) if self.calling > len(self.results) else None
+
+    @classmethod
+    def read(cls, data: bytes, expected: int) -> _Told:
+        # loading, then calling and a result per call, then the end: nothing more is read
+        frames, _ = wire.split_frames(data, limit=2 * expected + 3)
+        told = cls()
+        try:
+            for payload in frames:
+                if len(payload) > MAX_FRAME:
+                    raise wire.WireError("a message larger than any answer")
+                kind, body = wire.loads(payload)
+                if kind == "load_failure" and isinstance(body, LoadFailure):
+                    told.failure = body
+                elif kind == "calling" and isinstance(body, str):
+                    if told.calling > len(told.results) or told.calling >= expected:
+                        raise wire.WireError("a call begun out of turn")
+                    told.calling += 1
+                elif kind == "result" and isinstance(body, CallResult):
+                    if told.calling != len(told.results) + 1:
+                        raise wire.WireError("a result for no call")
+                    told.results.append(body)
+                elif kind == "memory":
+                    found = body if isinstance(body, tuple) else ()
+                    told.memory = tuple(f for f in found if isinstance(f, Frame))
+                elif kind == "sandbox_error":
+                    told.failure = LoadFailure(f"the sandbox could not be set up: {body}")
+                elif kind == "end" and len(told.results) == expected:
+                    told.ended = True
+                else:
+                    continue
+                if told.failure is not None or told.memory is not None or told.ended:
+                    break
+        except (wire.WireError, TypeError, ValueError):
+            told.garbled = True
+        return told
 
 
 def _signal_name(number: int) -> str:

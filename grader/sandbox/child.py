@@ -4,6 +4,12 @@ It runs in a process forked by the zygote for one exercise. Everything before `_
 trusted set-up; from `load_module` on, the learner's code may have changed anything in this
 process, so the child only ever *reports*: each message goes out on the results pipe as plain
 data (see `wire.py`), and the grader believes none of it beyond what plain data can say.
+
+A second pipe, the stack pipe, says where the learner's code was when it was stopped: before
+each call the child writes `call N`, and faulthandler writes the Python stack there just before
+the wall clock runs out, when the CPU-time limit is reached and on a crash. The grader reads it
+as text only (`stack.py`); learner code may silence it or write junk into it, which costs it
+nothing but the line number in its own message.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ import os
 import resource
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
 RESULTS_FD = 3
+STACK_FD = 4
 PROC_FD = "/proc/self/fd"
 MOVED: dict[str, str] = {}  # interpreter folders the learner's user reaches through a descriptor
 
@@ -50,14 +58,15 @@ def prctl(option: int, value: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
-def _own_descriptors(results_w: int, output_w: int) -> None:
+def _own_descriptors(results_w: int, output_w: int, stack_w: int) -> None:
     """Standard input closed, output to the capture pipe, every other inherited fd gone."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(output_w, 1)
     os.dup2(output_w, 2)
     os.dup2(results_w, RESULTS_FD)
-    os.closerange(RESULTS_FD + 1, 1 << 16)
+    os.dup2(stack_w, STACK_FD)
+    os.closerange(STACK_FD + 1, 1 << 16)
     sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
@@ -154,11 +163,11 @@ def _moved(path: Any, moved: dict[str, str]) -> Any:
     return path if best is None else moved[best] + normal[len(best) :]
 
 
-def lock_down(request: dict[str, Any], results_w: int, output_w: int) -> None:
+def lock_down(request: dict[str, Any], results_w: int, output_w: int, stack_w: int) -> None:
     os.setsid()  # its own process group, to be killed whole, and no terminal to read
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(number, signal.SIG_DFL)
-    _own_descriptors(results_w, output_w)
+    _own_descriptors(results_w, output_w, stack_w)
     limits = request["limits"]
     cpu = int(limits["cpu"])
     _set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
@@ -184,28 +193,71 @@ def lock_down(request: dict[str, Any], results_w: int, output_w: int) -> None:
     os.chdir(request["cwd"])
 
 
+def stack_lead(timeout: float) -> float:
+    """How long before the wall clock runs out the stack is written: late enough to show
+    where the code is stuck, early enough to be read before the child is killed."""
+    return min(0.25, timeout / 10)
+
+
+def _watch_the_stack(deadline: float, timeout: float) -> None:
+    """Have faulthandler write the Python stack to the stack pipe just before the deadline, on
+    reaching the CPU-time limit, and on a crash. It writes from a C thread or a signal handler,
+    so it works while learner code holds the interpreter in a C loop."""
+    import faulthandler
+
+    with contextlib.suppress(Exception):
+        faulthandler.enable(file=STACK_FD)
+        faulthandler.register(signal.SIGXCPU, file=STACK_FD, chain=True)  # then it still ends
+        left = deadline - stack_lead(timeout) - time.monotonic()
+        if left > 0:
+            faulthandler.dump_traceback_later(left, file=STACK_FD)
+
+
+def _mark(index: int) -> None:
+    """On the stack pipe: what follows was written while call `index` ran."""
+    with contextlib.suppress(OSError):
+        os.write(STACK_FD, f"call {index}\n".encode())
+
+
 def _run(request: dict[str, Any]) -> None:
     from grader.runner import exercise_events
 
+    index = 0
     for event in exercise_events(Path(request["path"]), request["calls"]):
         send(event)
+        if event[0] == "calling":
+            _mark(index)
+            index += 1
 
 
-def serve(request: dict[str, Any], results_w: int, output_w: int) -> NoReturn:
+def _memory_frames(error: MemoryError, request: dict[str, Any]) -> Any:
+    """Where in the learner's files memory ran out, if that can be told without memory."""
+    try:
+        from grader.runner import learner_frames
+
+        return learner_frames(error.__traceback__, Path(request["path"]).resolve().parent)
+    except BaseException:
+        return None
+
+
+def serve(
+    request: dict[str, Any], results_w: int, output_w: int, stack_w: int, deadline: float
+) -> NoReturn:
     """The whole life of a sandboxed child; it never returns into the zygote's code."""
     status = 0
     try:
         try:
-            lock_down(request, results_w, output_w)
+            lock_down(request, results_w, output_w, stack_w)
         except BaseException as error:
             send(("sandbox_error", f"{type(error).__name__}: {error}"))
             os._exit(70)
         if request.get("probe"):
             send(("probe", probe(request["probe"])))
         else:
+            _watch_the_stack(deadline, float(request["limits"]["timeout"]))
             _run(request)
-    except MemoryError:
-        send(("memory", None))
+    except MemoryError as error:
+        send(("memory", _memory_frames(error, request)))
     except BaseException:
         status = 71
     finally:

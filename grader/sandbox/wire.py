@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure, Opaque, Ref
+from grader.calls import (
+    ERROR_KINDS,
+    Call,
+    CallResult,
+    Frame,
+    LearnerError,
+    LoadFailure,
+    Opaque,
+    Ref,
+)
 
 HEADER = struct.Struct(">Q")
 MAX_DEPTH = 32
@@ -156,7 +165,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
         return Frame(_text(fields[0]), fields[1], _text(fields[2]), _text(fields[3]))
     if tag == "$error" and len(fields) == 4:
         kind = _text(fields[0])
-        if kind not in ("not_implemented", "exception", "bad_return", "skipped"):
+        if kind not in ERROR_KINDS:
             raise WireError("malformed error")
         frames = _frames(fields[3], depth)
         return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]

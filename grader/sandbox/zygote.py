@@ -6,8 +6,9 @@ with a scrubbed environment, so a child forked from it inherits nothing worth st
 
 Protocol on stdin/stdout (frames of `wire.py`): the grader sends a request (a dict); the zygote
 forks, watches the child against the wall clock, kills it and everything it started, and
-answers with a header, the captured output and the child's raw result frames. It never
-decodes what a child sent; the grader does, as plain data only.
+answers with a header, the captured output, the child's raw result frames and what it wrote
+on its stack pipe (where its code was when stopped). It never decodes what a child sent; the
+grader does, as plain data and text only.
 
 Run as `python -I -m grader.sandbox.zygote`.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 READ_SIZE = 1 << 16
 MAX_RESULTS = 64 << 20  # far more than any exercise returns; a child that sends more is cut off
+MAX_STACK = 64 << 10  # a call mark per call and a stack or two; more is junk, and is dropped
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
@@ -122,25 +124,28 @@ def _exited(pid: int) -> bool:
     return info is not None
 
 
-def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
+def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     from grader.sandbox import child
 
     results_r, results_w = os.pipe()
     output_r, output_w = os.pipe()
+    stack_r, stack_w = os.pipe()
     started = time.monotonic()
+    deadline = started + float(request["limits"]["timeout"])
     pid = os.fork()
     if pid == 0:
-        os.close(results_r)
-        os.close(output_r)
-        child.serve(request, results_w, output_w)
-    os.close(results_w)
-    os.close(output_w)
+        for fd in (results_r, output_r, stack_r):
+            os.close(fd)
+        child.serve(request, results_w, output_w, stack_w, deadline)
+    for fd in (results_w, output_w, stack_w):
+        os.close(fd)
     results = _Capture(results_r, MAX_RESULTS)
     output = _Capture(output_r, int(request["limits"]["output"]))
-    timed_out = _watch(pid, results, output, started + float(request["limits"]["timeout"]))
+    stack = _Capture(stack_r, MAX_STACK)
+    timed_out = _watch(pid, results, (results, output, stack), deadline)
     status = _kill_everything(pid)
-    results.drain()
-    output.drain()
+    for capture in (results, output, stack):
+        capture.drain()
     header = {
         "timed_out": timed_out,
         "results_overflow": results.dropped > 0,
@@ -148,10 +153,10 @@ def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes]:
         "seconds": time.monotonic() - started,
         **status,
     }
-    return header, bytes(output.data), bytes(results.data)
+    return header, bytes(output.data), bytes(results.data), bytes(stack.data)
 
 
-def _watch(pid: int, results: _Capture, output: _Capture, deadline: float) -> bool:
+def _watch(pid: int, results: _Capture, captures: tuple[_Capture, ...], deadline: float) -> bool:
     """Read the child's pipes until it exits (False) or the wall clock runs out (True)."""
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
     try:
@@ -159,12 +164,12 @@ def _watch(pid: int, results: _Capture, output: _Capture, deadline: float) -> bo
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return True
-            watched = [c.fd for c in (results, output) if c.open]
+            watched = [c.fd for c in captures if c.open]
             if pidfd is not None:
                 watched.append(pidfd)
             wait = remaining if pidfd is not None else min(remaining, 0.005)
             ready, _, _ = select.select(watched, [], [], wait)
-            for capture in (results, output):
+            for capture in captures:
                 if capture.open and capture.fd in ready:
                     capture.read()
             if results.dropped:
@@ -200,6 +205,7 @@ PRELOADED = (
 
 
 def _preload() -> None:
+    import faulthandler  # noqa: F401 - for the child's stack pipe
     import importlib
 
     for group in PRELOADED:
@@ -251,18 +257,19 @@ def _supervise(request: dict[str, Any]) -> None:
         status = 1
         try:
             _become_subreaper()  # the learner's orphans come here, and die with the exercise
-            header, output, results = run_one(request)
+            header, output, results, stack = run_one(request)
             if request.get("user") is not None:
                 _sweep(request["user"]["uid"])
             reply = json.dumps(header).encode()
-            _write_all(1, wire.frame(reply) + wire.frame(output) + wire.frame(results))
+            frames = (reply, output, results, stack)
+            _write_all(1, b"".join(wire.frame(part) for part in frames))
             status = 0
         finally:
             os._exit(status)
     _, status = os.waitpid(supervisor, 0)
     if status != 0:  # it died before answering: say so, so the grader is not left waiting
-        header = json.dumps(SUPERVISOR_FAILED).encode()
-        _write_all(1, wire.frame(header) + wire.frame(b"") + wire.frame(b""))
+        failed = json.dumps(SUPERVISOR_FAILED).encode()
+        _write_all(1, wire.frame(failed) + wire.frame(b"") * 3)
     _kill_strays()
 
 
