@@ -74,6 +74,9 @@ class CallResult:
     # the arguments as they were after the call (None for arguments the judge never saw)
     args_after: tuple[Any, ...] = ()
     kwargs_after: dict[str, Any] = field(default_factory=dict)
+    # the arguments (positions, or names of keyword arguments) whose memory the returned
+    # value shares: a view of an argument, or the argument itself, handed back
+    aliases: tuple[int | str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from grader.calls import (
     Ref,
     pick,
 )
+from grader.sandbox.wire import DTYPE as PLAIN_DTYPE
 
 
 class NotPlain(TypeError):
@@ -48,12 +49,11 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, np.generic):
         if value.dtype.kind not in "biuf":
             raise NotPlain(f"a NumPy scalar of dtype {value.dtype}")
+        if value.dtype.kind == "f":  # a float32 scalar must reach the judge as float32
+            return _plain_array(np.asarray(value))
         return value.item()
     if isinstance(value, np.ndarray):
-        array = np.array(value, copy=True, subok=False)  # a subclass may lie; its copy cannot
-        if type(array) is not np.ndarray or array.dtype.kind not in "biuf":
-            raise NotPlain(f"an array of dtype {array.dtype}")
-        return array
+        return _plain_array(value)
     if isinstance(value, tuple | list):
         items = [to_plain(item, depth + 1) for item in value]
         return tuple(items) if isinstance(value, tuple) else items
@@ -62,6 +62,13 @@ def to_plain(value: Any, depth: int = 0) -> Any:
             raise NotPlain("a dict whose keys are not all strings")
         return {str(key): to_plain(item, depth + 1) for key, item in value.items()}
     raise NotPlain(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _plain_array(value: np.ndarray) -> np.ndarray:
+    array = np.array(value, copy=True, subok=False)  # a subclass may lie; its copy cannot
+    if type(array) is not np.ndarray or not PLAIN_DTYPE.fullmatch(array.dtype.str):
+        raise NotPlain(f"an array of dtype {array.dtype}")
+    return array
 
 
 def learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]:
@@ -222,6 +229,7 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
     if result.error is None:
         outputs[call.id] = value
         try:
+            result.aliases = _aliases(pick(value, call.keep), call, args, kwargs)
             result.value = to_plain(pick(value, call.keep))
         except NotPlain as exc:
             where = "" if call.keep is None else f" as {call.keep!r}"
@@ -229,6 +237,38 @@ def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: P
         except LookupError as exc:
             result.error = LearnerError("bad_return", "", str(exc))
     return result
+
+
+def _arrays(value: Any, depth: int = 0) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if depth > 8:
+        return []
+    if isinstance(value, tuple | list):
+        return [a for item in value for a in _arrays(item, depth + 1)]
+    if isinstance(value, dict):
+        return [a for item in value.values() for a in _arrays(item, depth + 1)]
+    return []
+
+
+def _aliases(
+    returned: Any, call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[int | str, ...]:
+    """The arguments the judge passed in whose memory the returned value shares (a learner's
+    own cache, passed back as a Ref, is theirs to hand back)."""
+    out = _arrays(returned)
+    if not out:
+        return ()
+    given: list[tuple[int | str, Any, Any]] = [
+        *((i, a, p) for i, (a, p) in enumerate(zip(args, call.args, strict=True))),
+        *((k, kwargs[k], call.kwargs[k]) for k in kwargs),
+    ]
+    return tuple(
+        where
+        for where, arg, planned in given
+        if not isinstance(planned, Ref)
+        and any(np.may_share_memory(a, b) for a in _arrays(arg) for b in out)
+    )
 
 
 Event = tuple[str, Any]

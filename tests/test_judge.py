@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,11 @@ from grader.judge.compare import ATOL, RTOL, close, mismatch, wrong_cells
 from grader.judge.diagnose import Factor, Finding, diagnose
 from grader.judge.feedback import describe_mismatch
 from grader.numeric import numeric_derivative, numeric_gradient, rel_error, upstream_loss
+
+
+def named(*args: Any, **kwargs: Any) -> Finding | None:
+    """The best explanation diagnose finds, or None."""
+    return diagnose(*args, **kwargs).first
 
 
 @pytest.fixture
@@ -128,7 +135,7 @@ def test_mismatch_counts_and_measures(rng: np.random.Generator) -> None:
 
 def test_transposed(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(4, 5))
-    finding = diagnose(expected.T.copy(), expected, name="dW")
+    finding = named(expected.T.copy(), expected, name="dW")
     assert finding is not None
     assert finding.tag == "transposed"
     assert "dW" in finding.sentence
@@ -139,7 +146,7 @@ def test_transposed(rng: np.random.Generator) -> None:
 def test_scaled_by_one_over_n_names_the_factor(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(3, 4))
     factors = {"N": Factor(3, "the batch size"), "D": Factor(4, "the number of features")}
-    finding = diagnose(expected / 3, expected, name="db", factors=factors)
+    finding = named(expected / 3, expected, name="db", factors=factors)
     assert finding is not None
     assert finding.tag == "scaled"
     assert "1/N (N = 3" in finding.sentence
@@ -147,7 +154,7 @@ def test_scaled_by_one_over_n_names_the_factor(rng: np.random.Generator) -> None
 
 def test_scaled_by_two_without_factors(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(2, 3))
-    finding = diagnose(2 * expected, expected, name="dA")
+    finding = named(2 * expected, expected, name="dA")
     assert finding is not None
     assert finding.tag == "scaled"
     assert "is 2 times" in finding.sentence
@@ -155,14 +162,14 @@ def test_scaled_by_two_without_factors(rng: np.random.Generator) -> None:
 
 def test_sign(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(3, 2))
-    finding = diagnose(-expected, expected, name="dZ")
+    finding = named(-expected, expected, name="dZ")
     assert finding is not None
     assert finding.tag == "sign"
 
 
 def test_batch_sum(rng: np.random.Generator) -> None:
     per_example = rng.normal(size=(6, 3))
-    finding = diagnose(per_example, per_example.sum(axis=0), name="db")
+    finding = named(per_example, per_example.sum(axis=0), name="db")
     assert finding is not None
     assert finding.tag == "batch_sum"
     assert "sum(axis=0)" in finding.sentence
@@ -175,16 +182,16 @@ def test_a_modeled_mistake_comes_before_the_generic_detectors(rng: np.random.Gen
         (Finding("wrong_variable", "a different model"), rng.normal(size=(5, 4))),
         (Finding("upstream_ignored", "you forgot dZ"), received.copy()),
     ]
-    finding = diagnose(received, expected, name="dW", modeled=modeled)
+    finding = named(received, expected, name="dW", modeled=modeled)
     assert finding == Finding("upstream_ignored", "you forgot dZ")
     # without the model the same array is a plain transpose
-    assert diagnose(received, expected, name="dW").tag == "transposed"
+    assert named(received, expected, name="dW").tag == "transposed"
 
 
 def test_a_modeled_mistake_that_does_not_fit_is_passed_over(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(3, 3))
     modeled = [(Finding("upstream_ignored", "you forgot dA"), rng.normal(size=(3, 3)))]
-    finding = diagnose(-expected, expected, name="dZ", modeled=modeled)
+    finding = named(-expected, expected, name="dZ", modeled=modeled)
     assert finding is not None
     assert finding.tag == "sign"
 
@@ -192,33 +199,33 @@ def test_a_modeled_mistake_that_does_not_fit_is_passed_over(rng: np.random.Gener
 def test_baseline_judges_an_update_by_its_step(rng: np.random.Generator) -> None:
     w = rng.normal(size=(3, 4))
     step = 0.1 * rng.normal(size=(3, 4))
-    finding = diagnose(w - 2 * step, w - step, name="W", baseline=w)
+    finding = named(w - 2 * step, w - step, name="W", baseline=w)
     assert finding is not None
     assert finding.tag == "scaled"
     assert "2 times" in finding.sentence
-    ascent = diagnose(w + step, w - step, name="W", baseline=w)
+    ascent = named(w + step, w - step, name="W", baseline=w)
     assert ascent is not None
     assert ascent.tag == "sign"
 
 
 def test_random_noise_has_no_diagnosis(rng: np.random.Generator) -> None:
     expected = rng.normal(size=(4, 5))
-    assert diagnose(rng.normal(size=(4, 5)), expected, name="dW") is None
-    assert diagnose(rng.normal(size=(5, 4)), expected, name="dW") is None
+    assert named(rng.normal(size=(4, 5)), expected, name="dW") is None
+    assert named(rng.normal(size=(5, 4)), expected, name="dW") is None
 
 
 def test_a_wrong_scalar_with_an_unnamed_ratio_has_no_diagnosis() -> None:
     factors = {"N": Factor(3, "the batch size")}
-    assert diagnose(0.731 * 1.2345, 0.731, name="loss", factors=factors) is None
+    assert named(0.731 * 1.2345, 0.731, name="loss", factors=factors) is None
     # a named ratio on the same scalar is diagnosed
-    named = diagnose(0.731 / 3, 0.731, name="loss", factors=factors)
-    assert named is not None
-    assert named.tag == "scaled"
-    assert "1/N" in named.sentence
+    finding = named(0.731 / 3, 0.731, name="loss", factors=factors)
+    assert finding is not None
+    assert finding.tag == "scaled"
+    assert "1/N" in finding.sentence
 
 
 def test_non_numeric_received_has_no_diagnosis() -> None:
-    assert diagnose("oops", np.ones(3), name="Z") is None
+    assert named("oops", np.ones(3), name="Z") is None
 
 
 # --- the feedback table ------------------------------------------------------------------------

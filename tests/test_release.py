@@ -174,8 +174,9 @@ def test_the_recorded_answers_are_plain_json_models(release: Path) -> None:
         assert answers.checks == [c.name for c in entry.checks]
         total += path.stat().st_size
     # numeric gradients are checked at release time, not recorded: the answers stay small
-    # (every case is drawn twice, so that state kept between calls meets a second draw)
-    assert total < 400_000
+    # (every case is drawn twice, so that state kept between calls meets a second draw, and
+    # the reference's answers for the mistakes any function can make are recorded to name them)
+    assert total < 1_500_000
 
 
 # --- bpgrade check inside it ------------------------------------------------------------------

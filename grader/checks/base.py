@@ -27,7 +27,7 @@ from grader.judge.compare import (
     close_where_known,
     mismatch,
 )
-from grader.judge.diagnose import Diagnosis, Factor, Finding, diagnose
+from grader.judge.diagnose import Diagnosis, Factor, Finding, Reading, diagnose, model_finding
 from grader.judge.feedback import describe_call, describe_error, describe_mismatch
 from grader.judge.types import type_problem
 from grader.recorded import NotRecorded, Unanswerable
@@ -62,17 +62,22 @@ class Verdict:
     message: str
     diagnosis: Diagnosis | None = None
     not_started: bool = False
-    # what generic detectors read off this case ("N", "sign"), in order of preference: one
-    # is trusted only if every wrong case reads it too. `unexplained` is the message without
-    # a likely mistake.
-    readings: tuple[Finding, ...] = ()
-    unexplained: str | None = None
+    # every explanation of this wrong case, and the detectors that ran on it: one is named
+    # only where every wrong case agrees (the message says nothing of them until then)
+    reading: Reading | None = None
+    mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
 
     def explained_by(self, finding: Finding | None) -> Verdict:
-        message = self.unexplained or self.message
+        message = self.message
         if finding is None:
-            return Verdict(False, message, None, self.not_started)
-        return Verdict(False, with_likely_mistake(message, finding), finding.tag, self.not_started)
+            return Verdict(False, message, None, self.not_started, mismatch=self.mismatch)
+        return Verdict(
+            False,
+            with_likely_mistake(message, finding),
+            finding.tag,
+            self.not_started,
+            mismatch=self.mismatch,
+        )
 
 
 def with_likely_mistake(message: str, finding: Finding) -> str:
@@ -200,21 +205,24 @@ class OutputCheck(Check):
         return pick(whole, self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
-        wrong: list[Verdict] = []
+        verdicts: list[Verdict | None] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
         ):
             try:
-                verdict = self.judge_case(reference, case, calls, results, oracle=not wrong)
+                # once a case is wrong the rest are judged only to name the mistake
+                oracle = not any(verdicts)
+                verdict = self.judge_case(reference, case, calls, results, oracle=oracle)
             except NotRecorded as missing:  # a release without the expected value of this case
                 return Verdict(False, f"{self.label} cannot be checked on {case.label}: {missing}")
-            if verdict is None:
-                continue
-            wrong.append(verdict)
-            if not wrong[0].readings:
-                break  # nothing to confirm on the other cases
+            verdicts.append(verdict)
+            if verdict is not None and verdict.not_started:
+                return verdict
+        wrong = [v for v in verdicts if v is not None]
+        if wrong and not wrong[0].mismatch:
+            return wrong[0]  # a crash or a wrong type says what to fix first
         if wrong:
-            return _consistent(wrong)
+            return _explained(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
         count = len(evidence.cases)
         return Verdict(True, f"right on all {count} input{'s' if count != 1 else ''}.")
 
@@ -232,7 +240,7 @@ class OutputCheck(Check):
         failure = failed_call(self.function, results, calls, called)
         if failure is not None:
             error = results[-1].error
-            if self.stable and error is not None and error.type in OVERFLOWS:
+            if error is not None and error.type in OVERFLOWS:  # an overflow is instability
                 return Verdict(False, failure.message + "\n  " + self.advice, "unstable")
             if error is not None and error.kind == "bad_return" and self.shape_of_return:
                 message = f"{failure.message[:-1]}; it should return {self.shape_of_return}."
@@ -252,10 +260,12 @@ class OutputCheck(Check):
             verdict = judge.tuple(received, expected)
         else:
             verdict = judge.array(received, expected, self.label, self._baseline(case))
-        if verdict is not None and self.stable:
+        if verdict is not None and self.stable and verdict.mismatch:
             # any wrong value for large inputs is a stability problem, whatever else it is
-            advice = "" if verdict.diagnosis else f"\n  {self.advice}"
-            return Verdict(False, verdict.message + advice, "unstable")
+            found = verdict.reading.first if verdict.reading else None
+            if found is None:
+                return Verdict(False, f"{verdict.message}\n  {self.advice}", "unstable")
+            return Verdict(False, with_likely_mistake(verdict.message, found), "unstable")
         return verdict
 
     def _baseline(self, case: Case) -> Any:
@@ -280,16 +290,46 @@ class OutputCheck(Check):
         return None
 
 
-def _consistent(wrong: list[Verdict]) -> Verdict:
-    """The first wrong case's verdict, its generic reading kept only where every wrong case
-    reads the same (a ratio of N on every case, not a ratio that changes with the data)."""
-    first = wrong[0]
-    if not first.readings:
-        return first
-    for reading in first.readings:
-        if all(any(r.key == reading.key for r in v.readings) for v in wrong):
-            return first.explained_by(reading)
-    return first.explained_by(None)
+def _explained(wrong: list[Verdict]) -> Verdict | None:
+    """The first wrong case whose mistake has a name that every other wrong case allows (shows
+    it too, or could not have): never a coincidence of one case, never a ratio that changes
+    with the data."""
+    for verdict in wrong:
+        if verdict.reading is None:
+            if verdict.diagnosis is not None:
+                return verdict  # named without a reading (a stability failure, say)
+            continue
+        for finding in verdict.reading.findings:
+            if all(v.reading is None or v.reading.allows(finding) for v in wrong):
+                return verdict.explained_by(finding)
+    return None
+
+
+STATE = Finding(
+    None,
+    "right on the first call but wrong on a later call with the same shapes: your code keeps "
+    "something between calls (a module-level variable, a cache keyed by shape, a counter, a "
+    "buffer). Compute every result from the arguments alone (a backward pass from the cache "
+    "it is given).",
+)
+
+
+def _kept_state(cases: list[Case], verdicts: list[Verdict | None]) -> Verdict | None:
+    """Right on a case, wrong on a later call: whether every wrong case is a second draw whose
+    first was right, or every call after the very first is wrong."""
+    wrong = [(case, v) for case, v in zip(cases, verdicts, strict=True) if v is not None]
+    right = {id(case) for case, v in zip(cases, verdicts, strict=True) if v is None}
+    if not right or any(v.not_started for _, v in wrong):
+        return None
+    if not all(v.mismatch for _, v in wrong):
+        return None
+    second_draws = all(
+        c.twin is not None and id(c.twin) in right and not c.numeric for c, _ in wrong
+    )
+    drifting = verdicts[0] is None and all(v is not None for v in verdicts[1:])
+    if not (second_draws or drifting) or len(cases) < 2:
+        return None
+    return wrong[0][1].explained_by(STATE)
 
 
 def with_twins(
@@ -396,7 +436,7 @@ class _Judgement:
         e = as_array(expected)
         if r.shape == e.shape and close(r, e):
             return self._numeric(r, name) if key is None else None
-        finding = diagnose(
+        reading = diagnose(
             r,
             e,
             name=name,
@@ -407,15 +447,7 @@ class _Judgement:
         )
         diff = mismatch(r, e) if r.shape == e.shape else None
         message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
-        if finding is None:
-            return Verdict(False, message)
-        return Verdict(
-            False,
-            with_likely_mistake(message, finding),
-            finding.tag,
-            readings=finding.readings,
-            unexplained=message,
-        )
+        return Verdict(False, message, reading=reading, mismatch=True)
 
     def _numeric(self, received: np.ndarray, name: str) -> Verdict | None:
         """The second, independent oracle: central differences of the reference forward."""
@@ -447,7 +479,7 @@ class _Judgement:
                 continue
             except Exception:  # a substitution the reference cannot take
                 continue
-            modeled.append((Finding(mistake.tag, mistake.sentence), value))
+            modeled.append((model_finding(mistake.tag, mistake.sentence), value))
         return modeled
 
 

@@ -21,12 +21,13 @@ def _neuron(case: Case) -> tuple[float, float]:
     """z and a for this case, for the models of mistakes."""
     i = case.inputs
     z = i["w"] * i["x"] + i["b"]
-    return z, 1.0 / (1.0 + math.exp(-z))
+    return z, 0.5 * (1.0 + math.tanh(0.5 * z))  # stable for any z
 
 
 # (x, y, lr) of each case, fixed so that every draw meets each mistake: a fractional target
 # (formulas that hold only for y = 0 or 1), x = 0 (nothing may divide by x), a negative x,
-# a saturated neuron (z = 8, slope 3e-4), and the worked example last.
+# a saturated neuron (z = 8, slope 3e-4), one far past where exp overflows (z = -750), and the
+# worked example last.
 NEURON_CASES = (
     (-3.0, 0.3, 0.05),
     (1.5, 0.0, 0.1),
@@ -48,6 +49,9 @@ def neuron_cases(rng: np.random.Generator) -> list[Case]:
         cases.append(Case(", ".join(f"{k}={v:.3g}" for k, v in inputs.items()), inputs))
     saturated = {"w": 2.5, "b": 0.5, "x": 3.0, "y": float(rng.uniform(0.1, 0.9)), "lr": 0.5}
     cases.append(Case("a saturated neuron, z = 8", saturated))
+    # exp(750) overflows: the sigmoid must be computed stably, as the given helper does
+    far = {"w": -250.0, "b": 0.0, "x": 3.0, "y": float(rng.uniform(0.1, 0.9)), "lr": 0.1}
+    cases.append(Case("a neuron far in saturation, z = -750", far))
     cases.append(Case("the worked example", {"w": 0.5, "b": 0.0, "x": 2.0, "y": 1.0, "lr": 0.1}))
     for case in cases:
         case.factors = {
@@ -83,6 +87,12 @@ def _slope_of_sigmoid(ref: ModuleType, case: Case) -> float:
 
 def _step(variable: str) -> Callable[[Case], float]:
     return lambda case: case.inputs[variable]
+
+
+def _b_step_after_w(ref: ModuleType, case: Case) -> float:
+    i = case.inputs
+    new_w = ref.descent_step(i["w"], i["b"], i["x"], i["y"], i["lr"])[0]
+    return i["b"] - i["lr"] * ref.neuron_gradients(new_w, i["b"], i["x"], i["y"])[1]
 
 
 TUPLE3 = "a tuple (dL_da, da_dz, dz_dw)"
@@ -270,6 +280,11 @@ CHECKS: list[Check] = [
                     2 * c.inputs["b"]
                     - ref.descent_step(*(c.inputs[k] for k in (*ARGUMENTS, "lr")))[1]
                 ),
+            ),
+            Mistake(
+                "wrong_variable",
+                "b's gradient was taken at the new w; both gradients belong to the old point: compute dL/dw and dL/db first, then update w and b.",
+                _b_step_after_w,
             ),
         ),
     ),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, Ref, pick
+from grader.calls import Call, CallResult, LearnerError, Part, Ref, pick
 from grader.checks.base import (
     Case,
     Check,
@@ -91,6 +92,17 @@ def _reference_backward(ref: ModuleType, case: Case, dY_hat: np.ndarray) -> dict
     return ref.two_layer_backward(params, cache, dY_hat)
 
 
+def _other_forward_backward(ref: ModuleType, case: Case) -> dict[str, np.ndarray]:
+    """The gradients computed from the forward pass that ran last (the other draw's), as a
+    backward that reads a global instead of its cache returns."""
+    if case.twin is None:
+        raise LookupError("no other forward pass ran")
+    other = case.twin.inputs
+    _, cache = ref.two_layer_forward(copy.deepcopy(other["params"]), other["X"])
+    params = copy.deepcopy(case.inputs["params"])
+    return ref.two_layer_backward(params, cache, case.inputs["dY_hat"])
+
+
 def _without_relu_mask(case: Case) -> dict[str, np.ndarray]:
     """The gradients of a learner who forgot to multiply by the ReLU slope."""
     p, X, dY = case.inputs["params"], case.inputs["X"], case.inputs["dY_hat"]
@@ -98,9 +110,35 @@ def _without_relu_mask(case: Case) -> dict[str, np.ndarray]:
     return {"W1": dZ1.T @ X, "b1": dZ1.sum(axis=0)}
 
 
+def _hidden(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Z1, A1 and dZ1 of the reference network on this case."""
+    p, X, dY = case.inputs["params"], case.inputs["X"], case.inputs["dY_hat"]
+    Z1 = X @ p["W1"].T + p["b1"]
+    return Z1, np.maximum(Z1, 0.0), (dY @ p["W2"]) * (Z1 > 0)
+
+
+WRONG_INPUTS = {
+    "W1": Mistake(
+        "wrong_variable",
+        "dW1 was computed from A1, the hidden activations; the first layer's input is X: dW1 = dZ1.T @ X.",
+        lambda ref, c: _hidden(c)[2].T @ _hidden(c)[1],
+    ),
+    "W2": Mistake(
+        "wrong_variable",
+        "dW2 was computed from Z1, before the ReLU; the second layer's input is A1 = relu(Z1): dW2 = dY_hat.T @ A1.",
+        lambda ref, c: c.inputs["dY_hat"].T @ _hidden(c)[0],
+    ),
+}
+
+
 @dataclass(frozen=True)
 class BackwardCheck(OutputCheck):
-    """two_layer_backward, fed the cache from the learner's own two_layer_forward."""
+    """two_layer_backward, fed the cache from the learner's own two_layer_forward. The check
+    of the first key also judges the whole dict's keys (the others see their key only)."""
+
+    @property
+    def returned_part(self) -> Part:
+        return None if self.part == KEYS[0] else self.part
 
     def calls_for(self, case: Case, id: str) -> list[Call]:
         """forward(A), forward(B), backward(the cache of A): a backward that reads a global
@@ -129,6 +167,7 @@ class BackwardCheck(OutputCheck):
         results: list[CallResult],
         oracle: bool = True,
     ) -> Verdict | None:
+        results = self._narrowed(results)
         verdict = super().judge_case(reference, case, calls, results, oracle)
         if verdict is None or verdict.not_started or results[0].error is not None:
             return verdict
@@ -141,7 +180,26 @@ class BackwardCheck(OutputCheck):
             "\n  Note: your two_layer_forward's Y_hat is wrong on these inputs too, and backward "
             "works from its cache: fix the forward pass first."
         )
-        return Verdict(False, verdict.message + note, verdict.diagnosis)
+        return dataclasses.replace(verdict, message=verdict.message + note)
+
+    def _narrowed(self, results: list[CallResult]) -> list[CallResult]:
+        """The whole grads dict judged for its keys, then only this check's part of it."""
+        last = results[-1]
+        if self.returned_part == self.part or last.error is not None:
+            return results
+        grads = last.value
+        if not isinstance(grads, dict):
+            error = LearnerError("bad_return", "", f"returned a {type(grads).__name__}, not a dict")
+        elif set(grads) != set(KEYS):
+            keys = ", ".join(repr(k) for k in sorted(grads))
+            error = LearnerError(
+                "bad_return",
+                "",
+                f"returned a dict with the keys {keys}, not exactly those of params",
+            )
+        else:
+            return [*results[:-1], dataclasses.replace(last, value=grads[self.part])]
+        return [*results[:-1], dataclasses.replace(last, value=None, error=error)]
 
 
 def _backward_check(key: str) -> BackwardCheck:
@@ -154,6 +212,17 @@ def _backward_check(key: str) -> BackwardCheck:
             ],
         )
     ]
+    mistakes.append(
+        Mistake(
+            None,
+            "these are the gradients of the last forward pass you ran, not of the cache you "
+            "were given: two_layer_backward must work from its cache argument alone, never "
+            "from something two_layer_forward left behind (a global, an attribute).",
+            lambda ref, c: _other_forward_backward(ref, c)[key],
+        )
+    )
+    if key in WRONG_INPUTS:
+        mistakes.append(WRONG_INPUTS[key])
     if key in ("W1", "b1"):
         mistakes.append(
             Mistake(
@@ -193,6 +262,7 @@ INIT_SIZES = (
 class InitCheck(Check):
     name: str
     function: str = "init_params"
+    judged: tuple[str, ...] = ("W1", "W2")  # the arrays whose types this check answers for
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
         seed = int(rng.integers(0, 2**31 - 1))
@@ -211,7 +281,7 @@ class InitCheck(Check):
             return None, Verdict(
                 False, f"{_called(calls[-1])} should return a dict with the keys W1, b1, W2, b2."
             )
-        for key in KEYS:
+        for key in self.judged:
             problem = type_problem(value[key], FLOAT64_ARRAY, key)
             if problem is not None:
                 return None, Verdict(False, f"{_called(calls[-1])}: {problem}")
@@ -246,6 +316,8 @@ def _expected_shapes() -> dict[str, tuple[int, ...]]:
 
 @dataclass(frozen=True)
 class InitShapes(InitCheck):
+    judged: tuple[str, ...] = KEYS
+
     def judge_params(self, params: dict[str, np.ndarray], called: str) -> Verdict:
         for key, shape in _expected_shapes().items():
             value = params[key]

@@ -19,6 +19,13 @@ ADVICE = (
 )
 
 
+VIEW_ADVICE = (
+    "Return a new array: an operation that makes one (dZ.sum(axis=0), A * B, np.maximum), or "
+    ".copy() where you would hand back an argument or a slice of it (dZ[0], X.T, "
+    "Y.reshape(...))."
+)
+
+
 @dataclass(frozen=True)
 class ArgumentsUnchanged(Check):
     """Compares each argument after the call with what the judge passed in."""
@@ -49,6 +56,15 @@ class ArgumentsUnchanged(Check):
                         + ADVICE,
                         "argument_modified",
                     )
+            for where in result.aliases:
+                name = names[where] if isinstance(where, int) and where < len(names) else where
+                return Verdict(
+                    False,
+                    f"{call.function} returned {name} itself, or a view of it: its result "
+                    f"shares memory with the argument {name}, so whoever changes the result "
+                    f"changes {name} too. " + VIEW_ADVICE,
+                    "argument_modified",
+                )
             if result.error is None:
                 returned.add(call.function)
         pending = [f for f in self.arguments if f not in returned]
@@ -59,7 +75,7 @@ class ArgumentsUnchanged(Check):
                 "they all return without changing their arguments.",
                 not_started=len(returned) == 0,
             )
-        return Verdict(True, "no function changed its arguments.")
+        return Verdict(True, "no function changed its arguments or handed one back.")
 
 
 def _change(before: Any, after: Any) -> str:

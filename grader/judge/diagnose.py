@@ -33,15 +33,31 @@ Diagnosis = Literal[
 class Finding:
     tag: Diagnosis | None
     sentence: str
-    # what a generic detector read off this one case ("N", "sign", "lr=0.1"): it names the
-    # mistake only if every wrong case reads the same, never a ratio that changes with the data
-    key: str | None = None
-    # other readings of the same case (N = 2 reads as "2" and as "N"), in order of preference
-    alternatives: tuple[Finding, ...] = ()
+    # which explanation this is ("model:...", "ratio:N", "sign"): the judge trusts one only
+    # where every wrong case that could show it does, never a coincidence of one case
+    key: str = ""
 
     @property
-    def readings(self) -> tuple[Finding, ...]:
-        return (self, *self.alternatives) if self.key is not None else ()
+    def family(self) -> str:
+        """The detector behind the key: a case where it ran could have shown this key."""
+        return self.key.split(":", 1)[0] if self.key.startswith("ratio:") else self.key
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every explanation that fits one wrong case, best first, and the detectors that ran
+    on it (those that could have fit but did not are evidence against their explanation)."""
+
+    findings: tuple[Finding, ...] = ()
+    tried: frozenset[str] = frozenset()
+
+    @property
+    def first(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    def allows(self, finding: Finding) -> bool:
+        """True when this case shows `finding` too, or could not have shown it."""
+        return finding.family not in self.tried or any(f.key == finding.key for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,11 @@ class Factor:
 COMMON_RATES = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.001, 1e-4)
 
 
+def model_finding(tag: Diagnosis | None, sentence: str) -> Finding:
+    """The finding of a modelled mistake: its own sentence is its key."""
+    return Finding(tag, sentence, f"model:{sentence}")
+
+
 def diagnose(
     received: Any,
     expected: Any,
@@ -64,44 +85,52 @@ def diagnose(
     generic: Sequence[tuple[Finding, Any]] = (),
     factors: Mapping[str, Factor] | None = None,
     baseline: Any = None,
-) -> Finding | None:
-    """The first explanation that fits `received` exactly, or None.
+) -> Reading:
+    """Every explanation that fits `received` exactly, best first.
 
     `modeled` pairs each of the check's known mistakes with what it returns on these inputs;
     `generic` does the same for the mistakes any function can make with its arguments
-    (swapped, transposed, an upstream left out), tried after a flipped sign, which is the
-    plainer name when a swap only flips it. `baseline`, when given, is subtracted from both
-    sides before looking for a factor or a sign: an update is judged by its step.
+    (swapped, transposed, an upstream left out), ranked after a flipped sign and a transposed
+    result, the plainer names when a swap only flips or transposes it. `baseline`, when
+    given, is subtracted from both sides before looking for a factor or a sign: an update is
+    judged by its step.
     """
-    for finding, value in modeled:
-        if close(received, value):
-            return finding
+    found: list[Finding] = []
+    tried: set[str] = set()
+
+    def models(pairs: Sequence[tuple[Finding, Any]]) -> None:
+        for finding, value in pairs:
+            tried.add(finding.family)
+            if close(received, value):
+                found.append(finding)
+
+    models(modeled)
     try:
         r, e = as_array(received), as_array(expected)
     except NotNumeric:
-        return None
-    if r.shape == e.shape and np.isfinite(r).all() and close(r, e, FLOAT32_RTOL, FLOAT32_RTOL):
-        return _precision(name)
-    factors = factors or {}
-    if baseline is not None:
+        return Reading(tuple(found), frozenset(tried))
+    name_of_step = name
+    if baseline is not None and r.shape == e.shape == as_array(baseline).shape:
         b = as_array(baseline)
-        if r.shape == e.shape == b.shape:
-            if close(r, b) and not close(e, b):
-                return Finding(
-                    None,
-                    f"{name} was not updated: it is still the old value. Subtract lr times "
-                    "its gradient from it.",
-                    "not_updated",
-                )
-            r, e = r - b, e - b
-            name = step_name(name)
-    flipped = _sign(r, e, name)
-    if flipped is not None:
-        return flipped
-    for finding, value in generic:
-        if close(received, value):
-            return finding
-    return _transposed(r, e, name) or _unsummed(r, e, name) or _scaled(r, e, name, factors)
+        tried.add("not_updated")
+        if close(r, b) and not close(e, b):
+            found.append(_not_updated(name))
+        r, e, name_of_step = r - b, e - b, step_name(name)
+    elif r.shape == e.shape:
+        tried.add("float32")
+        if _float32_close(r, e):
+            found.append(_precision(name))
+    if r.shape == e.shape:
+        tried.update(("sign", "ratio"))
+    if r.ndim == 2 and r.size == e.size:
+        tried.add("transposed")
+    if r.ndim == e.ndim + 1:
+        tried.add("unsummed")
+    found += [f for f in (_sign(r, e, name_of_step), _transposed(r, e, name_of_step)) if f]
+    models(generic)
+    unsummed = _unsummed(r, e, name_of_step)
+    found += ([unsummed] if unsummed else []) + _scaled(r, e, name_of_step, factors or {})
+    return Reading(tuple(found), frozenset(tried))
 
 
 def step_name(name: str) -> str:
@@ -111,13 +140,29 @@ def step_name(name: str) -> str:
     return f"your step ({name} minus its old value)"
 
 
+def _not_updated(name: str) -> Finding:
+    return Finding(
+        None,
+        f"{name} was not updated: it is still the old value. Subtract lr times its gradient "
+        "from it.",
+        "not_updated",
+    )
+
+
+def _float32_close(r: np.ndarray, e: np.ndarray) -> bool:
+    """Right to float32's 7 digits, and every value a float32 number (cast back from one)."""
+    if not np.isfinite(r).all() or not close(r, e, FLOAT32_RTOL, FLOAT32_RTOL):
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.array_equal(r.astype(np.float32).astype(np.float64), r))
+
+
 def _precision(name: str) -> Finding:
     return Finding(
         None,
-        f"{name} is close, but right to about 7 significant digits only. That is what float32 "
-        "arithmetic gives (an .astype(np.float32), dtype=np.float32, np.float32(...)), or an "
-        "approximation (an eps added inside a log or a division, a finite difference): compute "
-        "it exactly, in float64.",
+        f"{name} is right to about 7 significant digits only, and every value is a float32 "
+        "number: the computation ran in float32 (an .astype(np.float32), dtype=np.float32, "
+        "np.float32(...)) and was cast back. Keep every array float64.",
         "float32",
     )
 
@@ -133,7 +178,7 @@ def _hard_coded_rates(k: float, name: str, factors: Mapping[str, Factor]) -> lis
             "scaled",
             f"{name} was taken with a learning rate of {rate:g}, not with lr = "
             f"{lr.value:g}, the argument: use lr itself, never a fixed number.",
-            f"lr={rate:g}",
+            f"ratio:lr={rate:g}",
         )
         for rate in COMMON_RATES
         if abs(used - rate) <= 1e-6 * rate and abs(rate - lr.value) > 1e-12
@@ -158,6 +203,7 @@ def _transposed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
             "transposed",
             f"{name} has the right numbers but is transposed: expected shape {e.shape}, "
             f"received {r.shape}. Check the order of your matrix product (A.T @ B versus B.T @ A).",
+            "transposed",
         )
     if r.shape == e.shape and e.shape[0] == e.shape[1] and close(r, e.T):
         return Finding(
@@ -165,12 +211,14 @@ def _transposed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
             f"{name} is the transpose of the right answer. With a square shape a transpose "
             "goes unnoticed by the shapes: check the order of your matrix product "
             "(A.T @ B versus B.T @ A).",
+            "transposed",
         )
     if r.shape == e.shape and close(r.ravel(), e.T.ravel()):
         return Finding(
             "transposed",
             f"{name} holds the transpose's numbers, reshaped to fit: reshape keeps the order "
             "of the elements, it does not transpose. Use .T (or fix the order of the product).",
+            "transposed",
         )
     return None
 
@@ -186,12 +234,14 @@ def _unsummed(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
             None,
             f"{name} has the right numbers with an extra axis of length 1 (shape {r.shape}); "
             f"drop keepdims=True, or index [0], to return shape {e.shape}.",
+            "unsummed",
         )
     if r.ndim == e.ndim + 1 and r.shape[1:] == e.shape and close(r.sum(axis=0), e):
         return Finding(
             "batch_sum",
             f"{name} keeps one row per example (shape {r.shape}); add them up over the batch "
             f"with .sum(axis=0) to get shape {e.shape}.",
+            "unsummed",
         )
     return None
 
@@ -210,21 +260,18 @@ def _sign(r: np.ndarray, e: np.ndarray, name: str) -> Finding | None:
 
 def _scaled(
     r: np.ndarray, e: np.ndarray, name: str, factors: Mapping[str, Factor]
-) -> Finding | None:
-    """Every way of naming the ratio r / e (a fixed learning rate, N, 2, 1/ln 2...), the
-    first as the finding and the others as its alternatives; None when nothing names it."""
+) -> list[Finding]:
+    """Every way of naming the ratio r / e: a fixed learning rate, N, 2, 1/ln 2..."""
     k = _ratio(r, e)
-    if k is None:
-        return None
+    if k is None or abs(k + 1.0) < 1e-6:
+        return []
     sign = " and the opposite sign" if k < 0 else ""
-    readings = _hard_coded_rates(k, name, factors) + [
-        Finding("scaled", f"{name} is {words} times what it should be{sign}.", symbol + sign)
+    return _hard_coded_rates(k, name, factors) + [
+        Finding(
+            "scaled", f"{name} is {words} times what it should be{sign}.", f"ratio:{symbol}{sign}"
+        )
         for symbol, words in _name_factor(abs(k), factors, guess=r.size >= 4)
     ]
-    if not readings:
-        return None  # a ratio no size explains: naming it would be a guess
-    first, *rest = readings
-    return Finding(first.tag, first.sentence, first.key, tuple(rest))
 
 
 def _name_factor(k: float, factors: Mapping[str, Factor], guess: bool) -> list[tuple[str, str]]:

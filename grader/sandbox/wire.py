@@ -32,7 +32,10 @@ from grader.calls import (
 HEADER = struct.Struct(">Q")
 MAX_DEPTH = 32
 MAX_TEXT = 4000  # longer text from a child (a message, a line of code) is clipped
-DTYPE = re.compile(r"[<>|=]?[biuf][1248]")  # plain numbers only, spelled the way numpy does
+MAX_ALIASES = 16  # arguments a result may be said to share memory with
+# plain numbers only, spelled the way numpy does; long doubles (f12, f16) too, so that the
+# judge can say what is wrong with them instead of refusing the whole exercise
+DTYPE = re.compile(r"[<>|=]?(?:[biuf][1248]|f12|f16)")
 
 
 class WireError(ValueError):
@@ -92,6 +95,7 @@ def encode_value(value: Any) -> Any:
                 list(value.warnings),
                 encode_value(value.args_after),
                 encode_value(value.kwargs_after),
+                list(value.aliases),
             ]
         }
     if isinstance(value, LoadFailure):
@@ -169,7 +173,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             raise WireError("malformed error")
         frames = _frames(fields[3], depth)
         return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]
-    if tag == "$result" and len(fields) == 5:
+    if tag == "$result" and len(fields) == 6:
         error = decode_value(fields[1], depth + 1)
         args_after = decode_value(fields[3], depth + 1)
         kwargs_after = decode_value(fields[4], depth + 1)
@@ -177,9 +181,17 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             raise WireError("malformed result")
         if not isinstance(args_after, tuple) or not isinstance(kwargs_after, dict):
             raise WireError("malformed result")
+        aliases = _list(fields[5])
+        if not all(isinstance(a, int | str) and not isinstance(a, bool) for a in aliases):
+            raise WireError("malformed result")
         warnings = [_text(w) for w in _list(fields[2])]
         return CallResult(
-            decode_value(fields[0], depth + 1), error, warnings, args_after, kwargs_after
+            decode_value(fields[0], depth + 1),
+            error,
+            warnings,
+            args_after,
+            kwargs_after,
+            tuple(_text(a) if isinstance(a, str) else a for a in aliases[:MAX_ALIASES]),
         )
     if tag == "$load_failure" and len(fields) == 2:
         return LoadFailure(_text(fields[0]), _frames(fields[1], depth))
