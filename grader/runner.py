@@ -60,7 +60,13 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise NotPlain("a dict whose keys are not all strings")
-        return {str(key): to_plain(item, depth + 1) for key, item in value.items()}
+        plain = {}
+        for key, item in value.items():
+            try:
+                plain[str(key)] = to_plain(item, depth + 1)
+            except NotPlain as exc:  # say where, so that the learner finds it
+                raise NotPlain(f"{exc} under the key {str(key)[:40]!r}") from None
+        return plain
     raise NotPlain(f"a {type(value).__module__}.{type(value).__qualname__}")
 
 

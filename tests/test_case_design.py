@@ -68,7 +68,7 @@ def test_elementwise_inputs_meet_kinks_and_large_values(check: OutputCheck, seed
     side of it and large magnitudes, in every draw."""
     if not check.elementwise:
         pytest.skip("no elementwise argument")
-    for case in _cases(check, seed):
+    for case in (c for c in _cases(check, seed) if c.plant):
         for name in check.elementwise:
             values = set(np.asarray(case.inputs[name]).ravel().tolist())
             assert set(SPECIAL_VALUES) <= values, (name, case.label)

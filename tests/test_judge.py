@@ -8,9 +8,16 @@ import numpy as np
 import pytest
 
 from grader.judge.compare import ATOL, RTOL, close, mismatch, wrong_cells
-from grader.judge.diagnose import Factor, Finding, diagnose
+from grader.judge.diagnose import Factor, Finding, Reading, diagnose
 from grader.judge.feedback import describe_mismatch
-from grader.numeric import numeric_derivative, numeric_gradient, rel_error, upstream_loss
+from grader.judge.types import type_problem
+from grader.numeric import (
+    numeric_derivative,
+    numeric_gradient,
+    rel_error,
+    smooth_numeric_gradient,
+    upstream_loss,
+)
 
 
 def named(*args: Any, **kwargs: Any) -> Finding | None:
@@ -262,3 +269,65 @@ def test_describe_mismatch_of_different_shapes_names_both_and_stars_nothing() ->
 def test_describe_mismatch_of_scalars() -> None:
     text = describe_mismatch("loss", np.array(1.5), np.array(0.5), None)
     assert "expected 0.5, received 1.5" in text
+
+
+# --- kinks, types, precision -------------------------------------------------------------------
+
+
+def test_the_numeric_gradient_has_no_answer_at_a_kink_only() -> None:
+    z = np.array([0.0, 1e-7, -1e-7, 3e-3, -2.0, 8.0])
+    upstream = np.array([1.0, 2.0, -1.5, 0.5, 3.0, 0.7])
+    grad = smooth_numeric_gradient(upstream_loss(lambda v: np.maximum(v, 0.0), upstream), z)
+    assert np.isnan(grad[:3]).all()  # on the kink, and within h of it
+    np.testing.assert_allclose(grad[3:], [0.5, 0.0, 0.7], atol=1e-8)
+
+
+def test_a_smooth_function_has_a_numeric_answer_everywhere() -> None:
+    z = np.array([0.0, 1e-7, -30.0, 30.0, 2.5])
+    grad = smooth_numeric_gradient(upstream_loss(np.tanh, np.ones(5)), z)
+    np.testing.assert_allclose(grad, 1 - np.tanh(z) ** 2, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("received", "words"),
+    [
+        ([1.0, 2.0], "Python list"),
+        (np.ones(2, dtype=np.float32), "float32"),
+        (np.ones(2, dtype=np.float16), "float16"),
+        (np.ones(2, dtype=np.int64), "int64"),
+        (np.ones(2, dtype=np.longdouble), "np.longdouble"),
+    ],
+)
+def test_an_array_of_the_wrong_type_is_named(received: object, words: str) -> None:
+    problem = type_problem(received, np.ones(2), "dZ")
+    assert problem is not None and words in problem
+
+
+def test_a_scalar_is_a_float_or_a_float64() -> None:
+    assert type_problem(1.5, 0.5, "loss") is None
+    assert type_problem(np.float64(1.5), 0.5, "loss") is None
+    assert type_problem(np.array(1.5), 0.5, "loss") is None
+    assert "float32" in (type_problem(np.array(1.5, dtype=np.float32), 0.5, "loss") or "")
+    assert type_problem(True, 0.5, "loss") is not None
+
+
+def test_float32_arithmetic_fails_and_is_named(rng: np.random.Generator) -> None:
+    expected = rng.normal(size=(3, 4))
+    received = expected.astype(np.float32).astype(np.float64)
+    assert not close(received, expected)
+    finding = named(received, expected, name="Z")
+    assert finding is not None and "float32" in finding.sentence
+
+
+def test_an_approximation_is_not_called_float32(rng: np.random.Generator) -> None:
+    expected = rng.normal(size=(3, 4))
+    assert named(expected * (1 + 1e-7), expected, name="Z") is None
+
+
+def test_a_reading_allows_what_its_case_could_not_show() -> None:
+    transposed = Finding("transposed", "t", "transposed")
+    shown = Reading((transposed,), frozenset({"transposed"}))
+    tried_and_not_shown = Reading((), frozenset({"transposed"}))
+    not_tried = Reading((), frozenset({"sign"}))
+    assert shown.allows(transposed) and not_tried.allows(transposed)
+    assert not tried_and_not_shown.allows(transposed)

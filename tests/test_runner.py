@@ -412,6 +412,56 @@ def test_args_after_reveal_an_argument_modified_in_place(tmp_path: Path) -> None
     np.testing.assert_array_equal(z, [-1.0, 2.0, -3.0])  # the planned argument is untouched
 
 
+def test_a_result_that_shares_memory_with_an_argument_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "rt_views.py",
+        """
+        def first_row(dZ, X):
+            return dZ[0], X.sum(axis=0)
+
+        def itself(dZ, X):
+            return X
+
+        def fresh(dZ, X):
+            return dZ[0].copy()
+
+        def keyed(dZ, scale=None):
+            return {"a": scale}
+        """,
+    )
+    dZ, X = np.ones((1, 3)), np.ones((2, 3))
+    view, same, new, by_name = run(
+        path,
+        Call("a", "first_row", (dZ, X)),
+        Call("b", "itself", (dZ, X)),
+        Call("c", "fresh", (dZ, X)),
+        Call("d", "keyed", (dZ,), {"scale": X}),
+    )
+    assert view.aliases == (0,)
+    assert same.aliases == (1,)
+    assert new.aliases == ()
+    assert by_name.aliases == ("scale",)
+
+
+def test_a_learners_own_cache_may_be_handed_back(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "rt_cache.py",
+        """
+        import numpy as np
+
+        def forward(X):
+            return X * 2, X * 3
+
+        def backward(cache):
+            return cache
+        """,
+    )
+    _, back = run(path, Call("f", "forward", (np.ones(2),)), Call("b", "backward", (Ref("f", 1),)))
+    assert back.error is None and back.aliases == ()
+
+
 def test_each_call_gets_its_own_copy_of_the_arguments(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -54,6 +54,7 @@ class Case:
     factors: dict[str, Factor] = field(default_factory=dict)
     twin: Case | None = field(default=None, repr=False)
     numeric: bool = True
+    plant: bool = True  # whether the special values go into its elementwise arguments
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class OutputCheck(Check):
 
     def _planted_cases(self, rng: np.random.Generator) -> list[Case]:
         cases = self.make_cases(rng)
-        for case in cases:
+        for case in (c for c in cases if c.plant):
             for name in self.elementwise:
                 case.inputs[name] = plant_special_values(rng, case.inputs[name])
         return cases
@@ -219,10 +220,8 @@ class OutputCheck(Check):
             if verdict is not None and verdict.not_started:
                 return verdict
         wrong = [v for v in verdicts if v is not None]
-        if wrong and not wrong[0].mismatch:
-            return wrong[0]  # a crash or a wrong type says what to fix first
         if wrong:
-            return _explained(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
+            return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
         count = len(evidence.cases)
         return Verdict(True, f"right on all {count} input{'s' if count != 1 else ''}.")
 
@@ -255,17 +254,23 @@ class OutputCheck(Check):
                 return verdict
         judge = _Judgement(self, reference, case, called, oracle and case.numeric)
         if isinstance(expected, dict):
-            verdict = judge.dict(received, expected)
+            verdict = judge.judge_dict(received, expected)
         elif isinstance(expected, tuple):
-            verdict = judge.tuple(received, expected)
+            verdict = judge.judge_tuple(received, expected)
         else:
             verdict = judge.array(received, expected, self.label, self._baseline(case))
         if verdict is not None and self.stable and verdict.mismatch:
             # any wrong value for large inputs is a stability problem, whatever else it is
             found = verdict.reading.first if verdict.reading else None
             if found is None:
-                return Verdict(False, f"{verdict.message}\n  {self.advice}", "unstable")
-            return Verdict(False, with_likely_mistake(verdict.message, found), "unstable")
+                advice = (
+                    f"If {self.function} is right on ordinary inputs, the size of these is "
+                    f"the trouble. {self.advice}"
+                )
+                return Verdict(False, f"{verdict.message}\n  {advice}", "unstable")
+            # wrong for large inputs is unstable, whatever else it is
+            finding = Finding("unstable", found.sentence)
+            return Verdict(False, with_likely_mistake(verdict.message, finding), "unstable")
         return verdict
 
     def _baseline(self, case: Case) -> Any:
@@ -290,19 +295,40 @@ class OutputCheck(Check):
         return None
 
 
-def _explained(wrong: list[Verdict]) -> Verdict | None:
+def _explanation(wrong: list[Verdict]) -> tuple[Verdict, Finding] | None:
     """The first wrong case whose mistake has a name that every other wrong case allows (shows
-    it too, or could not have): never a coincidence of one case, never a ratio that changes
-    with the data."""
+    it too, or could not have), with that name: never a coincidence of one case, never a ratio
+    that changes with the data."""
     for verdict in wrong:
         if verdict.reading is None:
-            if verdict.diagnosis is not None:
-                return verdict  # named without a reading (a stability failure, say)
             continue
         for finding in verdict.reading.findings:
             if all(v.reading is None or v.reading.allows(finding) for v in wrong):
-                return verdict.explained_by(finding)
+                return verdict, finding
     return None
+
+
+def _named(wrong: list[Verdict]) -> Verdict | None:
+    """The verdict to show, with its likely mistake: a crash or a wrong type first (it says
+    what to fix first), then the first case whose mistake has a name."""
+    first = wrong[0]
+    mismatches = [v for v in wrong if v.mismatch]
+    found = _explanation(mismatches)
+    if not first.mismatch:
+        if found is None or first.not_started or first.diagnosis is not None:
+            return first
+        finding = found[1]
+        tag = f" ({finding.tag})" if finding.tag else ""
+        return Verdict(
+            False,
+            f"{first.message}\n  Likely mistake{tag}, from a case where the shapes let it run: "
+            f"{finding.sentence}",
+            finding.tag,
+        )
+    named = [v for v in mismatches if v.reading is None and v.diagnosis is not None]
+    if found is None:
+        return named[0] if named else None
+    return found[0].explained_by(found[1])
 
 
 STATE = Finding(
@@ -371,7 +397,7 @@ class _Judgement:
     called: str
     oracle: bool
 
-    def tuple(self, received: Any, expected: tuple[Any, ...]) -> Verdict | None:
+    def judge_tuple(self, received: Any, expected: tuple[Any, ...]) -> Verdict | None:
         if not isinstance(received, tuple | list) or len(received) != len(expected):
             return Verdict(False, f"{self.called} should return {self.check.shape_of_return}.")
         for name, r, e in zip(self.check.item_names, received, expected, strict=True):
@@ -380,7 +406,7 @@ class _Judgement:
                 return verdict
         return None
 
-    def dict(self, received: Any, expected: dict[str, Any]) -> Verdict | None:
+    def judge_dict(self, received: Any, expected: dict[str, Any]) -> Verdict | None:
         called, keys = self.called, ", ".join(expected)
         if not isinstance(received, dict):
             return Verdict(

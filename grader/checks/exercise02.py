@@ -12,8 +12,9 @@ from grader.checks.inputs import normal
 from grader.checks.unchanged import ArgumentsUnchanged
 from grader.numeric import smooth_numeric_gradient, upstream_loss
 
-# any shape works elementwise: N = 1, a square, a vector, three axes; each holds every special value
-SHAPES = [(3, 4), (1, 9), (4, 4), (10,), (2, 3, 2)]
+# any shape works elementwise: N = 1, a square, a vector, three axes; each holds every special
+# value (inputs.SPECIAL_VALUES)
+SHAPES = [(3, 5), (1, 13), (4, 4), (14,), (2, 4, 2)]
 LARGE = np.array([[-1000.0, -710.0, -50.0, -1.0, 0.0], [1.0, 50.0, 710.0, 1000.0, -745.5]])
 
 
@@ -22,6 +23,11 @@ def activation_cases(rng: np.random.Generator) -> list[Case]:
     for shape in SHAPES:
         inputs = {"Z": normal(rng, *shape, scale=2.0), "dA": normal(rng, *shape)}
         cases.append(Case(f"shape {shape}", inputs))
+    # one sign everywhere, where a shortcut (return dA when every Z > 0) shows itself
+    for sign in (1.0, -1.0):
+        Z = sign * (np.abs(normal(rng, 2, 3, scale=2.0)) + 0.1)
+        inputs = {"Z": Z, "dA": normal(rng, 2, 3)}
+        cases.append(Case(f"every Z {'>' if sign > 0 else '<'} 0", inputs, plant=False))
     return cases
 
 
@@ -138,6 +144,11 @@ CHECKS: list[Check] = [
                 "wrong_variable",
                 "you multiplied dA by the activation relu(Z); the slope is 1 where Z > 0 and 0 elsewhere.",
                 lambda ref, c: c.inputs["dA"] * np.maximum(c.inputs["Z"], 0),
+            ),
+            Mistake(
+                "wrong_variable",
+                "the mask was taken from dA; the ReLU's slope depends on its input Z: dA where Z > 0, else 0.",
+                lambda ref, c: np.where(c.inputs["dA"] > 0, c.inputs["dA"], 0.0),
             ),
             AT_ZERO,
         ),

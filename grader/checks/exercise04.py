@@ -197,6 +197,17 @@ CHECKS: list[Check] = [
                 ),
             ),
             Mistake(
+                "scaled",
+                "dlogits was divided by C, the number of classes; the loss is a mean over the N examples, so divide by N: (softmax - onehot) / N.",
+                lambda ref, c: (
+                    (
+                        ref.softmax(c.inputs["logits"])
+                        - _onehot(c.inputs["labels"], c.inputs["logits"].shape[1])
+                    )
+                    / c.inputs["logits"].shape[1]
+                ),
+            ),
+            Mistake(
                 None,
                 "you returned softmax / N without subtracting the one-hot labels: dlogits = (softmax - onehot) / N.",
                 lambda ref, c: ref.softmax(c.inputs["logits"]) / len(c.inputs["labels"]),

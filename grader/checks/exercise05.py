@@ -57,12 +57,15 @@ def network_cases(rng: np.random.Generator) -> list[Case]:
             X[0] = 0.0
             params["b1"][: len(KINK_BIASES)] = KINK_BIASES[:h]
             X[1] *= 10.0
+        grads = _params(rng, d, h, c)
+        if n == d == h == c:
+            grads["b2"] = np.zeros(c)  # a zero gradient still makes a new array in the step
         inputs = {
             "params": params,
             "X": X,
             "Y": normal(rng, n, c),
             "dY_hat": normal(rng, n, c),
-            "grads": _params(rng, d, h, c),
+            "grads": grads,
             "lr": lr,
         }
         factors = batch_factors(N=n, D=d, H=h, C=c, size=n * c, lr=lr)
@@ -90,6 +93,18 @@ def _reference_backward(ref: ModuleType, case: Case, dY_hat: np.ndarray) -> dict
     params = copy.deepcopy(case.inputs["params"])
     _, cache = ref.two_layer_forward(params, case.inputs["X"])
     return ref.two_layer_backward(params, cache, dY_hat)
+
+
+def _mask_alone(case: Case) -> dict[str, np.ndarray]:
+    """Layer-1 gradients with dZ1 = (Z1 > 0): the slope without the upstream dA1."""
+    Z1, _, _ = _hidden(case)
+    dZ1 = (Z1 > 0).astype(np.float64)
+    return {"W1": dZ1.T @ case.inputs["X"], "b1": dZ1.sum(axis=0)}
+
+
+def _bias_summed_over_axis_1(case: Case) -> dict[str, np.ndarray]:
+    _, _, dZ1 = _hidden(case)
+    return {"b1": dZ1.sum(axis=1), "b2": case.inputs["dY_hat"].sum(axis=1)}
 
 
 def _other_forward_backward(ref: ModuleType, case: Case) -> dict[str, np.ndarray]:
@@ -229,6 +244,21 @@ def _backward_check(key: str) -> BackwardCheck:
                 None,
                 "the ReLU's slope is missing: dZ1 = dA1 * (Z1 > 0) before computing the layer-1 gradients.",
                 lambda ref, c: _without_relu_mask(c)[key],
+            )
+        )
+        mistakes.append(
+            Mistake(
+                "upstream_ignored",
+                "the ReLU's backward returned its slope (Z1 > 0) alone: multiply it by the upstream gradient, dZ1 = dA1 * (Z1 > 0).",
+                lambda ref, c: _mask_alone(c)[key],
+            )
+        )
+    if key in ("b1", "b2"):
+        mistakes.append(
+            Mistake(
+                "batch_sum",
+                f"d{key} was summed over axis 1 (one number per example); the bias is shared by the batch, so sum over axis 0.",
+                lambda ref, c: _bias_summed_over_axis_1(c)[key],
             )
         )
     return BackwardCheck(

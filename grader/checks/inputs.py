@@ -17,10 +17,25 @@ import numpy as np
 
 from grader.judge.diagnose import Factor
 
-# In every elementwise input: the kink itself, values just either side of it (a threshold of
-# 1e-6 or 0.01 in place of 0), and magnitudes where a clipped or saturating function
-# (ReLU6, a slope set to 0 beyond |z| = 6) goes wrong.
-SPECIAL_VALUES = (0.0, 1e-7, -1e-7, 3e-3, -3e-3, 8.0, -8.0, 30.0, -30.0)
+# In every elementwise input: the kink itself, values just either side of it (the smallest
+# float64 on each side fails any positive threshold in place of 0; 1e-7 and 3e-3 the usual
+# ones), and magnitudes where a clipped or saturating function (ReLU6, a slope set to 0 beyond
+# |z| = 6) or an overflowing exp (NaN at |z| = 1000) goes wrong.
+SPECIAL_VALUES = (
+    0.0,
+    5e-324,
+    -5e-324,
+    1e-7,
+    -1e-7,
+    3e-3,
+    -3e-3,
+    8.0,
+    -8.0,
+    30.0,
+    -30.0,
+    1000.0,
+    -1000.0,
+)
 
 
 def normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
@@ -37,7 +52,7 @@ def plant_special_values(rng: np.random.Generator, values: np.ndarray) -> np.nda
     return planted
 
 
-def batch_factors(**sizes: int) -> dict[str, Factor]:
+def batch_factors(**sizes: float) -> dict[str, Factor]:
     meanings = {
         "N": "the batch size",
         "D": "the number of inputs",

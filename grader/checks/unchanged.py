@@ -57,7 +57,7 @@ class ArgumentsUnchanged(Check):
                         "argument_modified",
                     )
             for where in result.aliases:
-                name = names[where] if isinstance(where, int) and where < len(names) else where
+                name = names[where] if isinstance(where, int) and where < len(names) else str(where)
                 return Verdict(
                     False,
                     f"{call.function} returned {name} itself, or a view of it: its result "

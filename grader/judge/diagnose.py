@@ -263,8 +263,8 @@ def _scaled(
 ) -> list[Finding]:
     """Every way of naming the ratio r / e: a fixed learning rate, N, 2, 1/ln 2..."""
     k = _ratio(r, e)
-    if k is None or abs(k + 1.0) < 1e-6:
-        return []
+    if k is None or abs(k + 1.0) < 1e-6 or abs(k - 1.0) < 1e-6:
+        return []  # a flipped sign has its own name; a ratio of 1 is no factor
     sign = " and the opposite sign" if k < 0 else ""
     return _hard_coded_rates(k, name, factors) + [
         Finding(
