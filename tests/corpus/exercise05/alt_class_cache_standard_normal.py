@@ -26,7 +26,9 @@ def init_params(D: int, H: int, C: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {"W1": W1, "b1": np.zeros(H), "W2": W2, "b2": np.zeros(C)}
 
 
-def two_layer_forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, ForwardCache]:
+def two_layer_forward(
+    params: dict[str, np.ndarray], X: np.ndarray
+) -> tuple[np.ndarray, ForwardCache]:
     Z1 = X @ params["W1"].T + params["b1"]
     A1 = np.maximum(Z1, 0.0)
     Y_hat = A1 @ params["W2"].T + params["b2"]
