@@ -271,6 +271,10 @@ class OutputCheck(Check):
             # wrong for large inputs is unstable, whatever else it is
             finding = Finding("unstable", found.sentence)
             return Verdict(False, with_likely_mistake(verdict.message, finding), "unstable")
+        if verdict is not None and verdict.mismatch and _overflowed(result, received):
+            # NaN or inf where the answer is finite, and NumPy said it overflowed
+            message = f"{verdict.message}\n  Likely mistake (unstable): {self.advice}"
+            return Verdict(False, message, "unstable", mismatch=True)
         return verdict
 
     def _baseline(self, case: Case) -> Any:
@@ -543,9 +547,9 @@ def argument_mistakes(check: OutputCheck, case: Case) -> list[Mistake]:
         mistakes.append(
             Mistake(
                 "transposed",
-                f"this is what you get with {path} transposed: {path} is used untransposed "
-                f"where {path}.T belongs or the other way round (square shapes hide it), or "
-                "reshaped in place of a transpose (reshape keeps the order of the elements).",
+                f"this is what you get with {path} transposed: {path}.T belongs where you "
+                f"used {path}, or the other way round (square shapes hide it); and reshape is "
+                "no transpose.",
                 _substituted(check, {name: _replace_at(case.inputs[name], path, flipped)}),
             )
         )
@@ -583,6 +587,11 @@ def _substituted(check: OutputCheck, replaced: dict[str, Any]) -> Callable[[Modu
         return check.expected_value(reference, changed)
 
     return model
+
+
+def _overflowed(result: CallResult, received: Any) -> bool:
+    warned = any(w.startswith("RuntimeWarning") for w in result.warnings)
+    return warned and any(not np.isfinite(leaf).all() for leaf in _numeric_leaves(received))
 
 
 def _numeric_leaves(value: Any) -> list[np.ndarray]:
