@@ -33,10 +33,12 @@ def smooth_numeric_gradient(
     return np.where(disagree, np.nan, grad)
 
 
-# Where f is smooth, one-sided slopes differ by about h * |f''| (1e-6 of the slope) plus
-# rounding; at a kink by the whole jump. A jump below the floor is within the numeric
-# tolerance anyway.
-KINK_GAP = 1e-3
+# Where f is smooth, one-sided slopes differ by about h * |f''| plus rounding; at a kink by the
+# jump in slope, and the central difference is off by half of it. Any gap that could put the
+# central difference outside the judge's numeric tolerance (1e-5 relative, 1e-6 absolute) is
+# taken for a kink and the cell left unjudged: skipping a smooth cell costs nothing, judging a
+# kinked one would fail a right answer.
+KINK_GAP = 1e-6
 KINK_FLOOR = 1e-6
 
 
