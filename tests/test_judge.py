@@ -331,3 +331,12 @@ def test_a_reading_allows_what_its_case_could_not_show() -> None:
     not_tried = Reading((), frozenset({"sign"}))
     assert shown.allows(transposed) and not_tried.allows(transposed)
     assert not tried_and_not_shown.allows(transposed)
+
+
+def test_a_small_kink_under_a_steep_slope_is_still_a_kink() -> None:
+    """A ReLU whose upstream is tiny, beside a steep smooth slope: half its jump would still
+    be outside the numeric tolerance, so the cell is left unjudged (as in seed 164)."""
+    x = np.array([0.0, 1.0])
+    grad = smooth_numeric_gradient(lambda v: float(np.sum(5 * v + 2e-4 * np.maximum(v, 0))), x)
+    assert np.isnan(grad[0])
+    assert grad[1] == pytest.approx(5.0002, rel=1e-8)
