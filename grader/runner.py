@@ -189,10 +189,36 @@ def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
 
 
 def _plain_arguments(args: tuple[Any, ...], plan_args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The arguments after the call, as plain data, where they differ from what was planned;
+    None where they do not (or where the judge never saw them): most calls change nothing,
+    and sending every argument back doubled what crossed the wire."""
     return tuple(
-        None if isinstance(planned, Ref) else _plain_or_opaque(arg)
+        None if isinstance(planned, Ref) or _unchanged(arg, planned) else _plain_or_opaque(arg)
         for arg, planned in zip(args, plan_args, strict=True)
     )
+
+
+def _unchanged(value: Any, planned: Any, depth: int = 0) -> bool:
+    """Exactly the planned value still: the same plain types, shapes, dtypes and bits."""
+    if depth > 8 or type(value) is not type(planned):
+        return False
+    if isinstance(planned, np.ndarray):
+        return (
+            value.shape == planned.shape
+            and value.dtype == planned.dtype
+            and value.tobytes() == planned.tobytes()  # bit for bit, NaNs and -0.0 too
+        )
+    if isinstance(planned, dict):
+        return value.keys() == planned.keys() and all(
+            _unchanged(value[k], planned[k], depth + 1) for k in planned
+        )
+    if isinstance(planned, tuple | list):
+        return len(value) == len(planned) and all(
+            _unchanged(v, p, depth + 1) for v, p in zip(value, planned, strict=True)
+        )
+    if isinstance(planned, float):
+        return value == planned or (value != value and planned != planned)
+    return isinstance(planned, int | str | bool) and value == planned
 
 
 def _plain_or_opaque(value: Any) -> Any:
