@@ -68,13 +68,10 @@ class Verdict:
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
 
-    def explained_by(self, finding: Finding | None) -> Verdict:
-        message = self.message
-        if finding is None:
-            return Verdict(False, message, None, self.not_started, mismatch=self.mismatch)
+    def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
             False,
-            with_likely_mistake(message, finding),
+            with_likely_mistake(self.message, finding),
             finding.tag,
             self.not_started,
             mismatch=self.mismatch,

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.base import Case, Check, Mistake, OutputCheck
 from grader.checks.inputs import batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
 from grader.numeric import smooth_numeric_gradient, upstream_loss
@@ -45,18 +45,6 @@ def _backward_numeric(wrt: str):
     return gradient
 
 
-def _ignoring_upstream(part: int) -> Mistake:
-    with_ones = ones_upstream("dZ")
-    return Mistake(
-        "upstream_ignored",
-        "this is what you get with dZ replaced by ones: the upstream gradient dZ must be "
-        "multiplied in.",
-        lambda ref, c: ref.linear_backward(*(with_ones(c).inputs[k] for k in ("dZ", "X", "W")))[
-            part
-        ],
-    )
-
-
 BACKWARD = dict(
     function="linear_backward",
     arguments=("dZ", "X", "W"),
@@ -89,7 +77,6 @@ CHECKS: list[Check] = [
         part=0,
         output_name="dX",
         numeric=_backward_numeric("X"),
-        mistakes=(_ignoring_upstream(0),),
         **BACKWARD,
     ),
     OutputCheck(
@@ -104,7 +91,6 @@ CHECKS: list[Check] = [
                 "already lives in the loss, and so in dZ.",
                 lambda ref, c: c.inputs["dZ"].T @ c.inputs["X"] / c.inputs["X"].shape[0],
             ),
-            _ignoring_upstream(1),
         ),
         **BACKWARD,
     ),

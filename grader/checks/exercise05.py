@@ -19,7 +19,6 @@ from grader.checks.base import (
     OutputCheck,
     Verdict,
     failed_call,
-    ones_upstream,
 )
 from grader.checks.inputs import batch_factors, label, normal
 from grader.checks.unchanged import ArgumentsUnchanged
@@ -218,16 +217,8 @@ class BackwardCheck(OutputCheck):
 
 
 def _backward_check(key: str) -> BackwardCheck:
+    # an ignored dY_hat is among the mistakes every function is judged for (argument_mistakes)
     mistakes = [
-        Mistake(
-            "upstream_ignored",
-            "this is what you get with dY_hat replaced by ones: multiply the upstream gradient in.",
-            lambda ref, c: _reference_backward(ref, c, ones_upstream("dY_hat")(c).inputs["dY_hat"])[
-                key
-            ],
-        )
-    ]
-    mistakes.append(
         Mistake(
             None,
             "these are the gradients of the last forward pass you ran, not of the cache you "
@@ -235,7 +226,7 @@ def _backward_check(key: str) -> BackwardCheck:
             "from something two_layer_forward left behind (a global, an attribute).",
             lambda ref, c: _other_forward_backward(ref, c)[key],
         )
-    )
+    ]
     if key in WRONG_INPUTS:
         mistakes.append(WRONG_INPUTS[key])
     if key in ("W1", "b1"):
