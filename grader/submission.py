@@ -8,7 +8,10 @@ platform's results file is still written and says the grade is not a grade.
 
 from __future__ import annotations
 
+import os
+import stat
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalog import ExerciseEntry
@@ -17,6 +20,10 @@ from grader.report import QuizReport, Report, summarize
 from grader.sandbox import Sandbox, SubmissionError, protect
 
 ANSWERS_DIR = "answers"
+SYMLINKED_FOLDER = (
+    "is a symbolic link, so it was not read: quiz answers are read from a real folder of "
+    "regular files only, and none were graded"
+)
 
 
 def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
@@ -29,40 +36,96 @@ def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
     return nested if inside > here else submission
 
 
-def answer_files(submission: Path) -> list[Path]:
-    """Quiz answers handed in with the submission: answers/<quiz id>.json."""
-    for folder in (submission / ANSWERS_DIR, submission.parent / ANSWERS_DIR):
-        if folder.is_dir():
-            return sorted(p for p in folder.glob("*.json") if p.is_file() and not p.is_symlink())
-    return []
+@dataclass(frozen=True)
+class AnswerFiles:
+    """The quiz answers handed in: the files, the folder their paths are checked from (no
+    symbolic link may lie between it and a file), and why the answers folder was not read."""
+
+    files: list[Path]
+    root: Path | None = None
+    refused: str | None = None
 
 
-def grade_quizzes(answers: list[Path], quizzes: Path, student: str | None) -> list[QuizReport]:
+def answer_files(submission: Path) -> AnswerFiles:
+    """Quiz answers handed in with the submission: answers/<quiz id>.json, in the submission
+    or beside it. A symbolic link for a folder is refused, not followed: it could point the
+    grader, which may run as root, at files the learner may not read."""
+    from grader.quiz.answers import AnswersError, open_folder
+
+    for root in (submission, submission.parent):
+        folder = root / ANSWERS_DIR
+        try:
+            info = os.stat(folder, follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            return AnswerFiles([], root, f"{ANSWERS_DIR}/ {SYMLINKED_FOLDER}")
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        try:
+            fd = open_folder(folder, root)
+        except (AnswersError, OSError) as error:
+            reason = error if isinstance(error, AnswersError) else error.strerror
+            return AnswerFiles([], root, f"{ANSWERS_DIR}/ could not be read ({reason})")
+        try:
+            names = sorted(entry.name for entry in os.scandir(fd) if entry.name.endswith(".json"))
+        finally:
+            os.close(fd)
+        return AnswerFiles([folder / name for name in names], root)
+    return AnswerFiles([])
+
+
+def grade_quizzes(
+    answers: list[Path], quizzes: Path, student: str | None, root: Path | None = None
+) -> list[QuizReport]:
     """Each answers file graded against the course quiz of the same name.
 
     The variant (option order, numbers) is the student's own: drawn from the student id when
-    there is one, else from the user running the grader, as `bpgrade quiz` does."""
-    from grader.quiz.answers import AnswersError, load_answers
+    there is one, else from the user running the grader, as `bpgrade quiz` does. A file below
+    `root` (the submission) is read only if no symbolic link lies on its way there. Files that
+    name no quiz of the course are reported a few at most, the rest counted, so that a
+    submission with thousands of them still gets a small report."""
+    from grader.quiz.answers import SHOWN_IDS, AnswersError, clip, listed, load_answers
     from grader.quiz.grading import grade_quiz
     from grader.quiz.loader import load_quiz
     from grader.quiz.variants import current_user, default_seed, draw
 
     reports = []
+    strays: list[str] = []
     for path in answers:
         quiz_file = quizzes / f"{path.stem}.toml"
         if not quiz_file.is_file():
-            reports.append(_ungradable(path.stem, 0.0, f"the course has no quiz {path.stem!r}"))
+            strays.append(path.stem)
             continue
         quiz = load_quiz(quiz_file)
         seed = default_seed(student or current_user(), quiz.id)
         try:
-            answered = load_answers(path, quiz)
+            answered = load_answers(path, quiz, root=root, name=f"{ANSWERS_DIR}/{clip(path.name)}")
         except AnswersError as error:  # the student's file, the student's mistake
-            message = str(error).replace(str(path), f"answers/{path.name}")
-            reports.append(_ungradable(quiz.id, quiz.max_score, message, seed))
+            reports.append(_ungradable(quiz.id, quiz.max_score, str(error), seed))
             continue
         result = grade_quiz(quiz, answered, draw(quiz, seed))
         reports.append(QuizReport.model_validate(result.model_dump()))
+    for stem in strays[:SHOWN_IDS]:
+        reports.append(_ungradable(clip(stem), 0.0, f"the course has no quiz {listed([stem])}"))
+    if len(strays) > SHOWN_IDS:
+        more = strays[SHOWN_IDS:]
+        reports.append(
+            _ungradable(
+                f"{ANSWERS_DIR}/",
+                0.0,
+                f"{len(more):,} more answers files name no quiz of the course "
+                f"({listed(more)}); they were not read",
+            )
+        )
+    return reports
+
+
+def grade_handed_in(found: AnswerFiles, quizzes: Path, student: str | None) -> list[QuizReport]:
+    """The quizzes of `answer_files`, and, when the answers folder was refused, why."""
+    reports = grade_quizzes(found.files, quizzes, student, found.root)
+    if found.refused is not None:
+        reports.append(_ungradable(f"{ANSWERS_DIR}/", 0.0, found.refused))
     return reports
 
 
@@ -97,9 +160,9 @@ def grade_submission(
         folder = exercises_folder(submission, entries)
         solutions = course / "solutions"
         report = grade(entries, folder, solutions, seed, sandbox=sandbox, student=student)
-        found = answer_files(submission) if answers is None else answers
-        if found:
-            quizzes = grade_quizzes(found, course / "quizzes", student)
+        found = answer_files(submission) if answers is None else AnswerFiles(answers, submission)
+        if found.files or found.refused:
+            quizzes = grade_handed_in(found, course / "quizzes", student)
             report = summarize(report.exercises, quizzes).model_copy(
                 update={"student": student, "notes": report.notes}
             )
