@@ -81,7 +81,8 @@ def quiz() -> None:
     "--answers",
     "answers_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Grade a JSON object of question id -> answer instead of asking.",
+    help="Grade a JSON object of question id -> answer instead of asking (a regular file, "
+    "not a link, of at most 1 MiB).",
 )
 @click.option("--seed", type=int, help="Fix the variant (option order and numbers).")
 @click.option("--json", "as_json", is_flag=True, help="With --answers: print the result as JSON.")
@@ -231,11 +232,18 @@ def validate(paths: tuple[Path, ...]) -> None:
 )
 def schema(kind: str) -> None:
     """Print the JSON Schema of a file format, for editor completion and checks."""
+    from pydantic import BaseModel
+
     from grader.quiz.answers import AnswerSheet
     from grader.quiz.grading import QuizResult
     from grader.quiz.models import Quiz
 
-    model = {"quiz": Quiz, "answers": AnswerSheet, "result": QuizResult}[kind]
+    models: dict[str, type[BaseModel]] = {
+        "quiz": Quiz,
+        "answers": AnswerSheet,
+        "result": QuizResult,
+    }
+    model = models[kind]
     click.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
