@@ -137,7 +137,7 @@ def _choices(entries: list[Option] | list[Item], order: list[str]) -> list[Choic
 
 
 def _handout_question(quiz: Quiz, question: Question) -> HandoutQuestion:
-    common = {"id": question.id, "prompt": question.prompt, "points": question.points}
+    id_, prompt, points = question.id, question.prompt, question.points
     if isinstance(question, SingleChoice | MultipleChoice):
         ids = [option.id for option in question.options]
         shuffle = quiz.shuffles(question)
@@ -145,18 +145,36 @@ def _handout_question(quiz: Quiz, question: Question) -> HandoutQuestion:
         options = _choices(question.options, order)
         if isinstance(question, SingleChoice):
             return HandoutSingleChoice(
-                type="single_choice", options=options, shuffle=shuffle, **common
+                type="single_choice",
+                id=id_,
+                prompt=prompt,
+                points=points,
+                options=options,
+                shuffle=shuffle,
             )
         return HandoutMultipleChoice(
-            type="multiple_choice", options=options, shuffle=shuffle, **common
+            type="multiple_choice",
+            id=id_,
+            prompt=prompt,
+            points=points,
+            options=options,
+            shuffle=shuffle,
         )
     if isinstance(question, TrueFalse):
-        return HandoutTrueFalse(type="true_false", **common)
+        return HandoutTrueFalse(type="true_false", id=id_, prompt=prompt, points=points)
     if isinstance(question, Numeric):
-        return HandoutNumeric(type="numeric", params=dict(question.params), **common)
+        return HandoutNumeric(
+            type="numeric", id=id_, prompt=prompt, points=points, params=dict(question.params)
+        )
     if isinstance(question, Ordering):
         order = _scrambled(quiz.id, question.id, [item.id for item in question.items])
-        return HandoutOrdering(type="ordering", items=_choices(question.items, order), **common)
+        return HandoutOrdering(
+            type="ordering",
+            id=id_,
+            prompt=prompt,
+            points=points,
+            items=_choices(question.items, order),
+        )
     raise TypeError(f"no handout form for {type(question).__name__}")
 
 
@@ -227,21 +245,31 @@ def draw_handout_question(question: HandoutQuestion, seed: int) -> QuestionVaria
 def _presented(question: HandoutQuestion) -> Question:
     """A quiz question with placeholder answers, only so that the interactive session can show
     it and read replies to it (`show_question`, `parse_reply`). Never graded."""
-    common = {"id": question.id, "prompt": question.prompt, "points": question.points}
-    common["explanation"] = HIDDEN
+    common = {
+        "id": question.id,
+        "prompt": question.prompt,
+        "points": question.points,
+        "explanation": HIDDEN,
+    }
     if isinstance(question, HandoutSingleChoice | HandoutMultipleChoice):
         options = [
-            Option(id=o.id, text=o.text, correct=i == 0) for i, o in enumerate(question.options)
+            {"id": o.id, "text": o.text, "correct": i == 0} for i, o in enumerate(question.options)
         ]
         if isinstance(question, HandoutSingleChoice):
-            return SingleChoice(type="single_choice", options=options, **common)
-        return MultipleChoice(type="multiple_choice", options=options, **common)
+            return SingleChoice.model_validate(
+                {**common, "type": "single_choice", "options": options}
+            )
+        return MultipleChoice.model_validate(
+            {**common, "type": "multiple_choice", "options": options}
+        )
     if isinstance(question, HandoutTrueFalse):
-        return TrueFalse(type="true_false", answer=False, **common)
+        return TrueFalse.model_validate({**common, "type": "true_false", "answer": False})
     if isinstance(question, HandoutNumeric):
-        return Numeric(type="numeric", params=question.params, answer=0.0, **common)
-    items = [Item(id=item.id, text=item.text) for item in question.items]
-    return Ordering(type="ordering", items=items, **common)
+        return Numeric.model_validate(
+            {**common, "type": "numeric", "params": question.params, "answer": 0.0}
+        )
+    items = [{"id": item.id, "text": item.text} for item in question.items]
+    return Ordering.model_validate({**common, "type": "ordering", "items": items})
 
 
 def answers_path(folder: Path, handout: Handout) -> Path:
