@@ -49,9 +49,12 @@ def limits_options(function: F) -> F:
         ),
         click.option(
             "--user",
-            default="nobody",
+            default="auto",
             show_default=True,
-            help="When run as root: the unprivileged user that learner code runs as.",
+            help=(
+                "When run as root: the unprivileged user that learner code runs as; 'auto' "
+                "gives each sandbox a uid of its own that no other software uses."
+            ),
         ),
     ]
     for option in reversed(options):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure
-from grader.sandbox import wire
+from grader.sandbox import slots, wire
 from grader.sandbox.stack import Spot, last_spot
 
 GIB = 1 << 30
@@ -63,9 +63,13 @@ class Limits:
     timeout: float = 10.0  # wall clock per exercise, seconds
     memory: int = GIB  # address space per exercise, bytes
     output: int = 64 << 10  # captured output kept per exercise, bytes
-    user: str = "nobody"  # whom learner code runs as, when the grader is root
-    processes: int = 64  # as that user: how many processes it may have at once
+    # whom learner code runs as when the grader is root: "auto" is a uid of this sandbox's
+    # own (`slots.py`), shared with no other sandbox and no other software
+    user: str = "auto"
+    processes: int = 64  # how many processes an exercise may have at once
     file_size: int = 64 << 20  # the largest file learner code may write
+    scratch: int = 64 << 20  # its private scratch space (HOME and TMPDIR), memory included
+    open_files: int = 256
 
     @property
     def cpu(self) -> int:
@@ -84,6 +88,26 @@ class Outcome:
     results: list[CallResult] | LoadFailure
     output: str = ""
     stopped: str | None = None
+    hidden_output: str = ""  # printed once the hidden calls had been handed over
+
+
+# what each refused mechanism means, and what stood in for it
+REFUSED = {
+    "a private filesystem": (
+        "it could read every world-readable file on this machine, any stray copy of the "
+        "course included (the probe names those it found)"
+    ),
+    "a mount namespace": "it could read every world-readable file on this machine",
+    "a PID namespace": (
+        "the processes it started were killed by sweeping its uid (kill -1 until none was "
+        "left) instead, and it could see the machine's other processes"
+    ),
+    "an IPC namespace": "its System V IPC objects were removed by uid when each exercise ended",
+    "a network namespace": "it could reach the network",
+    "a control group for the exercise": (
+        "memory and processes were limited per process only, so code that forks could use more"
+    ),
+}
 
 
 def size_text(size: int) -> str:
@@ -100,6 +124,8 @@ def _seconds(value: float) -> str:
 def _unprivileged(name: str) -> dict[str, int]:
     import pwd
 
+    if name == "auto":
+        raise ValueError("a slot, not a user")
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
@@ -120,10 +146,21 @@ class Sandbox:
     _user: dict[str, int] | None = None
     _temporary: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _slot: slots.Slot | None = None
+    _refused: set[str] = field(default_factory=set)
+    _private_root: bool = False
+    _applied_noted: bool = False
 
     def __post_init__(self) -> None:
-        if is_root():
+        if is_root() and self.limits.user == "auto":
+            self._slot = slots.take()
+            self._user = {"uid": self._slot.uid, "gid": self._slot.gid}
+        elif is_root():
             self._user = _unprivileged(self.limits.user)
+            self.notes.append(
+                f"Learner code ran as {self.limits.user!r}, a user other software may share: "
+                "leave --user out to give each sandbox a uid of its own."
+            )
         else:
             self.notes.append(
                 "Learner code ran as the grader's own user (the grader is not root), so it "
@@ -177,17 +214,44 @@ class Sandbox:
             if size == 0:
                 return b""
 
-    def _ask(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    def _ensure_ready(self, deadline: float) -> None:
+        """Wait for the zygote's first frame, which says what confinement it could set up."""
         self.start()
-        assert self._zygote is not None and self._zygote.stdin is not None
+        if self._ready:
+            return
+        ready = json.loads(self._read_frame(deadline))
+        self._ready = True
+        refused = set(ready.get("refused", [])) if isinstance(ready, dict) else set()
+        self._private_root = self._user is not None and "a private filesystem" not in refused
+        self._note_refused(refused)
+
+    def _note_refused(self, refused: set[str]) -> None:
+        """A note per mechanism the kernel refused (once), and once what was applied."""
+        if self._user is None:
+            return
+        for name in sorted(refused - self._refused):
+            self.notes.append(f"Learner code ran without {name}: {REFUSED.get(name, '')}".strip())
+        if not self._applied_noted and not refused:
+            self._applied_noted = True
+            self.notes.append(
+                f"Learner code ran as uid {self._user['uid']}, its own, in PID, mount, IPC and "
+                "network namespaces of its own per exercise, in a control group of "
+                f"{size_text(self.limits.memory)} and {self.limits.processes} processes, on a "
+                "minimal read-only filesystem with a private scratch space of "
+                f"{size_text(self.limits.scratch)}."
+            )
+        self._refused |= refused
+
+    def _ask(
+        self, request: dict[str, Any], hidden: bytes = b""
+    ) -> tuple[dict[str, Any], bytes, bytes, bytes]:
         deadline = (
             time.monotonic() + self.limits.timeout + 30.0
         )  # the zygote enforces the real limit
         try:
-            if not self._ready:
-                self._read_frame(deadline)
-                self._ready = True
-            self._zygote.stdin.write(wire.frame(wire.dumps(request)))
+            self._ensure_ready(deadline)
+            assert self._zygote is not None and self._zygote.stdin is not None
+            self._zygote.stdin.write(wire.frame(wire.dumps(request)) + hidden)
             self._zygote.stdin.flush()
             header = json.loads(self._read_frame(deadline))
             output, results, stack = (self._read_frame(deadline) for _ in range(3))
@@ -214,6 +278,9 @@ class Sandbox:
         for path in self._temporary:
             shutil.rmtree(path, ignore_errors=True)
         self._temporary.clear()
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
 
     def __enter__(self) -> Sandbox:
         return self
@@ -232,6 +299,11 @@ class Sandbox:
         inner = outer / secrets.token_hex(16)
         inner.mkdir()
         return inner
+
+    @property
+    def uid(self) -> int | None:
+        """The uid learner code runs as, when it runs as another user (the grader is root)."""
+        return None if self._user is None else self._user["uid"]
 
     @property
     def unprivileged(self) -> bool:
@@ -271,7 +343,8 @@ class Sandbox:
         os.chmod(scratch, 0o700)
         return scratch
 
-    def _request(self, cwd: Path, scratch: Path) -> dict[str, Any]:
+    def _request(self, cwd: Path, scratch: Path | None) -> dict[str, Any]:
+        scratch = scratch if scratch is not None else cwd  # (the zygote places it in its root)
         return {
             "limits": {
                 "timeout": self.limits.timeout,
@@ -280,8 +353,13 @@ class Sandbox:
                 "output": self.limits.output,
                 "processes": self.limits.processes,
                 "file_size": self.limits.file_size,
+                "scratch": self.limits.scratch,
+                "open_files": self.limits.open_files,
             },
             "user": self._user,
+            "workspace": str(cwd),
+            "file": "",
+            "calls": [],
             "cwd": str(cwd),
             "env": {
                 "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -295,26 +373,53 @@ class Sandbox:
 
     # -- running ------------------------------------------------------------------------
 
-    def run(self, path: Path, calls: list[Call]) -> Outcome:
-        scratch = self._scratch()
-        request = {**self._request(path.parent, scratch), "path": str(path), "calls": calls}
+    def run(self, path: Path, calls: list[Call], hidden: int = 0) -> Outcome:
+        """Run `calls` on the learner's file at `path`. The last `hidden` of them are the
+        student's hidden cases: the child receives them only once it has answered the others,
+        and what it printed from then on is told apart (`Outcome.hidden_output`)."""
         try:
-            header, output, results, stack = self._ask(request)
+            self._ensure_ready(time.monotonic() + 60.0)
+        except (OSError, EOFError, TimeoutError, ValueError) as error:
+            self.stop()
+            return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+        scratch = None if self._private_root else self._scratch()
+        public = calls[: len(calls) - hidden]
+        request = {
+            **self._request(path.parent, scratch),
+            "path": str(path),
+            "file": path.name,
+            "calls": public,
+            "hidden": hidden,
+        }
+        sealed = wire.frame(wire.dumps(calls[len(public) :])) if hidden else b""
+        request["hidden_size"] = len(sealed)
+        try:
+            header, output, results, stack = self._ask(request, sealed)
         except (OSError, EOFError, TimeoutError, ValueError) as error:
             return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
         finally:
-            self.discard(scratch)
+            if scratch is not None:
+                self.discard(scratch)
+        self._note_refused(set(header.get("refused") or []))
+        if header.get("supervisor_failed") and hidden:
+            self.stop()  # the hidden calls may be left unread in its input: start afresh
         text = output.decode("utf-8", errors="replace")
         if header["output_dropped"]:
             text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
         outcome = self._interpret(path, calls, header, results, stack)
         outcome.output = text
+        sent_at = header.get("hidden_sent_at")
+        if hidden and isinstance(sent_at, list) and len(output) >= int(sent_at[0]):
+            outcome.output = output[: int(sent_at[0])].decode("utf-8", errors="replace")
+            outcome.hidden_output = text[len(outcome.output) :]
         return outcome
 
     def _interpret(
         self, path: Path, calls: list[Call], header: dict[str, Any], data: bytes, stack: bytes
     ) -> Outcome:
-        told = _Told.read(data, len(calls))
+        sent_at = header.get("hidden_sent_at")
+        public_bytes = int(sent_at[1]) if isinstance(sent_at, list) else None
+        told = _Told.read(data, len(calls), public_bytes)
         if told.failure is not None:
             return Outcome(told.failure)
         where = (
@@ -330,8 +435,9 @@ class Sandbox:
             return Outcome(told.results)
         if header.get("supervisor_failed"):
             return Outcome(LoadFailure(f"the sandbox failed while grading it {where}"))
-        kind, cause = self._cause(header, told.memory is not None)
-        spot = self._spot(kind, told, path.parent.resolve(), stack)
+        kind, cause = self._cause(header, told.memory is not None or header.get("memory_exceeded"))
+        inside = Path(header["folder"]) if header.get("folder") else path.parent.resolve()
+        spot = self._spot(kind, told, path.parent.resolve(), inside, stack)
         ending = ", before returning" if kind == "exit" else ""
         if told.calling == 0:  # it was still importing the file: nothing of it can be graded
             return Outcome(LoadFailure(f"{cause} {where}{spot}{ending}"))
@@ -343,9 +449,10 @@ class Sandbox:
         unanswered = [CallResult(error=error) for _ in calls[len(told.results) :]]
         return Outcome([*told.results, *unanswered], stopped=sentence)
 
-    def _spot(self, kind: str, told: _Told, folder: Path, stack: bytes) -> str:
+    def _spot(self, kind: str, told: _Told, folder: Path, inside: Path, stack: bytes) -> str:
         """Where the learner's code was when it was stopped, as ` (file, line N: `code`)`, the
-        code read from the grader's copy; "" when that cannot be told."""
+        code read from the grader's copy in `folder` (which the child saw as `inside`); ""
+        when that cannot be told."""
         if kind == "memory":  # from the child's own traceback of the MemoryError
             frames = told.memory or ()
             if not frames or not frames[-1].line:
@@ -353,7 +460,7 @@ class Sandbox:
             deepest = frames[-1]
             spot: Spot | None = Spot(told.running, deepest.file, deepest.line, deepest.function)
         elif kind in ("timeout", "cpu", "crash"):  # faulthandler wrote the stack as it stopped
-            spot = last_spot(stack, folder)
+            spot = last_spot(stack, inside)
         else:  # an exit or a flood writes no stack; one written earlier would point elsewhere
             spot = None
         if spot is None or spot.call != told.running:
@@ -362,7 +469,7 @@ class Sandbox:
             return ""  # not one of the submission's files: nothing to show
         return " " + spot.describe(folder)
 
-    def _cause(self, header: dict[str, Any], memory: bool) -> tuple[str, str]:
+    def _cause(self, header: dict[str, Any], memory: Any) -> tuple[str, str]:
         """What stopped the child: a kind (the type of an aborted call's error) and words."""
         if memory:
             return "memory", f"exceeded the {size_text(self.limits.memory)} memory limit"
@@ -379,13 +486,18 @@ class Sandbox:
             return "crash", f"crashed ({_signal_name(number)})"
         return "exit", f"the submission exited (status {header['exit']})"
 
-    def probe(self, read: list[Path], write: list[Path]) -> dict[str, list[str]]:
-        """Which paths a child, locked down like learner code, can read or write."""
+    def probe(
+        self, read: list[Path], write: list[Path], copies_of: list[Path] | None = None
+    ) -> dict[str, list[str]]:
+        """Which paths a child, locked down like learner code, can read or write; and, where
+        it sees the machine's own filesystem, which readable files anywhere on it are copies
+        of the files `copies_of` (a stray checkout of the course, say)."""
+        self._ensure_ready(time.monotonic() + 60.0)
         scratch = self._scratch()
-        request = {
-            **self._request(scratch, scratch),
-            "probe": {"read": [str(p) for p in read], "write": [str(p) for p in write]},
-        }
+        checks: dict[str, Any] = {"read": [str(p) for p in read], "write": [str(p) for p in write]}
+        if copies_of and not self._private_root:
+            checks["copies"] = _fingerprints(copies_of)
+        request = {**self._request(scratch, scratch), "probe": checks}
         try:
             header, _, data, _ = self._ask(request)
         finally:
@@ -416,15 +528,22 @@ class _Told:
         return len(self.results) if self.calling > len(self.results) else None
 
     @classmethod
-    def read(cls, data: bytes, expected: int) -> _Told:
+    def read(cls, data: bytes, expected: int, public_bytes: int | None = None) -> _Told:
+        """`public_bytes`: how much had been sent when the hidden calls were handed over; a
+        failure to load told after that was staged to carry them into view."""
         # loading, then calling and a result per call, then the end: nothing more is read
         frames, _ = wire.split_frames(data, limit=2 * expected + 3)
         told = cls()
+        offset = 0
         try:
             for payload in frames:
+                offset += wire.HEADER.size + len(payload)
                 if len(payload) > MAX_FRAME:
                     raise wire.WireError("a message larger than any answer")
                 kind, body = wire.loads(payload)
+                hidden_phase = public_bytes is not None and offset > public_bytes
+                if kind == "load_failure" and hidden_phase:
+                    raise wire.WireError("a failure to load after the calls had begun")
                 if kind == "load_failure" and isinstance(body, LoadFailure):
                     told.failure = body
                 elif kind == "calling" and isinstance(body, str):
@@ -458,9 +577,30 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
+def _fingerprints(paths: list[Path]) -> dict[str, list[str]]:
+    """{file name: [sha256 of its content]}, to recognise copies by name and content."""
+    import hashlib
+
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            found.setdefault(path.name, []).append(digest)
+    return found
+
+
+# what of a checkout of the course learner code must not read, beside the answers
+COURSE_PRIVATE = (".git", "tests", "grader", "hatch_build.py")
+
+
+def protect(
+    sandbox: Sandbox, course: Path, keep_out: list[Path], private: list[Path] | None = None
+) -> None:
     """As root: lock the course's answers away, then prove with a probe what learner code
-    can still reach; anything it can is written into the sandbox's notes."""
+    can still reach; anything it can is written into the sandbox's notes.
+
+    `keep_out`: folders it must not write into. `private`: more that it must not read (in a
+    batch, the submissions, the gradebook and the reports)."""
     if not sandbox.unprivileged:
         return
     from grader.platforms import SECRET_FOLDERS, lock_course
@@ -468,11 +608,21 @@ def protect(sandbox: Sandbox, course: Path, keep_out: list[Path]) -> None:
     lock_course(course)
     secrets = [course / name for name in SECRET_FOLDERS if (course / name).is_dir()]
     secret_files = [path for folder in secrets for path in sorted(folder.glob("*"))[:50]]
-    reached = sandbox.probe([*secrets, *secret_files], keep_out)
+    checkout = [course / name for name in COURSE_PRIVATE if (course / name).exists()]
+    solutions = [p for p in secret_files if p.suffix == ".py" and p.parent.name == "solutions"]
+    reached = sandbox.probe(
+        [*secrets, *secret_files, *checkout, *(private or [])], keep_out, copies_of=solutions
+    )
     if reached["read"]:
         sandbox.notes.append(
             f"Learner code could read {', '.join(reached['read'][:3])}: the answers are not "
             "locked away from it."
+        )
+    if reached.get("copies"):
+        sandbox.notes.append(
+            "Learner code could read copies of the reference solutions elsewhere on this "
+            f"machine: {', '.join(reached['copies'][:5])}. Remove them, or make them "
+            "readable by their owner only."
         )
     if reached["write"]:
         sandbox.notes.append(f"Learner code could write into {', '.join(reached['write'])}.")

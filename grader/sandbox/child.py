@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import resource
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 RESULTS_FD = 3
 STACK_FD = 4
+CALLS_FD = 5  # the hidden calls arrive here, once the public ones have answered
 PROC_FD = "/proc/self/fd"
 MOVED: dict[str, str] = {}  # interpreter folders the learner's user reaches through a descriptor
 
@@ -58,15 +61,23 @@ def prctl(option: int, value: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
-def _own_descriptors(results_w: int, output_w: int, stack_w: int) -> None:
+def _own_descriptors(results_w: int, output_w: int, stack_w: int, calls_r: int) -> None:
     """Standard input closed, output to the capture pipe, every other inherited fd gone."""
     devnull = os.open(os.devnull, os.O_RDONLY)
+    # moved out of the way first, so that no dup2 below lands on one not yet moved
+    import fcntl
+
+    pipes = (output_w, results_w, stack_w, calls_r)
+    ends = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) if fd >= 0 else -1 for fd in pipes]
+    output_w, results_w, stack_w, calls_r = ends
     os.dup2(devnull, 0)
     os.dup2(output_w, 1)
     os.dup2(output_w, 2)
     os.dup2(results_w, RESULTS_FD)
     os.dup2(stack_w, STACK_FD)
-    os.closerange(STACK_FD + 1, 1 << 16)
+    if calls_r >= 0:
+        os.dup2(calls_r, CALLS_FD)
+    os.closerange(CALLS_FD + 1 if calls_r >= 0 else STACK_FD + 1, 1 << 16)
     sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
@@ -163,17 +174,29 @@ def _moved(path: Any, moved: dict[str, str]) -> Any:
     return path if best is None else moved[best] + normal[len(best) :]
 
 
-def lock_down(request: dict[str, Any], results_w: int, output_w: int, stack_w: int) -> None:
+def lock_down(
+    request: dict[str, Any],
+    pipes: tuple[int, int, int, int],
+    enter: Callable[[], None] | None = None,
+) -> None:
+    """Everything between the fork and the learner's code: descriptors, limits, the
+    confinement `enter` sets up (as root: the exercise's control group and minimal root),
+    then the switch to the learner's user."""
     os.setsid()  # its own process group, to be killed whole, and no terminal to read
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(number, signal.SIG_DFL)
-    _own_descriptors(results_w, output_w, stack_w)
+    results_w, output_w, stack_w, calls_r = pipes
+    _own_descriptors(results_w, output_w, stack_w, calls_r)
     limits = request["limits"]
     cpu = int(limits["cpu"])
     _set_limit(resource.RLIMIT_CPU, cpu, cpu + 1)
     _set_limit(resource.RLIMIT_AS, int(limits["memory"]))
     _set_limit(resource.RLIMIT_CORE, 0)
     _set_limit(resource.RLIMIT_FSIZE, int(limits["file_size"]))
+    _set_limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 256)))
+    _set_limit(resource.RLIMIT_MSGQUEUE, 0)
+    if enter is not None:
+        enter()
     user = request.get("user")
     if user is not None:
         opened = _open_folders(interpreter_folders())
@@ -219,11 +242,34 @@ def _mark(index: int) -> None:
         os.write(STACK_FD, f"call {index}\n".encode())
 
 
+def _hidden_calls(count: int) -> Iterator[Any]:
+    """The hidden calls, read from their pipe once the supervisor sends them (after the public
+    calls have answered); none if it never does."""
+    if not count:
+        return
+    from grader.sandbox.wire import HEADER, loads
+
+    def exactly(size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = os.read(CALLS_FD, size - len(data))
+            if not chunk:
+                raise EOFError("no hidden calls came")
+            data += chunk
+        return bytes(data)
+
+    (size,) = HEADER.unpack(exactly(HEADER.size))
+    calls = loads(exactly(size))
+    os.close(CALLS_FD)
+    yield from calls[:count]
+
+
 def _run(request: dict[str, Any]) -> None:
     from grader.runner import exercise_events
 
     index = 0
-    for event in exercise_events(Path(request["path"]), request["calls"]):
+    calls = itertools.chain(request["calls"], _hidden_calls(int(request.get("hidden", 0))))
+    for event in exercise_events(Path(request["path"]), calls):
         send(event)
         if event[0] == "calling":
             _mark(index)
@@ -241,13 +287,19 @@ def _memory_frames(error: MemoryError, request: dict[str, Any]) -> Any:
 
 
 def serve(
-    request: dict[str, Any], results_w: int, output_w: int, stack_w: int, deadline: float
+    request: dict[str, Any],
+    results_w: int,
+    output_w: int,
+    stack_w: int,
+    deadline: float,
+    calls_r: int = -1,
+    enter: Callable[[], None] | None = None,
 ) -> NoReturn:
     """The whole life of a sandboxed child; it never returns into the zygote's code."""
     status = 0
     try:
         try:
-            lock_down(request, results_w, output_w, stack_w)
+            lock_down(request, (results_w, output_w, stack_w, calls_r), enter)
         except BaseException as error:
             send(("sandbox_error", f"{type(error).__name__}: {error}"))
             os._exit(70)
@@ -271,7 +323,7 @@ def serve(
 PROBE_MODULES = ("colorsys", "cmath")
 
 
-def probe(checks: dict[str, list[str]]) -> dict[str, list[str]]:
+def probe(checks: dict[str, Any]) -> dict[str, list[str]]:
     """Which of these paths the locked-down child can read or write: what a learner could,
     also through the descriptors that reach the interpreter's folders; and which modules of
     the standard library it could not import."""
@@ -282,6 +334,8 @@ def probe(checks: dict[str, list[str]]) -> dict[str, list[str]]:
     for folder in checks.get("write", []):
         if any(_writable(route) for route in _routes(folder)):
             reached["write"].append(folder)
+    if checks.get("copies"):
+        reached["copies"] = _copies(checks["copies"])
     import importlib
 
     for name in PROBE_MODULES:
@@ -290,6 +344,41 @@ def probe(checks: dict[str, list[str]]) -> dict[str, list[str]]:
         except ImportError:
             reached["unimportable"].append(name)
     return reached
+
+
+SEARCH_SKIPPED = ("/proc", "/sys", "/dev")
+SEARCH_ENTRIES = 400_000  # a search of the whole disk, bounded: the probe must stay quick
+SEARCH_SECONDS = 5.0
+
+
+def _copies(fingerprints: dict[str, list[str]]) -> list[str]:
+    """Readable files anywhere on the machine with the name and content of a given file, as
+    learner code looking for the course would find them."""
+    import hashlib
+
+    found: list[str] = []
+    stop = time.monotonic() + SEARCH_SECONDS
+    pending, seen = ["/"], 0
+    while pending and seen < SEARCH_ENTRIES and time.monotonic() < stop:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.path not in SEARCH_SKIPPED:
+                        pending.append(entry.path)
+                elif entry.name in fingerprints and entry.is_file(follow_symlinks=False):
+                    with open(entry.path, "rb") as file:
+                        digest = hashlib.sha256(file.read(1 << 22)).hexdigest()
+                    if digest in fingerprints[entry.name]:
+                        found.append(entry.path)
+            except OSError:
+                continue
+    return found
 
 
 def _routes(path: str) -> list[str]:

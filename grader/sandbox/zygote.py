@@ -10,6 +10,17 @@ answers with a header, the captured output, the child's raw result frames and wh
 on its stack pipe (where its code was when stopped). It never decodes what a child sent; the
 grader does, as plain data and text only.
 
+As root, the zygote builds the learner's minimal filesystem once (`namespaces.py`) and a
+folder of control groups (`cgroups.py`); each exercise's supervisor then takes fresh PID, mount,
+IPC and network namespaces and a control group for it, and the kernel ends and frees all of it
+with the exercise. Where the kernel refuses one, the sweeps of `sweep.py` stand in, and the
+reply's header names what was refused.
+
+Hidden calls reach the child only after it has answered the public ones: the grader sends them
+as a second frame, which the supervisor reads from the zygote's stdin after forking the child
+(so neither the zygote nor the child's memory holds them earlier), and writes to the child once
+as many results as public calls have come back.
+
 Run as `python -I -m grader.sandbox.zygote`.
 """
 
@@ -20,8 +31,12 @@ import json
 import os
 import select
 import signal
+import sys
 import time
+from dataclasses import dataclass, field
 from typing import Any
+
+from grader.sandbox import sweep
 
 READ_SIZE = 1 << 16
 MAX_RESULTS = 64 << 20  # far more than any exercise returns; a child that sends more is cut off
@@ -63,14 +78,17 @@ def _children() -> list[int]:
         return []
 
 
-def _kill_everything(pid: int) -> dict[str, Any]:
+def _kill_everything(pid: int, box: Exercise | None = None) -> dict[str, Any]:
     """Kill the child, its process group, and every descendant that ended up re-parented
-    here; the child's exit status."""
+    here; the child's exit status. In a PID namespace the child is its process 1, and the
+    kernel kills every other process of the namespace as it dies."""
     for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         with contextlib.suppress(OSError):
             kill()
     status = _status(pid)
     _kill_strays()
+    if box is not None:
+        box.kill_rest()
     return status
 
 
@@ -124,26 +142,87 @@ def _exited(pid: int) -> bool:
     return info is not None
 
 
-def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+RESULT_PREFIX = b'{"$tuple":["result",'  # how `wire.dumps` begins a call's result
+
+
+class _Delivery:
+    """The hidden calls, held by the supervisor until the child has answered the public ones:
+    counted from the frames on the results pipe, without decoding them."""
+
+    def __init__(self, public: int, hidden: bytes | None, fd: int | None) -> None:
+        self.public, self.hidden, self.fd = public, hidden, fd
+        self.answered = 0
+        self.scanned = 0  # bytes of the results stream counted so far
+        self.sent_at: tuple[int, int] | None = None  # (output, results) bytes when delivered
+
+    def due(self, results: _Capture) -> bool:
+        if self.hidden is None or self.sent_at is not None:
+            return False
+        data = results.data
+        while len(data) - self.scanned >= 8:
+            size = int.from_bytes(data[self.scanned : self.scanned + 8], "big")
+            end = self.scanned + 8 + size
+            if end > len(data):
+                break
+            if data.startswith(RESULT_PREFIX, self.scanned + 8, end):
+                self.answered += 1
+            self.scanned = end
+        return self.answered >= self.public
+
+    def send(self, output: _Capture, results: _Capture) -> None:
+        """Write the hidden calls to the child (the pipe was sized to hold them whole)."""
+        assert self.hidden is not None and self.fd is not None
+        self.sent_at = (len(output.data) + output.dropped, len(results.data))
+        with contextlib.suppress(OSError):
+            _write_all(self.fd, self.hidden)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        self.fd = None
+
+
+def _calls_pipe(size: int) -> tuple[int, int]:
+    """A pipe whose buffer holds `size` bytes, so that writing the hidden calls never blocks."""
+    read, write = os.pipe()
+    F_SETPIPE_SZ = 1031
+    with contextlib.suppress(OSError):
+        import fcntl
+
+        fcntl.fcntl(write, F_SETPIPE_SZ, max(size, 1 << 16))
+    return read, write
+
+
+def run_one(
+    request: dict[str, Any], box: Exercise | None = None
+) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     from grader.sandbox import child
 
+    hidden_count = int(request.get("hidden", 0))
     results_r, results_w = os.pipe()
     output_r, output_w = os.pipe()
     stack_r, stack_w = os.pipe()
+    calls_r, calls_w = _calls_pipe(int(request.get("hidden_size", 0))) if hidden_count else (-1, -1)
     started = time.monotonic()
     deadline = started + float(request["limits"]["timeout"])
     pid = os.fork()
     if pid == 0:
-        for fd in (results_r, output_r, stack_r):
+        for fd in (results_r, output_r, stack_r, calls_w):
+            if fd >= 0:
+                os.close(fd)
+        enter = None if box is None else box.enter
+        child.serve(request, results_w, output_w, stack_w, deadline, calls_r, enter)
+    for fd in (results_w, output_w, stack_w, calls_r):
+        if fd >= 0:
             os.close(fd)
-        child.serve(request, results_w, output_w, stack_w, deadline)
-    for fd in (results_w, output_w, stack_w):
-        os.close(fd)
+    # only now, with the child forked, do the hidden calls enter this process's memory
+    hidden = _read_frame(0) if hidden_count else None
+    delivery = _Delivery(len(request.get("calls", [])), hidden, calls_w if hidden_count else None)
     results = _Capture(results_r, MAX_RESULTS)
     output = _Capture(output_r, int(request["limits"]["output"]))
     stack = _Capture(stack_r, MAX_STACK)
-    timed_out = _watch(pid, results, (results, output, stack), deadline)
-    status = _kill_everything(pid)
+    timed_out = _watch(pid, results, (results, output, stack), deadline, delivery)
+    status = _kill_everything(pid, box)
+    if delivery.fd is not None:
+        os.close(delivery.fd)
     for capture in (results, output, stack):
         capture.drain()
     header = {
@@ -151,16 +230,42 @@ def run_one(request: dict[str, Any]) -> tuple[dict[str, Any], bytes, bytes, byte
         "results_overflow": results.dropped > 0,
         "output_dropped": output.dropped,
         "seconds": time.monotonic() - started,
+        "hidden_sent_at": delivery.sent_at,
         **status,
     }
+    if box is not None:
+        header.update(box.finish())
     return header, bytes(output.data), bytes(results.data), bytes(stack.data)
 
 
-def _watch(pid: int, results: _Capture, captures: tuple[_Capture, ...], deadline: float) -> bool:
-    """Read the child's pipes until it exits (False) or the wall clock runs out (True)."""
+def _read_frame(fd: int) -> bytes:
+    from grader.sandbox import wire
+
+    head = _read_exactly(fd, wire.HEADER.size)
+    if head is None:
+        raise EOFError("the grader closed the sandbox's input")
+    (size,) = wire.HEADER.unpack(head)
+    body = _read_exactly(fd, size)
+    if body is None:
+        raise EOFError("the grader closed the sandbox's input")
+    return body
+
+
+def _watch(
+    pid: int,
+    results: _Capture,
+    captures: tuple[_Capture, ...],
+    deadline: float,
+    delivery: _Delivery,
+) -> bool:
+    """Read the child's pipes until it exits (False) or the wall clock runs out (True); hand
+    it the hidden calls once it has answered the public ones."""
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    output = captures[1]
     try:
         while True:
+            if delivery.due(results):
+                delivery.send(output, results)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return True
@@ -213,6 +318,118 @@ def _preload() -> None:
             importlib.import_module(name)
 
 
+class Exercise:
+    """One exercise's confinement, set up by its supervisor: fresh namespaces, the submission
+    and a private scratch space in the minimal root, a control group. What the kernel refused
+    is named in `refused`, and swept for instead when the exercise ends."""
+
+    def __init__(self, setup: Setup, request: dict[str, Any]) -> None:
+        from grader.sandbox import cgroups, namespaces
+
+        self.setup, self.request = setup, request
+        self.uid = int(request["user"]["uid"])
+        limits = request["limits"]
+        self.refused = list(setup.refused)
+        if setup.root is None:  # (before any namespace: the sweep forks)
+            sweep.sweep(self.uid)  # nothing of an earlier holder of this uid may be waiting
+        self.refused += namespaces.enter_exercise_namespaces(setup.root)
+        self.private_root = setup.root is not None and "a mount namespace" not in self.refused
+        self.group: cgroups.ExerciseGroup | None = None
+        if setup.cgroups is not None:
+            setup.count += 1
+            try:
+                self.group = cgroups.ExerciseGroup.make(
+                    setup.cgroups, str(setup.count), int(limits["memory"]), int(limits["processes"])
+                )
+            except OSError:
+                self.refused.append("a control group for the exercise")
+        if self.private_root:
+            assert setup.root is not None
+            namespaces.mount_exercise(
+                setup.root, request["workspace"], self.uid, int(limits["scratch"])
+            )
+
+    def where(self) -> dict[str, Any]:
+        """The paths the child sees: inside the minimal root, or the machine's own."""
+        from grader.sandbox import namespaces
+
+        if not self.private_root:
+            return {}
+        file = os.path.join(namespaces.SUBMISSION, self.request["file"])
+        env = dict(self.request["env"], HOME=namespaces.SCRATCH, TMPDIR=namespaces.SCRATCH)
+        return {"path": file, "cwd": namespaces.SUBMISSION, "env": env}
+
+    def enter(self) -> None:
+        """In the child, still root: join the group, then the minimal root."""
+        from grader.sandbox import namespaces
+
+        if self.group is not None:
+            self.group.join()
+        if self.private_root:
+            assert self.setup.root is not None
+            namespaces.enter_root(self.setup.root, "a PID namespace" not in self.refused)
+
+    def kill_rest(self) -> None:
+        """After the child: what a PID namespace would have killed, where there was none."""
+        if "a PID namespace" in self.refused:
+            if self.group is not None:
+                self.group.kill_all()
+            sweep.kill_processes(self.uid)
+
+    def finish(self) -> dict[str, Any]:
+        memory = self.group is not None and self.group.out_of_memory()
+        if self.group is not None:
+            self.group.remove()
+        if "an IPC namespace" in self.refused:
+            sweep.remove_ipc(self.uid)
+        if not self.private_root:
+            sweep.remove_files(self.uid)
+        folder = "/submission" if self.private_root else None
+        return {"refused": self.refused, "memory_exceeded": memory, "folder": folder}
+
+
+@dataclass
+class Setup:
+    """What the zygote set up once, as root: the minimal root and a folder of control groups;
+    and what the kernel refused of them."""
+
+    root: Any = None
+    cgroups: Any = None
+    refused: list[str] = field(default_factory=list)
+    count: int = 0
+
+    @classmethod
+    def make(cls, hidden: list[str]) -> Setup:
+        from grader.sandbox import cgroups, namespaces
+        from grader.sandbox.child import interpreter_folders
+
+        setup = cls()
+        if not hasattr(os, "geteuid") or os.geteuid() != 0:
+            return setup
+        folders = [sys.prefix, sys.base_prefix, sys.exec_prefix, *interpreter_folders()]
+        try:
+            setup.root = namespaces.build_root(folders, hidden)
+        except OSError:
+            setup.refused.append("a private filesystem")
+        setup.cgroups = cgroups.available()
+        if setup.cgroups is None:
+            setup.refused.append("a control group for the exercise")
+        return setup
+
+
+def _course_folders() -> list[str]:
+    """What learner code must never see, even inside a folder it may: the grader's own
+    package (a regular install keeps the course in it) and the course."""
+    import grader
+
+    folders = [os.path.dirname(os.path.abspath(grader.__file__))]
+    with contextlib.suppress(Exception):
+        from grader.course import course_root
+
+        folders.append(str(course_root()))
+    return folders
+
+
 def main() -> None:
     from grader import runner  # noqa: F401
     from grader.sandbox import child, wire
@@ -221,7 +438,9 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the grader, which stops us
     _become_subreaper()
     child.prepare()
-    _write_all(1, wire.frame(b'"ready"'))
+    setup = Setup.make(_course_folders())
+    ready = {"ready": True, "refused": setup.refused}
+    _write_all(1, wire.frame(json.dumps(ready).encode()))
     while True:
         head = _read_exactly(0, wire.HEADER.size)
         if head is None:
@@ -230,7 +449,8 @@ def main() -> None:
         body = _read_exactly(0, size)
         if body is None:
             return
-        _supervise(wire.loads(body))
+        if not _supervise(wire.loads(body), setup):
+            return  # a hidden frame may be left unread in our input: a fresh zygote is needed
 
 
 SUPERVISOR_FAILED = {
@@ -244,12 +464,13 @@ SUPERVISOR_FAILED = {
 }
 
 
-def _supervise(request: dict[str, Any]) -> None:
-    """Run one exercise in a supervisor forked for it, which forks the learner's child,
-    answers the grader itself and exits.
+def _supervise(request: dict[str, Any], setup: Setup) -> bool:
+    """Run one exercise in a supervisor forked for it, which confines and forks the learner's
+    child, answers the grader itself and exits. False if it failed before answering.
 
-    So the zygote never holds a child's answers or output: the next child, forked from the
-    zygote (another student's, in batch grading), finds nothing of them in its memory."""
+    So the zygote never holds a child's answers or output, nor the hidden calls: the next
+    child, forked from the zygote (another student's, in batch grading), finds nothing of
+    them in its memory."""
     from grader.sandbox import wire
 
     supervisor = os.fork()
@@ -257,9 +478,10 @@ def _supervise(request: dict[str, Any]) -> None:
         status = 1
         try:
             _become_subreaper()  # the learner's orphans come here, and die with the exercise
-            header, output, results, stack = run_one(request)
-            if request.get("user") is not None:
-                _sweep(request["user"]["uid"])
+            box = Exercise(setup, request) if request.get("user") is not None else None
+            if box is not None:
+                request.update(box.where())
+            header, output, results, stack = run_one(request, box)
             reply = json.dumps(header).encode()
             frames = (reply, output, results, stack)
             _write_all(1, b"".join(wire.frame(part) for part in frames))
@@ -267,35 +489,12 @@ def _supervise(request: dict[str, Any]) -> None:
         finally:
             os._exit(status)
     _, status = os.waitpid(supervisor, 0)
+    _kill_strays()
     if status != 0:  # it died before answering: say so, so the grader is not left waiting
         failed = json.dumps(SUPERVISOR_FAILED).encode()
         _write_all(1, wire.frame(failed) + wire.frame(b"") * 3)
-    _kill_strays()
-
-
-SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-def _sweep(uid: int) -> None:
-    """Remove what the learner's user left in the machine's shared scratch folders, so that
-    nothing of an exercise outlives it (and the next one cannot find it)."""
-    import shutil
-
-    for shared in SHARED_SCRATCH:
-        try:
-            entries = list(os.scandir(shared))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
+        return not request.get("hidden")
+    return True
 
 
 def _kill_strays() -> None:
