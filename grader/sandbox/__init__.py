@@ -50,6 +50,7 @@ MAX_FILE = 16 << 20  # a submission file larger than this is not code; it is not
 MAX_COPY = 128 << 20
 MAX_FILES = 2000  # a submission is a handful of files; more are not copied
 MAX_DEPTH = 8  # folders deeper than this are not copied
+PROBE_SECONDS = 20  # a probe that searches the disk for copies of the course stops itself at 5
 # for the zygote and every child: what Python and NumPy need, nothing of the grader's own
 THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -70,6 +71,9 @@ class Limits:
     file_size: int = 64 << 20  # the largest file learner code may write
     scratch: int = 64 << 20  # its private scratch space (HOME and TMPDIR), memory included
     open_files: int = 256
+    # mechanisms to do without, as a kernel that refuses them would (for tests of the
+    # fallbacks): any of "filesystem", "pid", "ipc", "net", "cgroup"
+    without: frozenset[str] = frozenset()
 
     @property
     def cpu(self) -> int:
@@ -183,6 +187,8 @@ class Sandbox:
             return
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
         env.update(THREADS)
+        if self.limits.without:
+            env["BPGRADE_SANDBOX_WITHOUT"] = ",".join(sorted(self.limits.without))
         self._zygote = subprocess.Popen(
             [sys.executable, "-I", "-m", "grader.sandbox.zygote"],
             stdin=subprocess.PIPE,
@@ -498,6 +504,8 @@ class Sandbox:
         if copies_of and not self._private_root:
             checks["copies"] = _fingerprints(copies_of)
         request = {**self._request(scratch, scratch), "probe": checks}
+        if "copies" in checks:  # the search has its own bound (child.SEARCH_SECONDS)
+            request["limits"] = {**request["limits"], "timeout": PROBE_SECONDS, "cpu": PROBE_SECONDS}
         try:
             header, _, data, _ = self._ask(request)
         finally:

@@ -1,0 +1,174 @@
+"""Containment with and without each kernel mechanism (as root only).
+
+The sandbox gives every exercise PID, mount, IPC and network namespaces, a control group and a
+minimal root; a container may refuse any of them. Each test runs one attack with everything,
+then again doing without the mechanism that stops it (`Limits.without`, as a refusing kernel
+would), and checks that the fallback holds too: nothing of the learner's uid left running, no
+IPC object, no file; and that the sandbox's notes name what was done without.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.calls import Call, CallResult, LoadFailure
+from grader.sandbox import Limits, Sandbox, is_root, protect
+
+from .conftest import SOLUTIONS
+from .test_sandbox import processes_of
+
+pytestmark = pytest.mark.skipif(not is_root(), reason="containment needs a root grader")
+
+FORK_CHAIN = """
+    import os, time
+
+    def f(x):
+        if os.fork() == 0:  # a chain in a new session: each member forks the next and exits
+            os.setsid()
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                if os.fork():
+                    os._exit(0)
+                time.sleep(0.005)
+            os._exit(0)
+        time.sleep(0.2)
+        return 1.0
+"""
+
+IPC = """
+    import ctypes, mmap, os
+
+    def f(x):
+        libc = ctypes.CDLL(None, use_errno=True)
+        made = [
+            libc.shmget(0, 64 << 20, 0o1000 | 0o600),
+            libc.msgget(0, 0o1000 | 0o600),
+            libc.semget(0, 1, 0o1000 | 0o600),
+        ]
+        return float(sum(m >= 0 for m in made))
+"""
+
+FILES = """
+    import os
+
+    def f(x):
+        made = 0
+        for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", os.environ["TMPDIR"]):
+            try:
+                with open(os.path.join(folder, "bpgrade-leftover"), "w") as file:
+                    file.write("left behind")
+                made += 1
+            except OSError:
+                pass
+        return float(made)
+"""
+
+
+def ipc_objects(uid: int) -> list[str]:
+    found = []
+    for table in ("shm", "msg", "sem"):
+        lines = Path(f"/proc/sysvipc/{table}").read_text().splitlines()
+        header = lines[0].split()
+        at = header.index("uid")
+        found += [f"{table}: {line}" for line in lines[1:] if line.split()[at] == str(uid)]
+    return found
+
+
+def files_of(uid: int) -> list[str]:
+    found = []
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        for entry in Path(folder).iterdir():
+            try:
+                if entry.lstat().st_uid == uid:
+                    found.append(str(entry))
+            except OSError:
+                pass
+    return found
+
+
+def grade(without: frozenset[str], source: str, tmp_path: Path) -> tuple[Sandbox, CallResult]:
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "exercise09_probe.py").write_text(textwrap.dedent(source))
+    box = Sandbox(Limits(timeout=3, without=without))
+    workspace = box.workspace(folder)
+    outcome = box.run(workspace / "exercise09_probe.py", [Call("f#0", "f", (1.0,))])
+    assert not isinstance(outcome.results, LoadFailure), outcome.results
+    return box, outcome.results[0]
+
+
+@pytest.fixture
+def clean() -> Iterator[list[Sandbox]]:
+    boxes: list[Sandbox] = []
+    yield boxes
+    for box in boxes:
+        box.close()
+
+
+@pytest.mark.parametrize("without", [frozenset(), frozenset({"pid"}), frozenset({"pid", "cgroup"})])
+def test_a_fork_chain_in_a_new_session_is_gone_when_its_exercise_ends(
+    without: frozenset[str], tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    box, result = grade(without, FORK_CHAIN, tmp_path)
+    clean.append(box)
+    assert result.value == 1.0
+    assert box.uid is not None
+    assert processes_of(box.uid) == []
+    time.sleep(0.3)  # a member that escaped would have forked again by now
+    assert processes_of(box.uid) == []
+    if "pid" in without:
+        assert any("without a PID namespace" in note for note in box.notes), box.notes
+
+
+@pytest.mark.parametrize("without", [frozenset(), frozenset({"ipc"})])
+def test_ipc_objects_die_with_their_exercise(
+    without: frozenset[str], tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    box, result = grade(without, IPC, tmp_path)
+    clean.append(box)
+    assert result.value == 3.0  # it made all three
+    assert box.uid is not None
+    assert ipc_objects(box.uid) == []
+    if "ipc" in without:
+        assert any("without an IPC namespace" in note for note in box.notes), box.notes
+
+
+@pytest.mark.parametrize("without", [frozenset(), frozenset({"filesystem"})])
+def test_files_written_anywhere_are_gone_when_the_exercise_ends(
+    without: frozenset[str], tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    box, result = grade(without, FILES, tmp_path)
+    clean.append(box)
+    assert result.value is not None and result.value >= 1.0  # its scratch space at least
+    assert box.uid is not None
+    assert files_of(box.uid) == []
+
+
+def test_without_a_private_filesystem_the_probe_names_stray_copies_of_the_course(
+    tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    stray = Path("/srv") / f"bpgrade-stray-{tmp_path.name}"
+    shutil.copytree(SOLUTIONS, stray / "solutions")
+    try:
+        for path in [stray, *stray.rglob("*")]:  # as a clone under the usual umask would be
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        for boxed in (frozenset(), frozenset({"filesystem"})):
+            box = Sandbox(Limits(timeout=3, without=boxed))
+            clean.append(box)
+            course = tmp_path / f"course-{len(clean)}"
+            shutil.copytree(SOLUTIONS, course / "solutions")
+            protect(box, course, [])
+            named = [note for note in box.notes if str(stray) in note]
+            if boxed:  # it could see the machine: the probe looked for copies, and found this
+                assert named, box.notes
+                assert any("without a private filesystem" in note for note in box.notes)
+            else:  # the minimal root holds no copy: nothing to name
+                assert named == [], box.notes
+    finally:
+        shutil.rmtree(stray)
