@@ -505,7 +505,8 @@ class Sandbox:
             checks["copies"] = _fingerprints(copies_of)
         request = {**self._request(scratch, scratch), "probe": checks}
         if "copies" in checks:  # the search has its own bound (child.SEARCH_SECONDS)
-            request["limits"] = {**request["limits"], "timeout": PROBE_SECONDS, "cpu": PROBE_SECONDS}
+            bound = {"timeout": PROBE_SECONDS, "cpu": PROBE_SECONDS}
+            request["limits"] = {**request["limits"], **bound}
         try:
             header, _, data, _ = self._ask(request)
         finally:

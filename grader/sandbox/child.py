@@ -358,7 +358,6 @@ def _copies(fingerprints: dict[str, list[str]]) -> list[str]:
     """Readable files anywhere on the machine with the name and content of a given file, as
     learner code looking for the course would find them."""
     import hashlib
-
     from collections import deque
 
     found: list[str] = []
