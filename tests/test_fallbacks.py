@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.calls import Call, CallResult, LoadFailure
-from grader.sandbox import Limits, Sandbox, is_root, protect
+from grader.sandbox import CheckoutExposed, Limits, Sandbox, is_root, protect
 
 from .conftest import SOLUTIONS
 from .test_sandbox import processes_of
@@ -172,3 +172,24 @@ def test_without_a_private_filesystem_the_probe_names_stray_copies_of_the_course
                 assert named == [], box.notes
     finally:
         shutil.rmtree(stray)
+
+
+def test_without_a_private_filesystem_root_grading_beside_a_readable_checkout_is_refused(
+    tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    course = Path("/srv") / f"bpgrade-checkout-{tmp_path.name}"  # where anyone may pass
+    shutil.copytree(SOLUTIONS, course / "solutions")
+    try:
+        (course / ".git").mkdir()
+        (course / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+        for path in [course, *course.rglob("*")]:  # a clone under the usual umask
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        confined = Sandbox(Limits(timeout=3))
+        clean.append(confined)
+        protect(confined, course, [])  # the minimal root holds no checkout: nothing to refuse
+        exposed = Sandbox(Limits(timeout=3, without=frozenset({"filesystem"})))
+        clean.append(exposed)
+        with pytest.raises(CheckoutExposed, match=r"pip install .*without -e"):
+            protect(exposed, course, [])
+    finally:
+        shutil.rmtree(course)

@@ -586,6 +586,14 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+class CheckoutExposed(RuntimeError):
+    """Learner code would run as root's guest beside a checkout of the course it can read."""
+
+
+def _within(path: str, folder: Path) -> bool:
+    return path == str(folder) or path.startswith(f"{folder}/")
+
+
 def _fingerprints(paths: list[Path]) -> dict[str, list[str]]:
     """{file name: [sha256 of its content]}, to recognise copies by name and content."""
     import hashlib
@@ -622,6 +630,14 @@ def protect(
     reached = sandbox.probe(
         [*secrets, *secret_files, *checkout, *(private or [])], keep_out, copies_of=solutions
     )
+    exposed = [p for p in reached["read"] if any(_within(p, c) for c in checkout)]
+    if exposed:
+        raise CheckoutExposed(
+            f"bpgrade will not run learner code as root beside a checkout of the course it can "
+            f"read ({', '.join(exposed[:2])}): this machine gives it no private filesystem. "
+            f"Install the course as a package (pip install {course}, without -e), or make the "
+            f"checkout readable by its owner only (chmod -R go-rwx {course})."
+        )
     if reached["read"]:
         sandbox.notes.append(
             f"Learner code could read {', '.join(reached['read'][:3])}: the answers are not "
