@@ -18,6 +18,12 @@ Every file is written whole or not at all (a temporary file, then a rename), the
 each finished student (at most once a second) and at the end, so an interrupted run leaves a
 valid CSV and picks up where it stopped.
 
+As root (a shared grading machine, where learner code runs as other users), all of it is
+root's alone: the reports folder, and any folder made for the CSV, 0o700 from the moment it is
+made; the CSV, each report and digest 0o600, from their temporary file on. A reports folder
+left readable by an earlier run is closed too. Not as root, the files are the instructor's
+own, with the modes of any results file (0o644, folders as the umask says).
+
 Trusted worker processes grade in parallel, each keeping one sandbox (one zygote) for its
 life, so a submission costs a few forks, not an interpreter and a NumPy import. Learner code
 runs only in the sandboxes' children. One submission never changes another's grade:
@@ -40,12 +46,13 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -54,16 +61,18 @@ from typing import Any, Generic, Literal, TypeVar
 from grader import __version__
 from grader.catalog import ExerciseEntry, load_catalog
 from grader.course import catalog_path, solutions_dir
-from grader.formats import write_results
+from grader.formats import RESULTS_MODE, write_results
 from grader.grading import DEFAULT_SEED, grade
 from grader.report import ExerciseReport, Report, summarize
-from grader.sandbox import THREADS, Limits, Sandbox, protect, submission_files
+from grader.sandbox import THREADS, Limits, Sandbox, is_root, protect, submission_files
 from grader.submission import exercises_folder
 
 # a student id becomes a file name: letters, digits and a few safe signs, no leading sign
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 ATTEMPTS = 2  # a submission whose worker dies this many times is not graded
 CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
+PRIVATE_FOLDER = 0o700  # as root: what the batch writes is root's alone
+PRIVATE_FILE = 0o600
 ALONE = (
     "Graded a second time on its own, with no other submission beside it, to confirm an "
     "error seen while others were being graded; this is that grade."
@@ -273,6 +282,51 @@ def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = No
 # -- writing ------------------------------------------------------------------------------------
 
 
+def private() -> bool:
+    """Whether what the batch writes must be root's alone: it grades as root, so learner code
+    runs as other users of the same machine."""
+    return is_root()
+
+
+@contextlib.contextmanager
+def _umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def make_folders(output: Output) -> None:
+    """The reports folder, and the CSV's folder if it is missing. As root, both are made
+    0o700 (every folder made, through the umask, so never wider for a moment), and a reports
+    folder or report left readable by an earlier run is closed."""
+    if not private():
+        output.reports.mkdir(parents=True, exist_ok=True)
+        return
+    with _umask(0o077):
+        output.reports.mkdir(parents=True, exist_ok=True)
+    _close(output.reports)
+
+
+def _close(reports: Path) -> None:
+    """The reports folder and what the batch wrote in it, root's alone (not links: the batch
+    never makes one)."""
+    if stat.S_IMODE(os.lstat(reports).st_mode) & 0o077:
+        os.chmod(reports, PRIVATE_FOLDER)
+    with os.scandir(reports) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False) and (
+                stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077
+            ):
+                os.chmod(entry.path, PRIVATE_FILE)
+
+
+def write(path: Path, text: str) -> None:
+    """`text` to `path`, whole or not at all; as root, 0o600 from the temporary file on."""
+    write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE)
+
+
 def _number(score: float) -> str:
     return f"{score:.4f}".rstrip("0").rstrip(".")
 
@@ -300,7 +354,7 @@ class _Sheet:
 
     def write(self, reports: dict[str, Report], now: bool = False) -> None:
         if now or time.monotonic() - self.written >= CSV_EVERY:
-            write_results(self.path, csv_text(self.entries, reports))
+            write(self.path, csv_text(self.entries, reports))
             self.written = time.monotonic()
 
 
@@ -374,7 +428,7 @@ class WorkerPool(Generic[T]):
         self.jobs, self.setup, self.work, self.config = max(1, jobs), setup, work, config
         self.attempts, self.deadline = attempts, deadline
 
-    def run(self, tasks: Sequence[T]) -> Iterator[tuple[T, Any]]:
+    def run(self, tasks: Sequence[T]) -> Generator[tuple[T, Any], None, None]:
         """Each task with what `work` returned, a `Failed`, or a `Broken`, as they finish."""
         pending = deque(range(len(tasks)))
         deaths: dict[int, list[int | None]] = {}
@@ -638,7 +692,7 @@ def _suspect(report: Report) -> bool:
 def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> BatchResult:
     """Grade what the plan says, writing each report as it comes and the CSV as it goes."""
     output, options = plan.output, plan.options
-    output.reports.mkdir(parents=True, exist_ok=True)
+    make_folders(output)
     reports = dict(plan.skipped)
     result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
     sheet = _Sheet(output.csv, plan.entries)
@@ -647,8 +701,8 @@ def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> Bat
     jobs = min(options.jobs or cpu_count(), len(plan.todo))
 
     def finish(submission: Submission, report: Report) -> None:
-        write_results(output.report(submission.student), report.model_dump_json(indent=2))
-        write_results(output.digest(submission.student), submission.key + "\n")
+        write(output.report(submission.student), report.model_dump_json(indent=2))
+        write(output.digest(submission.student), submission.key + "\n")
         reports[submission.student] = report
         (result.errors if report.error is not None else result.graded).append(submission.student)
         sheet.write(reports)

@@ -7,6 +7,7 @@ import csv
 import os
 import random
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch
+from grader import batch, formats
 from grader.catalog import Catalog, ExerciseEntry
 from grader.grading import grade
 from grader.report import Report
@@ -457,3 +458,68 @@ def test_a_submission_that_kills_its_worker_twice_scores_zero_and_says_why(
     assert report.error is not None and "killed by SIGKILL, killed by SIGKILL" in report.error
     assert report.student == "zed" and not report.all_passed
     assert batch.csv_text(entries, {"zed": report}).splitlines()[1] == "zed,0,0,0,0,0,0"
+
+
+# -- who may read what the batch writes ----------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _modes(output: Path) -> dict[str, int]:
+    """The mode of the CSV, its folder, the reports folder and each report and digest."""
+    reports = output.with_name("grades-reports")
+    modes = {"csv": _mode(output), "folder": _mode(output.parent), "reports": _mode(reports)}
+    modes.update({path.name: _mode(path) for path in reports.iterdir()})
+    return modes
+
+
+def _record_renames(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the mode of each file the batch renames into place, as it is renamed."""
+    seen: list[int] = []
+    replace = os.replace
+
+    def spy(source: str | Path, target: str | Path) -> None:
+        seen.append(_mode(Path(source)))
+        replace(source, target)
+
+    monkeypatch.setattr(formats.os, "replace", spy)
+    return seen
+
+
+@pytest.mark.skipif(not ROOT, reason="as root only: then what the batch writes is root's alone")
+def test_as_root_the_gradebook_and_reports_are_root_only(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out" / "grades.csv"  # its folder too is made by the batch
+    renamed = _record_renames(monkeypatch)
+    result = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
+    assert sorted(result.graded) == ["ann", "ben", "cy"]
+    private = {f"{s}.{x}": 0o600 for s in ("ann", "ben", "cy") for x in ("json", "sha256")}
+    assert _modes(output) == {"csv": 0o600, "folder": 0o700, "reports": 0o700, **private}
+    assert renamed and set(renamed) == {0o600}  # never wider, not even before the rename
+
+    # a gradebook an earlier run left readable is closed, though nothing is graded again
+    reports = output.with_name("grades-reports")
+    reports.chmod(0o755)
+    (reports / "ann.json").chmod(0o644)
+    output.chmod(0o644)
+    again = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
+    assert again.skipped == ["ann", "ben", "cy"] and not again.graded
+    assert _modes(output) == {"csv": 0o600, "folder": 0o700, "reports": 0o700, **private}
+
+
+def test_not_as_root_the_files_keep_the_instructors_modes(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "private", lambda: False)
+    output = tmp_path / "out" / "grades.csv"
+    old = os.umask(0o022)
+    try:
+        result = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
+    finally:
+        os.umask(old)
+    assert sorted(result.graded) == ["ann", "ben", "cy"]
+    shared = {f"{s}.{x}": 0o644 for s in ("ann", "ben", "cy") for x in ("json", "sha256")}
+    assert _modes(output) == {"csv": 0o644, "folder": 0o755, "reports": 0o755, **shared}

@@ -44,9 +44,11 @@ def render(report: Report, fmt: str) -> str:
     return module.render(report)
 
 
-def write_results(path: Path, text: str) -> None:
+def write_results(path: Path, text: str, mode: int = RESULTS_MODE) -> None:
     """Write `text` to `path` atomically: a reader sees the old file or the whole new one,
-    never a half-written one, even if grading is killed mid-write (a platform timeout)."""
+    never a half-written one, even if grading is killed mid-write (a platform timeout).
+    The file has `mode` before it takes the name `path`; until then, as a temporary file, it
+    is its owner's only (0o600)."""
     path = Path(path)
     # PrairieLearn does not create /grade/results for us; Gradescope does. Create it either way.
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +59,7 @@ def write_results(path: Path, text: str) -> None:
             file.flush()
             os.fsync(file.fileno())
         # mkstemp makes the file 0o600; chmod sets the mode exactly, whatever the umask.
-        os.chmod(temp, RESULTS_MODE)
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
