@@ -3,6 +3,7 @@ is in `grader.batch`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -85,7 +86,7 @@ def grade(
         with click.progressbar(
             length=len(plan.todo),
             label=label,
-            file=click.get_text_stream("stderr"),
+            file=sys.stderr,  # click.get_text_stream is deprecated
             show_eta=True,
             show_pos=True,
             item_show_func=lambda student: student,
