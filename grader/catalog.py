@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
 
 
 class CheckEntry(BaseModel):
@@ -15,7 +15,19 @@ class CheckEntry(BaseModel):
 
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_]+)?$")
     title: str
-    points: PositiveFloat
+    points: NonNegativeFloat = 0.0
+    # advice is judged and shown, and worth nothing: a check whose verdict rests on what the
+    # learner's own process says about itself, not on a value judged against the reference
+    # (grader.checks.base.Check.advisory)
+    advice: bool = False
+
+    @model_validator(mode="after")
+    def _points(self) -> CheckEntry:
+        if self.advice and self.points != 0:
+            raise ValueError(f"{self.name} is advice, which is worth no points")
+        if not self.advice and self.points <= 0:
+            raise ValueError(f"{self.name} needs points above 0, or advice = true")
+        return self
 
 
 class ExerciseEntry(BaseModel):

@@ -32,8 +32,11 @@ def test_closest_suggests_a_near_miss(catalog: Catalog) -> None:
     [
         {"points": -1},
         {"points": 0},
+        {"points": None},
         {"name": "Not A Check!"},
         {"surprise": True},
+        {"advice": True},  # advice with points: advice is worth nothing
+        {"advice": True, "points": 0.5},
     ],
 )
 def test_bad_checks_are_refused(change: dict) -> None:
@@ -57,3 +60,17 @@ def test_duplicate_checks_and_exercises_are_refused() -> None:
 
 def test_max_score_adds_up_the_points(catalog: Catalog) -> None:
     assert catalog.find("3").max_score == sum(c.points for c in catalog.find("3").checks)
+
+
+def test_advice_is_worth_no_points_and_adds_nothing() -> None:
+    advice = {"name": "arguments_unchanged", "title": "A", "advice": True}
+    for entry in (advice, {**advice, "points": 0}):
+        exercise = {**EXERCISE, "checks": [*EXERCISE["checks"], entry]}
+        catalog = Catalog.model_validate({"exercises": [exercise]})
+        checks = catalog.exercises[0].checks
+        assert checks[1].advice and checks[1].points == 0
+        assert catalog.exercises[0].max_score == 1
+    with pytest.raises(ValidationError, match="advice = true"):
+        Catalog.model_validate(
+            {"exercises": [{**EXERCISE, "checks": [{"name": "neuron_loss", "title": "L"}]}]}
+        )
