@@ -71,7 +71,10 @@ class CallResult:
     value: Any = None
     error: LearnerError | None = None
     warnings: list[str] = field(default_factory=list)
-    # the arguments as they were after the call (None for arguments the judge never saw)
+    # The rest is the learner's process speaking about itself, which it may forge: it feeds
+    # advice only (grader/checks/unchanged.py), never points.
+    # The arguments as they were after the call (None where unchanged, and for arguments the
+    # judge never saw)
     args_after: tuple[Any, ...] = ()
     kwargs_after: dict[str, Any] = field(default_factory=dict)
     # the arguments (positions, or names of keyword arguments) whose memory the returned

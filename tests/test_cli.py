@@ -127,10 +127,12 @@ def test_solutions_score_full_marks_as_json(tmp_path: Path, catalog: Catalog) ->
         assert exercise["status"] == "passed"
         assert exercise["score"] == exercise["max_score"] == entry.max_score
         assert [c["name"] for c in exercise["checks"]] == [c.name for c in entry.checks]
+        advice = {c.name for c in entry.checks if c.advice}  # worth no points
         for check in exercise["checks"]:
             assert set(check) >= {"name", "passed", "score", "max_score", "message", "diagnosis"}
             assert check["passed"] is True
-            assert check["score"] == check["max_score"] > 0
+            assert check["score"] == check["max_score"]
+            assert (check["max_score"] == 0) == (check["name"] in advice)
             assert isinstance(check["message"], str)
             assert check["diagnosis"] is None
     assert report["score"] == sum(e["score"] for e in report["exercises"])

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -104,8 +104,24 @@ class Mistake:
 
 
 class Check(ABC):
+    """Plans calls and judges what came back. Everything that came back is what the learner's
+    process says: the runner runs there, and the learner may patch it or write the result
+    pipe directly. A returned value is judged against the reference, so forging a right one
+    costs what computing it does. A verdict that rests on what the process says about itself
+    (its arguments after the call, what its result shares memory with) is free to forge:
+    such a check is `advisory`, judged and shown but worth no points (the catalog says
+    `advice = true` for it; a test holds the two in step).
+
+    Every other report of the process only ever fails a check: an error (whatever its kind or
+    type: forging one loses the call), a NumPy warning under `stable` (the record of it may be
+    forged, but silencing a warning with np.errstate around a formula whose values are right
+    is allowed by the contract, so a forged record gains nothing an honest line would not; the
+    values must still be right and finite), and a warning beside a wrong value (a diagnosis
+    only). Timeouts and limits are the sandbox's own clock, not the process's word."""
+
     name: str
     function: str
+    advisory: ClassVar[bool] = False
 
     @abstractmethod
     def cases(self, rng: np.random.Generator) -> list[Case]: ...

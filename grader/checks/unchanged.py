@@ -1,10 +1,28 @@
-"""The contract's "no function modifies its arguments", judged over every call of an exercise."""
+"""The contract's "no function modifies its arguments", judged over every call of an exercise:
+advice, worth no points.
+
+Why advice, and not points judged some other way. Whether a function left its arguments alone
+is a side effect on objects that live only in the learner's process, and the judge learns of
+it only from that process's report: the runner that compares the arguments before and after
+the call runs there too, so a learner who patches it (or writes frames to the result pipe)
+reports "unchanged" for a function that still writes into its input, at no cost and in every
+exercise. Arranging calls so that a modified argument shows up as a wrong value later (the
+same objects handed to a second call, forward and backward sharing an input, sgd_step twice
+on one params) does not close it: the objects reach the function through that same patched
+runner, which can hand every call a fresh copy, so the later values come back right while the
+function still modifies its input. A returned value is different: it is judged against the
+reference, so forging a right one costs what computing it does. With the calls made in the
+learner's process, no arrangement makes this verdict more than the process's word; a point on
+it would reward knowing the grader, not backpropagation. So it is judged and shown as before
+(its message and its `argument_modified` diagnosis) as advice; its point went to a value
+check of the same exercise, so every exercise keeps its total (exercises/catalog.toml).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -12,6 +30,7 @@ from grader.calls import Call, Opaque, Ref
 from grader.checks.base import Case, Check, Evidence, Verdict
 from grader.judge.compare import NotNumeric, as_array
 
+TAG = "Advice (no points): "  # every message of this check says what it is worth
 ADVICE = (
     "Assignments such as Z[mask] = 0, Z -= Z.max(...) or params[k] -= ... write into the "
     "caller's array; build a new one instead (np.maximum(Z, 0), Z - Z.max(...), "
@@ -28,8 +47,11 @@ VIEW_ADVICE = (
 
 @dataclass(frozen=True)
 class ArgumentsUnchanged(Check):
-    """Compares each argument after the call with what the judge passed in."""
+    """Compares each argument after the call, as the learner's process reports it, with what
+    the judge passed in; and whether the result shares memory with an argument, as it reports
+    too. Advice: see this module's docstring."""
 
+    advisory: ClassVar[bool] = True
     arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function -> names
     name: str = "arguments_unchanged"
     function: str = ""
@@ -52,7 +74,8 @@ class ArgumentsUnchanged(Check):
                     name = names[index] if index < len(names) else f"argument {index + 1}"
                     return Verdict(
                         False,
-                        f"{call.function} changed its argument {name} in place ({change}). "
+                        TAG
+                        + f"{call.function} changed its argument {name} in place ({change}). "
                         + ADVICE,
                         "argument_modified",
                     )
@@ -60,7 +83,7 @@ class ArgumentsUnchanged(Check):
                 name = names[where] if isinstance(where, int) and where < len(names) else str(where)
                 return Verdict(
                     False,
-                    f"{call.function} returned {name} itself, or a view of it: its result "
+                    TAG + f"{call.function} returned {name} itself, or a view of it: its result "
                     f"shares memory with the argument {name}, so whoever changes the result "
                     f"changes {name} too. " + VIEW_ADVICE,
                     "argument_modified",
@@ -71,11 +94,11 @@ class ArgumentsUnchanged(Check):
         if pending:
             return Verdict(
                 False,
-                f"Not every function runs yet ({', '.join(pending)}); this check passes once "
+                TAG + f"Not every function runs yet ({', '.join(pending)}); this check passes once "
                 "they all return without changing their arguments.",
                 not_started=len(returned) == 0,
             )
-        return Verdict(True, "no function changed its arguments or handed one back.")
+        return Verdict(True, TAG + "no function changed its arguments or handed one back.")
 
 
 def _change(before: Any, after: Any) -> str:

@@ -3,7 +3,8 @@
 The reference solution, except that tanh_backward spins forever (`while True: pass`). It is
 the last function the grader calls, so everything before it has already returned. The grader
 must stop it on a time limit (wall clock or CPU), keep what the other functions returned, and
-say that the code timed out: 7 of 10 (tanh_backward and arguments_unchanged fail).
+say that the code timed out: 8 of 10 (tanh_backward fails, and arguments_unchanged, advice
+worth no points).
 """
 
 import numpy as np

@@ -12,7 +12,8 @@ of those Python ancestors (a shell leads its own group, so none is in it). It ne
 signal to -1 nor to a process it did not identify this way.
 
 The grader must survive it (learner code runs as another user, so kill() fails with EPERM)
-and grade the file: its honest part, zeros, earns arguments_unchanged only, 1 of 10. Needs
+and grade the file: its honest part, zeros, passes only arguments_unchanged (advice, no
+points): 0 of 10. Needs
 root to be contained: as the developer's own user, kill() on the grader succeeds.
 """
 

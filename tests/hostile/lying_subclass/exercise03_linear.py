@@ -17,7 +17,7 @@ Every value it returns is zeros, dressed up to claim it is right:
 A judge that compares these objects themselves, or unpickles them, passes everything. The
 grader must reduce every returned value to plain numbers in the learner's process (a fresh
 ndarray copy, no subclass) and send only that: everything fails but arguments_unchanged
-(the arguments are left alone): 1 of 10.
+(the arguments are left alone; advice, no points): 0 of 10.
 """
 
 from typing import Any

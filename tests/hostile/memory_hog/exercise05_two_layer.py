@@ -10,8 +10,8 @@ set on the process (RLIMIT_AS, a cgroup) is not visible there, so it still trips
 
 A grader without a memory limit gives full marks after the machine paged 4 GiB. The grader
 must stop it at its memory limit (well under 4 GiB), say that memory ran out, and keep what the
-other functions returned: 9 of 12 (train_step.params, train_step.loss and arguments_unchanged
-fail).
+other functions returned: 10 of 12 (train_step.params and train_step.loss fail, and
+arguments_unchanged, advice worth no points).
 """
 
 from typing import Any

@@ -4,7 +4,8 @@ Every function returns an array of the right shape, full of NaN. NaN compares un
 everything, so a judge that tests `not (abs(r - e) > tol)` instead of `abs(r - e) <= tol`, or
 skips NaN cells as "missing", or averages an error that is NaN, passes it; a judge that
 formats or diagnoses NaN carelessly crashes. The grader must fail every value check with a
-readable message. The arguments are left alone, so arguments_unchanged passes: 1 of 10.
+readable message. The arguments are left alone, so arguments_unchanged passes, but it is
+advice, worth no points: 0 of 10.
 """
 
 import numpy as np

@@ -5,7 +5,8 @@ process at once with status 0: no exception, no traceback, no finally blocks, no
 an exit status that says "success". linear_backward is the last function the grader calls, so
 linear_forward has already answered. The grader must notice that the process ended before
 every call answered, say that it exited in linear_backward, and keep linear_forward's points:
-3 of 10 (the three linear_backward checks and arguments_unchanged fail).
+3 of 10 (the three linear_backward checks fail, and arguments_unchanged, advice worth no
+points).
 """
 
 import os

@@ -15,8 +15,8 @@ and rewrites them so that everything passes:
 
 Whatever cannot be imported or patched is skipped, so the file always imports. A grader that
 judges in the learner's process gives full marks. The grader must judge in a process the
-learner's code never ran in, where these patches do not exist: zeros earn arguments_unchanged
-only (the arguments are left alone), 1 of 10.
+learner's code never ran in, where these patches do not exist: zeros pass arguments_unchanged
+only (the arguments are left alone; advice, no points): 0 of 10.
 """
 
 import contextlib

@@ -18,9 +18,9 @@ every function returns zeros.
 
 The grader must keep the reference solutions unreadable to learner code (another user, a
 folder only root may read). Then zeros earn init_params.shapes (zero arrays of the right
-shapes, with zero biases, pass it) and arguments_unchanged: 2 of 12 (12 of 12 if it read a
-solution). Needs root to be contained: as the developer's own user, the solutions are
-readable.
+shapes, with zero biases, pass it), and pass arguments_unchanged (advice, no points): 1 of 12
+(12 of 12 if it read a solution). Needs root to be contained: as the developer's own user, the
+solutions are readable.
 """
 
 import contextlib

@@ -18,8 +18,8 @@ in, and returns the first thing it finds:
 A grader that runs learner code in the judge's process, or in a process forked from one that
 has loaded the reference solutions or computed expected values, hands over the answers. The
 grader must run it where none of that exists. There it finds only the planned inputs, so
-every value check fails; it leaves its arguments alone, so arguments_unchanged passes:
-1 of 10.
+every value check fails; it leaves its arguments alone, so arguments_unchanged passes (advice,
+no points): 0 of 10.
 """
 
 import contextlib

@@ -20,8 +20,8 @@ site-packages (never the user's own ~/.local). Every attempt is wrapped, so the 
 imports.
 
 The grader must run learner code as a user that can write none of these. Then zeros earn
-init_params.shapes and arguments_unchanged: 2 of 12. Needs root to be contained: as the
-developer's own user, the grader's files are writable.
+init_params.shapes, and pass arguments_unchanged (advice, no points): 1 of 12. Needs root to
+be contained: as the developer's own user, the grader's files are writable.
 """
 
 import contextlib
