@@ -70,6 +70,38 @@ FILES = """
 """
 
 
+MEMORY_THROUGH_FORKS = """
+    import os
+
+    def f(x):
+        children = []
+        for _ in range(3):  # 3 x 300 MiB, each child under a 512 MiB address-space limit
+            pid = os.fork()
+            if pid == 0:
+                block = bytearray(300 << 20)
+                for at in range(0, len(block), 4096):
+                    block[at] = 1
+                os._exit(0)
+            children.append(pid)
+        return float(sum(os.waitpid(pid, 0)[1] == 0 for pid in children))
+"""
+
+MEMFD = """
+    import os
+
+    def f(x):
+        fd = os.memfd_create("hoard")
+        chunk = b"x" * (1 << 20)
+        written = 0
+        try:
+            for _ in range(1500):  # 1.5 GiB of pages in no one's address space
+                written += os.write(fd, chunk)
+        except OSError:
+            pass
+        return float(written >> 20)
+"""
+
+
 def ipc_objects(uid: int) -> list[str]:
     found = []
     for table in ("shm", "msg", "sem"):
@@ -92,11 +124,13 @@ def files_of(uid: int) -> list[str]:
     return found
 
 
-def grade(without: frozenset[str], source: str, tmp_path: Path) -> tuple[Sandbox, CallResult]:
+def grade(
+    without: frozenset[str], source: str, tmp_path: Path, memory: int = 1 << 30
+) -> tuple[Sandbox, CallResult]:
     folder = tmp_path / "submission"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "exercise09_probe.py").write_text(textwrap.dedent(source))
-    box = Sandbox(Limits(timeout=3, without=without))
+    box = Sandbox(Limits(timeout=10, memory=memory, without=without))
     workspace = box.workspace(folder)
     outcome = box.run(workspace / "exercise09_probe.py", [Call("f#0", "f", (1.0,))])
     assert not isinstance(outcome.results, LoadFailure), outcome.results
@@ -193,3 +227,24 @@ def test_without_a_private_filesystem_root_grading_beside_a_readable_checkout_is
             protect(exposed, course, [])
     finally:
         shutil.rmtree(course)
+
+
+@pytest.mark.parametrize("without", [frozenset(), frozenset({"cgroup"})])
+def test_memory_through_forks_is_bounded_for_the_exercise_as_a_whole(
+    without: frozenset[str], tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    box, result = grade(without, MEMORY_THROUGH_FORKS, tmp_path, memory=512 << 20)
+    clean.append(box)
+    if without:  # per-process limits only: each child stays under its own, and all finish
+        assert result.value == 3.0
+        assert any("without a control group" in note for note in box.notes), box.notes
+    else:  # 900 MiB in all under a 512 MiB group: the kernel stops some of them
+        assert result.value is None or result.value < 3.0
+
+
+def test_memfd_pages_count_against_the_exercise(tmp_path: Path, clean: list[Sandbox]) -> None:
+    for without in (frozenset(), frozenset({"cgroup"})):
+        box, result = grade(without, MEMFD, tmp_path / "-".join(without or ["all"]))
+        clean.append(box)
+        # the group's memory, or else the largest file it may write, stops it far short
+        assert result.value is None or result.value <= 1024, result

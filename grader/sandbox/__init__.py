@@ -92,7 +92,7 @@ class Outcome:
     results: list[CallResult] | LoadFailure
     output: str = ""
     stopped: str | None = None
-    hidden_output: str = ""  # printed once the hidden calls had been handed over
+    hidden_output: str = ""  # the end of `output`: what it printed once it had hidden calls
 
 
 # what each refused mechanism means, and what stood in for it
@@ -416,8 +416,8 @@ class Sandbox:
         outcome.output = text
         sent_at = header.get("hidden_sent_at")
         if hidden and isinstance(sent_at, list) and len(output) >= int(sent_at[0]):
-            outcome.output = output[: int(sent_at[0])].decode("utf-8", errors="replace")
-            outcome.hidden_output = text[len(outcome.output) :]
+            public = output[: int(sent_at[0])].decode("utf-8", errors="replace")
+            outcome.hidden_output = text[len(public) :]
         return outcome
 
     def _interpret(
