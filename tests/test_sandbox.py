@@ -260,7 +260,7 @@ def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 @ROOT_ONLY
-def test_as_root_learner_code_runs_as_nobody_and_cannot_read_root_files(
+def test_as_root_learner_code_runs_as_the_sandboxs_own_uid_and_cannot_read_root_files(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     secret = tmp_path / "secret.txt"
@@ -280,8 +280,21 @@ def test_as_root_learner_code_runs_as_nobody_and_cannot_read_root_files(
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
     assert not isinstance(results, LoadFailure)
     uid, euid, readable = results[0].value
-    assert uid != 0 and euid != 0
+    assert uid == euid == sandbox.uid
     assert readable == 0.0
+
+
+@ROOT_ONLY
+def test_two_sandboxes_at_once_never_share_a_uid() -> None:
+    """Batch jobs each hold one: the uid is the sandbox's alone while it lives."""
+    with Sandbox(Limits(timeout=2)) as one, Sandbox(Limits(timeout=2)) as two:
+        assert one.uid is not None and two.uid is not None
+        assert one.uid != two.uid
+        import pwd
+
+        for uid in (one.uid, two.uid):
+            with pytest.raises(KeyError):
+                pwd.getpwuid(uid)  # no account of the machine has it
 
 
 @ROOT_ONLY

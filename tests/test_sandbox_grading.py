@@ -1,6 +1,6 @@
 """Issue 8 through the real grader: the whole standard library for learner code, and a timeout
 that keeps what had answered. Each test grades a whole exercise file in a real sandbox (as
-`nobody` when run as root), as `bpgrade check` does."""
+an unprivileged uid when run as root), as `bpgrade check` does."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 # Outside /autograder/source, which is locked below, and world-readable: learner code
-# runs as `nobody` and needs this interpreter and NumPy.
+# runs as an unprivileged uid and needs this interpreter and NumPy.
 VENV="${BPGRADE_VENV:-/opt/bpgrade}"
 
 # The first Python 3.11 or newer on the image (Ubuntu 22.04's python3 is 3.10).
