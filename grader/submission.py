@@ -82,17 +82,34 @@ def grade_quizzes(
 
     The variant (option order, numbers) is the student's own: drawn from the student id when
     there is one, else from the user running the grader, as `bpgrade quiz` does. A file below
-    `root` (the submission) is read only if no symbolic link lies on its way there. Files that
+    `root` (the submission) is read only if no symbolic link lies on its way there, and one
+    named through a linked folder is reported by that folder, not by its name. Files that
     name no quiz of the course are reported a few at most, the rest counted, so that a
     submission with thousands of them still gets a small report."""
-    from grader.quiz.answers import SHOWN_IDS, AnswersError, clip, listed, load_answers
+    from grader.quiz.answers import (
+        REGULAR_ONLY,
+        SHOWN_IDS,
+        AnswersError,
+        clip,
+        linked_on_the_way,
+        listed,
+        load_answers,
+    )
     from grader.quiz.grading import grade_quiz
     from grader.quiz.loader import load_quiz
     from grader.quiz.variants import current_user, default_seed, draw
 
     reports = []
     strays: list[str] = []
+    linked: dict[str, None] = {}  # why a folder on the way was refused, each said once
+    ways: dict[Path, str | None] = {}  # each folder walked once
     for path in answers:
+        if path.parent not in ways:
+            ways[path.parent] = linked_on_the_way(path, root)
+        reason = ways[path.parent]
+        if reason is not None:
+            linked[reason] = None
+            continue
         quiz_file = quizzes / f"{path.stem}.toml"
         if not quiz_file.is_file():
             strays.append(path.stem)
@@ -106,6 +123,8 @@ def grade_quizzes(
             continue
         result = grade_quiz(quiz, answered, draw(quiz, seed))
         reports.append(QuizReport.model_validate(result.model_dump()))
+    for reason in list(linked)[:SHOWN_IDS]:
+        reports.append(_ungradable(f"{ANSWERS_DIR}/", 0.0, f"not read, {reason}: {REGULAR_ONLY}"))
     for stem in strays[:SHOWN_IDS]:
         reports.append(_ungradable(clip(stem), 0.0, f"the course has no quiz {listed([stem])}"))
     if len(strays) > SHOWN_IDS:

@@ -119,6 +119,20 @@ def open_folder(path: Path, root: Path | None = None) -> int:
     return _walk(*_below(path, root))
 
 
+def linked_on_the_way(path: Path, root: Path | None) -> str | None:
+    """Why the file `path` cannot be reached from `root` without following a link (which
+    name is one), or None: a file named through a linked folder is reported by its folder,
+    never by its own name, which would tell what lies where the link points."""
+    start, names = _below(path, root)
+    try:
+        os.close(_walk(start, names[:-1]))
+    except AnswersError as error:
+        return str(error)
+    except OSError:
+        return None  # a folder that cannot be opened: said when the file is read
+    return None
+
+
 def read_answers_file(path: Path, root: Path | None = None, name: str | None = None) -> bytes:
     """The bytes of the answers file `path`, if it is a regular file of at most MAX_BYTES.
 

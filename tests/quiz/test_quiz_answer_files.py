@@ -158,11 +158,15 @@ def test_a_symlinked_folder_anywhere_below_the_submission_is_refused(
     """Files named on the command line (`bpgrade check --answers`) inside the submission are
     walked to from the submission, each folder on the way opened without following a link."""
     (submission / "handed-in").symlink_to(secrets, target_is_directory=True)
-    path = submission / "handed-in" / f"{QUIZ}.json"
-    [report] = grade_quizzes([path], QUIZZES, "s1", submission)
-    assert report.error is not None
-    assert "'handed-in' is a symbolic link, not a folder" in report.error
-    assert_secret_never_shown(text_of([report]))
+    listed = sorted((submission / "handed-in").glob("*.json"))  # as `--answers FOLDER` lists
+    assert [path.stem for path in listed] == [QUIZ, SECRET_NAME]
+    [report] = grade_quizzes(listed, QUIZZES, "s1", submission)
+    assert (report.quiz, report.score, report.max_score) == ("answers/", 0, 0)
+    assert report.error == (
+        "not read, 'handed-in' is a symbolic link, not a folder: answers are read from "
+        "regular files only, never through a link"
+    )
+    assert_secret_never_shown(text_of([report]))  # nor the names of the files there
     # a folder of the instructor's own, outside the submission, is theirs to link
     elsewhere = submission.parent / "instructor"
     elsewhere.symlink_to(secrets, target_is_directory=True)
