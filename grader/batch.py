@@ -610,6 +610,8 @@ class _Config:
     seed: int
     hidden: bool
     limits: Limits
+    # what learner code must not reach: a few classmates' folders, the gradebook, the reports
+    private: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -628,7 +630,7 @@ def _setup(config: _Config) -> _Grader:
     entries = list(load_catalog(config.catalog).exercises)
     sandbox = Sandbox(config.limits)
     # as root: the course's answers locked away from learner code, and proved so
-    protect(sandbox, config.solutions.parent, [])
+    protect(sandbox, config.solutions.parent, [], private=list(config.private))
     return _Grader(config, entries, sandbox)
 
 
@@ -697,7 +699,10 @@ def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> Bat
     result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
     sheet = _Sheet(output.csv, plan.entries)
     sheet.write(reports, now=True)
-    config = _Config(plan.catalog, plan.solutions, options.seed, options.hidden, options.limits)
+    private = (*(s.folder for s in plan.todo[:3]), output.csv, output.reports)
+    config = _Config(
+        plan.catalog, plan.solutions, options.seed, options.hidden, options.limits, private
+    )
     jobs = min(options.jobs or cpu_count(), len(plan.todo))
 
     def finish(submission: Submission, report: Report) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader.calls import Call, CallResult, LoadFailure
-from grader.sandbox import CheckoutExposed, Limits, Sandbox, is_root, protect
+from grader.sandbox import Exposed, Limits, Sandbox, is_root, protect
 
 from .conftest import SOLUTIONS
 from .test_sandbox import processes_of
@@ -223,7 +223,7 @@ def test_without_a_private_filesystem_root_grading_beside_a_readable_checkout_is
         protect(confined, course, [])  # the minimal root holds no checkout: nothing to refuse
         exposed = Sandbox(Limits(timeout=3, without=frozenset({"filesystem"})))
         clean.append(exposed)
-        with pytest.raises(CheckoutExposed, match=r"pip install .*without -e"):
+        with pytest.raises(Exposed, match=r"pip install .*without -e"):
             protect(exposed, course, [])
     finally:
         shutil.rmtree(course)
@@ -248,3 +248,26 @@ def test_memfd_pages_count_against_the_exercise(tmp_path: Path, clean: list[Sand
         clean.append(box)
         # the group's memory, or else the largest file it may write, stops it far short
         assert result.value is None or result.value <= 1024, result
+
+
+def test_without_a_private_filesystem_a_batch_learner_code_could_read_is_refused(
+    tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(SOLUTIONS, course / "solutions")
+    batch = Path("/srv") / f"bpgrade-batch-{tmp_path.name}"
+    (batch / "bob").mkdir(parents=True)
+    try:
+        for path in [batch, batch / "bob"]:  # as an instructor's folder under the usual umask
+            path.chmod(0o755)
+        confined = Sandbox(Limits(timeout=3))
+        clean.append(confined)
+        protect(confined, course, [], private=[batch / "bob"])  # hidden by the minimal root
+        exposed = Sandbox(Limits(timeout=3, without=frozenset({"filesystem"})))
+        clean.append(exposed)
+        with pytest.raises(Exposed, match="other students' files or grades"):
+            protect(exposed, course, [], private=[batch / "bob"])
+        batch.chmod(0o700)  # as the sentence says: then it may go on
+        protect(exposed, course, [], private=[batch / "bob"])
+    finally:
+        shutil.rmtree(batch)

@@ -586,8 +586,9 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-class CheckoutExposed(RuntimeError):
-    """Learner code would run as root's guest beside a checkout of the course it can read."""
+class Exposed(RuntimeError):
+    """As root, learner code could read what it must never see (a checkout of the course, the
+    files of a batch), and no private filesystem hides it: grading is refused."""
 
 
 def _within(path: str, folder: Path) -> bool:
@@ -630,9 +631,17 @@ def protect(
     reached = sandbox.probe(
         [*secrets, *secret_files, *checkout, *(private or [])], keep_out, copies_of=solutions
     )
+    seen = [p for p in reached["read"] if any(_within(p, f) for f in private or [])]
+    if seen:
+        raise Exposed(
+            f"bpgrade will not grade this batch as root: learner code could read "
+            f"{', '.join(seen[:2])} (other students' files or grades), and this machine gives "
+            "it no private filesystem. Make the submissions folder and the gradebook's folder "
+            "readable by root only (chmod 700), then run again."
+        )
     exposed = [p for p in reached["read"] if any(_within(p, c) for c in checkout)]
     if exposed:
-        raise CheckoutExposed(
+        raise Exposed(
             f"bpgrade will not run learner code as root beside a checkout of the course it can "
             f"read ({', '.join(exposed[:2])}): this machine gives it no private filesystem. "
             f"Install the course as a package (pip install {course}, without -e), or make the "
