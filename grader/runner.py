@@ -32,6 +32,7 @@ from grader.calls import (
     pick,
 )
 from grader.sandbox.wire import DTYPE as PLAIN_DTYPE
+from grader.sandbox.wire import oversized
 
 
 class NotPlain(TypeError):
@@ -71,10 +72,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
 
 
 def _plain_array(value: np.ndarray) -> np.ndarray:
-    array = np.array(value, copy=True, subok=False)  # a subclass may lie; its copy cannot
-    if type(array) is not np.ndarray or not PLAIN_DTYPE.fullmatch(array.dtype.str):
-        raise NotPlain(f"an array of dtype {array.dtype}")
-    return array
+    # a subclass may lie about its shape and dtype; a plain view of it cannot, and costs
+    # nothing, so the caps are met before anything is copied (np.zeros((10**12, 0)) is empty)
+    view = np.ndarray.view(value, np.ndarray)
+    too_large = oversized(view.shape)
+    if too_large is not None:
+        raise NotPlain(too_large)
+    if not PLAIN_DTYPE.fullmatch(view.dtype.str):
+        raise NotPlain(f"an array of dtype {view.dtype}")
+    return np.array(view, copy=True)
 
 
 def learner_frames(tb: TracebackType | None, folder: Path) -> tuple[Frame, ...]:

@@ -36,10 +36,35 @@ MAX_ALIASES = 16  # arguments a result may be said to share memory with
 # plain numbers only, spelled the way numpy does; long doubles (f12, f16) too, so that the
 # judge can say what is wrong with them instead of refusing the whole exercise
 DTYPE = re.compile(r"[<>|=]?(?:[biuf][1248]|f12|f16)")
+# No answer of the course comes near these: a matrix of the largest batch is a few hundred
+# rows, and every answer fits in a few MiB. An array past them is no answer at all; capping
+# every dimension, not only the element count, keeps a zero-size array such as
+# np.zeros((10**12, 0)) from making anything downstream loop once per row.
+MAX_RANK = 8
+MAX_DIM = 1 << 20
+MAX_ELEMENTS = 1 << 20  # 8 MiB of float64: more than one message may carry anyway
 
 
 class WireError(ValueError):
     """A message that is not plain data as this module writes it."""
+
+
+class TooLarge(WireError):
+    """An array of a shape no answer has: its message is a learner-facing phrase."""
+
+
+def oversized(shape: tuple[int, ...] | list[int]) -> str | None:
+    """Why an array of this shape is no answer ("an array of shape (...): larger than any
+    answer"), or None when it is within the caps. Cheap whatever the shape: the rank is
+    looked at before any dimension, and no product is taken of more than MAX_RANK numbers."""
+    if len(shape) > MAX_RANK:
+        return f"an array with {len(shape)} dimensions: more than any answer has"
+    if any(n > MAX_DIM for n in shape) or math.prod(shape) > MAX_ELEMENTS:
+        text = str(tuple(shape))
+        if len(text) > 120:  # a hand-written message may hold numbers of any length
+            text = text[:100] + " ...)"
+        return f"an array of shape {text}: larger than any answer"
+    return None
 
 
 def _float(value: float) -> Any:
@@ -59,7 +84,7 @@ def encode_value(value: Any) -> Any:
         return _float(float(value))
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
-        return {"$array": [array.dtype.str, list(array.shape), base64.b64encode(array).decode()]}
+        return {"$array": [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode()]}
     if isinstance(value, np.generic):
         return encode_value(value.item())
     if isinstance(value, tuple):
@@ -114,8 +139,12 @@ def _array(spec: Any) -> np.ndarray:
     dtype = np.dtype(dtype_text)
     if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"an array of dtype {dtype} is not plain numbers")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+    shape_ok = (isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+    if len(shape) <= MAX_RANK and not all(shape_ok):  # a longer shape is refused unread
         raise WireError("malformed array shape")
+    too_large = oversized(shape)
+    if too_large is not None:
+        raise TooLarge(too_large)
     raw = base64.b64decode(data, validate=True)
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
@@ -175,6 +204,10 @@ def _record(tag: str, body: Any, depth: int) -> Any:
         return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]
     if tag == "$result" and len(fields) == 6:
         error = decode_value(fields[1], depth + 1)
+        try:
+            value = decode_value(fields[0], depth + 1)
+        except TooLarge as too_large:  # what the runner's own to_plain would have said
+            value, error = None, LearnerError("bad_return", "", f"returned {too_large}")
         args_after = decode_value(fields[3], depth + 1)
         kwargs_after = decode_value(fields[4], depth + 1)
         if not (error is None or isinstance(error, LearnerError)):
@@ -186,7 +219,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             raise WireError("malformed result")
         warnings = [_text(w) for w in _list(fields[2])]
         return CallResult(
-            decode_value(fields[0], depth + 1),
+            value,
             error,
             warnings,
             args_after,
@@ -244,7 +277,7 @@ def split_frames(data: bytes, limit: int | None = None) -> tuple[list[bytes], by
     """The complete frames at the start of `data` (at most `limit`), and what is left over.
 
     One pass with an offset: a stream of millions of tiny frames costs what its bytes cost."""
-    frames = []
+    frames: list[bytes] = []
     offset = 0
     view = memoryview(data)
     while len(data) - offset >= HEADER.size and (limit is None or len(frames) < limit):
