@@ -6,13 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from grader.calls import LearnerError, Ref
+from grader.calls import Frame, LearnerError, Ref
 from grader.judge.compare import Mismatch
 
 SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
+ITEMS_SHOWN = 8  # of a dict, tuple or list described in words; the rest are counted
+DEPTH_SHOWN = 4  # of nested containers described in words
+
+# Every text here costs what it shows, never what the value holds: a shape is printed, not
+# walked (np.zeros((10**12, 0)) has a trillion rows and no element), and a table is drawn only
+# for a few cells.
 
 
-def describe_value(value: Any) -> str:
+def describe_value(value: Any, depth: int = 0) -> str:
     if isinstance(value, Ref):
         return "<the cache from your forward pass>"
     if isinstance(value, np.ndarray):
@@ -21,11 +27,23 @@ def describe_value(value: Any) -> str:
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, dict | tuple | list) and depth >= DEPTH_SHOWN:
+        return "{...}" if isinstance(value, dict) else "(...)"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {describe_value(v)}" for k, v in value.items()) + "}"
+        items = [f"{k}: {describe_value(v, depth + 1)}" for k, v in _first(value.items())]
+        return "{" + ", ".join(items + _more(len(value))) + "}"
     if isinstance(value, tuple | list):
-        return "(" + ", ".join(describe_value(v) for v in value) + ")"
+        items = [describe_value(v, depth + 1) for v in _first(value)]
+        return "(" + ", ".join(items + _more(len(value))) + ")"
     return type(value).__name__
+
+
+def _first(items: Any) -> list[Any]:
+    return [item for _, item in zip(range(ITEMS_SHOWN), items, strict=False)]
+
+
+def _more(count: int) -> list[str]:
+    return [f"... {count - ITEMS_SHOWN} more"] if count > ITEMS_SHOWN else []
 
 
 def describe_call(function: str, names: tuple[str, ...], args: tuple[Any, ...]) -> str:
@@ -49,7 +67,7 @@ def describe_error(error: LearnerError, function: str, called: str = "") -> str:
     if error.kind == "aborted":  # the sandbox stopped the learner's code before it answered
         return f"{called or function} did not answer: {error.message}."
     lines = [f"{called or function} raised {error.type}: {_clipped(error.message)}"]
-    frames = error.frames
+    frames: tuple[Frame | None, ...] = error.frames
     if len(frames) > 2 * FRAMES_SHOWN:  # endless recursion: the top and the bottom tell it all
         hidden = len(frames) - 2 * FRAMES_SHOWN
         frames = (*frames[:FRAMES_SHOWN], None, *frames[-FRAMES_SHOWN:])
@@ -76,6 +94,7 @@ def _cell(x: float) -> str:
 
 
 def _rows(array: np.ndarray, marks: np.ndarray | None, width: int) -> list[str]:
+    """One line per row: only ever called on a small array (see `small`)."""
     grid = array.reshape(1, -1) if array.ndim < 2 else array
     mask = None if marks is None else marks.reshape(grid.shape)
     rows = []
@@ -90,7 +109,10 @@ def _rows(array: np.ndarray, marks: np.ndarray | None, width: int) -> list[str]:
 
 def side_by_side(expected: np.ndarray, received: np.ndarray, marks: np.ndarray | None) -> str:
     """Expected and received next to each other, wrong cells starred, for small arrays."""
-    width = max(len(_cell(x)) for x in np.concatenate([expected.ravel(), received.ravel()]))
+    if not small(expected, received):  # a table of anything else costs what it holds
+        return ""
+    cells = np.concatenate([expected.ravel(), received.ravel()])
+    width = max((len(_cell(x)) for x in cells), default=1)
     left = _rows(expected, None, width)
     right = _rows(received, marks, width)
     span = max(len(row) for row in left)
@@ -105,7 +127,12 @@ def side_by_side(expected: np.ndarray, received: np.ndarray, marks: np.ndarray |
 
 
 def small(*arrays: np.ndarray) -> bool:
-    return all(a.size <= SIDE_BY_SIDE_MAX and a.ndim <= 2 for a in arrays)
+    """Worth a table: a few cells in a few rows, in at most two dimensions. Every dimension
+    is looked at, not only the size: np.zeros((10**12, 0)) has no cell and 10**12 rows."""
+    return all(
+        a.size <= SIDE_BY_SIDE_MAX and a.ndim <= 2 and all(n <= SIDE_BY_SIDE_MAX for n in a.shape)
+        for a in arrays
+    )
 
 
 def describe_mismatch(
