@@ -115,7 +115,7 @@ def side_by_side(expected: np.ndarray, received: np.ndarray, marks: np.ndarray |
     width = max((len(_cell(x)) for x in cells), default=1)
     left = _rows(expected, None, width)
     right = _rows(received, marks, width)
-    span = max(len(row) for row in left)
+    span = max((len(row) for row in left), default=0)
     height = max(len(left), len(right))
     left += [""] * (height - len(left))
     right += [""] * (height - len(right))
