@@ -8,10 +8,17 @@ the reference and every comparison stay here.
 from __future__ import annotations
 
 import hashlib
+import math
+import signal
+import threading
+import time
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 
@@ -28,6 +35,10 @@ DEFAULT_SEED = 0
 # a student's own cases are shown once the deadline has passed (Gradescope's term)
 HIDDEN_VISIBILITY: Visibility = "after_due_date"
 HIDDEN = ":hidden"  # suffix of the id of a call or a check on the student's hidden cases
+# Seconds to judge one exercise, the reference's own runs included. Judging the reference
+# solutions takes well under a tenth of a second an exercise; anything near this is a judge
+# stuck on what came back, and a platform waits for its results file meanwhile.
+JUDGE_BUDGET = 30.0
 
 
 def student_seed(student: str) -> int:
@@ -111,12 +122,58 @@ def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -
     return ExercisePlan(entry, rounds)
 
 
+class _OutOfTime(BaseException):
+    """Judging an exercise ran past JUDGE_BUDGET. A BaseException, so that no `except
+    Exception` on the way (a check trying a model of a mistake) takes it for a failed model."""
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[float]:
+    """The deadline (time.monotonic()) of one exercise's judging.
+
+    In the main thread an alarm raises _OutOfTime when it passes, wherever judging is then;
+    in another thread, or where an alarm is already set (someone else's), no signal can be
+    used, and `_judge` looks at the deadline before each check instead."""
+    deadline = time.monotonic() + seconds
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield deadline
+        return
+
+    def expire(number: int, frame: FrameType | None) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield deadline
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even when the alarm went off on the way here
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+
+
 def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
     """Score what the learner's code answered against the reference, check by check.
 
-    A bug in a check costs that exercise, with a sentence that says so, never the others."""
+    A bug in a check costs that exercise, with a sentence that says so, never the others;
+    so does judging that takes longer than JUDGE_BUDGET. A stop (Ctrl-C, SIGTERM, which the
+    command turns into a BaseException too) is no judging error: it goes through."""
+    hidden = len(exercise.rounds) > 1
     try:
-        return _judge(exercise, outcome, solutions)
+        with _budget(JUDGE_BUDGET) as deadline:
+            return _judge(exercise, outcome, solutions, deadline)
+    except _OutOfTime:
+        failure = LoadFailure(
+            f"the grader gave up judging it after {JUDGE_BUDGET:g} seconds (an answer takes "
+            "well under one), so it scores 0; if you think your code is right, please tell "
+            "your instructor"
+        )
+        return _unloadable(exercise.entry, failure, outcome.output, hidden)
     except Unanswerable:
         raise  # a release asked for what it has no answers for: the command says so
     except Exception as error:
@@ -125,23 +182,25 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
             f"the grader failed while judging it ({detail}); this is the grader's fault, "
             "not yours: please tell your instructor"
         )
-        return _unloadable(exercise.entry, failure, outcome.output, len(exercise.rounds) > 1)
+        return _unloadable(exercise.entry, failure, outcome.output, hidden)
 
 
-def _judge(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+def _judge(
+    exercise: ExercisePlan, outcome: Outcome, solutions: Path, deadline: float = math.inf
+) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, LoadFailure):
         return _unloadable(entry, outcome.results, outcome.output, len(exercise.rounds) > 1)
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
-    reports = [
-        _check_report(
-            c, p.check.judge(reference, _evidence(p, results, all_calls)), c.points * share, hidden
-        )
-        for planned, hidden in exercise.rounds
-        for c, p in zip(entry.checks, planned, strict=True)
-    ]
+    reports = []
+    for planned, hidden in exercise.rounds:
+        for c, p in zip(entry.checks, planned, strict=True):
+            if time.monotonic() > deadline:  # where no alarm could be set
+                raise _OutOfTime
+            verdict = p.check.judge(reference, _evidence(p, results, all_calls))
+            reports.append(_check_report(c, verdict, c.points * share, hidden))
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason
