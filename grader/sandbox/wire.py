@@ -83,8 +83,8 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, float):
         return _float(float(value))
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value)
-        return {"$array": [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode()]}
+        data = base64.b64encode(value.tobytes()).decode()  # C order, whatever the layout
+        return {"$array": [value.dtype.str, list(value.shape), data]}  # 0-d stays 0-d
     if isinstance(value, np.generic):
         return encode_value(value.item())
     if isinstance(value, tuple):
