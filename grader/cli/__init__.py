@@ -6,6 +6,7 @@ Exit status: 0 when everything checked passed, 1 when anything failed, 2 for bad
 from __future__ import annotations
 
 import importlib
+import signal
 from pathlib import Path
 from typing import ClassVar
 
@@ -138,40 +139,70 @@ def check(
     Learner code runs in separate, limited processes (as --user when run as root); the
     results never come from code the learner could have changed.
     """
-    from grader.sandbox import Sandbox
-
     if as_json and fmt not in (None, "json"):
         raise click.UsageError("--json prints our own report; use --format alone for others")
     if output is not None and fmt is None:
         fmt = "json"
-    _stop_on_sigterm()
-    # started first, so the sandbox's process gets ready while the grader loads the course
-    sandbox = Sandbox(make_limits(timeout, memory, user))
+    limits = make_limits(timeout, memory, user)
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        report, catalog = _grade_for_check(
-            names, all_, folder, fmt, output, student_id, answers, seed, sandbox
+        report, catalog = _graded_or_stopped(
+            names, all_, folder, fmt, output, student_id, answers, seed, limits
         )
+        # graded: what is left is writing it down, which a late SIGTERM must not cut short
+        signal.signal(signal.SIGTERM, _unheeded)
+        _show_check(report, catalog, folder, fmt, output, as_json, verbose)
     finally:
-        sandbox.close()
-    _show_check(report, catalog, folder, fmt, output, as_json, verbose)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-class Stopped(Exception):
-    """The grader was asked to stop (SIGTERM: a CI job cancelled, a platform's time limit)."""
+def _graded_or_stopped(names, all_, folder, fmt, output, student_id, answers, seed, limits):
+    """The report and the catalog; or, when stopped (SIGTERM, Ctrl-C) before grading is
+    done, the results file (with --output) says so, and the command ends with status 1."""
+    from grader.sandbox import Sandbox
+
+    entries = []  # the exercises being graded, once known: a stop costs them all
+    try:
+        # started first, so the sandbox's process gets ready while the grader loads the course
+        sandbox = Sandbox(limits)
+        try:
+            return _grade_for_check(
+                names, all_, folder, fmt, output, student_id, answers, seed, sandbox, entries
+            )
+        finally:
+            sandbox.close()
+    except (Stopped, KeyboardInterrupt) as stop:
+        reason = str(stop) if isinstance(stop, Stopped) else "the grader was interrupted (Ctrl-C)"
+        if output is not None:  # the platform still gets its results file: not a grade, and why
+            from grader.submission import broken
+
+            report = broken(entries, f"{reason}: no grade was given", student_id)
+            _write_results(report, fmt, output)
+        if isinstance(stop, KeyboardInterrupt):
+            raise  # click says "Aborted!"
+        click.echo(f"{reason}." + (f" Results written to {output}" if output else ""), err=True)
+        raise SystemExit(1) from None
 
 
-def _stop_on_sigterm() -> None:
-    """Stop like Ctrl-C does: the sandbox is cleaned up and, with --output, the results file
-    still says what happened."""
-    import signal
+class Stopped(BaseException):
+    """The grader was asked to stop (SIGTERM: a CI job cancelled, a platform's time limit).
 
-    def stop(number: int, frame: object) -> None:
-        raise Stopped("the grader was stopped (SIGTERM) before it finished")
-
-    signal.signal(signal.SIGTERM, stop)
+    A BaseException, as KeyboardInterrupt is: no `except Exception` on the way (judging an
+    exercise, grading a submission) may take a stop for an error and carry on."""
 
 
-def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox):
+def _stop(number: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C does: the sandbox is cleaned up and, with --output, the
+    results file still says what happened. Once: a second SIGTERM must not cut it short."""
+    signal.signal(signal.SIGTERM, _unheeded)
+    raise Stopped("the grader was stopped (SIGTERM) before it finished")
+
+
+def _unheeded(number: int, frame: object) -> None:
+    """A SIGTERM while the results are written down: they are, and then the command ends."""
+
+
+def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox, chosen):
     from grader.course import course_root
     from grader.grading import DEFAULT_SEED
     from grader.submission import broken, grade_submission
@@ -188,8 +219,9 @@ def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed
             raise click.UsageError(
                 f"there is no folder {folder}; point --dir at your exercise files."
             )
+        chosen.extend(entries)
         _require_answers(seed, student_id)
-    except Exception as error:  # usage errors too
+    except Exception as error:  # usage errors too; a stop is written down by `check`
         if output is not None:  # a platform is waiting for its results file, whatever happened
             _write_results(broken([], f"grading could not start: {error}", student_id), fmt, output)
         raise
