@@ -687,3 +687,73 @@ def test_the_stack_text_is_read_as_text_only(tmp_path: Path) -> None:
     alone = text.split(b"\n\n")[0]
     spot = last_spot(alone, folder)
     assert spot is not None and (spot.call, spot.line) == (1, 3)
+
+
+MEMORY_SEARCH = """
+    import os, re
+
+    # the hidden argument as the wire spells it, found by a pattern that holds it in two
+    # pieces, so that neither this file nor the search puts it in memory whole
+    MARK = re.compile(b"777123" + b"(?=4[.]5)")
+
+    def in_memory():
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # dumpable again, so its /proc/self/mem opens
+        with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", buffering=0) as mem:
+            for line in maps:
+                span, perms = line.split()[:2]
+                start, end = (int(x, 16) for x in span.split("-"))
+                if "r" not in perms:
+                    continue
+                for at in range(start, end, 1 << 22):  # in pieces that overlap by the mark
+                    try:
+                        mem.seek(at)
+                        if MARK.search(mem.read(min(end - at, (1 << 22) + 16))):
+                            return 1.0
+                    except (OSError, MemoryError):  # a region the kernel will not show
+                        break
+        return 0.0
+
+    AT_IMPORT = in_memory()
+
+    def f(x):
+        print("printed with", x)
+        if x < 0:
+            os._exit(37)
+        return AT_IMPORT if x < 100 else in_memory()
+"""
+
+
+def test_hidden_calls_reach_the_child_only_after_the_public_ones_answered(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Not in its memory while it imports (nor in the zygote's, for the next child): an
+    exception at import cannot carry them. What it prints from then on is told apart."""
+    path = learner_file(tmp_path, MEMORY_SEARCH)
+    workspace = sandbox.workspace(path.parent)
+    calls = [Call("f#0", "f", (1.0,)), Call("f#0:hidden", "f", (7771234.5,))]
+    outcome = sandbox.run(workspace / path.name, calls, hidden=1)
+    assert not isinstance(outcome.results, LoadFailure), outcome.results
+    at_import, later = (r.value for r in outcome.results)
+    assert later == 1.0  # the search works: the hidden call's own argument is found
+    assert at_import == 0.0
+    assert "printed with 7771234.5" in outcome.hidden_output
+    assert "printed with 1.0" in outcome.output and "1.0" not in outcome.hidden_output
+    again = sandbox.run(workspace / path.name, [Call("f#0", "f", (1.0,))])
+    assert not isinstance(again.results, LoadFailure)
+    assert again.results[0].value == 0.0  # nothing of it was left where the next child starts
+
+
+def test_how_a_child_stopped_in_its_hidden_cases_is_told_only_with_them(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = learner_file(tmp_path, MEMORY_SEARCH)
+    workspace = sandbox.workspace(path.parent)
+    calls = [Call("f#0", "f", (1.0,)), Call("f#0:hidden", "f", (-1.0,))]
+    outcome = sandbox.run(workspace / path.name, calls, hidden=1)
+    assert not isinstance(outcome.results, LoadFailure)
+    assert outcome.stopped is not None and "37" not in outcome.stopped
+    assert "hidden cases" in outcome.stopped
+    error = outcome.results[1].error
+    assert error is not None and "status 37" in error.message

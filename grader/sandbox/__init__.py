@@ -95,6 +95,7 @@ class Outcome:
     hidden_output: str = ""  # the end of `output`: what it printed once it had hidden calls
 
 
+HIDDEN_STOP = "it stopped while running your hidden cases (what stopped it is shown with them)"
 # what each refused mechanism means, and what stood in for it
 REFUSED = {
     "a private filesystem": (
@@ -412,7 +413,7 @@ class Sandbox:
         text = output.decode("utf-8", errors="replace")
         if header["output_dropped"]:
             text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
-        outcome = self._interpret(path, calls, header, results, stack)
+        outcome = self._interpret(path, calls, header, results, stack, hidden)
         outcome.output = text
         sent_at = header.get("hidden_sent_at")
         if hidden and isinstance(sent_at, list) and len(output) >= int(sent_at[0]):
@@ -421,7 +422,13 @@ class Sandbox:
         return outcome
 
     def _interpret(
-        self, path: Path, calls: list[Call], header: dict[str, Any], data: bytes, stack: bytes
+        self,
+        path: Path,
+        calls: list[Call],
+        header: dict[str, Any],
+        data: bytes,
+        stack: bytes,
+        hidden: int = 0,
     ) -> Outcome:
         sent_at = header.get("hidden_sent_at")
         public_bytes = int(sent_at[1]) if isinstance(sent_at, list) else None
@@ -453,6 +460,10 @@ class Sandbox:
             sentence = f"{cause} {where}{spot}{ending}"
         error = LearnerError("aborted", kind, sentence)
         unanswered = [CallResult(error=error) for _ in calls[len(told.results) :]]
+        if hidden and len(told.results) >= len(calls) - hidden:
+            # its hidden cases were in its hands: how it stopped (an exit status, a signal, a
+            # line) could be chosen to tell of them, so that is told only with them
+            sentence = HIDDEN_STOP
         return Outcome([*told.results, *unanswered], stopped=sentence)
 
     def _spot(self, kind: str, told: _Told, folder: Path, inside: Path, stack: bytes) -> str:

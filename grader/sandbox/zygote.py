@@ -174,7 +174,7 @@ class _Delivery:
         assert self.hidden is not None and self.fd is not None
         self.sent_at = (len(output.data) + output.dropped, len(results.data))
         with contextlib.suppress(OSError):
-            _write_all(self.fd, self.hidden)
+            _write_all(self.fd, len(self.hidden).to_bytes(8, "big") + self.hidden)
         with contextlib.suppress(OSError):
             os.close(self.fd)
         self.fd = None
