@@ -108,7 +108,14 @@ class ExercisePlan:
 
     @property
     def calls(self) -> list[Call]:
+        """Every call, the public rounds' first: the sandbox hands the hidden ones over last."""
         return [c for planned, _ in self.rounds for p in planned for cs in p.calls for c in cs]
+
+    @property
+    def hidden_calls(self) -> int:
+        """How many of `calls`, at their end, are on the student's hidden cases."""
+        rounds = [planned for planned, hidden in self.rounds if hidden]
+        return sum(len(cs) for planned in rounds for p in planned for cs in p.calls)
 
 
 def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -> ExercisePlan:
@@ -273,7 +280,10 @@ def _run_and_judge(
     workspace = sandbox.workspace(folder)
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
-        runs = [waiter.submit(sandbox.run, workspace / p.entry.file, p.calls) for p in plans]
+        runs = [
+            waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls)
+            for p in plans
+        ]
         done = zip(plans, runs, strict=True)
         return [judge_exercise(p, run.result(), solutions) for p, run in done]
     except BaseException:

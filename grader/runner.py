@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -312,7 +312,7 @@ def _aliases(
 Event = tuple[str, Any]
 
 
-def exercise_events(path: Path, calls: list[Call]) -> Iterator[Event]:
+def exercise_events(path: Path, calls: Iterable[Call]) -> Iterator[Event]:
     """Import the learner's file and make every call in order, telling each step as it happens:
     ("loading", None), then ("load_failure", LoadFailure) or, per call, ("calling", function)
     and ("result", CallResult); ("end", None) once every call has answered.

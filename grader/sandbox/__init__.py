@@ -417,8 +417,8 @@ class Sandbox:
         outcome.output = text
         sent_at = header.get("hidden_sent_at")
         if hidden and isinstance(sent_at, list) and len(output) >= int(sent_at[0]):
-            public = output[: int(sent_at[0])].decode("utf-8", errors="replace")
-            outcome.hidden_output = text[len(public) :]
+            printed = output[: int(sent_at[0])].decode("utf-8", errors="replace")
+            outcome.hidden_output = text[len(printed) :]
         return outcome
 
     def _interpret(
