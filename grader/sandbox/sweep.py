@@ -26,8 +26,9 @@ def kill_processes(uid: int) -> None:
     """Kill every process of `uid` until none is left.
 
     A process of that uid sends SIGKILL to all it may signal (all processes of the uid but
-    itself) with kill(-1), again and again until the kernel says there is none: a fork storm
-    cannot outrun it, since every round kills the children of the round before."""
+    itself) with kill(-1), again and again until /proc shows none alive: a fork storm cannot
+    outrun it, since every round kills the children of the round before. (kill(-1) itself
+    cannot tell: it succeeds whenever any other process exists, signalled or not.)"""
     pid = os.fork()
     if pid == 0:
         status = 1
@@ -35,15 +36,36 @@ def kill_processes(uid: int) -> None:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
-            for _ in range(100_000):
-                try:
+            for _ in range(10_000):
+                with contextlib.suppress(OSError):
                     os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
+                if not living(uid, but=os.getpid()):
                     status = 0
                     break
         finally:
             os._exit(status)
     os.waitpid(pid, 0)
+
+
+def living(uid: int, but: int | None = None) -> list[int]:
+    """The processes of `uid` that are not zombies (a zombie runs nothing; its parent reaps
+    it), as /proc shows them."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == but:
+            continue
+        try:
+            with open(f"/proc/{name}/status") as file:
+                fields = dict(
+                    line.split(":", 1) for line in file.read().splitlines() if ":" in line
+                )
+        except (OSError, ValueError):
+            continue
+        if str(uid) in fields.get("Uid", "").split() and not fields.get(
+            "State", ""
+        ).strip().startswith("Z"):
+            found.append(int(name))
+    return found
 
 
 def _ipc_objects(uid: int) -> list[tuple[str, int]]:
