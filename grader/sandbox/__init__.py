@@ -275,6 +275,10 @@ class Sandbox:
             os.killpg(self._zygote.pid, signal.SIGKILL)
         self._zygote.kill()
         self._zygote.wait()
+        if self._user is not None:  # its control groups, empty now that it is gone
+            from grader.sandbox.cgroups import remove_left_by
+
+            remove_left_by(self._zygote.pid)
         for stream in (self._zygote.stdin, self._zygote.stdout):
             if stream is not None:
                 stream.close()

@@ -100,6 +100,15 @@ def _remove_tree(folder: Path) -> None:
         folder.rmdir()
 
 
+def remove_left_by(zygote: int) -> None:
+    """The folder of groups of a zygote that has ended, removed with any group left in it."""
+    for find in (_v1, _v2):
+        hierarchy = find()
+        if hierarchy is not None:
+            for folder in hierarchy.folders():
+                _remove_tree(folder / f"{PREFIX}{zygote}")
+
+
 def available() -> Hierarchy | None:
     """The zygote's own folder of exercise groups in a hierarchy it may write, made now; None
     where there is none."""

@@ -336,10 +336,9 @@ class Exercise:
         self.private_root = setup.root is not None and "a mount namespace" not in self.refused
         self.group: cgroups.ExerciseGroup | None = None
         if setup.cgroups is not None:
-            setup.count += 1
-            try:
+            try:  # named after this supervisor, which no other exercise of the zygote shares
                 self.group = cgroups.ExerciseGroup.make(
-                    setup.cgroups, str(setup.count), int(limits["memory"]), int(limits["processes"])
+                    setup.cgroups, str(os.getpid()), int(limits["memory"]), int(limits["processes"])
                 )
             except OSError:
                 self.refused.append("a control group for the exercise")
@@ -396,7 +395,6 @@ class Setup:
     root: Any = None
     cgroups: Any = None
     refused: list[str] = field(default_factory=list)
-    count: int = 0
     without: frozenset[str] = frozenset()  # what to do without, as a refusing kernel would
 
     @classmethod
