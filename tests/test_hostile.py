@@ -2,11 +2,17 @@
 
 For each attack: the attacked exercise earns what its honest part earns (0 for the cheats),
 every other exercise full marks, the results file is the grader's own and valid Gradescope
-JSON, the run ends within its time bound, and nothing outside the sandbox changed.
+JSON, the run ends within its time bound, and nothing outside the sandbox changed. As root,
+nothing of the learner's uids is left either: no process, no IPC object, no file in the
+machine's shared scratch folders (`hostile/leftovers.py`).
+
+The expected score is what the checks in `passes` are worth in the catalog (the `score` beside
+them says the same in words), so that a change of points in the catalog changes no expectation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,9 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.catalog import load_catalog
 from grader.sandbox import is_root
 
-from .conftest import ROOT, SOLUTIONS
+from .conftest import EXERCISES, ROOT, SOLUTIONS
+from .hostile import leftovers
 
 HOSTILE = ROOT / "tests" / "hostile"
 EXPECTATIONS = tomllib.loads((HOSTILE / "expectations.toml").read_text())
@@ -30,7 +38,16 @@ SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope.schema.json").read
 TIMEOUT = 2.0
 MARKER = "BPGRADE-HOSTILE-MARKER"
 BPGRADE = shutil.which("bpgrade", path=str(Path(sys.executable).parent)) or "bpgrade"
-FULL = {"exercise01": 10, "exercise02": 10, "exercise03": 10, "exercise04": 10, "exercise05": 12}
+CATALOG = load_catalog(EXERCISES / "catalog.toml")
+FULL = {entry.name: entry.max_score for entry in CATALOG.exercises}
+
+
+def honest_score(expected: dict) -> float:
+    """What the checks an attack's honest part passes are worth."""
+    entry = CATALOG.find(expected["exercise"])
+    assert entry is not None
+    points = {check.name: check.points for check in entry.checks}
+    return sum(points[name] for name in expected["passes"])
 
 
 def _watched_files() -> dict[str, str]:
@@ -95,22 +112,24 @@ def test_a_hostile_submission_is_contained(attack: str, tmp_path: Path) -> None:
     if expected.get("needs_root") and not is_root():
         pytest.skip("containing this attack needs root (learner code runs as another user)")
     before = _watched_files()
-    results, elapsed, path = _grade(attack, tmp_path)
+    # as root, learner code runs as the sandbox's uids: nothing of theirs may be left after it
+    watch = leftovers.checked() if is_root() else contextlib.nullcontext()
+    with watch:
+        results, elapsed, path = _grade(attack, tmp_path)
 
-    jsonschema.validate(results, SCHEMA)
-    assert MARKER not in path.read_text()
-    assert [p.name for p in path.parent.iterdir()] == ["results.json"]
-    scores = _scores(results)
-    attacked = expected["exercise"]
-    assert scores[attacked] == pytest.approx(expected["score"]), results
-    assert {k: v for k, v in scores.items() if k != attacked} == {
-        k: v for k, v in FULL.items() if k != attacked
-    }
-    assert results["score"] == pytest.approx(
-        sum(FULL.values()) - FULL[attacked] + expected["score"]
-    )
-    if expected.get("cause"):
-        said = " ".join(t.get("output", "") for t in results["tests"] if attacked in t["tags"])
-        assert expected["cause"].lower() in said.lower(), said
-    assert elapsed < 5 * (TIMEOUT + 1) + 10
-    assert _watched_files() == before
+        jsonschema.validate(results, SCHEMA)
+        assert MARKER not in path.read_text()
+        assert [p.name for p in path.parent.iterdir()] == ["results.json"]
+        scores = _scores(results)
+        attacked = expected["exercise"]
+        honest = honest_score(expected)
+        assert scores[attacked] == pytest.approx(honest), results
+        assert {k: v for k, v in scores.items() if k != attacked} == {
+            k: v for k, v in FULL.items() if k != attacked
+        }
+        assert results["score"] == pytest.approx(sum(FULL.values()) - FULL[attacked] + honest)
+        if expected.get("cause"):
+            said = " ".join(t.get("output", "") for t in results["tests"] if attacked in t["tags"])
+            assert expected["cause"].lower() in said.lower(), said
+        assert elapsed < 5 * (TIMEOUT + 1) + 10
+        assert _watched_files() == before
