@@ -286,8 +286,12 @@ def _run_and_judge(
         ]
         done = zip(plans, runs, strict=True)
         return [judge_exercise(p, run.result(), solutions) for p, run in done]
-    except BaseException:
-        sandbox.stop()  # stopped (Ctrl-C, SIGTERM): the learner's code stops now, not later
+    except Exception:
+        sandbox.stop()
+        raise
+    except BaseException:  # stopped (Ctrl-C, SIGTERM): the learner's code stops now, not later
+        waiter.shutdown(wait=False, cancel_futures=True)
+        sandbox.halt()
         raise
     finally:
         waiter.shutdown(wait=True, cancel_futures=True)

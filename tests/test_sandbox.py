@@ -240,6 +240,47 @@ def test_a_dead_zygote_is_replaced(sandbox: Sandbox, tmp_path: Path) -> None:
     assert not isinstance(results, LoadFailure) and results[0].value == 2.0
 
 
+def test_a_stop_from_two_threads_at_once_hands_the_zygote_over_once(tmp_path: Path) -> None:
+    """A stop (SIGTERM) reaches the grader while its waiter thread reads the zygote: both
+    threads stop the sandbox at once, and neither may fail on what the other let go."""
+    import threading
+
+    path = learner_file(tmp_path, "import time\ndef f(x):\n    time.sleep(30)\n")
+    with Sandbox(Limits(timeout=20)) as box:
+        for _ in range(3):
+            box.start()
+            failures: list[BaseException] = []
+            gate = threading.Barrier(2)
+
+            def stop_at_the_gate(
+                failures: list[BaseException] = failures, gate: threading.Barrier = gate
+            ) -> None:
+                gate.wait()
+                try:
+                    box.stop()
+                except BaseException as error:  # pragma: no cover - the failure itself
+                    failures.append(error)
+
+            waiter = threading.Thread(target=lambda: run(box, path, call("f", 1.0)))
+            waiter.start()
+            time.sleep(0.3)
+            other = threading.Thread(target=stop_at_the_gate)
+            other.start()
+            stop_at_the_gate()
+            other.join()
+            waiter.join(timeout=10)
+            assert not waiter.is_alive() and failures == []
+
+
+def test_a_halted_sandbox_starts_no_more_learner_code(tmp_path: Path) -> None:
+    path = learner_file(tmp_path, "def f(x):\n    return x + 1\n")
+    with Sandbox(Limits(timeout=5)) as box:
+        box.halt()
+        results, _ = run(box, path, call("f", 1.0))
+        assert isinstance(results, LoadFailure)
+        assert box._zygote is None
+
+
 def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BPGRADE_OUTPUT", "/secret/results.json")
     source = """

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,6 +156,10 @@ class Sandbox:
     _refused: set[str] = field(default_factory=set)
     _private_root: bool = False
     _applied_noted: bool = False
+    # stop() comes from two threads at once when a stop (Ctrl-C, SIGTERM) reaches the
+    # grader while its waiter thread reads the zygote: the zygote is handed over once
+    _handover: threading.Lock = field(default_factory=threading.Lock)
+    _halted: bool = False
 
     def __post_init__(self) -> None:
         if is_root() and self.limits.user == "auto":
@@ -184,6 +189,8 @@ class Sandbox:
 
     def start(self) -> None:
         """Start the zygote now, so it gets ready while the grader does its own set-up."""
+        if self._halted:
+            raise EOFError("grading was stopped")
         if self._zygote is not None and self._zygote.poll() is None:
             return
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
@@ -201,8 +208,10 @@ class Sandbox:
         self._ready = False
 
     def _read_frame(self, deadline: float) -> bytes:
-        assert self._zygote is not None and self._zygote.stdout is not None
-        fd = self._zygote.stdout.fileno()
+        zygote = self._zygote
+        if zygote is None or zygote.stdout is None:
+            raise EOFError("the sandbox process was stopped")
+        fd = zygote.stdout.fileno()
         buffer = bytearray()
         need = wire.HEADER.size
         size: int | None = None
@@ -257,9 +266,11 @@ class Sandbox:
         )  # the zygote enforces the real limit
         try:
             self._ensure_ready(deadline)
-            assert self._zygote is not None and self._zygote.stdin is not None
-            self._zygote.stdin.write(wire.frame(wire.dumps(request)) + hidden)
-            self._zygote.stdin.flush()
+            zygote = self._zygote
+            if zygote is None or zygote.stdin is None:
+                raise EOFError("the sandbox process was stopped")
+            zygote.stdin.write(wire.frame(wire.dumps(request)) + hidden)
+            zygote.stdin.flush()
             header = json.loads(self._read_frame(deadline))
             output, results, stack = (self._read_frame(deadline) for _ in range(3))
             return header, output, results, stack
@@ -269,20 +280,27 @@ class Sandbox:
 
     def stop(self) -> None:
         """Kill the zygote and whatever it runs; the next exercise starts a fresh one."""
-        if self._zygote is None:
+        with self._handover:
+            zygote, self._zygote = self._zygote, None
+        if zygote is None:
             return
         with contextlib.suppress(OSError):
-            os.killpg(self._zygote.pid, signal.SIGKILL)
-        self._zygote.kill()
-        self._zygote.wait()
+            os.killpg(zygote.pid, signal.SIGKILL)
+        zygote.kill()
+        zygote.wait()
         if self._user is not None:  # its control groups, empty now that it is gone
             from grader.sandbox.cgroups import remove_left_by
 
-            remove_left_by(self._zygote.pid)
-        for stream in (self._zygote.stdin, self._zygote.stdout):
+            remove_left_by(zygote.pid)
+        for stream in (zygote.stdin, zygote.stdout):
             if stream is not None:
                 stream.close()
-        self._zygote = None
+
+    def halt(self) -> None:
+        """Stop for good: grading was stopped (Ctrl-C, SIGTERM), and no learner code may start
+        after that, not even the exercise the waiter thread was about to begin."""
+        self._halted = True
+        self.stop()
 
     def close(self) -> None:
         self.stop()
