@@ -38,7 +38,15 @@ from grader.sandbox import Limits, Sandbox, is_root
 
 from .conftest import SOLUTIONS
 from .hostile import leftovers
-from .test_hostile import BPGRADE, EXPECTATIONS, FULL, HOSTILE, MARKER, honest_score
+from .test_hostile import (
+    BPGRADE,
+    EXPECTATIONS,
+    FULL,
+    HOSTILE,
+    MARKER,
+    honest_score,
+    hostile_submission,
+)
 
 pytestmark = pytest.mark.skipif(
     not is_root(), reason="these protections exist only for a root grader"
@@ -57,22 +65,12 @@ STRAY_PARENTS = ("/srv", "/opt", "/home")
 # -- running the command ------------------------------------------------------------------------
 
 
-def _submission(tmp_path: Path, attack: str) -> Path:
-    submission = tmp_path / "submission"
-    submission.mkdir()
-    for solution in SOLUTIONS.glob("exercise*.py"):
-        shutil.copy(solution, submission)
-    for hostile in (HOSTILE / attack).glob("*.py"):
-        shutil.copy(hostile, submission)
-    return submission
-
-
 def _check(
     tmp_path: Path, attack: str, *options: str, fmt: str = "gradescope"
 ) -> tuple[dict[str, Any], float]:
     """`bpgrade check --all` of the solutions with the attack's file in place: the results
     file, and the seconds the command took."""
-    submission = _submission(tmp_path, attack)
+    submission = hostile_submission(tmp_path, attack)
     results = tmp_path / "results" / "results.json"
     env = {**os.environ, "BPGRADE_OUTPUT": str(results)}
     command = [BPGRADE, "check", "--all", "--dir", str(submission), "--format", fmt]

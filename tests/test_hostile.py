@@ -64,13 +64,19 @@ def _watched_files() -> dict[str, str]:
     return digests
 
 
-def _grade(attack: str, tmp_path: Path) -> tuple[dict, float, Path]:
+def hostile_submission(tmp_path: Path, attack: str) -> Path:
+    """The reference solutions, with the attack's files in their place."""
     submission = tmp_path / "submission"
     submission.mkdir()
     for solution in SOLUTIONS.glob("exercise*.py"):
         shutil.copy(solution, submission)
     for hostile in (HOSTILE / attack).glob("*.py"):
         shutil.copy(hostile, submission)
+    return submission
+
+
+def _grade(attack: str, tmp_path: Path) -> tuple[dict, float, Path]:
+    submission = hostile_submission(tmp_path, attack)
     results = tmp_path / "results" / "results.json"
     env = {**os.environ, "BPGRADE_OUTPUT": str(results)}
     started = time.monotonic()
