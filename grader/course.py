@@ -18,6 +18,15 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def is_installed_copy(course: Path) -> bool:
+    """The course is the copy a regular install carries: bpgrade's own files, which it may
+    lock away from learner code, unlike an instructor's checkout or a release folder."""
+    try:
+        return course.resolve() == (_PACKAGE / "_course").resolve()
+    except OSError:
+        return False
+
+
 def is_release_root(folder: Path) -> bool:
     return (
         (folder / "exercises" / "catalog.toml").is_file()

@@ -271,3 +271,54 @@ def test_without_a_private_filesystem_a_batch_learner_code_could_read_is_refused
         protect(exposed, course, [], private=[batch / "bob"])
     finally:
         shutil.rmtree(batch)
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mode for p in [folder, *sorted(folder.rglob("*"))]}
+
+
+def test_root_grading_never_changes_the_instructors_course(
+    tmp_path: Path, clean: list[Sandbox]
+) -> None:
+    """Only bpgrade's own installed copy is locked; a course folder the instructor keeps
+    (a checkout, a copy) keeps its modes, and where learner code could read it, grading
+    is refused with a sentence instead."""
+    course = Path("/srv") / f"bpgrade-course-{tmp_path.name}"
+    shutil.copytree(SOLUTIONS, course / "solutions")
+    (course / "quizzes").mkdir()
+    (course / "quizzes" / "backprop.toml").write_text("# keys\n")
+    try:
+        for path in [course, *course.rglob("*")]:  # as a clone under the usual umask
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        before = _modes(course)
+        confined = Sandbox(Limits(timeout=3))
+        clean.append(confined)
+        protect(confined, course, [])  # the minimal root holds no course: nothing to refuse
+        assert _modes(course) == before
+        exposed = Sandbox(Limits(timeout=3, without=frozenset({"filesystem"})))
+        clean.append(exposed)
+        with pytest.raises(Exposed, match=r"readable by its owner only \(chmod -R go-rwx"):
+            protect(exposed, course, [])
+        assert _modes(course) == before
+    finally:
+        shutil.rmtree(course)
+
+
+def test_root_checks_leave_the_checkout_as_it_was(tmp_path: Path) -> None:
+    """The command an instructor runs in a checkout (an editable install): its solutions and
+    quizzes keep their modes."""
+    import subprocess
+    import sys
+
+    checkout = SOLUTIONS.parent
+    before = {name: _modes(checkout / name) for name in ("solutions", "quizzes", "exercises")}
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "exercise01", "--dir", str(SOLUTIONS)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = {name: _modes(checkout / name) for name in before}
+    assert after == before

@@ -647,16 +647,19 @@ COURSE_PRIVATE = (".git", "tests", "grader", "hatch_build.py")
 def protect(
     sandbox: Sandbox, course: Path, keep_out: list[Path], private: list[Path] | None = None
 ) -> None:
-    """As root: lock the course's answers away, then prove with a probe what learner code
-    can still reach; anything it can is written into the sandbox's notes.
+    """As root: prove with a probe what of the course learner code can reach, and refuse to
+    grade where it could read the answers. Only bpgrade's own installed copy of the course
+    is locked (chmod) first: an instructor's checkout is never changed.
 
     `keep_out`: folders it must not write into. `private`: more that it must not read (in a
     batch, the submissions, the gradebook and the reports)."""
     if not sandbox.unprivileged:
         return
+    from grader.course import is_installed_copy
     from grader.platforms import SECRET_FOLDERS, lock_course
 
-    lock_course(course)
+    if is_installed_copy(course):
+        lock_course(course)
     secrets = [course / name for name in SECRET_FOLDERS if (course / name).is_dir()]
     secret_files = [path for folder in secrets for path in sorted(folder.glob("*"))[:50]]
     checkout = [course / name for name in COURSE_PRIVATE if (course / name).exists()]
@@ -672,18 +675,14 @@ def protect(
             "it no private filesystem. Make the submissions folder and the gradebook's folder "
             "readable by root only (chmod 700), then run again."
         )
-    exposed = [p for p in reached["read"] if any(_within(p, c) for c in checkout)]
+    exposed = [p for p in reached["read"] if any(_within(p, c) for c in [*checkout, *secrets])]
     if exposed:
         raise Exposed(
-            f"bpgrade will not run learner code as root beside a checkout of the course it can "
-            f"read ({', '.join(exposed[:2])}): this machine gives it no private filesystem. "
-            f"Install the course as a package (pip install {course}, without -e), or make the "
-            f"checkout readable by its owner only (chmod -R go-rwx {course})."
-        )
-    if reached["read"]:
-        sandbox.notes.append(
-            f"Learner code could read {', '.join(reached['read'][:3])}: the answers are not "
-            "locked away from it."
+            f"bpgrade will not run learner code as root where it could read the course "
+            f"({', '.join(exposed[:2])}): this machine gives it no private filesystem. "
+            f"Install the course as a package (pip install {course}, without -e), whose copy "
+            f"bpgrade locks itself, or make the course readable by its owner only "
+            f"(chmod -R go-rwx {course})."
         )
     if reached.get("copies"):
         sandbox.notes.append(
