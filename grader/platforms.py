@@ -116,18 +116,27 @@ def gradescope_student_id(metadata: Path) -> str | None:
     The user id, not the email or the name: it is Gradescope's own key for the account, so
     it survives a change of email address, it is the same on every assignment and every
     resubmission, and it is not personal data in a report. A group submission lists every
-    member; their ids are sorted and joined with "+", so the whole group shares one set of
-    cases whatever order Gradescope lists them in.
+    member; their ids are joined with "+" in ascending order (numbers as numbers, so 987
+    comes before 1234: `987+1234`), so the whole group shares one set of cases whatever order
+    Gradescope lists them in, and an instructor who sorts the ids by hand gets the same id.
     """
     document = _read_json(metadata)
     users = document.get("users") if isinstance(document, dict) else None
     if not isinstance(users, list):
         return None
-    ids = sorted({_plain_id(user.get("id")) for user in users if isinstance(user, dict)} - {None})
+    found = {_plain_id(user.get("id")) for user in users if isinstance(user, dict)}
+    ids = sorted((i for i in found if i is not None), key=_ascending)
     if not ids:
         return None
     joined = "+".join(ids)
     return joined if _SAFE_ID.match(joined) else None
+
+
+def _ascending(identity: str) -> tuple[int, int, str]:
+    # Gradescope's ids are numbers: as text, "1234" would sort before "987"
+    if identity.isascii() and identity.isdigit():
+        return (0, int(identity), identity)
+    return (1, 0, identity)
 
 
 def prairielearn_student_id(data: Path) -> str | None:

@@ -4,6 +4,7 @@ locked away; metadata files are written here exactly as the platforms describe t
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,24 @@ def test_a_gradescope_group_shares_one_id_whatever_the_order(tmp_path: Path) -> 
     partner = {"email": "partner@example.com", "id": 987, "name": "Partner"}
     one = gradescope_root(tmp_path / "a", gradescope_metadata([STUDENT, partner]))
     other = gradescope_root(tmp_path / "b", gradescope_metadata([partner, STUDENT]))
-    assert student_id(one) == student_id(other) == "1234+987"
+    assert student_id(one) == student_id(other) == "987+1234"
+
+
+def test_the_group_id_documented_for_instructors_is_the_one_made(tmp_path: Path) -> None:
+    """docs/platforms.md tells instructors which id reproduces a group's hidden cases; an id
+    that differs from the one graded reproduces other cases."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "platforms.md").read_text()
+    documented = re.findall(r"`(\d+)\+(\d+)`", docs)
+    assert documented, "docs/platforms.md no longer shows a group id"
+    for first, second in documented:
+        users = [{"id": int(second), "name": "B"}, {"id": int(first), "name": "A"}]
+        submission = gradescope_root(tmp_path / f"{first}-{second}", gradescope_metadata(users))
+        assert student_id(submission) == f"{first}+{second}"
+
+
+def test_group_ids_that_are_not_numbers_sort_after_numbers(tmp_path: Path) -> None:
+    users = [{"id": "b7"}, {"id": 30}, {"id": "a9"}, {"id": 4}]
+    assert student_id(gradescope_root(tmp_path, gradescope_metadata(users))) == "4+30+a9+b7"
 
 
 def test_the_email_is_never_the_id(tmp_path: Path) -> None:
