@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from grader.catalog import Catalog, ExerciseEntry
+from grader.formats import gradescope, prairielearn
 from grader.platforms import (
     GRADESCOPE_ROOT,
     PRAIRIELEARN_ROOT,
@@ -21,6 +23,9 @@ from grader.platforms import (
     prairielearn_student_id,
     student_id,
 )
+from grader.report import CheckReport, ExerciseReport, summarize
+
+from .conftest import EXERCISES, SOLUTIONS, grade_file
 
 
 def gradescope_metadata(users: list[dict[str, Any]]) -> dict[str, Any]:
@@ -238,3 +243,98 @@ def test_lock_course_leaves_solutions_and_quizzes_to_their_owner(tmp_path: Path)
 def test_lock_course_without_quizzes(tmp_path: Path) -> None:
     (tmp_path / "solutions").mkdir()
     assert lock_course(tmp_path) == [tmp_path / "solutions"]
+
+
+# ---------------------------------------------------------------- what each platform is told
+
+
+def exercise_entry(catalog: Catalog, name: str) -> ExerciseEntry:
+    found = catalog.find(name)
+    assert found is not None
+    return found
+
+
+def test_prairielearn_does_not_grade_a_file_with_a_syntax_error(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """PrairieLearn's docs give a syntax error as the example of `gradable: false`: the
+    student keeps the attempt, and is told why."""
+    entry = exercise_entry(catalog, "exercise03")
+    broken = tmp_path / "broken.py"
+    broken.write_text("import numpy as np\n\ndef linear_forward(X, W, b:\n    return X\n")
+    report = summarize([grade_file(entry, broken, tmp_path / "student", student="7")])
+
+    data = json.loads(prairielearn.render(report))
+
+    assert data["gradable"] is False
+    assert data["tests"] == []
+    assert data["message"] == prairielearn.NOT_COMPILED
+    (error,) = data["format_errors"]
+    assert "exercise03_linear.py has a syntax error" in error and "line 3" in error
+
+
+def test_prairielearn_grades_a_file_that_compiles_but_fails_to_import(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    entry = exercise_entry(catalog, "exercise03")
+    failing = tmp_path / "failing.py"
+    failing.write_text("raise RuntimeError('has a syntax error: not really')\n")
+    report = summarize([grade_file(entry, failing, tmp_path / "student")])
+
+    data = json.loads(prairielearn.render(report))
+
+    assert data["gradable"] is True and data["score"] == 0.0
+    assert "format_errors" not in data
+    assert all("RuntimeError" in test["message"] for test in data["tests"])
+
+
+def test_prairielearn_grades_the_other_files_beside_one_that_does_not_compile(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    folder = tmp_path / "student"
+    good = grade_file(
+        exercise_entry(catalog, "exercise03"), SOLUTIONS / "exercise03_linear.py", folder
+    )
+    (tmp_path / "bad.py").write_text("def sigmoid(:\n")
+    bad = grade_file(exercise_entry(catalog, "exercise02"), tmp_path / "bad.py", folder)
+
+    data = json.loads(prairielearn.render(summarize([good, bad])))
+
+    assert data["gradable"] is True
+    assert data["score"] == pytest.approx(good.max_score / (good.max_score + bad.max_score))
+
+
+def test_prairielearn_promises_no_release_it_cannot_make(tmp_path: Path, catalog: Catalog) -> None:
+    entry = exercise_entry(catalog, "exercise03")
+    exercise = grade_file(entry, EXERCISES / entry.file, tmp_path / "student", student="7")
+    assert any(check.hidden for check in exercise.checks)
+
+    text = prairielearn.render(summarize([exercise]))
+
+    assert prairielearn.WITHHELD_HERE in text
+    for promise in ("after the deadline", "after the due date", "later"):
+        assert promise not in text.lower()
+
+
+def test_gradescope_gives_what_the_code_printed_the_status_of_its_exercise() -> None:
+    def exercise(passed: bool) -> ExerciseReport:
+        check = CheckReport(
+            name="f", title="f", passed=passed, score=float(passed), max_score=1.0, message=""
+        )
+        return ExerciseReport(
+            name="exercise03",
+            title="t",
+            file="exercise03_linear.py",
+            status="passed" if passed else "failed",
+            score=check.score,
+            max_score=1.0,
+            checks=[check],
+            output="hello\n",
+        )
+
+    for passed, status in ((True, "passed"), (False, "failed")):
+        tests = json.loads(gradescope.render(summarize([exercise(passed)])))["tests"]
+        (printed,) = [t for t in tests if t["name"].endswith("what your code printed")]
+        assert printed["status"] == status
+        assert printed["max_score"] == 0
+        assert all(t.get("status") in ("passed", "failed") for t in tests)

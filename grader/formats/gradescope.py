@@ -18,7 +18,9 @@ What we put where:
   hidden-case check the instructor made `visible` shows its result but not its feedback,
   which names the student's hidden inputs.
 - What the learner's code printed is a test of its own, worth nothing, as visible as the
-  least visible check of its exercise: code run on hidden cases may print them.
+  least visible check of its exercise: code run on hidden cases may print them. Its status
+  is its exercise's (failed unless the exercise passed): without one, Gradescope styles a
+  0/0 test as passed, beside the failed checks whose output it shows.
 - The top-level output is a summary whose points count only the `visible` tests (the others'
   points would give away whether they passed). When grading itself broke, it says so first,
   and the score is 0: Gradescope has no "not gradable", and a broken run must not pass for a
@@ -63,7 +65,7 @@ VISIBILITY_ORDER: tuple[Visibility, ...] = (
 class GradescopeTest(BaseModel):
     score: float
     max_score: float
-    status: TestStatus | None = None
+    status: TestStatus
     name: str
     name_format: TextFormat = "text"
     number: str
@@ -160,6 +162,7 @@ def _printed_test(exercise: ExerciseReport, number: str) -> GradescopeTest:
     return GradescopeTest(
         score=0.0,
         max_score=0.0,
+        status="passed" if exercise.status == "passed" else "failed",
         name=f"{exercise.name}: what your code printed",
         number=number,
         output=printed(exercise, shown),

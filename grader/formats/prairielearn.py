@@ -13,24 +13,31 @@ What we put where:
 
 - One test per check (its name says the exercise and the check, its description the
   exercise's title) and one per quiz, its per-question scores in the message.
-- `gradable` is false only when grading itself broke (`report.error`): the student keeps
-  the attempt and `format_errors` says to contact the instructor. A learner's file that
-  cannot be loaded (a syntax error, say) is graded, 0 for its checks, with the reason: the
-  student made it, and the other exercises still count.
-- PrairieLearn shows every test to the student, so a hidden-case check, or one the
-  instructor wants shown later, is listed with its points but with `WITHHELD` for its
-  feedback; what an exercise with such checks printed is not shown either.
+- `gradable` is false when the submission cannot be graded at all, in PrairieLearn's sense:
+  grading itself broke (`report.error`: `format_errors` says to contact the instructor), or
+  the submission's file has a syntax error, PrairieLearn's own example of an invalid
+  submission (`format_errors` shows it). Either way the student gets no points, loses none,
+  and keeps the attempt. A question grades one exercise; where several are graded together,
+  only a submission whose every file has a syntax error is invalid, and otherwise the files
+  that compile count, the others scoring 0 with the reason. A file that compiles but fails
+  when imported (an exception, a timeout) is graded, 0 for its checks: it ran, and what it
+  did is the student's.
+- PrairieLearn shows every test to the student, at once and for good, so a hidden-case
+  check, or one the instructor wants shown later, is listed with its points but with
+  `WITHHELD_HERE` for its feedback, which promises nothing PrairieLearn cannot do later;
+  what an exercise with such checks printed is not shown either.
 - Sandbox notes are for instructors and PrairieLearn has no place only they see, so they
   are left out here; the grading job's log, which instructors read, is the place for them.
 """
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from grader.formats._common import (
     GRADING_BROKE,
-    feedback,
     printed,
     quiz_feedback,
     quiz_name,
@@ -39,6 +46,19 @@ from grader.formats._common import (
     withheld,
 )
 from grader.report import CheckReport, ExerciseReport, QuizReport, Report
+
+# PrairieLearn has no "show later": a test is shown when graded, so this says only what is.
+# The instructor can reproduce the student's hidden cases from the variant's seed.
+WITHHELD_HERE = (
+    "The details of this check are not shown here: it ran on your own hidden cases, or your "
+    "instructor keeps its feedback back. Ask your instructor if you need them."
+)
+NOT_COMPILED = (
+    "Not graded: your file has a syntax error, so Python could not read it. This submission "
+    "does not count as an attempt; fix the error and submit again."
+)
+# The runner's sentence for a file Python could not compile (grader/runner.py, load_module).
+_SYNTAX_ERROR = re.compile(r"^[^\n]*\.py has a syntax error: ")
 
 
 class PrairieLearnTest(BaseModel):
@@ -60,18 +80,46 @@ class PrairieLearnResults(BaseModel):
 
 
 def build(report: Report) -> PrairieLearnResults:
+    if report.error:
+        return PrairieLearnResults(
+            gradable=False,
+            score=0.0,
+            message=GRADING_BROKE,
+            output=_output(report),
+            format_errors=[f"{GRADING_BROKE} ({report.error})"],
+            tests=[],
+        )
+    uncompiled = syntax_errors(report)
+    if uncompiled and len(uncompiled) == len(report.exercises) and not report.quizzes:
+        # no tests: a list of checks at 0 would read as a grade, and none is given
+        return PrairieLearnResults(
+            gradable=False,
+            score=0.0,
+            message=NOT_COMPILED,
+            output=_output(report),
+            format_errors=uncompiled,
+            tests=[],
+        )
     tests = [
         _check_test(exercise, check) for exercise in report.exercises for check in exercise.checks
     ]
     tests += [_quiz_test(quiz) for quiz in report.quizzes]
     return PrairieLearnResults(
-        gradable=report.gradable,
-        score=_fraction(report) if report.gradable else 0.0,
+        gradable=True,
+        score=_fraction(report),
         message=_message(report),
         output=_output(report),
-        format_errors=[f"{GRADING_BROKE} ({report.error})"] if report.error else None,
         tests=tests,
     )
+
+
+def syntax_errors(report: Report) -> list[str]:
+    """The syntax errors of the submitted files, each as the runner told it."""
+    return [
+        exercise.error
+        for exercise in report.exercises
+        if exercise.status == "error" and exercise.error and _SYNTAX_ERROR.match(exercise.error)
+    ]
 
 
 def render(report: Report) -> str:
@@ -86,8 +134,6 @@ def _fraction(report: Report) -> float:
 
 
 def _message(report: Report) -> str:
-    if report.error:
-        return GRADING_BROKE
     return summary(report).splitlines()[-1]
 
 
@@ -107,7 +153,7 @@ def _check_test(exercise: ExerciseReport, check: CheckReport) -> PrairieLearnTes
         description=f"{exercise.title} ({exercise.file})",
         points=check.score,
         max_points=check.max_score,
-        message=feedback(check),
+        message=WITHHELD_HERE if withheld(check) else check.message,
     )
 
 
