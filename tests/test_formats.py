@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -27,8 +28,8 @@ import pytest
 from lxml import etree
 
 from grader.catalog import load_catalog
-from grader.formats import FORMATS, render, write_results
-from grader.formats._common import GRADING_BROKE, WITHHELD
+from grader.formats import FORMATS, github, render, write_results
+from grader.formats._common import GRADING_BROKE, WITHHELD, points
 from grader.formats.prairielearn import WITHHELD_HERE
 from grader.grading import grade
 from grader.report import (
@@ -162,6 +163,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
         "mixed": mixed,
         "broken": broken,
         "crafted": _crafted(),
+        # as a GitHub Classroom template grades it: no student id, so no hidden cases
+        "partial": summarize(grade(entries, folder, SOLUTIONS).exercises, QUIZZES),
     }
 
 
@@ -558,6 +561,63 @@ def test_junit_is_utf8_xml(reports: dict[str, Report]) -> None:
 # ----------------------------------------------------------------------------- github
 
 
+def _js(value: float) -> str:
+    """A number as JavaScript prints it (`${x}`): whole numbers without a decimal point."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def reporter_view(result: dict[str, Any]) -> dict[str, str]:
+    """What classroom-resources/autograding-grading-reporter (v1) shows of our one runner's
+    result, computed the way it computes each number (written from its documented output,
+    not copied): its log and its summary table weigh every test alike, passed tests over all
+    tests times max_score; it counts the tests passed; and the grade it hands to Classroom
+    (the "Points t/r" notice) is the sum of the tests' scores over max_score."""
+    tests, max_score = result["tests"], result["max_score"]
+    passed = sum(test["status"] == "pass" for test in tests)
+    weighed = passed / len(tests) * (max_score or 0)
+    recorded = sum(test["score"] for test in tests)
+    return {
+        "log": f"{weighed:.2f}/{_js(max_score)}",  # "Total points for bpgrade: ..." (toFixed(2))
+        "table": f"{_js(weighed)}/{_js(max_score)}",  # the summary table's Test Score, Max Score
+        "tests passed": f"{passed}/{len(tests)}",  # "Grand total tests passed: ..."
+        "recorded": f"{_js(recorded)}/{_js(max_score)}",  # what Classroom records
+    }
+
+
+def test_github_one_total_everywhere_on_a_partly_correct_submission(
+    reports: dict[str, Report],
+) -> None:
+    """Issue 10: the reporter's log said 50.73/52 where Classroom recorded 50/52."""
+    report = reports["partial"]
+    assert 0 < report.score < report.max_score
+    assert all(not c.hidden for c in _checks(report))
+    view = reporter_view(_as_json(report, "github"))
+    bpgrade_total = f"{points(report.score)}/{points(report.max_score)}"  # bpgrade's own log
+    assert view["recorded"] == bpgrade_total
+    assert view["tests passed"] == bpgrade_total
+    assert view["log"] == f"{report.score:.2f}/{points(report.max_score)}"
+    weighed = float(view["table"].split("/")[0])  # JavaScript's own float arithmetic
+    assert weighed == pytest.approx(report.score, abs=1e-9)
+
+
+def test_github_one_test_per_point_pass_or_fail(reports: dict[str, Report]) -> None:
+    data = _as_json(reports["partial"], "github")
+    assert len(data["tests"]) == data["max_score"] == reports["partial"].max_score
+    assert {t["score"] for t in data["tests"] if t["status"] == "pass"} == {1}
+    assert {t["score"] for t in data["tests"] if t["status"] != "pass"} == {0}
+    two = [t["name"] for t in data["tests"] if "linear_backward.dW" in t["name"]]
+    assert [name[-14:] for name in two] == ["(point 1 of 2)", "(point 2 of 2)"]
+    assert isinstance(data["max_score"], int)  # whole points, as Classroom keeps them
+
+
+def test_github_advice_is_no_test(reports: dict[str, Report]) -> None:
+    """A 0-point test would still count in the reporter's passed/all."""
+    data = _as_json(reports["passed"], "github")
+    assert not [t for t in data["tests"] if "advice" in t["name"]]
+    assert reporter_view(data)["tests passed"] == "52/52"
+    assert data["status"] == "pass"
+
+
 @pytest.mark.parametrize(
     ("name", "status"),
     [("passed", "pass"), ("stubs", "fail"), ("mixed", "error"), ("crafted", "fail")],
@@ -569,23 +629,67 @@ def test_github_status_and_scores(reports: dict[str, Report], name: str, status:
     assert data["status"] == status
     assert data["max_score"] == report.max_score
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(report.score)
-    assert len(data["tests"]) == len(_checks(report)) + len(report.quizzes)
+    view = reporter_view(data)
+    assert view["log"] == f"{report.score:.2f}/{_js(report.max_score)}"
+
+
+def test_github_half_points_of_hidden_cases_still_agree(reports: dict[str, Report]) -> None:
+    """Checks split between public and hidden cases are worth halves: each test is half a
+    point, and the reporter's weighing still gives the recorded grade."""
+    report = reports["mixed"]
+    data = _as_json(report, "github")
+    assert {t["score"] for t in data["tests"] if t["status"] == "pass"} == {0.5}
+    view = reporter_view(data)
+    assert view["recorded"] == f"{_js(report.score)}/{_js(report.max_score)}"
+    assert view["log"] == f"{report.score:.2f}/{_js(report.max_score)}"
+
+
+def test_github_counts_whole_points_of_partial_credit() -> None:
+    question = QuestionReport(id="q1", score=1.5, max_score=2.0, correct=False)
+    quiz = QuizReport(quiz="loop", seed=1, score=1.5, max_score=2.0, questions=[question])
+    report = summarize([], [quiz])
+    data = json.loads(render(report, "github"))
+    assert [t["status"] for t in data["tests"]] == ["pass", "fail"]
+    view = reporter_view(data)
+    assert view["recorded"] == view["tests passed"] == "1/2"
+    assert view["log"] == "1.00/2"
+    summary = github.job_summary(report)
+    assert summary.startswith("## bpgrade: 1/2 points")
+    assert "Your exact score is 1.5/2" in summary
 
 
 def test_github_errors_for_a_file_that_cannot_be_loaded(reports: dict[str, Report]) -> None:
-    tests = _as_json(reports["mixed"], "github")["tests"]
+    """The reporter prints an errored test's message and not its name: one error, which
+    names the exercise; the exercise's other points fail."""
+    tests = _as_json(reports["partial"], "github")["tests"]
     errored = [t for t in tests if t["status"] == "error"]
-    assert errored and all(t["filename"] == "exercise02_activations.py" for t in errored)
-    assert all(t["test_code"] == "bpgrade check exercise02" for t in errored)
+    assert len(errored) == 1
+    (error,) = errored
+    assert error["message"].startswith("exercise02 (exercise02_activations.py) could not be")
+    assert "syntax error" in error["message"]
+    assert error["test_code"] == "bpgrade check exercise02"
+    others = [t for t in tests if t["filename"] == "exercise02_activations.py"]
+    assert {t["status"] for t in others} == {"error", "fail"}
+    assert sum(t["score"] for t in others) == 0
+
+
+def test_github_failed_tests_say_how_to_see_them_again(reports: dict[str, Report]) -> None:
+    tests = _as_json(reports["partial"], "github")["tests"]
+    (first, second) = [t for t in tests if "linear_backward.dW" in t["name"]]
+    assert first["test_code"] == "bpgrade check exercise03" and second["test_code"] == ""
+    assert "transposed" in first["message"]
+    assert all(t["test_code"] == "" for t in tests if t["status"] == "pass")
 
 
 def test_github_grading_broke_records_no_grade(reports: dict[str, Report]) -> None:
     data = _as_json(reports["broken"], "github")
     assert data["status"] == "error"
-    first = data["tests"][0]
-    assert first["name"] == "grading" and first["status"] == "error"
-    assert first["message"].startswith(GRADING_BROKE)
-    assert sum(t["score"] for t in data["tests"]) == 0
+    (only,) = data["tests"]
+    assert only["name"] == "grading" and only["status"] == "error"
+    assert only["message"].startswith(GRADING_BROKE)
+    assert data["max_score"] == reports["broken"].max_score
+    assert reporter_view(data)["recorded"] == f"0/{_js(reports['broken'].max_score)}"
+    assert reporter_view(data)["log"].startswith("0.00/")
 
 
 def test_github_result_survives_the_reporters_base64(reports: dict[str, Report]) -> None:
@@ -593,9 +697,158 @@ def test_github_result_survives_the_reporters_base64(reports: dict[str, Report])
     text = render(reports["crafted"], "github")
     carried = base64.b64encode(text.encode("utf-8")).decode("ascii")
     data = json.loads(base64.b64decode(carried).decode("utf-8"))
-    (test,) = [t for t in data["tests"] if "linear_backward.dW" in t["name"]]
+    (test, _) = [t for t in data["tests"] if "linear_backward.dW" in t["name"]]
     assert test["message"] == NASTY
     assert test["status"] == "fail"
+
+
+def test_github_job_summary_has_the_total_and_the_feedback(reports: dict[str, Report]) -> None:
+    report = reports["partial"]
+    summary = github.job_summary(report)
+    score, max_score = points(report.score), points(report.max_score)
+    assert summary.startswith(f"## bpgrade: {score}/{max_score} points\n")
+    assert "exact score" not in summary  # whole points: nothing to explain
+    rows = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + len(report.exercises) + len(report.quizzes)
+    assert "| ❌ | exercise03: A linear layer | 8/10 | failed |" in rows
+    (check,) = [c for c in report.exercises[2].checks if not c.passed]
+    assert check.message in summary  # whole, in a code block
+    assert "def sigmoid(:" in summary
+    assert "exercise05: not started yet" in summary
+    assert "q2: 0/1, wrong" in summary
+
+
+def test_github_job_summary_withholds_hidden_feedback(reports: dict[str, Report]) -> None:
+    summary = github.job_summary(reports["crafted"])
+    assert SECRET_AT_ONCE not in summary and SECRET_LATER not in summary
+    assert WITHHELD in summary
+    assert NASTY in summary  # kept exactly, inside a code block
+
+
+def test_github_job_summary_markup_stays_text() -> None:
+    """Titles, names and feedback come from the course and the learner's code: they show as
+    typed, and neither break the table nor end a code block early."""
+    check = CheckReport(
+        name="f|g",
+        title="<img src=x> **bold** | cell",
+        passed=False,
+        score=0.0,
+        max_score=1.0,
+        message="````\n# heading\n````",
+    )
+    exercise = ExerciseReport(
+        name="exercise09",
+        title="a | b <script>",
+        file="exercise09.py",
+        status="failed",
+        score=0.0,
+        max_score=1.0,
+        checks=[check],
+    )
+    summary = github.job_summary(summarize([exercise]))
+    (row,) = [line for line in summary.splitlines() if line.startswith("| ❌")]
+    assert len(re.findall(r"(?<!\\)\|", row)) == 5
+    assert "<script>" not in summary and "<img" not in summary
+    assert "`````text\n````\n# heading\n````\n`````" in summary
+
+
+def test_github_job_summary_fits_what_github_shows() -> None:
+    """GitHub drops a step summary over 1 MiB whole; ours stops short of it and says where
+    the rest is."""
+    checks = [
+        CheckReport(
+            name=f"c{i}", title="t", passed=False, score=0, max_score=1, message="x" * 50_000
+        )
+        for i in range(60)
+    ]
+    exercise = ExerciseReport(
+        name="exercise09",
+        title="big",
+        file="exercise09.py",
+        status="failed",
+        score=0,
+        max_score=60,
+        checks=checks,
+    )
+    summary = github.job_summary(summarize([exercise]))
+    assert len(summary.encode("utf-8")) <= github.SUMMARY_BUDGET
+    assert summary.rstrip().endswith("it is in the bpgrade step's log.")
+
+
+def _decoded(data: str) -> str:
+    return data.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def test_github_annotations_name_the_file_and_the_failed_checks(
+    reports: dict[str, Report], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    commands = github.error_annotations(reports["partial"], tmp_path / "exercises")
+    assert len(commands) == 3  # exercise02 (an error), exercise03, the chain-rule quiz
+    assert all(c.startswith("::error ") and "\n" not in c for c in commands)
+    error, failed, quiz = commands
+    assert error.startswith(
+        "::error file=exercises/exercise02_activations.py,title=exercise02%3A 0/10%2C could"
+    )
+    properties, message = failed.split("::", 2)[1:]
+    assert "file=exercises/exercise03_linear.py" in properties
+    assert _decoded(message).startswith("linear_backward.dW: linear_backward(")
+    assert "file=" not in quiz
+
+
+def test_github_annotations_leave_out_a_file_outside_the_repository(
+    reports: dict[str, Report], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    commands = github.error_annotations(reports["partial"], tmp_path / "elsewhere")
+    assert commands and not [c for c in commands if "file=" in c]
+
+
+def test_github_annotations_keep_to_what_github_shows() -> None:
+    exercises = [
+        ExerciseReport(
+            name=f"exercise{i:02}",
+            title="t",
+            file=f"exercise{i:02}.py",
+            status="error",
+            score=0,
+            max_score=1,
+            checks=[],
+            error="50% of it, broken: here",
+        )
+        for i in range(14)
+    ]
+    commands = github.error_annotations(summarize(exercises), None)
+    assert len(commands) == github.ANNOTATIONS
+    assert "see the job summary" in commands[-1]
+    assert commands[0].endswith("::50%25 of it, broken: here")
+
+
+def test_github_annotations_withhold_hidden_feedback(reports: dict[str, Report]) -> None:
+    text = "\n".join(github.error_annotations(reports["crafted"], None))
+    assert SECRET_AT_ONCE not in text and SECRET_LATER not in text
+
+
+def test_github_publishes_only_inside_actions(reports: dict[str, Report], tmp_path: Path) -> None:
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("an earlier step's summary\n", encoding="utf-8")
+    report = reports["partial"]
+    assert github.publish(report, None, {"GITHUB_STEP_SUMMARY": str(summary)}) == []
+    assert summary.read_text(encoding="utf-8") == "an earlier step's summary\n"
+    environ = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    commands = github.publish(report, None, environ)
+    assert commands == github.error_annotations(report, None)
+    written = summary.read_text(encoding="utf-8")
+    assert written == "an earlier step's summary\n" + github.job_summary(report)
+
+
+def test_github_a_summary_that_cannot_be_written_is_a_warning(
+    reports: dict[str, Report], tmp_path: Path
+) -> None:
+    environ = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path)}  # a folder
+    commands = github.publish(reports["partial"], None, environ)
+    assert commands[-1].startswith("::warning title=bpgrade::no job summary")
 
 
 # ----------------------------------------------------------------------------- writing

@@ -6,6 +6,7 @@ Exit status: 0 when everything checked passed, 1 when anything failed, 2 for bad
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from pathlib import Path
 from typing import ClassVar
@@ -177,7 +178,7 @@ def _graded_or_stopped(names, all_, folder, fmt, output, student_id, answers, se
             from grader.submission import broken
 
             report = broken(entries, f"{reason}: no grade was given", student_id)
-            _write_results(report, fmt, output)
+            _write_results(report, fmt, output, folder)
         if isinstance(stop, KeyboardInterrupt):
             raise  # click says "Aborted!"
         click.echo(f"{reason}." + (f" Results written to {output}" if output else ""), err=True)
@@ -223,7 +224,8 @@ def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed
         _require_answers(seed, student_id)
     except Exception as error:  # usage errors too; a stop is written down by `check`
         if output is not None:  # a platform is waiting for its results file, whatever happened
-            _write_results(broken([], f"grading could not start: {error}", student_id), fmt, output)
+            report = broken([], f"grading could not start: {error}", student_id)
+            _write_results(report, fmt, output, folder)
         raise
     if student_id is None and fmt in ("gradescope", "prairielearn"):
         from grader.platforms import student_id as platform_student_id
@@ -264,10 +266,15 @@ def _answer_paths(answers: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _write_results(report, fmt: str | None, output: Path) -> None:
+def _write_results(report, fmt: str | None, output: Path, folder: Path | None) -> None:
     from grader.formats import render, write_results
 
     write_results(output, render(report, fmt or "json"))
+    if fmt == "github":  # in a workflow, the feedback goes where the student sees it
+        from grader.formats.github import publish
+
+        for command in publish(report, folder, os.environ):
+            click.echo(command)
 
 
 def _show_check(report, catalog, folder, fmt, output, as_json, verbose) -> None:
@@ -275,7 +282,7 @@ def _show_check(report, catalog, folder, fmt, output, as_json, verbose) -> None:
     from grader.cli.render import echo, report_text
 
     if output is not None:
-        _write_results(report, fmt, output)
+        _write_results(report, fmt, output, folder)
     if report.error is None:
         progress.record_report(Path.cwd(), folder, report)
     if as_json or (fmt is not None and output is None):
