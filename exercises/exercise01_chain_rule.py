@@ -148,4 +148,4 @@ def descent_step(w: float, b: float, x: float, y: float, lr: float) -> tuple[flo
     - b_new: a float
     """
     # TODO: use your neuron_gradients, then step against the gradient.
-    raise NotImplementedError("descent_step: return (w - lr*dL_dw, b - lr*dL_db)")
+    raise NotImplementedError("descent_step: step w and b against their gradients")

@@ -71,7 +71,7 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
     - A: an array of the same shape as Z, values in [0, 1]
     """
     # TODO: exponentiate only non-positive numbers (see "Stability" above).
-    raise NotImplementedError("sigmoid: compute 1 / (1 + exp(-Z)) stably (see the docstring)")
+    raise NotImplementedError("sigmoid: the logistic function, computed stably (see the docstring)")
 
 
 def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -87,7 +87,7 @@ def sigmoid_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     - dZ: gradient dL/dZ, same shape as Z
     """
     # TODO: compute s from Z, then multiply the upstream gradient by the local slope.
-    raise NotImplementedError("sigmoid_backward: compute dZ = dA * s * (1 - s)")
+    raise NotImplementedError("sigmoid_backward: upstream times the sigmoid's local slope")
 
 
 def relu(Z: np.ndarray) -> np.ndarray:
@@ -101,7 +101,7 @@ def relu(Z: np.ndarray) -> np.ndarray:
     Returns:
     - A: an array of the same shape as Z
     """
-    raise NotImplementedError("relu: compute max(Z, 0) elementwise")
+    raise NotImplementedError("relu: the rectified linear unit, elementwise")
 
 
 def relu_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -116,7 +116,7 @@ def relu_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     Returns:
     - dZ: gradient dL/dZ, same shape as Z
     """
-    raise NotImplementedError("relu_backward: pass dA where Z > 0, else 0")
+    raise NotImplementedError("relu_backward: upstream times ReLU's local slope")
 
 
 def tanh_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -131,4 +131,4 @@ def tanh_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     Returns:
     - dZ: gradient dL/dZ, same shape as Z
     """
-    raise NotImplementedError("tanh_backward: compute dZ = dA * (1 - tanh(Z)**2)")
+    raise NotImplementedError("tanh_backward: upstream times tanh's local slope")

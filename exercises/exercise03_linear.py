@@ -81,7 +81,7 @@ def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     Returns:
     - Z: outputs, shape (N, D_out)
     """
-    raise NotImplementedError("linear_forward: compute Z = X @ W.T + b")
+    raise NotImplementedError("linear_forward: compute Z, shape (N, D_out) (see the docstring)")
 
 
 def linear_backward(

@@ -88,7 +88,7 @@ def mse_loss(Y_hat: np.ndarray, Y: np.ndarray) -> float:
     Returns:
     - loss: a float
     """
-    raise NotImplementedError("mse_loss: compute mean((Y_hat - Y)**2) as a float")
+    raise NotImplementedError("mse_loss: the mean squared error over every element, a float")
 
 
 def mse_backward(Y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -103,7 +103,7 @@ def mse_backward(Y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
     Returns:
     - dY_hat: gradient dL/dY_hat, shape (N, C)
     """
-    raise NotImplementedError("mse_backward: compute 2 * (Y_hat - Y) / Y.size")
+    raise NotImplementedError("mse_backward: the gradient of mse_loss with respect to Y_hat")
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:

@@ -153,7 +153,7 @@ def sgd_step(
     Returns:
     - new_params: a new dict with the same keys and shapes; params and grads are unchanged
     """
-    raise NotImplementedError("sgd_step: return a new dict {k: params[k] - lr * grads[k]}")
+    raise NotImplementedError("sgd_step: one step against the gradients, as a new dict")
 
 
 def train_step(
