@@ -46,6 +46,12 @@ def _trusted(folder: Path) -> bool:
     return owner_ok and not info.st_mode & 0o022
 
 
+def is_release(course: Path) -> bool:
+    """The course is a student release (`bpgrade release`): answers recorded in expected/ and
+    no reference solutions. The instructor's commands have nothing to work from there."""
+    return (course / "expected").is_dir() and not (course / "solutions").exists()
+
+
 def release_around(start: Path) -> Path | None:
     """The nearest release folder that is `start` or one of its ancestors."""
     for folder in (start, *start.parents):

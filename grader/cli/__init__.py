@@ -26,6 +26,42 @@ EXERCISES_DIR = click.option(
 )
 
 
+# Commands that work from the full course (its reference solutions): a student release has
+# none, so there they are left out of --help and refused in a sentence.
+INSTRUCTOR_COMMANDS = frozenset({"autograder", "grade", "release"})
+
+
+class InstructorsOnly(click.ClickException):
+    exit_code = 2  # bad usage, as an unknown command would be
+
+
+def _in_release() -> bool:
+    from grader.course import course_root, is_release
+
+    try:
+        return is_release(course_root())
+    except OSError:
+        return False
+
+
+def _instructors_only(name: str, learner_commands: list[str]) -> click.Command:
+    """Stands in for an instructor's command in a release, whatever its arguments."""
+
+    def refuse() -> None:
+        *others, last = learner_commands
+        raise InstructorsOnly(
+            f"bpgrade {name} is for instructors' checkouts of the course; a student release "
+            f"has {', '.join(others)} and {last}."
+        )
+
+    return click.Command(
+        name,
+        callback=refuse,
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+
+
 class LazyGroup(click.Group):
     """Imports a subcommand group only when it is used, so `bpgrade check` stays quick."""
 
@@ -37,9 +73,15 @@ class LazyGroup(click.Group):
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.lazy])
+        names = sorted([*super().list_commands(ctx), *self.lazy])
+        if _in_release():
+            return [name for name in names if name not in INSTRUCTOR_COMMANDS]
+        return names
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in INSTRUCTOR_COMMANDS and _in_release():
+            learner = [n for n in self.list_commands(ctx) if n not in INSTRUCTOR_COMMANDS]
+            return _instructors_only(name, learner)
         if name in self.lazy:
             module, attribute = self.lazy[name].split(":")
             return getattr(importlib.import_module(module), attribute)
