@@ -37,10 +37,12 @@ from typing import Any
 import numpy as np
 
 import grader
+from grader import progress
 from grader.calls import Call, CallResult
 from grader.catalog import Catalog, ExerciseEntry, load_catalog
 from grader.checks import checks_for
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict
+from grader.giveaway import giveaways
 from grader.grading import DEFAULT_SEED, Planned, plan
 from grader.judge.compare import NUMERIC_ATOL, NUMERIC_RTOL, as_array, close_where_known
 from grader.quiz.models import Quiz
@@ -49,7 +51,15 @@ from grader.reference import EXPECTED, load_reference
 from grader.runner import run_exercise
 
 # What a release consists of at its top level; --force replaces these and nothing else.
-LAYOUT = ("README.md", "pyproject.toml", "exercises", EXPECTED, "quizzes", "grader")
+LAYOUT = (
+    "README.md",
+    "pyproject.toml",
+    ".gitignore",
+    "exercises",
+    EXPECTED,
+    "quizzes",
+    "grader",
+)
 PACKAGED_COURSE = "_course"
 # A numeric gradient must agree with the expected value this much more closely than the judge
 # asks of a learner, so that skipping it in a release cannot change a verdict (see above).
@@ -190,7 +200,7 @@ def record_exercise(
                 f"{verdict.message}"
             )
         driven.judge(recorder, _evidence(p, wrong, calls))
-        if isinstance(p.check, OutputCheck):
+        if isinstance(p.check, OutputCheck) and isinstance(driven, OutputCheck):
             for case in p.cases:
                 driven.expected_value(recorder, case)
                 for mistake in p.check.mistakes:
@@ -369,6 +379,46 @@ packages = ["grader"]
 """
 
 
+def gitignore_text() -> str:
+    """A release is the template of each learner's repository (GitHub Classroom): what the
+    learner writes (exercises/, answers/) is committed; what a machine makes is not."""
+    return f"""# Commit your exercise files (exercises/) and your quiz answers (answers/).
+# Everything below is made on your machine and stays there.
+
+# bpgrade's own state: your progress and the hints you have revealed
+{progress.STATE_FILE.parent.as_posix()}/
+
+# results files written by `bpgrade check --output` (CI writes its own on every push)
+bpgrade-result*.json
+/results.json
+/results.xml
+
+# virtual environments
+.venv/
+/venv/
+/env/
+
+# Python's and the tools' caches, build output
+__pycache__/
+*.py[cod]
+*.egg-info/
+/build/
+/dist/
+.pytest_cache/
+.mypy_cache/
+.ruff_cache/
+.ipynb_checkpoints/
+
+# editors and operating systems
+.idea/
+.vscode/
+*.swp
+*~
+.DS_Store
+Thumbs.db
+"""
+
+
 def readme_text(catalog: Catalog, practice: list[str], graded: list[str]) -> str:
     first = catalog.exercises[0]
     rows = "".join(f"| {e.name} | `{e.file}` | {e.title} |\n" for e in catalog.exercises)
@@ -419,6 +469,12 @@ is reported as *not started*. Progress and hints are kept in `.bpgrade/` in the 
 | exercise | file | topic |
 |---|---|---|
 {rows}
+## Handing in
+
+What you hand in, or commit, is your exercise files in `exercises/` and, for a quiz to hand
+in, `answers/`. The `.gitignore` keeps what your machine makes (`.venv/`, caches, bpgrade's
+progress) out of your repository.
+
 The checks here use the course's public cases; the answers they compare with are recorded in
 `expected/`. Your course may grade your hand-in on further cases of its own.
 {quizzes}"""
@@ -465,6 +521,13 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
         )
     _check_target(target, course, package, force)
     catalog = load_catalog(course / "exercises" / "catalog.toml")
+    shown = giveaways(catalog, course / "exercises", course / "solutions")
+    if shown:
+        raise ReleaseError(
+            "every failing check shows its title, and a stub its message, so they must not "
+            "hold an answer's code; rewrite them to say what is checked:\n"
+            + "\n".join(f"  {found}" for found in shown)
+        )
     answers = [record_exercise(entry, course / "solutions") for entry in catalog.exercises]
     quizzes = _load_quizzes(course)
     copies = [
@@ -494,8 +557,9 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
         written.recorded_calls += len(recorded.calls)
     _write_quizzes(quizzes, target, written)
     (target / "pyproject.toml").write_text(pyproject_text(), encoding="utf-8")
+    (target / ".gitignore").write_text(gitignore_text(), encoding="utf-8")
     readme = readme_text(catalog, written.practice_quizzes, written.graded_quizzes)
     (target / "README.md").write_text(readme, encoding="utf-8")
-    written.files += [Path("pyproject.toml"), Path("README.md")]
+    written.files += [Path("pyproject.toml"), Path(".gitignore"), Path("README.md")]
     written.seconds = time.perf_counter() - started
     return written

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from grader.catalog import load_catalog
+from grader.giveaway import giveaways
 from grader.grading import grade
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
@@ -117,7 +118,9 @@ def solutions_copy(release: Path) -> Path:
 
 def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
     top = {path.parts[0] for path in WRITTEN}
-    assert top == {"README.md", "pyproject.toml", "exercises", "expected", "quizzes", "grader"}
+    assert top == {
+        "README.md", "pyproject.toml", ".gitignore", "exercises", "expected", "quizzes", "grader",
+    }  # fmt: skip
     package = [path for path in WRITTEN if path.parts[0] == "grader"]
     assert Path("grader/cli/__init__.py") in package
     assert not [p for p in package if "_course" in p.parts or "__pycache__" in p.parts]
@@ -360,9 +363,120 @@ def test_a_release_never_overwrites_the_course(course: Path) -> None:
 
 
 def test_a_release_has_no_release_of_its_own(release: Path, tmp_path: Path) -> None:
-    run = bpgrade("release", "-o", str(tmp_path / "again"), cwd=release)
-    assert run.returncode == 1
-    assert "no solutions/" in run.stderr
+    with pytest.raises(ReleaseError, match="no solutions/"):
+        write_release(release, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+
+
+def test_a_title_that_gives_an_answer_away_stops_the_release(course: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy)
+    catalog = copy / "exercises" / "catalog.toml"
+    text = catalog.read_text(encoding="utf-8")
+    title = 'title = "dW, the weights\' gradient, (D_out, D_in)"'
+    assert title in text
+    catalog.write_text(text.replace(title, 'title = "dW = dZ.T @ X"'), encoding="utf-8")
+    with pytest.raises(ReleaseError) as refused:
+        write_release(copy, tmp_path / "handout")
+    assert "linear_backward.dW title: 'dW = dZ.T @ X' holds `dZ.T @ X`" in str(refused.value)
+    assert not (tmp_path / "handout").exists()
+
+
+# --- a learner's repository -------------------------------------------------------------------
+
+
+def test_the_release_gives_no_answer_away(release: Path) -> None:
+    """The titles, hints and stub messages handed out, against the course's solutions."""
+    catalog = load_catalog(release / "exercises" / "catalog.toml")
+    found = giveaways(catalog, release / "exercises", SOLUTIONS)
+    assert not found, "\n".join(map(str, found))
+
+
+LEARNER_COMMANDS = ("check", "hint", "list", "quiz")
+INSTRUCTOR_COMMANDS = ("autograder", "grade", "release")
+
+
+def _listed(help_text: str) -> set[str]:
+    commands = help_text.split("Commands:", 1)[1]
+    return {line.split()[0] for line in commands.splitlines() if line.strip()}
+
+
+def test_a_release_lists_the_learners_commands_only(release: Path, tmp_path: Path) -> None:
+    assert _listed(bpgrade("--help", cwd=ROOT).stdout) == {
+        *LEARNER_COMMANDS, *INSTRUCTOR_COMMANDS
+    }  # fmt: skip
+    assert _listed(bpgrade("--help", cwd=release / "exercises").stdout) == set(LEARNER_COMMANDS)
+    own = subprocess.run(
+        [sys.executable, "-m", "grader", "--help"],
+        cwd=release, capture_output=True, text=True, env=_env(),
+    )  # fmt: skip
+    assert _listed(own.stdout) == set(LEARNER_COMMANDS)  # the release's own copy of bpgrade
+    elsewhere = bpgrade("--help", cwd=tmp_path, env=_env(BPGRADE_COURSE=str(release)))
+    assert _listed(elsewhere.stdout) == set(LEARNER_COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("grade", "submissions", "-o", "grades.csv", "--jobs", "4"),
+        ("release", "-o", "again"),
+        ("autograder", "gradescope", "-o", "autograder.zip"),
+        ("grade", "--help"),
+    ],
+    ids=lambda args: " ".join(args),
+)
+def test_an_instructors_command_in_a_release_says_so(release: Path, args: tuple[str, ...]) -> None:
+    run = bpgrade(*args, cwd=release)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr == (
+        f"Error: bpgrade {args[0]} is for instructors' checkouts of the course; a student "
+        "release has check, hint, list and quiz.\n"
+    )
+    assert not (release / "again").exists() and not (release / "grades.csv").exists()
+
+
+def test_a_learners_repository_commits_their_work_and_nothing_made(
+    release: Path, tmp_path: Path
+) -> None:
+    """The release as a GitHub Classroom template: after a learner installed, worked, checked,
+    answered a quiz and the workflow ran, git would commit what they wrote, not what was made."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    shutil.copytree(release, repo, ignore=shutil.ignore_patterns("work"))
+    checked = bpgrade("check", "exercise01", cwd=repo)  # writes bpgrade's own progress
+    assert checked.returncode == 1, checked.stderr
+    assert (repo / ".bpgrade").is_dir()
+    stub = repo / "exercises" / "exercise01_chain_rule.py"
+    stub.write_text(stub.read_text(encoding="utf-8") + "\n# my work\n", encoding="utf-8")
+    made = [
+        ".venv/bin/python",
+        "exercises/__pycache__/exercise01_chain_rule.cpython-312.pyc",
+        "grader/__pycache__/cli.cpython-312.pyc",
+        ".pytest_cache/README.md",
+        "bpgrade.egg-info/PKG-INFO",
+        "bpgrade-result.json",
+        ".DS_Store",
+    ]
+    written = [
+        "answers/graded-example.json",
+        ".github/workflows/classroom.yml",
+        "exercises/notes.md",
+    ]
+    for name in made + written:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("x", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    committed = {line[3:] for line in status.stdout.splitlines()}
+    handed_out = {path.as_posix() for path in WRITTEN}
+    assert handed_out <= committed, sorted(handed_out - committed)
+    assert set(written) <= committed
+    assert committed - handed_out - set(written) == set(), "made on the learner's machine"
 
 
 # --- quizzes ----------------------------------------------------------------------------------
