@@ -266,6 +266,11 @@ def _unloadable(
     )
 
 
+def not_graded(entry: ExerciseEntry, reason: str, hidden: bool = False) -> ExerciseReport:
+    """An exercise whose file never ran (it was not found): every check at 0, and why."""
+    return _unloadable(entry, LoadFailure(reason), hidden=hidden)
+
+
 def _run_and_judge(
     entries: list[ExerciseEntry],
     folder: Path,

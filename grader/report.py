@@ -66,6 +66,9 @@ class Report(BaseModel):
     error: str | None = None
     # protections the sandbox could not apply here, in words (not root, say)
     notes: list[str] = []
+    # for the student, shown first: where the exercise files were found when not where the
+    # course puts them (the folder graded, files graded under another name, what was ignored)
+    layout: list[str] = []
 
     @property
     def all_passed(self) -> bool:

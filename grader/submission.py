@@ -8,16 +8,31 @@ platform's results file is still written and says the grade is not a grade.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import shutil
 import stat
+import tempfile
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalog import ExerciseEntry
-from grader.grading import DEFAULT_SEED, grade
-from grader.report import QuizReport, Report, summarize
-from grader.sandbox import Sandbox, SubmissionError, protect
+from grader.grading import DEFAULT_SEED, grade, not_graded
+from grader.layout import Layout, locate
+from grader.layout import shown as layout_name
+from grader.report import ExerciseReport, QuizReport, Report, summarize
+from grader.sandbox import (
+    MAX_COPY,
+    MAX_FILE,
+    MAX_FILES,
+    Sandbox,
+    SubmissionError,
+    protect,
+    submission_files,
+)
 
 ANSWERS_DIR = "answers"
 SYMLINKED_FOLDER = (
@@ -27,13 +42,53 @@ SYMLINKED_FOLDER = (
 
 
 def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
-    """Where the exercise files are: the folder itself, or its `exercises/` sub-folder."""
-    nested = submission / "exercises"
-    if nested.is_symlink():  # it could point anywhere, the reference solutions included
-        return submission
-    here = sum((submission / e.file).is_file() for e in entries)
-    inside = sum((nested / e.file).is_file() for e in entries) if nested.is_dir() else 0
-    return nested if inside > here else submission
+    """The folder whose exercise files are graded: the submission, its `exercises/`, or
+    the folder below that holds them (`grader.layout`)."""
+    return submission / locate(submission, entries).folder
+
+
+@contextlib.contextmanager
+def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> Iterator[Path]:
+    """A private copy of the graded folder, each exercise's file first and under the name the
+    course gives it (`exercise03_linear (1).py` becomes `exercise03_linear.py`), so that no
+    limit on a copy (MAX_FILES, MAX_COPY) can leave an exercise file out of the sandbox's.
+
+    Like the sandbox's own folders, its path cannot be found by listing: where learner code
+    runs as the grader's user, another submission's code must not come across it."""
+    outer = Path(tempfile.mkdtemp(prefix="bpgrade-staged-"))
+    try:
+        os.chmod(outer, 0o711)
+        stage = outer / secrets.token_hex(16)
+        stage.mkdir(mode=0o700)
+        total = 0
+        for entry in entries:
+            total += _copy_exact(submission / layout.files[entry.name], stage / entry.file)
+        room = MAX_FILES - len(entries)
+        for path, relative in submission_files(submission / layout.folder):
+            target = stage / relative
+            try:
+                size = path.stat(follow_symlinks=False).st_size
+                if room <= 0 or total + size > MAX_COPY or os.path.lexists(target):
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target, follow_symlinks=False)
+            except OSError:  # gone since, or a folder of the same name as a staged file
+                continue
+            room, total = room - 1, total + size
+        yield stage
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)
+
+
+def _copy_exact(source: Path, target: Path) -> int:
+    """Copy one exercise file, never through a link swapped in since it was found; its size."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SubmissionError(f"{layout_name(source.name)} is no longer a regular file")
+        content = file.read(MAX_FILE + 1)[:MAX_FILE]
+    target.write_bytes(content)
+    return len(content)
 
 
 @dataclass(frozen=True)
@@ -46,13 +101,14 @@ class AnswerFiles:
     refused: str | None = None
 
 
-def answer_files(submission: Path) -> AnswerFiles:
-    """Quiz answers handed in with the submission: answers/<quiz id>.json, in the submission
-    or beside it. A symbolic link for a folder is refused, not followed: it could point the
-    grader, which may run as root, at files the learner may not read."""
+def answer_files(submission: Path, folder: Path | None = None) -> AnswerFiles:
+    """Quiz answers handed in with the submission: answers/<quiz id>.json, in the submission,
+    in the folder its exercise files were graded from, or beside it. A symbolic link for a
+    folder is refused, not followed: it could point the grader, which may run as root, at
+    files the learner may not read."""
     from grader.quiz.answers import AnswersError, open_folder
 
-    for root in (submission, submission.parent):
+    for root in dict.fromkeys((submission, folder or submission, submission.parent)):
         folder = root / ANSWERS_DIR
         try:
             info = os.stat(folder, follow_symlinks=False)
@@ -176,14 +232,21 @@ def grade_submission(
 ) -> Report:
     try:
         protect(sandbox, course, keep_out or [])
-        folder = exercises_folder(submission, entries)
-        solutions = course / "solutions"
-        report = grade(entries, folder, solutions, seed, sandbox=sandbox, student=student)
-        found = answer_files(submission) if answers is None else AnswerFiles(answers, submission)
+        if submission.is_symlink():  # it could point anywhere, the reference included
+            raise SubmissionError(f"{submission.name} is a symbolic link; submit the folder itself")
+        located = grade_located(
+            entries, submission, course / "solutions", seed, sandbox=sandbox, student=student
+        )
+        report = located.graded
+        found = (
+            answer_files(submission, submission / located.folder)
+            if answers is None
+            else AnswerFiles(answers, submission)
+        )
         if found.files or found.refused:
             quizzes = grade_handed_in(found, course / "quizzes", student)
             report = summarize(report.exercises, quizzes).model_copy(
-                update={"student": student, "notes": report.notes}
+                update={"student": student, "notes": report.notes, "layout": report.layout}
             )
         return report
     except SubmissionError as error:
@@ -191,3 +254,41 @@ def grade_submission(
     except Exception as error:  # the platform must get a results file, whatever broke
         detail = traceback.format_exception_only(error)[-1].strip()
         return broken(entries, f"grading itself failed ({detail}); this is not your fault", student)
+
+
+@dataclass
+class Located:
+    """A report of the exercises, graded from where `grader.layout` found their files."""
+
+    graded: Report
+    folder: Path  # the folder graded, relative to the submission
+
+
+def grade_located(
+    entries: list[ExerciseEntry],
+    submission: Path,
+    solutions: Path,
+    seed: int = DEFAULT_SEED,
+    *,
+    sandbox: Sandbox,
+    student: str | None = None,
+) -> Located:
+    """Each exercise graded from the file found for it, or not graded and why, and the
+    report's `layout` notes saying where the files were found. Raises what grading raises."""
+    layout = locate(submission, entries)
+    found = [e for e in entries if e.name in layout.files]
+    graded: dict[str, ExerciseReport] = {}
+    if found:
+        with staged(submission, layout, found) as folder:
+            report = grade(found, folder, solutions, seed, sandbox=sandbox, student=student)
+        graded = {exercise.name: exercise for exercise in report.exercises}
+    hidden = student is not None
+    exercises = [
+        graded[e.name] if e.name in graded else not_graded(e, layout.missing[e.name], hidden)
+        for e in entries
+    ]
+    result = summarize(exercises)
+    result.student = student
+    result.notes = list(sandbox.notes)
+    result.layout = layout.notes
+    return Located(result, Path(layout.folder))

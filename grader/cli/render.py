@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from collections.abc import Iterable
 
 import click
 
 from grader.catalog import Catalog
+from grader.formats._common import LAYOUT_HEADING
 from grader.progress import ExerciseProgress, Progress, QuizAttempt
 from grader.report import CheckReport, ExerciseReport, Report
 
@@ -73,6 +75,13 @@ def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
     if report.error is not None:
         return click.style("Not graded: ", fg="red", bold=True) + report.error
     lines: list[str] = []
+    if report.layout:  # it explains the scores below, so it comes first
+        lines += [click.style(LAYOUT_HEADING, fg="yellow", bold=True)]
+        lines += [
+            textwrap.fill(note, 88, initial_indent="  - ", subsequent_indent="    ")
+            for note in report.layout
+        ]
+        lines.append("")
     for exercise in report.exercises:
         lines += exercise_lines(exercise, verbose)
         lines.append("")

@@ -19,6 +19,8 @@ GRADING_BROKE = (
     "so this score is not a grade. Please contact your instructor."
 )
 
+LAYOUT_HEADING = "About your files:"
+
 STATUS_WORDS = {
     "passed": "passed",
     "failed": "failed",
@@ -79,10 +81,17 @@ def summary(report: Report, counted: Callable[[CheckReport], bool] = every_check
     """One line per exercise and quiz, then the total. Only the checks `counted` says a
     student sees now add to the points shown, so a summary never gives away what a platform
     hides (on Gradescope a hidden test's points would reveal whether it passed)."""
-    lines = [_exercise_line(exercise, counted) for exercise in report.exercises]
+    lines = [layout(report), ""] if report.layout else []
+    lines += [_exercise_line(exercise, counted) for exercise in report.exercises]
     lines += [first_line(quiz_feedback(quiz)) for quiz in report.quizzes]
     lines.append(_total_line(report, counted))
     return "\n".join(lines)
+
+
+def layout(report: Report) -> str:
+    """Where the exercise files were found, when not where the course puts them: said
+    before any score, since it explains the scores that follow."""
+    return "\n".join([LAYOUT_HEADING, *(f"- {note}" for note in report.layout)])
 
 
 def _exercise_line(exercise: ExerciseReport, counted: Callable[[CheckReport], bool]) -> str:

@@ -22,6 +22,9 @@ What we put where:
   as pending, not as a wall of red.
 - Quizzes are a `quizzes` suite, one case per quiz, failed unless every answer is right.
 - What an exercise's code printed is its suite's `<system-out>`.
+- Where the files were found, when not where the course puts them (a folder deeper, a file
+  graded under another name), is a `files` suite, first: one passing case (a note, not a
+  mistake) whose `<system-out>` says it.
 - CI logs are read by the student, so hidden-case checks and those to be shown later keep
   their feedback back (`WITHHELD`), as does what their exercise printed. Sandbox notes are
   left out: no part of a CI report is for instructors only.
@@ -39,6 +42,7 @@ from grader.formats._common import (
     STATUS_WORDS,
     feedback,
     first_line,
+    layout,
     points,
     printed,
     quiz_feedback,
@@ -65,6 +69,8 @@ def build(report: Report) -> ET.Element:
     root = ET.Element("testsuites", name="bpgrade")
     if report.error:
         root.append(_grading_suite(report.error))
+    if report.layout:
+        root.append(_layout_suite(report))
     root.extend(_exercise_suite(exercise) for exercise in report.exercises)
     if report.quizzes:
         root.append(_quiz_suite(report.quizzes))
@@ -146,6 +152,15 @@ def _quiz_suite(quizzes: list[QuizReport]) -> ET.Element:
         if not quiz_passed(quiz):
             _detail(case, "failure", first_line(text), text, "wrong")
         _system_out(case, text)
+    return suite
+
+
+def _layout_suite(report: Report) -> ET.Element:
+    """Where the files were found: a case that passes (a note, not a mistake; an exercise not
+    found fails on its own checks) and says it in its output, first among the suites."""
+    suite = _suite("files")
+    case = _case(suite, "bpgrade.files", "where your files were found")
+    _system_out(case, layout(report))
     return suite
 
 
