@@ -464,7 +464,10 @@ def test_prairielearn_reports_a_file_that_cannot_be_loaded(reports: dict[str, Re
 
 
 def _suite(root: ET.Element, name: str) -> ET.Element:
-    (suite,) = [s for s in root.findall("testsuite") if s.get("name") == name]
+    """The suite `name`, or `<student>/name` in a report that names its student."""
+    (suite,) = [
+        s for s in root.findall("testsuite") if (s.get("name") or "").split("/")[-1] == name
+    ]
     return suite
 
 
@@ -489,12 +492,13 @@ def test_junit_one_suite_per_exercise_one_case_per_check(reports: dict[str, Repo
     report = reports["mixed"]
     root = _as_xml(report)
     names = [s.get("name") for s in root.findall("testsuite")]
-    assert names == [e.name for e in report.exercises] + ["quizzes"]
+    assert names == [f"alice/{e.name}" for e in report.exercises] + ["alice/quizzes"]
     for exercise in report.exercises:
         suite = _suite(root, exercise.name)
         cases = suite.findall("testcase")
         assert [c.get("name") for c in cases] == [f"{c.name}: {c.title}" for c in exercise.checks]
-        assert {c.get("classname") for c in cases} == {f"bpgrade.{exercise.name}"}
+        assert {c.get("classname") for c in cases} == {f"bpgrade.alice.{exercise.name}"}
+        assert {c.get("file") for c in cases} == {exercise.file}
         properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
         assert float(properties["score"]) == exercise.score
 
@@ -508,8 +512,9 @@ def test_junit_statuses(reports: dict[str, Report]) -> None:
     assert error is not None and "syntax error" in (error.get("message") or "")
     assert "def sigmoid(:" in (error.text or "")
     not_started = _suite(root, "exercise05")
-    assert not_started.get("skipped") == not_started.get("tests")
-    assert not_started.get("failures") == "0"
+    assert not_started.get("failures") == not_started.get("tests")
+    assert not_started.get("skipped") == "0"
+    assert {f.get("type") for f in not_started.iter("failure")} == {"not_started"}
     failed = _suite(root, "exercise03")
     failures = failed.findall("testcase/failure")
     assert len(failures) == sum(not c.passed for c in report.exercises[2].checks)
@@ -546,10 +551,76 @@ def test_junit_withholds_printout_of_hidden_cases(reports: dict[str, Report]) ->
 def test_junit_says_when_grading_broke(reports: dict[str, Report]) -> None:
     root = _as_xml(reports["broken"])
     grading = root.findall("testsuite")[0]
-    assert grading.get("name") == "grading" and grading.get("errors") == "1"
+    assert grading.get("name") == "alice/grading" and grading.get("errors") == "1"
     error = grading.find("testcase/error")
     assert error is not None and error.get("message") == GRADING_BROKE
     assert "failed to import" in (error.text or "")
+
+
+def test_junit_a_stub_submission_is_all_failures(reports: dict[str, Report]) -> None:
+    """Issue 10: not started was skipped, so a stub submission read as 0 failures."""
+    root = _as_xml(reports["stubs"])
+    assert int(root.get("failures", "")) == int(root.get("tests", "")) > 0
+    assert all(s.get("skipped") == "0" for s in root.findall("testsuite"))
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None and failure.get("type") == "not_started"
+    assert failure.get("message") and failure.text
+
+
+def test_junit_names_no_student_when_none_is_given(reports: dict[str, Report]) -> None:
+    root = _as_xml(reports["partial"])
+    assert root.get("name") == "bpgrade"
+    assert _suite(root, "exercise03").get("name") == "exercise03"
+    assert not [p for p in root.iter("property") if p.get("name") == "student"]
+    assert {c.get("classname") for c in _suite(root, "exercise03").iter("testcase")} == {
+        "bpgrade.exercise03"
+    }
+
+
+def _keys(xml: str) -> list[tuple[str, str]]:
+    """Each case as GitLab keys it: GitLab shows the classname as the case's suite, and
+    keeps only the first of cases with the same name."""
+    return [
+        (c.get("classname") or "", c.get("name") or "") for c in ET.fromstring(xml).iter("testcase")
+    ]
+
+
+def test_junit_reports_of_several_students_read_together_stay_apart(
+    reports: dict[str, Report],
+) -> None:
+    """The documented GitLab job grades every student in one job into one test report."""
+    students = ("alice", "bob.smith", "987+1234")
+    texts = {
+        s: render(reports["partial"].model_copy(update={"student": s}), "junit") for s in students
+    }
+    keys = [key for text in texts.values() for key in _keys(text)]
+    assert len(keys) == len(set(keys)) == len(students) * len(_keys(texts["alice"]))
+    for student, text in texts.items():
+        root = ET.fromstring(text)
+        assert root.get("name") == f"bpgrade {student}"
+        for suite in root.findall("testsuite"):
+            assert (suite.get("name") or "").startswith(f"{student}/")
+            properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+            assert properties["student"] == student
+            for case in suite.iter("testcase"):
+                package, _, exercise = (case.get("classname") or "").rpartition(".")
+                assert package == f"bpgrade.{student}"  # Jenkins: package, then class
+                assert exercise == (suite.get("name") or "").split("/")[-1]
+
+
+@pytest.mark.parametrize("name", (*REPORTS, "partial"))
+def test_junit_carries_the_fields_readers_use(reports: dict[str, Report], name: str) -> None:
+    """Beyond the schema: what Jenkins, GitLab and the GitHub reporters read is there."""
+    root = _as_xml(reports[name])
+    assert root.tag == "testsuites" and root.get("name")
+    for suite in root.findall("testsuite"):
+        assert suite.get("name") and suite.get("time") == "0"
+        for case in suite.findall("testcase"):
+            assert case.get("name") and case.get("classname") and case.get("time") == "0"
+            for detail in [*case.findall("failure"), *case.findall("error")]:
+                assert detail.get("message") and detail.get("type") and detail.text
+            assert len(case.findall("failure")) + len(case.findall("error")) <= 1
+            assert case.find("skipped") is None
 
 
 def test_junit_is_utf8_xml(reports: dict[str, Report]) -> None:

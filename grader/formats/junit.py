@@ -11,15 +11,21 @@ What we put where:
 
 - One `<testsuite>` per exercise, with the exercise's score, maximum and status as
   properties (CI servers have no notion of points); one `<testcase>` per check, its
-  classname `bpgrade.exercise03` (readers split package and class at the last dot) and its
-  name the check's name and title.
+  classname `bpgrade.exercise03` (readers split package and class at the last dot), its
+  name the check's name and title, its `file` the exercise's file.
+- The student, when known (`--student-id`), is in every name a reader shows: GitLab shows
+  a case's classname as its suite and keeps only the first of two cases with the same
+  name, so one job that grades every student would otherwise show one student's results.
+  Their classnames are `bpgrade.<student>.exercise03` (Jenkins: package `bpgrade.<student>`,
+  class `exercise03`), their suites `<student>/exercise03`, and each suite has a `student`
+  property.
 - A failed check is a `<failure>`: the first line of the feedback as `message`, the likely
   mistake (or `wrong`) as `type`, the whole feedback as text.
 - An exercise whose file could not be loaded is an `<error>` on each of its checks, the
   reason as message and text; a broken grader is a `grading` suite with one errored case.
-- A check of an exercise not started yet is `<skipped>`: it scores nothing, but it is not a
-  mistake, and a learner working through the course in order should see the exercises ahead
-  as pending, not as a wall of red.
+- A check of an exercise not started yet (its functions still raise NotImplementedError)
+  is a `<failure>` of type `not_started`: it scores nothing, and a reader that counted it as
+  skipped would show a stub submission as 0 failures, a clean run.
 - Quizzes are a `quizzes` suite, one case per quiz, failed unless every answer is right.
 - What an exercise's code printed is its suite's `<system-out>`.
 - Where the files were found, when not where the course puts them (a folder deeper, a file
@@ -66,7 +72,7 @@ def render(report: Report) -> str:
 
 
 def build(report: Report) -> ET.Element:
-    root = ET.Element("testsuites", name="bpgrade")
+    root = ET.Element("testsuites", name=xml_text(_suites_name(report.student)))
     if report.error:
         root.append(_grading_suite(report.error))
     if report.layout:
@@ -74,9 +80,31 @@ def build(report: Report) -> ET.Element:
     root.extend(_exercise_suite(exercise) for exercise in report.exercises)
     if report.quizzes:
         root.append(_quiz_suite(report.quizzes))
+    if report.student is not None:
+        _identify(root.findall("testsuite"), report.student)
     _count(root, root.findall("testsuite"))
     root.set("time", NO_TIME)
     return root
+
+
+def _suites_name(student: str | None) -> str:
+    return "bpgrade" if student is None else f"bpgrade {student}"
+
+
+def _identify(suites: list[ET.Element], student: str) -> None:
+    """Put the student in every suite's name and property and every case's classname, so
+    that reports of several students read together stay apart."""
+    for suite in suites:
+        suite.set("name", xml_text(f"{student}/{suite.get('name')}"))
+        properties = suite.find("properties")
+        if properties is None:
+            properties = ET.Element("properties")
+            suite.insert(0, properties)  # the schema wants properties first
+        ET.SubElement(properties, "property", name="student", value=xml_text(student))
+        for case in suite.iter("testcase"):
+            package, _, name = (case.get("classname") or "").rpartition(".")
+            classname = f"{package or 'bpgrade'}.{student}.{name}"
+            case.set("classname", xml_text(classname))
 
 
 def xml_text(text: str) -> str:
@@ -133,12 +161,13 @@ def _exercise_suite(exercise: ExerciseReport) -> ET.Element:
 
 def _check_case(suite: ET.Element, exercise: ExerciseReport, check: CheckReport) -> None:
     case = _case(suite, f"bpgrade.{exercise.name}", f"{check.name}: {check.title}")
+    case.set("file", xml_text(exercise.file))
     text = feedback(check)
     if exercise.status == "error":
         reason = exercise.error or check.message
         _detail(case, "error", first_line(reason), reason, "LoadError")
     elif exercise.status == "not_started":
-        ET.SubElement(case, "skipped", message=xml_text(first_line(text) or "not started"))
+        _detail(case, "failure", first_line(text) or "not started", text, "not_started")
     elif not check.passed:
         kind = None if withheld(check) else check.diagnosis
         _detail(case, "failure", first_line(text), text, kind or "wrong")
