@@ -59,5 +59,5 @@ def release(target: Path, force: bool) -> None:
         count = written.count(name)
         files = f"{count} file{'' if count == 1 else 's'}"
         echo(f"  {folder:<11} {files:>9} {_size(written.size(name)):>10}  {what}")
-    echo("  README.md, pyproject.toml")
+    echo("  README.md, pyproject.toml, .gitignore (for the learner's repository)")
     echo(f"Learners: cd {target} && pip install -e . && bpgrade check --all")
