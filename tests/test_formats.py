@@ -901,6 +901,16 @@ def test_github_annotations_withhold_hidden_feedback(reports: dict[str, Report])
     assert SECRET_AT_ONCE not in text and SECRET_LATER not in text
 
 
+def test_github_says_first_where_the_files_were_found(reports: dict[str, Report]) -> None:
+    note = "your files were one folder deeper, in `hw1/`: graded there"
+    report = reports["partial"].model_copy(update={"layout": [note]})
+    summary = github.job_summary(report)
+    assert summary.index("**About your files:**") < summary.index("| | | points | result |")
+    assert "- your files were one folder deeper, in \\`hw1/\\`: graded there" in summary
+    commands = github.error_annotations(report, None)
+    assert commands[0] == f"::warning title=About your files::{note}"
+
+
 def test_github_publishes_only_inside_actions(reports: dict[str, Report], tmp_path: Path) -> None:
     summary = tmp_path / "step_summary.md"
     summary.write_text("an earlier step's summary\n", encoding="utf-8")

@@ -78,6 +78,7 @@ from pydantic import BaseModel
 
 from grader.formats._common import (
     GRADING_BROKE,
+    LAYOUT_HEADING,
     STATUS_WORDS,
     feedback,
     first_line,
@@ -294,6 +295,8 @@ def job_summary(report: Report) -> str:
             "of a point (partial credit on a quiz question) is not counted.",
             "",
         ]
+    if report.layout:  # it explains the scores that follow, so it comes before them
+        lines += [f"**{LAYOUT_HEADING}**", *(f"- {_inline(note)}" for note in report.layout), ""]
     lines += ["| | | points | result |", "|---|---|---|---|"]
     lines += [_exercise_row(exercise) for exercise in report.exercises]
     lines += [_quiz_row(quiz) for quiz in report.quizzes]
@@ -357,7 +360,8 @@ def _check_details(exercise: ExerciseReport) -> Iterator[str]:
 
 def error_annotations(report: Report, folder: Path | None) -> list[str]:
     """One error annotation per exercise or quiz that did not pass, on the exercise's file
-    where it lies in the repository."""
+    where it lies in the repository; first, a warning of where the files were found when
+    that was not where the course puts them."""
     commands = [
         _annotation(_exercise_title(exercise), _exercise_text(exercise), _path(folder, exercise))
         for exercise in report.exercises
@@ -374,6 +378,9 @@ def error_annotations(report: Report, folder: Path | None) -> list[str]:
     ]
     if report.error:
         commands = [_annotation("grading could not be completed", report.error, None)]
+    if report.layout:
+        note = _data("\n".join(report.layout))
+        commands.insert(0, f"::warning title={_property(LAYOUT_HEADING.rstrip(':'))}::{note}")
     if len(commands) > ANNOTATIONS:
         rest = "More exercises did not pass: see the job summary."
         commands = [*commands[: ANNOTATIONS - 1], _annotation("and more", rest, None)]
