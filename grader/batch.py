@@ -5,24 +5,32 @@
 
 The folder name is the student's id. By default it also seeds that student's own hidden cases
 (`BatchOptions.hidden`), so each student is graded on the public cases and on cases nobody
-else gets. The exercise files may lie at the top of a student's folder or in `exercises/`.
+else gets. The exercise files are found as `grader.layout` says (the top of a student's folder,
+`exercises/`, a folder deeper, a near-miss name), and the report says where.
 
 What is written, beside the CSV:
 
-    grades.csv                   student, one column per exercise, total; sorted by student
+    grades.csv                   the gradebook (`grader.gradebook`): by default student, one
+                                 column per exercise, total, status, note; or the CSV that
+                                 Canvas or Moodle imports. A row for every folder, the
+                                 rejected ones included, sorted by folder
+    grades-notes.csv             with a Canvas or Moodle gradebook: each folder's status and
+                                 why (an import has no column for it)
     grades-reports/ID.json       the student's full report (`grader.report.Report`)
+    grades-reports/ID.md         the same report as Markdown, for a person
     grades-reports/ID.sha256     what that report was graded from: the submission's files and
                                  the grading settings, hashed; an unchanged one is skipped
 
 Every file is written whole or not at all (a temporary file, then a rename), the CSV after
 each finished student (at most once a second) and at the end, so an interrupted run leaves a
-valid CSV and picks up where it stopped.
+valid CSV and picks up where it stopped. A stop (Ctrl-C) comes out of `run` as `Interrupted`,
+which says what was graded.
 
 As root (a shared grading machine, where learner code runs as other users), all of it is
 root's alone: the reports folder, and any folder made for the CSV, 0o700 from the moment it is
-made; the CSV, each report and digest 0o600, from their temporary file on. A reports folder
-left readable by an earlier run is closed too. Not as root, the files are the instructor's
-own, with the modes of any results file (0o644, folders as the umask says).
+made; the CSV, the notes, each report and digest 0o600, from their temporary file on. A
+reports folder left readable by an earlier run is closed too. Not as root, the files are the
+instructor's own, with the modes of any results file (0o644, folders as the umask says).
 
 Trusted worker processes grade in parallel, each keeping one sandbox (one zygote) for its
 life, so a submission costs a few forks, not an interpreter and a NumPy import. Learner code
@@ -33,15 +41,14 @@ runs only in the sandboxes' children. One submission never changes another's gra
 - a submission graded with an error (a crash, a timeout, an exhausted limit) while others were
   being graded beside it is graded once more on its own, and that grade is kept: learner code
   that disturbed the processes around it (signalling them, hogging the machine) cannot have
-  cost another student points.
+  cost another student points. An exercise whose file the submission lacks is no such error:
+  no code of the student's ran for it, so nothing beside it could have changed its grade.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -56,16 +63,18 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from grader import __version__
+from grader.batch_progress import BatchProgress, remaining_seconds
 from grader.catalog import ExerciseEntry, load_catalog
 from grader.course import catalog_path, solutions_dir
-from grader.formats import RESULTS_MODE, write_results
-from grader.grading import DEFAULT_SEED, grade
+from grader.formats import RESULTS_MODE, markdown, write_results
+from grader.gradebook import Gradebook, Outcome
+from grader.grading import DEFAULT_SEED
 from grader.report import ExerciseReport, Report, summarize
 from grader.sandbox import THREADS, Limits, Sandbox, is_root, protect, submission_files
-from grader.submission import exercises_folder
+from grader.submission import grade_located
 
 # a student id becomes a file name: letters, digits and a few safe signs, no leading sign
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
@@ -73,12 +82,12 @@ ATTEMPTS = 2  # a submission whose worker dies this many times is not graded
 CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
 PRIVATE_FOLDER = 0o700  # as root: what the batch writes is root's alone
 PRIVATE_FILE = 0o600
+NOT_A_FOLDER = "a file, not a folder: put each student's files in a folder named by their id"
 ALONE = (
     "Graded a second time on its own, with no other submission beside it, to confirm an "
     "error seen while others were being graded; this is that grade."
 )
 
-State = Literal["graded", "skipped", "error"]
 T = TypeVar("T")
 
 
@@ -90,6 +99,15 @@ class NoSubmissions(BatchError):
     """The folder given holds no student folders."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the batch. What was graded before is written (reports, gradebook) and
+    is skipped when the same batch runs again; `result` says what that was."""
+
+    def __init__(self, result: BatchResult, total: int) -> None:
+        super().__init__()
+        self.result, self.total = result, total
+
+
 @dataclass(frozen=True)
 class BatchOptions:
     jobs: int | None = None  # worker processes; None: one per CPU
@@ -97,12 +115,14 @@ class BatchOptions:
     hidden: bool = True  # each student also gets their own cases, seeded by their id
     force: bool = False  # grade again even what is graded already
     limits: Limits = field(default_factory=Limits)
+    # how the grades are written: no part of a grade, so a change grades no one again
+    gradebook: Gradebook = field(default_factory=Gradebook)
 
 
 @dataclass(frozen=True)
 class Submission:
     student: str
-    folder: Path  # the folder that holds the exercise files
+    folder: Path  # the student's folder
     key: str  # digest of the files and of the settings
 
 
@@ -122,8 +142,15 @@ class Output:
     def reports(self) -> Path:
         return self.csv.with_name(f"{self.csv.stem}-reports")
 
+    @property
+    def notes(self) -> Path:
+        return self.csv.with_name(f"{self.csv.stem}-notes.csv")
+
     def report(self, student: str) -> Path:
         return self.reports / f"{student}.json"
+
+    def markdown(self, student: str) -> Path:
+        return self.reports / f"{student}.md"
 
     def digest(self, student: str) -> Path:
         return self.reports / f"{student}.sha256"
@@ -155,6 +182,7 @@ class BatchResult:
     errors: list[str] = field(default_factory=list)  # not graded: their report says why
     confirmed: list[str] = field(default_factory=list)  # graded again on their own
     rejected: list[Rejected] = field(default_factory=list)
+    reports: dict[str, Report] = field(default_factory=dict)  # every student's, skipped too
 
 
 # -- finding the submissions ------------------------------------------------------------------
@@ -175,22 +203,35 @@ def unsafe_id(name: str) -> str | None:
     )
 
 
-def discover(submissions: Path, exclude: Path | None = None) -> tuple[list[Path], list[Rejected]]:
-    """Each direct sub-folder is a student; hidden ones and plain files are ignored."""
+def unreadable(folder: Path) -> str | None:
+    """Why a student's folder cannot be listed, or None: graded as it is, it would score 0 as
+    if empty."""
+    try:
+        with os.scandir(folder):
+            return None
+    except OSError as error:
+        return f"the folder could not be read ({error.strerror}); make it readable"
+
+
+def discover(submissions: Path, exclude: Sequence[Path] = ()) -> tuple[list[Path], list[Rejected]]:
+    """Each direct sub-folder is a student; hidden entries and `exclude` (what the batch
+    writes, when it writes into the class's folder) are not. Anything else that is not a
+    usable student folder is rejected with the reason: a file, a link, a folder whose name
+    cannot be an id or that cannot be read."""
     candidates: list[Path] = []
     rejected: list[Rejected] = []
-    excluded = exclude.resolve() if exclude is not None else None
+    excluded = {path.resolve() for path in exclude}
     for path in sorted(submissions.iterdir(), key=lambda p: p.name):
         name = path.name
-        if name.startswith(".") or (excluded is not None and path.resolve() == excluded):
+        if name.startswith(".") or path.resolve() in excluded:
             continue
         if path.is_symlink():
-            if path.is_dir():
-                rejected.append(Rejected(printable(name), "a symbolic link, not a folder"))
+            rejected.append(Rejected(printable(name), "a symbolic link, not a folder"))
             continue
         if not path.is_dir():
+            rejected.append(Rejected(printable(name), NOT_A_FOLDER))
             continue
-        reason = unsafe_id(name)
+        reason = unsafe_id(name) or unreadable(path)
         if reason is not None:
             rejected.append(Rejected(printable(name), reason))
         else:
@@ -254,7 +295,7 @@ def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = No
     catalog = catalog_path()
     entries = list(load_catalog(catalog).exercises)
     output = Output(csv_path)
-    folders, rejected = discover(submissions, exclude=output.reports)
+    folders, rejected = discover(submissions, exclude=(output.reports, output.csv, output.notes))
     if not folders:
         loose = [e.file for e in entries if (submissions / e.file).is_file()]
         if loose:
@@ -262,20 +303,19 @@ def prepare(submissions: Path, csv_path: Path, options: BatchOptions | None = No
                 f"{submissions} holds exercise files itself ({loose[0]}...): it looks like one "
                 "submission. Point at the folder that holds one sub-folder per student."
             )
-        if not rejected:
+        if all(r.reason == NOT_A_FOLDER for r in rejected):
             raise NoSubmissions(f"there are no student folders in {submissions}")
     solutions = solutions_dir()
     settings = settings_digest(options, catalog, solutions)
     todo: list[Submission] = []
     skipped: dict[str, Report] = {}
     for folder in folders:
-        graded = exercises_folder(folder, entries)
-        key = hashlib.sha256(f"{settings}\0{files_digest(graded)}".encode()).hexdigest()
+        key = hashlib.sha256(f"{settings}\0{files_digest(folder)}".encode()).hexdigest()
         stored = None if options.force else _stored(output, folder.name, key)
         if stored is not None:
             skipped[folder.name] = stored
         else:
-            todo.append(Submission(folder.name, graded, key))
+            todo.append(Submission(folder.name, folder, key))
     return Plan(output, options, entries, catalog, solutions, todo, skipped, rejected)
 
 
@@ -327,35 +367,41 @@ def write(path: Path, text: str) -> None:
     write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE)
 
 
-def _number(score: float) -> str:
-    return f"{score:.4f}".rstrip("0").rstrip(".")
+def outcomes(reports: dict[str, Report], rejected: Sequence[Rejected]) -> list[Outcome]:
+    """Every folder of the class, graded or not, as the gradebook lists them."""
+    graded = [
+        Outcome(student, report, ALONE if ALONE in report.notes else "")
+        for student, report in reports.items()
+    ]
+    return [*graded, *(Outcome(r.name, None, r.reason) for r in rejected)]
 
 
-def csv_text(entries: list[ExerciseEntry], reports: dict[str, Report]) -> str:
-    names = [entry.name for entry in entries]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *names, "total"])
-    for student in sorted(reports):
-        report = reports[student]
-        scores = {exercise.name: exercise.score for exercise in report.exercises}
-        writer.writerow(
-            [student, *(_number(scores.get(name, 0.0)) for name in names), _number(report.score)]
-        )
-    return buffer.getvalue()
+def csv_text(
+    entries: list[ExerciseEntry],
+    reports: dict[str, Report],
+    rejected: Sequence[Rejected] = (),
+    gradebook: Gradebook | None = None,
+) -> str:
+    return (gradebook or Gradebook()).text(entries, outcomes(reports, rejected))
 
 
 class _Sheet:
-    """The CSV, rewritten as students finish, at most once every CSV_EVERY seconds."""
+    """The gradebook (and its notes), rewritten as students finish, at most once every
+    CSV_EVERY seconds."""
 
-    def __init__(self, path: Path, entries: list[ExerciseEntry]) -> None:
-        self.path, self.entries = path, entries
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
         self.written = -float("inf")
 
     def write(self, reports: dict[str, Report], now: bool = False) -> None:
-        if now or time.monotonic() - self.written >= CSV_EVERY:
-            write(self.path, csv_text(self.entries, reports))
-            self.written = time.monotonic()
+        if not now and time.monotonic() - self.written < CSV_EVERY:
+            return
+        plan, book = self.plan, self.plan.options.gradebook
+        everyone = outcomes(reports, plan.rejected)
+        write(plan.output.csv, book.text(plan.entries, everyone))
+        if book.has_notes:
+            write(plan.output.notes, book.notes(everyone))
+        self.written = time.monotonic()
 
 
 def error_report(entries: list[ExerciseEntry], student: str, message: str) -> Report:
@@ -427,6 +473,13 @@ class WorkerPool(Generic[T]):
     ) -> None:
         self.jobs, self.setup, self.work, self.config = max(1, jobs), setup, work, config
         self.attempts, self.deadline = attempts, deadline
+        self.durations: list[float] = []  # seconds each finished task took in its worker
+        self._workers: list[_Worker] = []
+
+    def running(self) -> list[float]:
+        """Seconds each task being worked on has had so far."""
+        now = time.monotonic()
+        return [now - w.started for w in self._workers if w.task is not None]
 
     def run(self, tasks: Sequence[T]) -> Generator[tuple[T, Any], None, None]:
         """Each task with what `work` returned, a `Failed`, or a `Broken`, as they finish."""
@@ -434,6 +487,7 @@ class WorkerPool(Generic[T]):
         deaths: dict[int, list[int | None]] = {}
         remaining = len(tasks)
         workers: list[_Worker] = []
+        self._workers = workers
         startup_deaths = 0
         finished = False
         try:
@@ -448,6 +502,7 @@ class WorkerPool(Generic[T]):
                     try:
                         for index, outcome in worker.receive():
                             remaining -= 1
+                            self.durations.append(time.monotonic() - worker.started)
                             yield tasks[index], outcome
                         dead = worker.overdue(self.deadline)
                     except (EOFError, OSError):
@@ -637,14 +692,14 @@ def _setup(config: _Config) -> _Grader:
 def _grade(state: _Grader, submission: Submission) -> str:
     """One submission's report, as JSON."""
     config = state.config
-    report = grade(
+    report = grade_located(
         state.entries,
         submission.folder,
         config.solutions,
         config.seed,
         sandbox=state.sandbox,
         student=submission.student if config.hidden else None,
-    )
+    ).graded
     report.student = submission.student
     return report.model_dump_json(indent=2)
 
@@ -682,57 +737,85 @@ def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry
     return Report.model_validate_json(outcome)
 
 
-def _suspect(report: Report) -> bool:
+def _suspect(report: Report, submission: Submission, entries: list[ExerciseEntry]) -> bool:
     """A grade that another submission graded at the same time could have caused: an
     exercise that could not be graded, or whose code was stopped part way (a timeout on a
-    busy machine, a process killed by a neighbour)."""
+    busy machine, a process killed by a neighbour). Not an exercise whose file is missing:
+    none of the student's code ran for it, so it scores the same alone, and grading it again
+    only added a note about a confirmation it did not need."""
+    present = {e.name for e in entries if (submission.folder / e.file).is_file()}
     return report.error is not None or any(
-        e.status == "error" or e.error is not None for e in report.exercises
+        (e.status == "error" or e.error is not None) and e.name in present for e in report.exercises
     )
 
 
-def run(plan: Plan, progress: Callable[[str, State], None] | None = None) -> BatchResult:
-    """Grade what the plan says, writing each report as it comes and the CSV as it goes."""
+def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> BatchResult:
+    """Grade what the plan says, writing each report as it comes and the gradebook as it
+    goes. `progress` hears of each submission finished, with an estimate of the time left.
+    A Ctrl-C comes out as `Interrupted`, after what was graded is written."""
     output, options = plan.output, plan.options
     make_folders(output)
     reports = dict(plan.skipped)
+    for student, report in plan.skipped.items():
+        if not output.markdown(student).exists():  # graded before reports had one
+            write(output.markdown(student), markdown.render(report))
     result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
-    sheet = _Sheet(output.csv, plan.entries)
+    result.reports = reports
+    sheet = _Sheet(plan)
     sheet.write(reports, now=True)
     private = (*(s.folder for s in plan.todo[:3]), output.csv, output.reports)
     config = _Config(
         plan.catalog, plan.solutions, options.seed, options.hidden, options.limits, private
     )
     jobs = min(options.jobs or cpu_count(), len(plan.todo))
+    pools: list[WorkerPool[Submission]] = []
+    finished = 0
+
+    def eta() -> float | None:
+        pool = pools[-1]
+        durations = [d for p in pools for d in p.durations]
+        running = pool.running()
+        queued = len(plan.todo) - finished - len(running)
+        return remaining_seconds(durations, max(0, queued), running, pool.jobs)
 
     def finish(submission: Submission, report: Report) -> None:
+        nonlocal finished
         write(output.report(submission.student), report.model_dump_json(indent=2))
+        write(output.markdown(submission.student), markdown.render(report))
         write(output.digest(submission.student), submission.key + "\n")
         reports[submission.student] = report
         (result.errors if report.error is not None else result.graded).append(submission.student)
         sheet.write(reports)
+        finished += 1
         if progress is not None:
-            progress(submission.student, "error" if report.error is not None else "graded")
+            state = "error" if report.error is not None else "graded"
+            progress(BatchProgress(submission.student, state, finished, len(plan.todo), eta()))
 
     suspects: list[Submission] = []
     try:
-        pool = WorkerPool(jobs, _setup, _grade, config, deadline=_deadline(plan))
-        with contextlib.closing(pool.run(plan.todo)) as outcomes:
+        pools.append(WorkerPool(jobs, _setup, _grade, config, deadline=_deadline(plan)))
+        with contextlib.closing(pools[-1].run(plan.todo)) as outcomes:
             for submission, outcome in outcomes:
                 report = _report_of(outcome, submission, plan.entries)
-                if jobs > 1 and _suspect(report):
+                if jobs > 1 and _suspect(report, submission, plan.entries):
                     suspects.append(submission)
                 else:
                     finish(submission, report)
-        alone = WorkerPool(1, _setup, _grade, config, deadline=_deadline(plan))
-        with contextlib.closing(alone.run(suspects)) as outcomes:
+        pools.append(WorkerPool(1, _setup, _grade, config, deadline=_deadline(plan)))
+        with contextlib.closing(pools[-1].run(suspects)) as outcomes:
             for submission, outcome in outcomes:
                 report = _report_of(outcome, submission, plan.entries)
                 report.notes.append(ALONE)
                 result.confirmed.append(submission.student)
                 finish(submission, report)
+    except KeyboardInterrupt:
+        raise Interrupted(_sorted(result), len(plan.todo) + len(plan.skipped)) from None
     finally:
         sheet.write(reports, now=True)  # interrupted too: the CSV has every report written
+    return _sorted(result)
+
+
+def _sorted(result: BatchResult) -> BatchResult:
     for names in (result.graded, result.errors, result.confirmed):
         names.sort()
     return result
@@ -742,6 +825,6 @@ def grade_batch(
     submissions: Path,
     csv_path: Path,
     options: BatchOptions | None = None,
-    progress: Callable[[str, State], None] | None = None,
+    progress: Callable[[BatchProgress], None] | None = None,
 ) -> BatchResult:
     return run(prepare(submissions, csv_path, options), progress)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader import batch, formats
+from grader.batch_progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
 from grader.grading import grade
 from grader.report import Report
@@ -196,8 +197,9 @@ class Run:
     def report(self, student: str) -> Report:
         return Report.model_validate_json((self.reports / f"{student}.json").read_text())
 
-    def rows(self) -> dict[str, list[str]]:
-        return {row[0]: row[1:] for row in read_csv(self.csv)[1:]}
+    def rows(self) -> dict[str, dict[str, str]]:
+        with open(self.csv, newline="") as file:
+            return {row["student"]: row for row in csv.DictReader(file)}
 
 
 @pytest.fixture(scope="module")
@@ -226,15 +228,17 @@ def test_the_csv_has_a_row_per_student_and_a_column_per_exercise(
     graded: Run, catalog: Catalog
 ) -> None:
     rows = read_csv(graded.csv)
-    assert rows[0] == ["student", *(e.name for e in catalog.exercises), "total"]
+    names = [e.name for e in catalog.exercises]
+    assert rows[0] == ["student", *names, "total", "status", "note"]
     assert [row[0] for row in rows[1:]] == sorted(s.id for s in graded.students)
-    for row in rows[1:]:
-        assert float(row[-1]) == pytest.approx(sum(float(cell) for cell in row[1:-1]))
+    for row in graded.rows().values():
+        assert float(row["total"]) == pytest.approx(sum(float(row[name]) for name in names))
 
 
 def test_one_report_per_student_beside_the_csv(graded: Run) -> None:
     ids = {s.id for s in graded.students}
     assert {p.stem for p in graded.reports.glob("*.json")} == ids
+    assert {p.stem for p in graded.reports.glob("*.md")} == ids
     assert {p.stem for p in graded.reports.glob("*.sha256")} == ids
     assert not list(graded.reports.glob(".*"))  # no temporary file left behind
     for student in ("s000", "s050"):
@@ -250,7 +254,7 @@ def test_correct_submissions_among_hostile_ones_get_full_marks(
     rows = graded.rows()
     correct = [s.id for s in graded.students if s.kind == "correct"]
     assert len(correct) == 45
-    assert {student: float(rows[student][-1]) for student in correct} == dict.fromkeys(
+    assert {student: float(rows[student]["total"]) for student in correct} == dict.fromkeys(
         correct, full
     )
 
@@ -274,14 +278,15 @@ def test_each_grade_is_the_grade_the_submission_gets_alone(
         if not ROOT and student.id.endswith("kill-worker"):
             report = graded.report(student.id)
             assert report.error is not None and "died each time" in report.error
-            assert float(rows[student.id][-1]) == 0
+            assert float(rows[student.id]["total"]) == 0
+            assert rows[student.id]["status"] == "not graded"
             continue
         expected = alone(catalog, graded.submissions / student.id, student.id, sandbox)
         report = graded.report(student.id)
         assert [(e.name, e.status, e.score) for e in report.exercises] == [
             (e.name, e.status, e.score) for e in expected.exercises
         ], student.id
-        assert float(rows[student.id][-1]) == pytest.approx(expected.score), student.id
+        assert float(rows[student.id]["total"]) == pytest.approx(expected.score), student.id
 
 
 def test_hostile_submissions_get_their_own_errors(graded: Run) -> None:
@@ -324,7 +329,9 @@ def small(catalog: Catalog, tmp_path: Path) -> Path:
 
 
 def _graded(csv_path: Path) -> dict[str, float]:
-    return {row[0]: float(row[-1]) for row in read_csv(csv_path)[1:]}
+    """The students with a grade, and their totals."""
+    with open(csv_path, newline="") as file:
+        return {row["student"]: float(row["total"]) for row in csv.DictReader(file) if row["total"]}
 
 
 def test_force_and_changes_grade_again(small: Path) -> None:
@@ -358,13 +365,14 @@ def test_an_interrupted_run_leaves_a_valid_csv_and_goes_on_later(
 ) -> None:
     output = tmp_path / "grades.csv"
 
-    def interrupt(student: str, state: str) -> None:
+    def interrupt(progress: BatchProgress) -> None:
         raise KeyboardInterrupt  # Ctrl-C after the first student
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(batch.Interrupted) as stopped:
         batch.grade_batch(small, output, batch.BatchOptions(jobs=2), interrupt)
     done = _graded(output)
     assert len(done) == 1
+    assert stopped.value.result.graded == list(done) and stopped.value.total == 3
     assert sorted(p.stem for p in (tmp_path / "grades-reports").glob("*.json")) == list(done)
     later = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
     assert later.skipped == list(done) and len(later.graded) == 2
@@ -382,13 +390,21 @@ def test_folders_that_are_not_student_ids_are_rejected(small: Path, tmp_path: Pa
     result = bpgrade_grade(small, "-o", output, "--jobs", "2")
     assert result.returncode == 1
     # ANN and ann would share a report file where letter case does not count: neither is taken
-    assert "Graded 2, skipped 0, errors 0, rejected folders 8" in result.stdout
+    assert "Graded 2, skipped 0, errors 0, rejected folders 9" in result.stdout
     assert "'bad name'" in result.stderr and "'new\\nline'" in result.stderr
     assert "same id as" in result.stderr and "symbolic link" in result.stderr
+    assert "'notes.txt': a file, not a folder" in result.stderr
     assert set(_graded(output)) == {"ben", "cy"}
+    # yet every folder has its row in the gradebook, with why
+    with open(output, newline="") as file:
+        rows = {row["student"]: row for row in csv.DictReader(file)}
+    rejected = {"bad name", "-rf", "x..y", "new\\nline", "é", "ANN", "ann", "linked", "notes.txt"}
+    assert set(rows) == {"ben", "cy", *rejected}
+    assert {rows[name]["status"] for name in rejected} == {"rejected"}
+    assert rows["ANN"]["note"] == "the same id as ann but for letter case"
     reports = tmp_path / "grades-reports"
     assert sorted(p.name for p in reports.iterdir()) == sorted(
-        f"{s}.{x}" for s in ("ben", "cy") for x in ("json", "sha256")
+        f"{s}.{x}" for s in ("ben", "cy") for x in ("json", "md", "sha256")
     )
 
 
@@ -460,7 +476,8 @@ def test_a_submission_that_kills_its_worker_twice_scores_zero_and_says_why(
     assert report.score == 0 and report.max_score == sum(e.max_score for e in entries)
     assert report.error is not None and "killed by SIGKILL, killed by SIGKILL" in report.error
     assert report.student == "zed" and not report.all_passed
-    assert batch.csv_text(entries, {"zed": report}).splitlines()[1] == "zed,0,0,0,0,0,0"
+    row = next(csv.reader(batch.csv_text(entries, {"zed": report}).splitlines()[1:]))
+    assert row[:9] == ["zed", "0", "0", "0", "0", "0", "0", "not graded", report.error]
 
 
 # -- who may read what the batch writes ----------------------------------------------------------
@@ -499,7 +516,7 @@ def test_as_root_the_gradebook_and_reports_are_root_only(
     renamed = _record_renames(monkeypatch)
     result = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
     assert sorted(result.graded) == ["ann", "ben", "cy"]
-    private = {f"{s}.{x}": 0o600 for s in ("ann", "ben", "cy") for x in ("json", "sha256")}
+    private = {f"{s}.{x}": 0o600 for s in ("ann", "ben", "cy") for x in ("json", "md", "sha256")}
     assert _modes(output) == {"csv": 0o600, "folder": 0o700, "reports": 0o700, **private}
     assert renamed and set(renamed) == {0o600}  # never wider, not even before the rename
 
@@ -524,5 +541,5 @@ def test_not_as_root_the_files_keep_the_instructors_modes(
     finally:
         os.umask(old)
     assert sorted(result.graded) == ["ann", "ben", "cy"]
-    shared = {f"{s}.{x}": 0o644 for s in ("ann", "ben", "cy") for x in ("json", "sha256")}
+    shared = {f"{s}.{x}": 0o644 for s in ("ann", "ben", "cy") for x in ("json", "md", "sha256")}
     assert _modes(output) == {"csv": 0o644, "folder": 0o755, "reports": 0o755, **shared}

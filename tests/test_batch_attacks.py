@@ -180,7 +180,7 @@ def test_the_gradebook_has_the_class_and_right_totals(batch: Batch) -> None:
 
 
 def test_nothing_of_the_batch_reached_the_attacker(batch: Batch) -> None:
-    expected = {f"{s}.{kind}" for s in (*CLASSMATES, ATTACKER) for kind in ("json", "sha256")}
+    expected = {f"{s}.{kind}" for s in (*CLASSMATES, ATTACKER) for kind in ("json", "md", "sha256")}
     assert {p.name for p in batch.reports.iterdir()} == expected
     texts = [batch.csv.read_text(), *(p.read_text() for p in batch.reports.iterdir())]
     assert not [text[:200] for text in texts if MARKER in text]

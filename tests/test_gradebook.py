@@ -1,0 +1,326 @@
+"""Gradebooks, read back as Canvas and Moodle read them.
+
+The readers here restate what each LMS does with an imported CSV, from its own source:
+
+- Canvas (`app/models/gradebook_importer.rb`): the header's first cell holds "Student", its
+  second "ID"; then `SIS User ID` and `SIS Login ID` (or `SIS Login ID` alone), and the last
+  student column must be `Section`; every later column is an assignment unless its name holds
+  one of Canvas's computed columns (Current Score, Final Grade...). A row whose first cell
+  holds "Points Possible" gives the assignments' points. A student is found by ID, then SIS
+  User ID, then SIS Login ID, then name; a blank grade changes nothing.
+- Moodle (`grade/import/csv/classes/load_data.php`): one column identifies the user, mapped to
+  a user field (email, idnumber, username, id); a line with an empty identifier keeps the
+  previous line's user, one naming no user stops the whole import, an empty grade clears the
+  grade, and a grade must be a number no higher than the item's maximum.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.batch import ALONE, Rejected, outcomes
+from grader.catalog import Catalog
+from grader.gradebook import (
+    NOTES_COLUMNS,
+    Gradebook,
+    GradebookError,
+    Roster,
+    RosterEntry,
+    read_roster,
+)
+from grader.report import ExerciseReport, Report, summarize
+
+CANVAS_NOT_ASSIGNMENTS = re.compile(
+    "Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
+    "Override Score|Override Grade|Override Status"
+)
+
+
+def parse(text: str) -> list[list[str]]:
+    assert "\r\n" in text  # RFC 4180 line ends, as the LMSs export
+    return list(csv.reader(io.StringIO(text)))
+
+
+# -- Canvas's reading ---------------------------------------------------------------------------
+
+
+def canvas_read(text: str) -> tuple[list[str], dict[str, float], list[dict[str, str]]]:
+    """(assignments, their points possible, student rows), or AssertionError where Canvas
+    would refuse the file ("Invalid header row")."""
+    rows = parse(text)
+    header = rows[0]
+    assert len(header) > 3 and "Student" in header[0] and "ID" in header[1]
+    columns = 3
+    if re.search(r"SIS\s+Login\s+ID", header[2]):
+        columns += 1
+    elif re.search(r"SIS\s+User\s+ID", header[2]) and re.search(r"SIS\s+Login\s+ID", header[3]):
+        columns += 2
+    assert "Section" in header[columns - 1]
+    assignments = [h for h in header[columns:] if not CANVAS_NOT_ASSIGNMENTS.search(h)]
+    possible: dict[str, float] = {}
+    students = []
+    for row in rows[1:]:
+        cells = dict(zip(header, row, strict=True))
+        if "Points Possible" in row[0]:
+            possible = {a: float(cells[a]) for a in assignments}
+            continue
+        assert any(cells[c] for c in ("ID", "SIS User ID", "SIS Login ID", "Student"))
+        students.append(cells)
+    for student in students:
+        for assignment in assignments:
+            grade = student[assignment].strip()
+            if grade:
+                assert 0 <= float(grade) <= possible.get(assignment, float("inf"))
+    return assignments, possible, students
+
+
+# -- Moodle's reading ---------------------------------------------------------------------------
+
+MOODLE_FIELDS = {"useremail": "email", "useridnumber": "id_number", "username": "username"}
+
+
+def moodle_read(
+    text: str, map_from: str, map_to: str, users: list[RosterEntry], maximum: float
+) -> dict[str, dict[str, float]]:
+    """user field value -> {grade item: grade}, or AssertionError where Moodle would stop the
+    import or clear a grade."""
+    rows = parse(text)
+    header = rows[0]
+    known = {getattr(user, MOODLE_FIELDS[map_to]) for user in users}
+    column = header.index(map_from)
+    grades: dict[str, dict[str, float]] = {}
+    for line in rows[1:]:
+        if len(line) <= 1:
+            continue
+        user = line[column].strip()
+        assert user, "an empty identifier keeps the previous line's user"
+        assert user in known, f"Moodle stops the whole import at {user!r}"
+        for name, value in zip(header, line, strict=True):
+            if name == map_from:
+                continue
+            assert value.strip() not in ("", "-"), "an empty grade clears the grade"
+            assert 0 <= float(value) <= maximum
+            grades.setdefault(user, {})[name] = float(value)
+    return grades
+
+
+# -- a class, without grading anything ------------------------------------------------------------
+
+
+def report(catalog: Catalog, student: str, scores: list[float], error: str | None = None) -> Report:
+    exercises = [
+        ExerciseReport(
+            name=e.name,
+            title=e.title,
+            file=e.file,
+            status="passed" if score == e.max_score else "failed",
+            score=score,
+            max_score=e.max_score,
+            checks=[],
+        )
+        for e, score in zip(catalog.exercises, scores, strict=True)
+    ]
+    made = summarize(exercises)
+    made.student, made.error = student, error
+    return made
+
+
+@pytest.fixture
+def reports(catalog: Catalog) -> dict[str, Report]:
+    alone = report(catalog, "dee", [10, 10, 10, 10, 12])
+    alone.notes.append(ALONE)
+    return {
+        "ann": report(catalog, "ann", [10, 10, 10, 10, 12]),
+        "ben": report(catalog, "ben", [10, 5.5, 0, 0, 0]),
+        "cy@example.edu": report(catalog, "cy@example.edu", [0, 0, 10, 0, 0]),
+        "dee": alone,
+        "eve": report(catalog, "eve", [0] * 5, error="Not graded: the grader failed on it (x)."),
+    }
+
+
+REJECTED = [
+    Rejected("Bob", "the same id as bob but for letter case"),
+    Rejected("bob", "the same id as Bob but for letter case"),
+    Rejected("carol smith", "not usable as a student id"),
+    Rejected("notes.txt", "a file, not a folder"),
+]
+FOLDERS = ["Bob", "ann", "ben", "bob", "carol smith", "cy@example.edu", "dee", "eve", "notes.txt"]
+
+
+def roster_csv(path: Path) -> Path:
+    """A Canvas gradebook export: its columns, its Points Possible row, an assignment."""
+    path.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (77),Current Score\r\n"
+        "    Points Possible,,,,,10,(read only)\r\n"
+        '"Lee, Ann",101,S1,ann,Lab A,7,70\r\n'
+        '"Ng, Ben",102,S2,BEN,Lab A,,\r\n'
+        '"Cy, Cy",103,S3,cy@example.edu,Lab B,,\r\n'
+        '"Bo, Bob",104,S4,bob,Lab B,,\r\n'
+        '"Ray, Fay",105,S5,fay,Lab B,,\r\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_plain_has_every_folder_with_its_status_and_why(
+    catalog: Catalog, reports: dict[str, Report]
+) -> None:
+    text = Gradebook().text(list(catalog.exercises), outcomes(reports, REJECTED))
+    rows = parse(text)
+    assert rows[0] == ["student", *(e.name for e in catalog.exercises), "total", "status", "note"]
+    by_folder = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert [row[0] for row in rows[1:]] == FOLDERS
+    assert by_folder["ben"]["exercise02"] == "5.5" and by_folder["ben"]["total"] == "15.5"
+    assert by_folder["carol smith"]["status"] == "rejected"
+    assert by_folder["carol smith"]["total"] == ""  # nothing graded: no number
+    assert by_folder["carol smith"]["note"] == "not usable as a student id"
+    assert (
+        by_folder["eve"]["status"] == "not graded" and "grader failed" in by_folder["eve"]["note"]
+    )
+    assert by_folder["dee"]["status"] == "graded" and by_folder["dee"]["note"] == ALONE
+
+
+def test_canvas_without_a_roster_names_the_login_and_imports(
+    catalog: Catalog, reports: dict[str, Report]
+) -> None:
+    book = Gradebook("canvas", "Backprop lab")
+    assignments, possible, students = canvas_read(
+        book.text(list(catalog.exercises), outcomes(reports, REJECTED))
+    )
+    assert assignments == ["Backprop lab"]  # one assignment, no column Canvas would invent
+    assert possible == {"Backprop lab": 52}
+    assert [s["SIS Login ID"] for s in students] == FOLDERS  # a row for every folder
+    grades = {s["SIS Login ID"]: s["Backprop lab"] for s in students}
+    assert grades["ann"] == "52" and grades["ben"] == "15.5"
+    # rejected, or not graded: blank, which changes nothing in Canvas
+    assert grades["carol smith"] == grades["Bob"] == grades["eve"] == ""
+    assert "SIS Login ID" in book.mapping(outcomes(reports, REJECTED))
+
+
+def test_canvas_with_a_roster_names_students_as_canvas_does(
+    catalog: Catalog, reports: dict[str, Report], tmp_path: Path
+) -> None:
+    roster = read_roster(roster_csv(tmp_path / "export.csv"))
+    assert [e.sis_login_id for e in roster.entries] == [
+        "ann",
+        "BEN",
+        "cy@example.edu",
+        "bob",
+        "fay",
+    ]
+    book = Gradebook("canvas", "Backprop lab (1234)", roster)
+    everyone = outcomes(reports, REJECTED)
+    assignments, _, students = canvas_read(book.text(list(catalog.exercises), everyone))
+    assert assignments == ["Backprop lab (1234)"]
+    ann = next(s for s in students if s["SIS Login ID"] == "ann")
+    assert ann == {
+        "Student": "Lee, Ann",
+        "ID": "101",
+        "SIS User ID": "S1",
+        "SIS Login ID": "ann",
+        "Section": "Lab A",
+        "Backprop lab (1234)": "52",
+    }
+    ben = next(s for s in students if s["ID"] == "102")  # BEN in Canvas, ben the folder
+    assert ben["Backprop lab (1234)"] == "15.5"
+
+    notes = {
+        row[0]: dict(zip(NOTES_COLUMNS, row, strict=True))
+        for row in parse(book.notes(everyone))[1:]
+    }
+    assert notes["ann"]["student"] == "ann" and notes["ann"]["status"] == "graded"
+    assert notes["dee"]["status"] == "not in roster"  # graded, but Canvas will ask who
+    assert "no student of the roster" in notes["dee"]["note"]
+    assert notes["carol smith"]["status"] == "rejected"
+    # a roster student with no folder is named too
+    assert notes[""] == {
+        "folder": "",
+        "student": "fay",
+        "status": "no folder",
+        "score": "",
+        "note": "in the roster, but no folder of the class is named after them",
+    }
+
+
+def test_moodle_holds_only_what_moodle_can_import_and_notes_the_rest(
+    catalog: Catalog, reports: dict[str, Report], tmp_path: Path
+) -> None:
+    moodle_export = tmp_path / "moodle.csv"  # Moodle's grade export: names, ID number, email
+    moodle_export.write_text(
+        "First name,Last name,ID number,Institution,Department,Email address,Lab (Real)\n"
+        "Ann,Lee,S1,,,ann@example.edu,\n"
+        "Ben,Ng,S2,,,ben@example.edu,\n"
+        "Cy,Cy,S3,,,cy@example.edu,\n",
+        encoding="utf-8",
+    )
+    roster = read_roster(moodle_export)
+    assert roster.entries[0].name == "Ann Lee"
+    book = Gradebook("moodle", "Backprop lab", roster)
+    everyone = outcomes(reports, REJECTED)
+    text = book.text(list(catalog.exercises), everyone)
+    assert parse(text)[0] == ["Email address", "Backprop lab"]
+    assert 'Map from "Email address" to "useremail"' in book.mapping(everyone)
+    grades = moodle_read(text, "Email address", "useremail", list(roster.entries), 52)
+    # ann and ben: folders named by the address's local part; cy: by the address
+    assert grades == {
+        "ann@example.edu": {"Backprop lab": 52},
+        "ben@example.edu": {"Backprop lab": 15.5},
+        "cy@example.edu": {"Backprop lab": 10},
+    }
+    notes = {
+        row[0]: dict(zip(NOTES_COLUMNS, row, strict=True))
+        for row in parse(book.notes(everyone))[1:]
+    }
+    assert set(notes) == set(FOLDERS)  # every folder, none of the roster left over
+    assert notes["dee"]["status"] == "not in roster" and "left out" in notes["dee"]["note"]
+    assert notes["eve"]["status"] == "not graded"
+    assert notes["Bob"]["status"] == "rejected" and notes["Bob"]["student"] == ""
+
+
+def test_moodle_without_a_roster_uses_the_folder_as_username(
+    catalog: Catalog, reports: dict[str, Report]
+) -> None:
+    book = Gradebook("moodle")
+    everyone = outcomes(reports, REJECTED)
+    text = book.text(list(catalog.exercises), everyone)
+    users = [RosterEntry(username=name) for name in reports]
+    grades = moodle_read(text, "Username", "username", users, 52)
+    assert set(grades) == {"ann", "ben", "cy@example.edu", "dee"}  # eve's is not a grade
+    assert grades["dee"] == {"bpgrade": 52}
+    # every folder named by an email address: the email is the identifier
+    emails = {"a@x.org": reports["ann"], "b@x.org": reports["ben"]}
+    text = book.text(list(catalog.exercises), outcomes(emails, []))
+    assert parse(text)[0] == ["Email address", "bpgrade"]
+
+
+def test_two_folders_of_one_student_are_neither_taken(
+    catalog: Catalog, reports: dict[str, Report]
+) -> None:
+    roster = Roster((RosterEntry(name="Cy", sis_login_id="cy", email="cy@example.edu"),))
+    two = {"cy": reports["ann"], "cy@example.edu": reports["cy@example.edu"]}
+    book = Gradebook("canvas", roster=roster)
+    _, _, students = canvas_read(book.text(list(catalog.exercises), outcomes(two, [])))
+    assert [s["bpgrade"] for s in students] == ["52", "10"]  # each as its own folder...
+    assert all(s["ID"] == "" for s in students)  # ...and neither given the student's identity
+    notes = parse(book.notes(outcomes(two, [])))
+    assert all("named after the same student" in row[4] for row in notes[1:3])
+
+
+@pytest.mark.parametrize(
+    "name", ["", "  ", "Student", "Section", "Final Score", "Lab (Current Score)"]
+)
+def test_an_assignment_name_canvas_would_misread_is_refused(name: str) -> None:
+    with pytest.raises(GradebookError):
+        Gradebook("canvas", name)
+
+
+def test_a_roster_with_no_identity_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("Name,Grade\nAnn,3\n")
+    with pytest.raises(GradebookError, match="no column that identifies"):
+        read_roster(path)
