@@ -41,6 +41,8 @@ from grader.report import (
     summarize,
 )
 
+from .classroom_reporter import js_number, reporter_view
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
@@ -632,29 +634,6 @@ def test_junit_is_utf8_xml(reports: dict[str, Report]) -> None:
 # ----------------------------------------------------------------------------- github
 
 
-def _js(value: float) -> str:
-    """A number as JavaScript prints it (`${x}`): whole numbers without a decimal point."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def reporter_view(result: dict[str, Any]) -> dict[str, str]:
-    """What classroom-resources/autograding-grading-reporter (v1) shows of our one runner's
-    result, computed the way it computes each number (written from its documented output,
-    not copied): its log and its summary table weigh every test alike, passed tests over all
-    tests times max_score; it counts the tests passed; and the grade it hands to Classroom
-    (the "Points t/r" notice) is the sum of the tests' scores over max_score."""
-    tests, max_score = result["tests"], result["max_score"]
-    passed = sum(test["status"] == "pass" for test in tests)
-    weighed = passed / len(tests) * (max_score or 0)
-    recorded = sum(test["score"] for test in tests)
-    return {
-        "log": f"{weighed:.2f}/{_js(max_score)}",  # "Total points for bpgrade: ..." (toFixed(2))
-        "table": f"{_js(weighed)}/{_js(max_score)}",  # the summary table's Test Score, Max Score
-        "tests passed": f"{passed}/{len(tests)}",  # "Grand total tests passed: ..."
-        "recorded": f"{_js(recorded)}/{_js(max_score)}",  # what Classroom records
-    }
-
-
 def test_github_one_total_everywhere_on_a_partly_correct_submission(
     reports: dict[str, Report],
 ) -> None:
@@ -701,7 +680,7 @@ def test_github_status_and_scores(reports: dict[str, Report], name: str, status:
     assert data["max_score"] == report.max_score
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(report.score)
     view = reporter_view(data)
-    assert view["log"] == f"{report.score:.2f}/{_js(report.max_score)}"
+    assert view["log"] == f"{report.score:.2f}/{js_number(report.max_score)}"
 
 
 def test_github_half_points_of_hidden_cases_still_agree(reports: dict[str, Report]) -> None:
@@ -711,8 +690,8 @@ def test_github_half_points_of_hidden_cases_still_agree(reports: dict[str, Repor
     data = _as_json(report, "github")
     assert {t["score"] for t in data["tests"] if t["status"] == "pass"} == {0.5}
     view = reporter_view(data)
-    assert view["recorded"] == f"{_js(report.score)}/{_js(report.max_score)}"
-    assert view["log"] == f"{report.score:.2f}/{_js(report.max_score)}"
+    assert view["recorded"] == f"{js_number(report.score)}/{js_number(report.max_score)}"
+    assert view["log"] == f"{report.score:.2f}/{js_number(report.max_score)}"
 
 
 def test_github_counts_whole_points_of_partial_credit() -> None:
@@ -759,7 +738,7 @@ def test_github_grading_broke_records_no_grade(reports: dict[str, Report]) -> No
     assert only["name"] == "grading" and only["status"] == "error"
     assert only["message"].startswith(GRADING_BROKE)
     assert data["max_score"] == reports["broken"].max_score
-    assert reporter_view(data)["recorded"] == f"0/{_js(reports['broken'].max_score)}"
+    assert reporter_view(data)["recorded"] == f"0/{js_number(reports['broken'].max_score)}"
     assert reporter_view(data)["log"].startswith("0.00/")
 
 
