@@ -341,13 +341,15 @@ def _show_check(report, catalog, folder, fmt, output, as_json, verbose) -> None:
 @main.command(name="list")
 @EXERCISES_DIR
 def list_(folder: Path) -> None:
-    """Every exercise with its status and score, and quiz results."""
+    """Every exercise with its status and score, and every quiz with yours."""
     from grader import progress
     from grader.cli.render import echo, progress_text
+    from grader.course import quizzes_dir
+    from grader.quiz.listing import course_quizzes
 
     state = progress.load(Path.cwd())
     saved = state.exercises.get(progress.folder_key(Path.cwd(), folder), {})
-    echo(progress_text(_catalog(), saved, state))
+    echo(progress_text(_catalog(), saved, course_quizzes(quizzes_dir(), Path.cwd())))
 
 
 @main.command()

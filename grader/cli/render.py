@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from grader.catalog import Catalog
 from grader.formats._common import LAYOUT_HEADING
-from grader.progress import ExerciseProgress, Progress, QuizAttempt
+from grader.progress import ExerciseProgress
 from grader.report import CheckReport, ExerciseReport, Report
+
+if TYPE_CHECKING:
+    from grader.quiz.listing import QuizStanding
 
 STATUS_COLOURS = {"passed": "green", "failed": "red", "not_started": "yellow", "error": "red"}
 
@@ -126,7 +130,11 @@ def next_step(report: Report, catalog: Catalog) -> str:
     return click.style("Everything passed.", fg="green", bold=True)
 
 
-def progress_text(catalog: Catalog, saved: dict[str, ExerciseProgress], progress: Progress) -> str:
+def progress_text(
+    catalog: Catalog,
+    saved: dict[str, ExerciseProgress],
+    quizzes: Sequence[QuizStanding] = (),
+) -> str:
     rows = []
     done = 0
     width = max(len(e.title) for e in catalog.exercises)
@@ -140,14 +148,46 @@ def progress_text(catalog: Catalog, saved: dict[str, ExerciseProgress], progress
         rows.append(f"  {entry.name}  {entry.title:<{width}}  {score:>6}  {status}")
     total = len(catalog.exercises)
     lines = [click.style(f"Exercises: {done} of {total} passed", bold=True), *rows]
-    if progress.quizzes:
-        lines += ["", click.style("Quizzes", bold=True)]
-        lines += [
-            _quiz_row(quiz_id, attempt) for quiz_id, attempt in sorted(progress.quizzes.items())
-        ]
+    if quizzes:
+        taken = sum(quiz.latest is not None for quiz in quizzes)
+        heading = f"Quizzes: {taken} of {len(quizzes)} taken"
+        lines += ["", click.style(heading, bold=True), *quiz_rows(quizzes, "  ")]
     return "\n".join(lines)
 
 
-def _quiz_row(quiz_id: str, attempt: QuizAttempt) -> str:
-    when = attempt.finished_at.strftime("%Y-%m-%d")
-    return f"  {quiz_id:<20} {_points(attempt.score, attempt.max_score):>8}  (last taken {when})"
+QUIZ_TITLE_WIDTH = 30  # a row fits 80 columns with a 16-character name
+
+
+def quiz_rows(quizzes: Sequence[QuizStanding], indent: str = "") -> list[str]:
+    """One line per quiz: its name, title, size and where the learner stands."""
+    names = max((len(quiz.name) for quiz in quizzes), default=0)
+    rows = []
+    for quiz in quizzes:
+        title = quiz.title
+        if len(title) > QUIZ_TITLE_WIDTH:
+            title = title[: QUIZ_TITLE_WIDTH - 1] + "…"
+        size = f"{quiz.questions} questions" if quiz.questions else ""
+        rows.append(
+            f"{indent}{quiz.name:<{names}}  {title:<{QUIZ_TITLE_WIDTH}}  {size:>12}  "
+            + _standing(quiz)
+        )
+    return [row.rstrip() for row in rows]
+
+
+def _standing(quiz: QuizStanding) -> str:
+    latest = (
+        f"{_points(quiz.latest.score, quiz.latest.max_score)} "
+        f"({quiz.latest.finished_at.strftime('%Y-%m-%d')})"
+        if quiz.latest is not None
+        else ""
+    )
+    if quiz.standing == "stopped":
+        stopped = click.style(f"stopped at {quiz.answered}/{quiz.questions}", fg="yellow")
+        return stopped + (f", last {latest}" if latest else "")
+    if quiz.standing == "not_taken":
+        return click.style("not taken", dim=True)
+    if quiz.standing == "to_hand_in":
+        return "to hand in"
+    if quiz.standing == "invalid":
+        return click.style("invalid: run bpgrade quiz validate", fg="red")
+    return latest
