@@ -8,6 +8,11 @@ the loader can point at it (pydantic alone only knows the model the check ran on
 Beyond the format issue 3 fixes, a quiz may say `shuffle = false` (here, or on one choice
 question) to keep the options in file order, and a true_false question may carry
 `wrong_feedback`, shown to a learner who answers it wrong.
+
+Issue 11 adds, all optional: `topics` on every question (the course topics it covers), and
+`mistakes` on a numeric question (known wrong answers, as expressions of its params, each with
+the feedback for a learner who gives it). A multiple_choice question has one scoring rule,
+`right_minus_wrong`, which `scoring_note` states to the learner.
 """
 
 from __future__ import annotations
@@ -84,11 +89,25 @@ def _check_unique_ids(entries: Sequence[Option | Item], field: str) -> None:
         seen.add(entry.id)
 
 
+Topic = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$"),
+    Field(description="A course topic: an exercise's file name without exerciseNN_ and .py."),
+]
+
+
 class _Question(_Model):
     id: Id
     prompt: Text
     explanation: Text = Field(description="Why the answer is right; shown after every answer.")
     points: FiniteFloat = Field(1.0, ge=0)
+    topics: list[Topic] = Field(
+        default_factory=list,
+        description=(
+            "The course topics the question covers, named after the exercises (chain_rule for "
+            "exercise01_chain_rule.py, two_layer for exercise05_two_layer.py, ...)."
+        ),
+    )
 
 
 class _Choice(_Question):
@@ -120,19 +139,32 @@ class SingleChoice(_Choice):
         return self
 
 
-Scoring = Literal["all_or_nothing", "net_correct", "each_answer"]
+Scoring = Literal["right_minus_wrong"]
+
+# Told to the learner with every multiple_choice question. It names no counts: how many
+# options are correct is part of the question.
+SCORING_NOTE = (
+    "Partial credit: each correct option you tick earns its share of the points, each wrong "
+    "option you tick takes away its share of them (the wrong options together are worth all "
+    "the points), and the score never goes below 0. Ticking nothing, or every option, scores 0."
+)
 
 
 class MultipleChoice(_Choice):
     type: Literal["multiple_choice"]
     scoring: Scoring = Field(
-        "all_or_nothing",
+        "right_minus_wrong",
         description=(
-            "all_or_nothing: full points for exactly the correct set; net_correct: (right picks - "
-            "wrong picks) / correct options, never below 0; each_answer: every option decided "
-            "right earns its share."
+            "The one rule: each correct option ticked earns 1/(correct options) of the points, "
+            "each wrong option ticked costs 1/(wrong options), floored at 0; so an empty answer "
+            "and an answer ticking every option both score 0."
         ),
     )
+
+    @property
+    def scoring_note(self) -> str:
+        """The scoring rule in words, to show the learner with the question."""
+        return SCORING_NOTE
 
     @model_validator(mode="after")
     def _some_correct(self) -> MultipleChoice:
@@ -140,6 +172,11 @@ class MultipleChoice(_Choice):
         if not self.correct_ids:
             raise FieldError(
                 "options", "a multiple_choice question needs at least one correct option"
+            )
+        if len(self.correct_ids) == len(self.options):
+            # Ticking every box would be the answer: nothing left to ask.
+            raise FieldError(
+                "options", "a multiple_choice question needs at least one wrong option"
             )
         return self
 
@@ -216,6 +253,21 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+class Mistake(_Model):
+    """A known wrong answer to a numeric question (a flipped sign, a missing factor): what a
+    learner who makes that mistake would answer, and what to tell them."""
+
+    expression: FiniteFloat | str = Field(
+        description="A number, or an expression of the question's params, in the answer language."
+    )
+    feedback: Text = Field(description="Shown to a learner whose answer matches this mistake.")
+    _expression: Expression = PrivateAttr()
+
+    @property
+    def parsed(self) -> Expression:
+        return self._expression
+
+
 class Numeric(_Question):
     type: Literal["numeric"]
     params: dict[ParamName, Param] = Field(
@@ -234,6 +286,13 @@ class Numeric(_Question):
     rtol: FiniteFloat | None = Field(
         None, ge=0, description="Accept |given - answer| <= rtol * |answer|."
     )
+    mistakes: list[Mistake] = Field(
+        default_factory=list,
+        description=(
+            "Known wrong answers, each an expression of the params with its feedback; "
+            "`bpgrade quiz validate` proves that none is accepted in any variant."
+        ),
+    )
     _expression: Expression = PrivateAttr()
 
     @model_validator(mode="after")
@@ -247,9 +306,22 @@ class Numeric(_Question):
                 raise FieldError("tolerance", "a computed answer needs a tolerance or an rtol")
         else:
             self._expression = Number(self.answer)
+        self._parse_mistakes()
         self._check_prompt()
         self._check_computable()
         return self
+
+    def _parse_mistakes(self) -> None:
+        for index, mistake in enumerate(self.mistakes):
+            if isinstance(mistake.expression, str):
+                try:
+                    mistake._expression = parse_expression(mistake.expression, names=self.params)
+                except ExpressionError as error:
+                    raise FieldError(
+                        f"mistakes[{index}].expression", f"{error} in {mistake.expression!r}"
+                    ) from None
+            else:
+                mistake._expression = Number(mistake.expression)
 
     def _check_prompt(self) -> None:
         if not self.params:
