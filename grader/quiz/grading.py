@@ -1,11 +1,13 @@
-"""Grading: one answer to one question, scored by the rules of issue 3.
+"""Grading: one answer to one question, scored by the rules of issues 3 and 11.
 
 - single_choice: the correct option's id earns the points.
-- multiple_choice, by its `scoring`:
-  all_or_nothing: the points for exactly the correct set, else 0;
-  net_correct: (right picks - wrong picks) / correct options, never below 0;
-  each_answer: every option decided right (picked when correct, left when not) earns
-  points / options.
+- multiple_choice, one rule (right_minus_wrong, told to the learner by `scoring_note`): each
+  correct option picked earns 1/C of the points and each wrong option picked costs 1/W, where
+  C and W count the correct and the wrong options; the total is floored at 0. An empty
+  answer scores 0, and so does picking every option (C/C - W/W), whatever the counts: unlike
+  net_correct (Canvas's rule, which pays for every box when wrong options are fewer than
+  right ones) or each_answer (which pays for an empty answer), guessing wide earns nothing.
+  It is Moodle's rule for a multiple-answer question with weights +100/C % and -100/W %.
 - true_false: the right truth value.
 - numeric: within `tolerance` (absolute) or `rtol` (relative to the right answer); given
   both, within either. A parameterized answer is computed from the variant's params.
@@ -23,7 +25,9 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from grader.quiz.answers import AnswerValue
+from grader.quiz.expression import ExpressionError, evaluate
 from grader.quiz.models import (
+    Mistake,
     MultipleChoice,
     Numeric,
     Ordering,
@@ -59,23 +63,48 @@ class QuizResult(BaseModel):
 def multiple_choice_fraction(
     scoring: Scoring, option_ids: list[str], correct: set[str], picks: set[str]
 ) -> float:
-    if scoring == "all_or_nothing":
-        return 1.0 if picks == correct else 0.0
-    if scoring == "net_correct":
-        right, wrong = len(picks & correct), len(picks - correct)
-        return max(0.0, (right - wrong) / len(correct))
-    decided_right = sum((option in picks) == (option in correct) for option in option_ids)
-    return decided_right / len(option_ids)
+    """right_minus_wrong, the one rule (`scoring` names it, for files that say so)."""
+    right, wrong = len(picks & correct), len(picks - correct)
+    wrong_options = len(set(option_ids) - correct)
+    if right == len(correct) and wrong == 0:
+        return 1.0  # exact, not the float sum of C shares
+    earned = right / len(correct) - (wrong / wrong_options if wrong_options else 0.0)
+    return max(0.0, earned)
+
+
+def allowed_error(expected: float, tolerance: float | None, rtol: float | None) -> float:
+    """How far from `expected` an answer may be: the larger of the two tolerances."""
+    return max(tolerance or 0.0, (rtol or 0.0) * abs(expected))
 
 
 def within_tolerance(
     given: float, expected: float, tolerance: float | None, rtol: float | None
 ) -> bool:
-    allowed = max(tolerance or 0.0, (rtol or 0.0) * abs(expected))
     # A hair of slack so that a bound written in decimal (0.25 +- 0.001 accepts 0.251)
     # survives binary floating point; with no tolerance this is an exact match.
     slack = 1e-9 * max(1.0, abs(expected))
-    return abs(given - expected) <= allowed + slack
+    return abs(given - expected) <= allowed_error(expected, tolerance, rtol) + slack
+
+
+def known_mistake(
+    question: Numeric, answer: AnswerValue | None, params: dict[str, float]
+) -> Mistake | None:
+    """The known mistake a wrong numeric answer matches, judged with the question's own
+    tolerance around the mistaken value; None for a right answer or an unknown mistake."""
+    given = as_number(answer)
+    if given is None:
+        return None
+    expected = expected_value(question, params)
+    if within_tolerance(given, expected, question.tolerance, question.rtol):
+        return None
+    for mistake in question.mistakes:
+        try:
+            wrong = evaluate(mistake.parsed, params)
+        except ExpressionError:
+            continue  # no value in this variant: nobody can have given it
+        if within_tolerance(given, wrong, question.tolerance, question.rtol):
+            return mistake
+    return None
 
 
 def as_number(answer: AnswerValue | None) -> float | None:

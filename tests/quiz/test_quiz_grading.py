@@ -21,12 +21,6 @@ def score(quiz: Quiz, question_id: str, answer: object, seed: int = 0) -> float:
     return grade_question(question, answer, variant).score  # type: ignore[arg-type]
 
 
-def with_scoring(quiz: Quiz, scoring: str) -> MultipleChoice:
-    question = quiz.question("backward-computes")
-    assert isinstance(question, MultipleChoice)
-    return question.model_copy(update={"scoring": scoring})
-
-
 # --- single_choice -------------------------------------------------------------------------
 
 
@@ -36,54 +30,57 @@ def test_single_choice(example: Quiz, answer: str, expected: float) -> None:
 
 
 # --- multiple_choice: a and b are correct, c and d wrong, 2 points ------------------------
+# right_minus_wrong: +1/2 per correct pick, -1/2 per wrong pick (two of each), floored at 0.
 
 
 @pytest.mark.parametrize(
     ("picks", "expected"),
     [
-        (["a", "b"], 2.0),  # (2 - 0) / 2 * 2
-        (["a"], 1.0),  # (1 - 0) / 2 * 2
+        (["a", "b"], 2.0),  # (2/2 - 0/2) * 2
+        (["a"], 1.0),  # (1/2 - 0) * 2
         (["b", "a"], 2.0),  # order does not matter
-        (["a", "c"], 0.0),  # (1 - 1) / 2 * 2
-        (["a", "b", "c"], 1.0),  # (2 - 1) / 2 * 2
-        (["c", "d"], 0.0),  # (0 - 2) / 2, floored at 0
-        (["a", "b", "c", "d"], 0.0),  # (2 - 2) / 2
-        ([], 0.0),
+        (["a", "c"], 0.0),  # (1/2 - 1/2) * 2
+        (["a", "b", "c"], 1.0),  # (2/2 - 1/2) * 2
+        (["c", "d"], 0.0),  # (0 - 2/2), floored at 0
+        (["a", "b", "c", "d"], 0.0),  # every box: (2/2 - 2/2)
+        ([], 0.0),  # no box
         ("a", 1.0),  # one id alone counts as a list of one
     ],
 )
-def test_net_correct(example: Quiz, picks: list[str], expected: float) -> None:
+def test_right_minus_wrong(example: Quiz, picks: list[str], expected: float) -> None:
     assert score(example, "backward-computes", picks) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(
-    ("picks", "expected"),
-    [(["a", "b"], 2.0), (["a"], 0.0), (["a", "b", "c"], 0.0), ([], 0.0)],
-)
-def test_all_or_nothing(example: Quiz, picks: list[str], expected: float) -> None:
-    question = with_scoring(example, "all_or_nothing")
-    assert grade_question(question, picks, NO_VARIANT).score == pytest.approx(expected)
+@pytest.mark.parametrize("correct_count", range(1, 6))
+@pytest.mark.parametrize("wrong_count", range(1, 6))
+def test_neither_an_empty_answer_nor_every_box_earns_anything(
+    correct_count: int, wrong_count: int
+) -> None:
+    correct = {f"c{i}" for i in range(correct_count)}
+    options = sorted(correct) + [f"w{i}" for i in range(wrong_count)]
+    for picks in (set(), set(options)):
+        assert multiple_choice_fraction("right_minus_wrong", options, correct, picks) == 0.0
+    assert multiple_choice_fraction("right_minus_wrong", options, correct, correct) == 1.0
 
 
-@pytest.mark.parametrize(
-    ("picks", "expected"),
-    [
-        (["a", "b"], 2.0),  # all four decided right: 4/4 * 2
-        (["a"], 1.5),  # a, c, d right; b missed: 3/4 * 2
-        (["a", "c"], 1.0),  # a, d right: 2/4 * 2
-        ([], 1.0),  # c, d right: 2/4 * 2
-        (["c", "d"], 0.0),  # none right
-        (["a", "b", "c", "d"], 1.0),  # a, b right: 2/4 * 2
-    ],
-)
-def test_each_answer(example: Quiz, picks: list[str], expected: float) -> None:
-    question = with_scoring(example, "each_answer")
-    assert grade_question(question, picks, NO_VARIANT).score == pytest.approx(expected)
-
-
-def test_each_answer_in_thirds_rounds_cleanly() -> None:
-    fraction = multiple_choice_fraction("each_answer", ["a", "b", "c"], {"a"}, {"a", "b"})
+def test_partial_credit_in_thirds_adds_up() -> None:
+    options = ["a", "b", "c", "d", "e"]
+    fraction = multiple_choice_fraction("right_minus_wrong", options, {"a", "b", "c"}, {"a", "b"})
     assert fraction == pytest.approx(2 / 3)
+    # three right and one of two wrong ones: 1 - 1/2
+    fraction = multiple_choice_fraction(
+        "right_minus_wrong", options, {"a", "b", "c"}, {"a", "b", "c", "d"}
+    )
+    assert fraction == pytest.approx(1 / 2)
+
+
+def test_the_rule_is_stated_with_the_question(example: Quiz) -> None:
+    question = example.question("backward-computes")
+    assert isinstance(question, MultipleChoice)
+    note = question.scoring_note
+    assert "never goes below 0" in note and "nothing" in note and "every option" in note
+    # the note tells the rule, not how many options are correct
+    assert not any(char.isdigit() and char != "0" for char in note)
 
 
 def test_a_partly_right_answer_is_not_correct(example: Quiz) -> None:

@@ -31,7 +31,7 @@ def test_the_example_loads_as_written(example_text: str) -> None:
     assert quiz.max_score == 7
     multiple = quiz.questions[1]
     assert isinstance(multiple, MultipleChoice)
-    assert multiple.scoring == "net_correct"
+    assert multiple.scoring == "right_minus_wrong"
     assert multiple.correct_ids == {"a", "b"}
     dw = quiz.questions[4]
     assert isinstance(dw, Numeric)
@@ -420,7 +420,22 @@ MORE_INVALID = [
         'type = "multiple_choice"\nprompt = "p"\nscoring = "net"\n'
         'options = [{ id = "a", text = "A", correct = true }, { id = "b", text = "B" }]\n',
         "scoring",
-        "'all_or_nothing', 'net_correct' or 'each_answer'",
+        "'right_minus_wrong'",
+    ),
+    (
+        "a retired scoring rule",
+        'type = "multiple_choice"\nprompt = "p"\nscoring = "each_answer"\n'
+        'options = [{ id = "a", text = "A", correct = true }, { id = "b", text = "B" }]\n',
+        "scoring",
+        "'right_minus_wrong'",
+    ),
+    (
+        "a multiple_choice whose every option is correct",
+        'type = "multiple_choice"\nprompt = "p"\n'
+        'options = [{ id = "a", text = "A", correct = true },\n'
+        '  { id = "b", text = "B", correct = true }]\n',
+        "options",
+        "at least one wrong option",
     ),
     (
         "a blank explanation",
