@@ -176,19 +176,26 @@ CORPUS = [
         {n: f"exercises/{FILES[n]}" for n in ALL},
         notes=["in `old/` were not graded"],
     ),
-    Layout(
-        "never read: .git, __MACOSX, solutions/, tests/, hidden files",
-        {
-            ".git/exercise03_linear.py": solution("exercise03"),
-            "__MACOSX/._exercise03_linear.py": solution("exercise03"),
-            "__MACOSX/my_work/exercise03_linear.py": solution("exercise03"),
-            "solutions/exercise03_linear.py": solution("exercise03"),
-            "tests/exercise03_linear.py": solution("exercise03"),
-            "._exercise03_linear.py": solution("exercise03"),
-        },
-        {},
-        missing={"exercise03": ["was not found", "bpgrade never looks in", "`solutions/`"]},
-    ),
+    *[
+        Layout(
+            f"never read: {decoy}",
+            {decoy: solution("exercise03")},
+            {},
+            missing={"exercise03": ["exercise03_linear.py was not found", *said]},
+        )
+        for decoy, said in (
+            (".git/exercise03_linear.py", []),
+            ("__MACOSX/._exercise03_linear.py", []),
+            ("__MACOSX/my_work/exercise03_linear.py", []),
+            ("._exercise03_linear.py", []),
+            (".hidden/exercise03_linear.py", []),
+            ("solutions/exercise03_linear.py", ["bpgrade never looks in `solutions/`"]),
+            ("Solutions/exercise03_linear.py", ["bpgrade never looks in `Solutions/`"]),
+            ("tests/exercise03_linear.py", ["bpgrade never looks in `tests/`"]),
+            ("my_work/solutions/exercise03_linear.py", []),
+            ("venv/lib/exercise03_linear.py", []),
+        )
+    ],
     Layout(
         "other Python files: named as what was found instead",
         {"linear.py": solution("exercise03"), "notes.md": b"hi"},
