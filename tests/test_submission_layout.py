@@ -20,7 +20,7 @@ import pytest
 from grader.catalog import Catalog, ExerciseEntry
 from grader.cli.render import report_text
 from grader.course import course_root
-from grader.formats import FORMATS, render
+from grader.formats import FORMATS, markdown, render
 from grader.formats._common import STATUS_WORDS
 from grader.layout import MAX_ENTRIES, NAME_CHARS, canonical, locate
 from grader.report import Report
@@ -403,6 +403,7 @@ def test_no_temporary_path_in_any_format(
         _no_temporary_path(text, tmp_path)
         assert "`my_work/`" in text, fmt
     _no_temporary_path(report_text(report, catalog), tmp_path)
+    _no_temporary_path(markdown.render(report), tmp_path)
 
 
 def test_every_format_shows_where_the_files_were_found_first(tmp_path: Path) -> None:
@@ -416,6 +417,7 @@ def test_every_format_shows_where_the_files_were_found_first(tmp_path: Path) -> 
     assert first is not None and first.get("name") == "files"
     assert "`x/`" in (first.findtext("testcase/system-out") or "")
     assert json.loads(render(report, "json"))["layout"] == ["Your files are in `x/`."]
+    assert "- Your files are in `x/`." in markdown.render(report).split("|")[0]
 
 
 # -- the command ---------------------------------------------------------------------------------

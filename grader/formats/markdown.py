@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from grader.formats._common import STATUS_WORDS, points, quiz_feedback
+from grader.formats._common import LAYOUT_HEADING, STATUS_WORDS, layout, points, quiz_feedback
 from grader.report import CheckReport, ExerciseReport, Report
 
 
@@ -66,6 +66,8 @@ def render(report: Report) -> str:
     lines = [f"# {who}{points(report.score)}/{points(report.max_score)}", ""]
     if report.error is not None:
         lines += ["**Not graded:** the score is not a grade.", "", fenced(report.error), ""]
+    if report.layout:  # where the files were found explains the scores that follow
+        lines += [f"**{LAYOUT_HEADING}**", "", fenced(layout(report).split("\n", 1)[1]), ""]
     if report.exercises:
         lines += ["| Exercise | Points | Status |", "| --- | --- | --- |"]
         lines += [
