@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -81,10 +80,8 @@ def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
     lines: list[str] = []
     if report.layout:  # it explains the scores below, so it comes first
         lines += [click.style(LAYOUT_HEADING, fg="yellow", bold=True)]
-        lines += [
-            textwrap.fill(note, 88, initial_indent="  - ", subsequent_indent="    ")
-            for note in report.layout
-        ]
+        # unwrapped: a file name the student copies from here must not be split in two
+        lines += [f"  - {note}" for note in report.layout]
         lines.append("")
     for exercise in report.exercises:
         lines += exercise_lines(exercise, verbose)
