@@ -47,11 +47,18 @@ def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
     return submission / locate(submission, entries).folder
 
 
+@dataclass(frozen=True)
+class Stage:
+    folder: Path
+    unread: dict[str, str]  # exercise name -> why its file could not be copied
+
+
 @contextlib.contextmanager
-def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> Iterator[Path]:
+def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> Iterator[Stage]:
     """A private copy of the graded folder, each exercise's file first and under the name the
     course gives it (`exercise03_linear (1).py` becomes `exercise03_linear.py`), so that no
     limit on a copy (MAX_FILES, MAX_COPY) can leave an exercise file out of the sandbox's.
+    A file that cannot be read is said in `unread`, by its name in the submission.
 
     Like the sandbox's own folders, its path cannot be found by listing: where learner code
     runs as the grader's user, another submission's code must not come across it."""
@@ -61,8 +68,16 @@ def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> It
         stage = outer / secrets.token_hex(16)
         stage.mkdir(mode=0o700)
         total = 0
+        unread: dict[str, str] = {}
         for entry in entries:
-            total += _copy_exact(submission / layout.files[entry.name], stage / entry.file)
+            found = layout.files[entry.name]
+            try:
+                total += _copy_exact(submission / found, stage / entry.file)
+            except OSError as error:
+                unread[entry.name] = (
+                    f"{layout_name(found)} could not be read ({error.strerror or error}): "
+                    "hand in a regular file that you can open"
+                )
         room = MAX_FILES - len(entries)
         for path, relative in submission_files(submission / layout.folder):
             target = stage / relative
@@ -75,7 +90,7 @@ def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> It
             except OSError:  # gone since, or a folder of the same name as a staged file
                 continue
             room, total = room - 1, total + size
-        yield stage
+        yield Stage(stage, unread)
     finally:
         shutil.rmtree(outer, ignore_errors=True)
 
@@ -85,7 +100,7 @@ def _copy_exact(source: Path, target: Path) -> int:
     fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SubmissionError(f"{layout_name(source.name)} is no longer a regular file")
+            raise OSError("not a regular file")
         content = file.read(MAX_FILE + 1)[:MAX_FILE]
     target.write_bytes(content)
     return len(content)
@@ -278,14 +293,19 @@ def grade_located(
     layout = locate(submission, entries)
     found = [e for e in entries if e.name in layout.files]
     graded: dict[str, ExerciseReport] = {}
+    why = dict(layout.missing)
     if found:
-        with staged(submission, layout, found) as folder:
-            report = grade(found, folder, solutions, seed, sandbox=sandbox, student=student)
-        graded = {exercise.name: exercise for exercise in report.exercises}
+        with staged(submission, layout, found) as stage:
+            why.update(stage.unread)
+            readable = [e for e in found if e.name not in stage.unread]
+            if readable:
+                report = grade(
+                    readable, stage.folder, solutions, seed, sandbox=sandbox, student=student
+                )
+                graded = {exercise.name: exercise for exercise in report.exercises}
     hidden = student is not None
     exercises = [
-        graded[e.name] if e.name in graded else not_graded(e, layout.missing[e.name], hidden)
-        for e in entries
+        graded[e.name] if e.name in graded else not_graded(e, why[e.name], hidden) for e in entries
     ]
     result = summarize(exercises)
     result.student = student

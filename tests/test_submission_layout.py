@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import submission as submission_module
 from grader.catalog import Catalog, ExerciseEntry
 from grader.cli.render import report_text
 from grader.course import course_root
@@ -477,3 +478,18 @@ def test_the_batch_grades_a_nested_student_and_says_where(tmp_path: Path) -> Non
     ben = Report.model_validate_json((tmp_path / "grades-reports" / "ben.json").read_text())
     assert ben.score == ben.max_score
     assert any("Also found `exercise03_linear (1).py`" in note for note in ben.layout)
+
+
+def test_a_link_swapped_in_after_the_search_is_not_followed(
+    entries: list[ExerciseEntry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submission = write(tmp_path / "s", {"exercise03_linear (1).py": b"x = 1\n"})
+    found = locate(submission, entries)
+    (submission / "exercise03_linear (1).py").unlink()
+    (submission / "exercise03_linear (1).py").symlink_to(SOLUTIONS / "exercise03_linear.py")
+    monkeypatch.setattr(submission_module, "locate", lambda folder, entries: found)
+    report = grade_submission(entries, submission, course_root(), sandbox=shared_sandbox())
+    exercise03 = next(e for e in report.exercises if e.name == "exercise03")
+    assert report.error is None and exercise03.status == "error" and exercise03.score == 0
+    assert exercise03.error is not None
+    assert "`exercise03_linear (1).py` could not be read" in exercise03.error
