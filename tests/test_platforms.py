@@ -122,7 +122,7 @@ def test_the_group_id_documented_for_instructors_is_the_one_made(tmp_path: Path)
 
 
 def test_group_ids_that_are_not_numbers_sort_after_numbers(tmp_path: Path) -> None:
-    users = [{"id": "b7"}, {"id": 30}, {"id": "a9"}, {"id": 4}]
+    users: list[dict[str, Any]] = [{"id": "b7"}, {"id": 30}, {"id": "a9"}, {"id": 4}]
     assert student_id(gradescope_root(tmp_path, gradescope_metadata(users))) == "4+30+a9+b7"
 
 

@@ -3,26 +3,22 @@
 Gradescope unpacks the zip into /autograder/source, runs `setup.sh` once as root to build
 the image, then runs `run_autograder` for every submission and reads
 /autograder/results/results.json. Both scripts must sit at the root of the zip, and both
-are stored executable. Next to them: the grader's source and the course (see `source.py`),
-which setup.sh installs with pip.
+are stored executable. Beside them, `wheels/`: bpgrade (the course folded in) and every
+wheel it needs, for the image's Python (see `wheels.py`), which setup.sh installs with
+pip's index switched off. Nothing is downloaded while a submission is graded.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.bundles.source import (
-    Limits,
-    SourceFile,
-    needs_torch,
-    source_files,
-    template,
-    torch_install_line,
-)
+from grader.bundles import wheels as bundled
+from grader.bundles.source import Limits, needs_torch, source_files, template
 from grader.course import course_root
 
 SETUP = "setup.sh"
@@ -33,15 +29,27 @@ _EXECUTABLE = 0o100755
 _REGULAR = 0o100644
 
 
+WHEELS = "wheels"
+# Gradescope's default base image is Ubuntu 22.04; its archive has python3.11.
+DEFAULT_TARGET = bundled.Target(("3.11",))
+
+
 @dataclass(frozen=True)
 class GradescopeBundle:
     path: Path
     entries: list[str]
     installs_torch: bool
+    target: bundled.Target
 
 
-def setup_script(course: Path | None = None) -> str:
-    return template("gradescope_setup.sh", TORCH_INSTALL=torch_install_line(course))
+def setup_script(wheels: bundled.Wheels) -> str:
+    return template(
+        "gradescope_setup.sh",
+        PYTHONS=" ".join(wheels.target.pythons),
+        ARCH=wheels.target.arch,
+        PIP_WHEEL=wheels.pip,
+        REQUIREMENT=wheels.requirement,
+    )
 
 
 def run_autograder_script(limits: Limits) -> str:
@@ -56,22 +64,33 @@ def build(
     *,
     project: Path | None = None,
     course: Path | None = None,
+    target: bundled.Target = DEFAULT_TARGET,
+    wheelhouse: Path | None = None,
 ) -> GradescopeBundle:
-    """Write the autograder zip to `output` (atomically) and say what is in it."""
-    limits = limits or Limits()
+    """Fetch the wheels and write the autograder zip to `output` (atomically)."""
     course = course_root() if course is None else course
-    files = source_files(project, course)
-    scripts = {SETUP: setup_script(course), RUN_AUTOGRADER: run_autograder_script(limits)}
+    with bundled.collect(
+        source_files(project, course), target, torch=needs_torch(course), wheelhouse=wheelhouse
+    ) as wheels:
+        return write(output, wheels, limits)
+
+
+def write(output: Path, wheels: bundled.Wheels, limits: Limits | None = None) -> GradescopeBundle:
+    """The zip of the scripts and `wheels`, at `output`."""
+    limits = limits or Limits()
+    scripts = {SETUP: setup_script(wheels), RUN_AUTOGRADER: run_autograder_script(limits)}
+    files = {f"{WHEELS}/{path.name}": path for path in wheels.files}
     output.parent.mkdir(parents=True, exist_ok=True)
     _write_zip(output, scripts, files)
     return GradescopeBundle(
         path=output,
-        entries=sorted([*scripts, *(f.name for f in files)]),
-        installs_torch=needs_torch(course),
+        entries=sorted([*scripts, *files]),
+        installs_torch=wheels.torch,
+        target=wheels.target,
     )
 
 
-def _write_zip(output: Path, scripts: dict[str, str], files: list[SourceFile]) -> None:
+def _write_zip(output: Path, scripts: dict[str, str], files: dict[str, Path]) -> None:
     # Written beside the target and renamed: an interrupted build never leaves half a zip
     # where the instructor expects a good one.
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
@@ -80,8 +99,11 @@ def _write_zip(output: Path, scripts: dict[str, str], files: list[SourceFile]) -
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, text in scripts.items():
                 archive.writestr(_entry(name, _EXECUTABLE), text)
-            for file in files:
-                archive.writestr(_entry(file.name, _REGULAR), file.path.read_bytes())
+            for name in sorted(files):
+                # a wheel is compressed already: stored as it is
+                entry = _entry(name, _REGULAR, zipfile.ZIP_STORED)
+                with archive.open(entry, "w") as out, files[name].open("rb") as wheel:
+                    shutil.copyfileobj(wheel, out, 1 << 20)
         os.chmod(temporary, 0o644)  # mkstemp's 0600 would surprise whoever uploads it
         os.replace(temporary, output)
     except BaseException:
@@ -89,9 +111,9 @@ def _write_zip(output: Path, scripts: dict[str, str], files: list[SourceFile]) -
         raise
 
 
-def _entry(name: str, mode: int) -> zipfile.ZipInfo:
+def _entry(name: str, mode: int, compression: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.create_system = 3  # Unix, so that unzip and Gradescope honour the mode bits
     info.external_attr = mode << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = compression
     return info

@@ -1,10 +1,11 @@
-"""What every bundle ships: the grader's source and the course, and the scripts around them.
+"""What every bundle is made from: the grader's source and the course, and the scripts
+around them.
 
-A bundle is installed on the grading machine with a plain (non-editable) `pip install`,
-so it is a small Python project: pyproject.toml, README.md (the project's readme), the
-`grader` package, and the course folders that pyproject.toml folds into the package
-(exercises, solutions, quizzes). Never the tests (their corpus holds wrong and right
-solutions), a virtual environment, caches or progress files.
+bpgrade's wheel is built from a small Python project: pyproject.toml, README.md (the
+project's readme), hatch_build.py (the build hook that pyproject.toml names), the `grader`
+package, and the course folders that the hook folds into the package (exercises,
+solutions, quizzes). Never the tests (their corpus holds wrong and right solutions), a
+virtual environment, caches or progress files.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import grader
 from grader.course import course_root
 
 COURSE_FOLDERS = ("exercises", "solutions", "quizzes")
-PROJECT_FILES = ("pyproject.toml", "README.md")
+PROJECT_FILES = ("pyproject.toml", "README.md", "hatch_build.py")
 PACKAGE = "grader"
 # The copy of the course inside a regular install; the bundle carries the course as the
 # top-level folders instead, and pyproject.toml puts it back at install time.
@@ -142,13 +143,3 @@ def template(name: str, **values: str) -> str:
     if left:
         raise BundleError(f"template {name} still has {', '.join(sorted(set(left)))}")
     return text
-
-
-def torch_install_line(course: Path | None = None) -> str:
-    """setup.sh's torch step: the CPU-only build where the course needs it, else a note."""
-    if needs_torch(course):
-        return (
-            '    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check '
-            f"torch=={TORCH_VERSION} --index-url {TORCH_INDEX}"
-        )
-    return "    # torch: not installed, no exercise or solution of this course imports it"

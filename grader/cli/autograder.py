@@ -21,6 +21,7 @@ import click
 
 if TYPE_CHECKING:
     from grader.bundles.source import Limits
+    from grader.bundles.wheels import Target
 
 Built = TypeVar("Built")
 
@@ -39,6 +40,33 @@ MEMORY = click.option(
 )
 
 
+WHEELHOUSE = click.option(
+    "--wheelhouse",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Take every wheel from this folder instead of the package index (works offline).",
+)
+ARCH = click.option(
+    "--arch",
+    type=click.Choice(["x86_64", "aarch64"]),
+    default="x86_64",
+    show_default=True,
+    help="The grading machine's architecture.",
+)
+
+
+def python_option(default: str, image: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--python",
+        "pythons",
+        multiple=True,
+        default=[default],
+        show_default=True,
+        metavar="X.Y",
+        help=f"The grading machine's Python ({default}: {image}); repeat for several.",
+    )
+
+
 @click.group()
 def autograder() -> None:
     """Build autograder bundles for Gradescope and PrairieLearn (see docs/platforms.md)."""
@@ -55,13 +83,29 @@ def autograder() -> None:
 )
 @TIMEOUT
 @MEMORY
-def gradescope(output: Path, timeout: float, memory: str) -> None:
+@python_option("3.11", "Ubuntu 22.04 with python3.11 from its archive")
+@ARCH
+@WHEELHOUSE
+def gradescope(
+    output: Path,
+    timeout: float,
+    memory: str,
+    pythons: tuple[str, ...],
+    arch: str,
+    wheelhouse: Path | None,
+) -> None:
     """Write autograder.zip for Gradescope's "zip file upload" autograder."""
     from grader.bundles import gradescope as bundle
 
-    built = _build(lambda: bundle.build(output, _limits(timeout, memory)))
+    limits, target = _limits(timeout, memory), _target(pythons, arch)
+    click.echo("Collecting bpgrade's wheels...", err=True)
+    built = _build(lambda: bundle.build(output, limits, target=target, wheelhouse=wheelhouse))
     torch = "with" if built.installs_torch else "without"
-    click.echo(f"Wrote {built.path}: {len(built.entries)} files, bpgrade installed {torch} torch.")
+    versions = ", ".join(built.target.pythons)
+    click.echo(
+        f"Wrote {built.path}: {len(built.entries)} files, bpgrade and its wheels "
+        f"{torch} torch, for Python {versions} ({built.target.arch})."
+    )
     click.echo("Upload it under Configure Autograder > Zip file upload; see docs/platforms.md.")
 
 
@@ -86,24 +130,28 @@ def gradescope(output: Path, timeout: float, memory: str) -> None:
     show_default=True,
     help="Seconds PrairieLearn gives a whole grading job, installing bpgrade included.",
 )
-@click.option(
-    "--network/--no-network",
-    default=True,
-    show_default=True,
-    help="Let the grading job reach PyPI to install bpgrade's dependencies.",
-)
 @TIMEOUT
 @MEMORY
+@python_option("3.13", "the stock prairielearn/grader-python image")
+@ARCH
+@WHEELHOUSE
 def prairielearn(
-    output: Path, image: str, job_timeout: int, network: bool, timeout: float, memory: str
+    output: Path,
+    image: str,
+    job_timeout: int,
+    timeout: float,
+    memory: str,
+    pythons: tuple[str, ...],
+    arch: str,
+    wheelhouse: Path | None,
 ) -> None:
     """Write serverFilesCourse/bpgrade and one externally graded question per exercise."""
     from grader.bundles import prairielearn as bundle
 
-    limits = _limits(timeout, memory)
-    built = _build(
-        lambda: bundle.build(output, bundle.Options(image, job_timeout, network, limits))
-    )
+    limits, target = _limits(timeout, memory), _target(pythons, arch)
+    options = _build(lambda: bundle.Options(image, job_timeout, limits, target))
+    click.echo("Collecting bpgrade's wheels...", err=True)
+    built = _build(lambda: bundle.build(output, options, wheelhouse=wheelhouse))
     click.echo(f"Wrote {built.server_files}")
     for question in built.questions:
         click.echo(f"Wrote {question}")
@@ -143,6 +191,16 @@ def _limits(timeout: float, memory: str) -> Limits:
         return Limits(timeout, memory)
     except BundleError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _target(pythons: tuple[str, ...], arch: str) -> Target:
+    from grader.bundles.source import BundleError
+    from grader.bundles.wheels import Target
+
+    try:
+        return Target(tuple(dict.fromkeys(pythons)), arch)
+    except BundleError as error:
+        raise click.BadParameter(str(error), param_hint="--python") from None
 
 
 def _build(make: Callable[[], Built]) -> Built:
