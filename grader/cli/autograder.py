@@ -121,7 +121,7 @@ def gradescope(
     "--image",
     default="prairielearn/grader-python",
     show_default=True,
-    help="The grading image; one with bpgrade installed needs no network.",
+    help="The grading image; grade.sh uses its own bpgrade where it has one.",
 )
 @click.option(
     "--job-timeout",
