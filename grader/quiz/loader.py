@@ -2,12 +2,14 @@
 
 Every problem names the file, the question id, the field and, where the TOML text shows
 it, the line: the loader finds the question by scanning for its `id = "..."` line and the
-field within that question's table. Loading parses and validates; it never runs anything.
+field within that question's table. Loading parses and validates, every numeric question over
+every variant it can have (`grader.quiz.grid`); it never runs anything.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from grader.quiz.expression import ExpressionError
+from grader.quiz.grid import prove
 from grader.quiz.models import (
     QUESTION_TYPES,
     FieldError,
@@ -30,9 +32,6 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import draw_question, expected_value, format_number
-
-SAMPLED_SEEDS = 200  # variants tried per parameterized question at load time
 
 
 @dataclass(frozen=True)
@@ -108,28 +107,27 @@ def parse_quiz(text: str, shown: str = "<quiz>") -> Quiz:
         quiz = Quiz.model_validate(data)
     except ValidationError as error:
         raise QuizError(_problems(error, data, text, shown)) from None
-    if problems := _sample_variants(quiz, text, shown):
+    if problems := _prove(quiz, text, shown):
         raise QuizError(problems)
     return quiz
 
 
-def _sample_variants(quiz: Quiz, text: str, shown: str) -> list[Problem]:
-    """Compute every parameterized answer for many variants: a division by zero or a log of
-    a negative number that some learner would meet is an error of the file."""
-    problems = []
+def _prove(quiz: Quiz, text: str, shown: str) -> list[Problem]:
+    """Every numeric question proven over its whole grid of variants (grader.quiz.grid):
+    a division by zero, a log of 0 or an underflow that some learner would meet, or a known
+    mistake that some variant accepts, is an error of the file. So are points that add up to
+    no finite total."""
+    problems: list[Problem] = []
     for question in quiz.questions:
-        if not isinstance(question, Numeric) or not question.params:
+        if not isinstance(question, Numeric):
             continue
-        for seed in range(SAMPLED_SEEDS):
-            params = draw_question(quiz, question, seed).params
-            try:
-                expected_value(question, params)
-            except ExpressionError as error:
-                at = ", ".join(f"{k} = {format_number(v)}" for k, v in params.items())
-                line = _find_line(text, question.id, "answer")
-                message = f"cannot be computed for {at}: {error}"
-                problems.append(Problem(shown, message, question.id, "answer", line))
-                break
+        refusal = prove(question)
+        if refusal is not None:
+            line = _find_line(text, question.id, refusal.field)
+            problems.append(Problem(shown, refusal.message, question.id, refusal.field, line))
+    if not math.isfinite(quiz.max_score):
+        message = "the questions' points add up to no finite total: use smaller points"
+        problems.append(Problem(shown, message, field="points"))
     return problems
 
 
@@ -137,20 +135,20 @@ def _sample_variants(quiz: Quiz, text: str, shown: str) -> list[Problem]:
 
 
 def _problems(error: ValidationError, data: dict[str, Any], text: str, shown: str) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for detail in error.errors():
         loc = list(detail["loc"])
         cause = detail.get("ctx", {}).get("error")
         question_id: str | None = None
         occurrence = 1
-        question_type = None
+        question_type: str | None = None
         raw_question: dict[str, Any] = {}
         if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
             raw_question = _raw_question(data, loc[1])
             question_id = _question_name(raw_question, loc[1])
             loc = loc[2:]
             if loc and loc[0] in QUESTION_TYPES:
-                question_type = loc.pop(0)
+                question_type = str(loc.pop(0))
         field = _field_path(loc)
         if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field = "type"
@@ -226,7 +224,8 @@ def _unknown_field(name: str, loc: list[Any], question_type: str | None) -> str:
         model: type[BaseModel] = _QUESTION_MODELS.get(question_type or "", Quiz)
         what = f"a {question_type} question" if question_type else "a quiz"
     else:
-        model = {"options": Option, "items": Item}.get(str(loc[0]), Range)
+        entries: dict[str, type[BaseModel]] = {"options": Option, "items": Item}
+        model = entries.get(str(loc[0]), Range)
         what = {"options": "an option", "items": "an item"}.get(str(loc[0]), "a param")
     known = list(model.model_fields) + (["choices"] if model is Range else [])
     guess = difflib.get_close_matches(name, known, n=1)
