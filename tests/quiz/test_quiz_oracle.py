@@ -1,16 +1,19 @@
-"""Every parameterized answer in the course's quizzes, proven over many seeds against an
-independent computation in torch: autograd for the gradients, torch's own optimizers,
-clipping and initialization for the rest. Each question id has its torch function here,
-and a question without one fails the test, so a new question cannot go unproven."""
+"""Every numeric answer in the course's quizzes, proven over many seeds and at the corners of
+its grid of variants against an independent computation in torch: autograd for the
+gradients, torch's own optimizers, clipping and initialization for the rest. Each question id
+has its torch function here, and a numeric question without one fails the test, so a new
+question cannot go unproven."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable
 
 import pytest
 
+from grader.quiz.grid import param_values
 from grader.quiz.loader import load_quiz, quiz_files
 from grader.quiz.models import Numeric
 from grader.quiz.variants import draw, expected_value
@@ -22,13 +25,21 @@ SEEDS = range(200)
 BANK = {quiz.id: quiz for quiz in map(load_quiz, quiz_files(QUIZZES))}
 
 
-def parameterized() -> list[tuple[str, Numeric]]:
+def numeric_questions() -> list[tuple[str, Numeric]]:
     return [
         (quiz.id, question)
         for quiz in BANK.values()
         for question in quiz.questions
-        if isinstance(question, Numeric) and question.params
+        if isinstance(question, Numeric)
     ]
+
+
+def corners(question: Numeric) -> list[dict[str, float]]:
+    """Every combination of each param's smallest and largest value: where ranges bite."""
+    ends = [
+        sorted({values[0], values[-1]}) for values in map(param_values, question.params.values())
+    ]
+    return [dict(zip(question.params, point, strict=True)) for point in itertools.product(*ends)]
 
 
 def _t(value: float, grad: bool = False) -> torch.Tensor:
@@ -71,13 +82,69 @@ def sigmoid_slope_at(p: dict[str, float]) -> float:
 
 def vanishing_depth(p: dict[str, float]) -> float:
     # n sigmoid layers with weight 1, each at its steepest point z = 0: the bias -0.5
-    # brings every output 0.5 back to a pre-activation of 0.
+    # brings every output 0.5 back to a pre-activation of 0. The question asks how many
+    # times smaller the gradient gets.
     z0 = _t(0.0, grad=True)
     z = z0
     for _ in range(int(p["n"])):
         z = torch.sigmoid(z) - 0.5
     z.backward()
-    return float(z0.grad)
+    return 1 / float(z0.grad)
+
+
+def sigmoid_slope_max(p: dict[str, float]) -> float:
+    z = torch.linspace(-10, 10, 20001, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(z).sum().backward()
+    return float(z.grad.max())  # type: ignore[union-attr]
+
+
+def exploding_product(p: dict[str, float]) -> float:
+    # n layers h = relu(f * h), every unit active: the gradient at the input.
+    h0 = _t(1.0, grad=True)
+    h = h0
+    for _ in range(int(p["n"])):
+        h = torch.relu(p["f"] * h)
+    h.backward()
+    return float(h0.grad)
+
+
+def _neuron_grad(w: float, b: float) -> float:
+    """exercise01's neuron with its example's x = 2 and y = 1: dL/dw by autograd."""
+    wt = _t(w, grad=True)
+    loss = (torch.sigmoid(wt * 2.0 + b) - 1.0) ** 2
+    loss.backward()
+    return float(wt.grad)
+
+
+def neuron_gradient(p: dict[str, float]) -> float:
+    return _neuron_grad(p["w"], p["b"])
+
+
+def neuron_step(p: dict[str, float]) -> float:
+    w = torch.nn.Parameter(_t(p["w"]))
+    optimizer = torch.optim.SGD([w], lr=p["lr"])
+    loss = (torch.sigmoid(w * 2.0 + 0.0) - 1.0) ** 2
+    loss.backward()
+    optimizer.step()
+    return float(w.detach())
+
+
+def two_layer_dW2_value(p: dict[str, float]) -> float:
+    # Y_hat = A1 @ W2.T + b2 with nn.Linear's layout; the loss sum(dY_hat * Y_hat) has
+    # exactly dY_hat as its gradient at Y_hat.
+    layer = torch.nn.Linear(1, 1, dtype=torch.float64)
+    a1 = torch.tensor([[p["a1"]], [p["a2"]]], dtype=torch.float64)
+    d = torch.tensor([[p["d1"]], [p["d2"]]], dtype=torch.float64)
+    (layer(a1) * d).sum().backward()
+    return float(layer.weight.grad[0, 0])  # type: ignore[index]
+
+
+def bias_sum(p: dict[str, float]) -> float:
+    layer = torch.nn.Linear(2, 1, dtype=torch.float64)
+    x = torch.ones(3, 2, dtype=torch.float64)
+    d = torch.tensor([[p["d1"]], [p["d2"]], [p["d3"]]], dtype=torch.float64)
+    (layer(x) * d).sum().backward()
+    return float(layer.bias.grad[0])  # type: ignore[index]
 
 
 def clip_norm(p: dict[str, float]) -> float:
@@ -119,23 +186,16 @@ def sgd_step(p: dict[str, float]) -> float:
     return float(w.detach())
 
 
-def grad_accumulates(p: dict[str, float]) -> float:
-    w = _t(1.0, grad=True)
-    for _ in range(2):
-        (p["x"] * w).backward()
-    return float(w.grad)
-
-
 def centered_difference(p: dict[str, float]) -> float:
     w = _t(p["w"], grad=True)
     (w**3).backward()
-    h = 0.01
+    h = p["h"]
 
     def f(v: float) -> float:
         return float(_t(v) ** 3)
 
     numeric = (f(p["w"] + h) - f(p["w"] - h)) / (2 * h)
-    assert numeric == pytest.approx(float(w.grad), rel=1e-3)  # the check passes
+    assert numeric - float(w.grad) == pytest.approx(h**2)  # the error is h^2 exactly
     return numeric
 
 
@@ -182,11 +242,17 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "weight-gradient"): weight_gradient,
     ("backprop", "sigmoid-slope-at"): sigmoid_slope_at,
     ("backprop", "vanishing-depth"): vanishing_depth,
+    ("backprop", "sigmoid-slope-max"): sigmoid_slope_max,
+    ("backprop", "sigmoid-saturated"): sigmoid_slope_at,
+    ("backprop", "exploding-product"): exploding_product,
+    ("backprop", "neuron-gradient"): neuron_gradient,
+    ("backprop", "neuron-step"): neuron_step,
+    ("backprop", "two-layer-dW2-value"): two_layer_dW2_value,
+    ("backprop", "bias-sum"): bias_sum,
     ("backprop", "clip-norm"): clip_norm,
     ("backprop", "he-init-std"): he_init_std,
     ("backprop", "minibatch-mean"): minibatch_mean,
     ("backprop", "sgd-step"): sgd_step,
-    ("backprop", "grad-accumulates"): grad_accumulates,
     ("backprop", "centered-difference"): centered_difference,
     ("chain-rule", "composite"): composite,
     ("chain-rule", "sigmoid-squared"): sigmoid_squared,
@@ -196,22 +262,24 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
 }
 
 
-def test_every_parameterized_question_has_an_oracle() -> None:
-    assert {(quiz_id, q.id) for quiz_id, q in parameterized()} == set(ORACLES)
+def test_every_numeric_question_has_an_oracle() -> None:
+    assert {(quiz_id, q.id) for quiz_id, q in numeric_questions()} == set(ORACLES)
 
 
 @pytest.mark.parametrize(
-    ("quiz_id", "question"), parameterized(), ids=[f"{k}/{q.id}" for k, q in parameterized()]
+    ("quiz_id", "question"),
+    numeric_questions(),
+    ids=[f"{k}/{q.id}" for k, q in numeric_questions()],
 )
-def test_parameterized_answers_agree_with_torch(quiz_id: str, question: Numeric) -> None:
+def test_numeric_answers_agree_with_torch(quiz_id: str, question: Numeric) -> None:
     oracle = ORACLES[(quiz_id, question.id)]
     quiz = BANK[quiz_id]
     distinct = set()
-    for seed in SEEDS:
-        params = draw(quiz, seed).of(question).params
+    drawn = [draw(quiz, seed).of(question).params for seed in SEEDS]
+    for params in drawn + corners(question):
         distinct.add(tuple(sorted(params.items())))
         answer = expected_value(question, params)
         truth = oracle(params)
         # clip_grad_norm_ divides by (norm + 1e-6), hence the relative 1e-6.
-        assert answer == pytest.approx(truth, rel=1e-6, abs=1e-12), (seed, params)
-    assert len(distinct) > 1
+        assert answer == pytest.approx(truth, rel=1e-6, abs=1e-12), params
+    assert len(distinct) > 1 or not question.params
