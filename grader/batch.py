@@ -72,6 +72,7 @@ from grader.course import catalog_path, solutions_dir
 from grader.formats import RESULTS_MODE, markdown, write_results
 from grader.gradebook import Gradebook, Outcome
 from grader.grading import DEFAULT_SEED
+from grader.layout import locate
 from grader.report import ExerciseReport, Report, summarize
 from grader.sandbox import THREADS, Limits, Sandbox, is_root, protect, submission_files
 from grader.submission import grade_located
@@ -101,11 +102,12 @@ class NoSubmissions(BatchError):
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C stopped the batch. What was graded before is written (reports, gradebook) and
-    is skipped when the same batch runs again; `result` says what that was."""
+    is skipped when the same batch runs again: `saved` names those students (the skipped
+    ones too), out of `total`; `result` is what this run had finished."""
 
-    def __init__(self, result: BatchResult, total: int) -> None:
+    def __init__(self, result: BatchResult, saved: list[str], total: int) -> None:
         super().__init__()
-        self.result, self.total = result, total
+        self.result, self.saved, self.total = result, saved, total
 
 
 @dataclass(frozen=True)
@@ -561,6 +563,9 @@ class _Worker:
                 pass_fds=(their_inbox, their_outbox),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # the batch's own output stays its own
+                # a group of its own: a terminal's Ctrl-C reaches the batch, which stops the
+                # workers itself, and no worker dies of it mid-import with a traceback
+                process_group=0,
                 env={**os.environ, **THREADS},  # one BLAS thread each: N workers for N CPUs
             )
         except BaseException:
@@ -743,9 +748,10 @@ def _suspect(report: Report, submission: Submission, entries: list[ExerciseEntry
     busy machine, a process killed by a neighbour). Not an exercise whose file is missing:
     none of the student's code ran for it, so it scores the same alone, and grading it again
     only added a note about a confirmation it did not need."""
-    present = {e.name for e in entries if (submission.folder / e.file).is_file()}
+    missing = locate(submission.folder, entries).missing  # graded without running any code
     return report.error is not None or any(
-        (e.status == "error" or e.error is not None) and e.name in present for e in report.exercises
+        (e.status == "error" or e.error is not None) and e.name not in missing
+        for e in report.exercises
     )
 
 
@@ -809,7 +815,10 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
                 result.confirmed.append(submission.student)
                 finish(submission, report)
     except KeyboardInterrupt:
-        raise Interrupted(_sorted(result), len(plan.todo) + len(plan.skipped)) from None
+        # what a run again skips, whichever file the stop came between
+        saved = [s.student for s in plan.todo if _stored(output, s.student, s.key) is not None]
+        total = len(plan.todo) + len(plan.skipped)
+        raise Interrupted(_sorted(result), sorted([*plan.skipped, *saved]), total) from None
     finally:
         sheet.write(reports, now=True)  # interrupted too: the CSV has every report written
     return _sorted(result)

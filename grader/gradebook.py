@@ -387,7 +387,7 @@ class Gradebook:
         status: Status = outcome.status
         note = outcome.reason
         if isinstance(student, str) and self.roster is not None:
-            note = "; ".join(part for part in (student, note) if part)
+            note = "; ".join(part for part in (note, student) if part)
             if graded:
                 status = "not in roster"
         left_out = (

@@ -7,6 +7,7 @@ import csv
 import os
 import random
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -20,10 +21,9 @@ import pytest
 from grader import batch, formats
 from grader.batch_progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
-from grader.grading import grade
 from grader.report import Report
 from grader.sandbox import Limits, Sandbox, is_root
-from grader.submission import exercises_folder
+from grader.submission import grade_located
 
 from .conftest import EXERCISES, SOLUTIONS
 
@@ -172,8 +172,7 @@ def read_csv(path: Path) -> list[list[str]]:
 def alone(catalog: Catalog, folder: Path, student: str, sandbox: Sandbox) -> Report:
     """What the submission gets graded on its own, with the batch's settings."""
     entries = list(catalog.exercises)
-    where = exercises_folder(folder, entries)
-    return grade(entries, where, SOLUTIONS, sandbox=sandbox, student=student)
+    return grade_located(entries, folder, SOLUTIONS, sandbox=sandbox, student=student).graded
 
 
 @pytest.fixture(scope="module")
@@ -340,6 +339,9 @@ def test_force_and_changes_grade_again(small: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "Graded 3, skipped 0" in first.stdout
     assert _graded(output) == {"ann": 52, "ben": 52, "cy": 10}
+    # cy lacks four files, graded beside ann and ben: not graded again on its own for them
+    cy = Report.model_validate_json((small / "grades-reports" / "cy.json").read_text())
+    assert batch.ALONE not in cy.notes
 
     # a changed file, and a new student: only they are graded
     (small / "ben" / "exercise01_chain_rule.py").write_text(
@@ -543,3 +545,72 @@ def test_not_as_root_the_files_keep_the_instructors_modes(
     assert sorted(result.graded) == ["ann", "ben", "cy"]
     shared = {f"{s}.{x}": 0o644 for s in ("ann", "ben", "cy") for x in ("json", "md", "sha256")}
     assert _modes(output) == {"csv": 0o644, "folder": 0o755, "reports": 0o755, **shared}
+
+
+# -- Ctrl-C, and what is graded twice --------------------------------------------------------------
+
+SLOW_IMPORT = "import time\n\ntime.sleep(1.5)\n"
+
+
+def test_ctrl_c_exits_130_says_how_to_resume_and_resuming_works(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """SIGINT to the process group, as a terminal's Ctrl-C, once a first student is saved."""
+    submissions = tmp_path / "submissions"
+    solutions = _solutions(catalog)
+    first = _entry(catalog, "exercise01").file
+    students = [f"st{n}" for n in range(5)]
+    for student in students:  # each takes 1.5 s more, so the batch is still busy
+        _write(submissions / student, "top", {**solutions, first: SLOW_IMPORT + solutions[first]})
+    output = tmp_path / "out" / "grades.csv"
+    args = [str(submissions), "-o", str(output), "--jobs", "1", "--force"]
+    with open(tmp_path / "stdout", "w") as out, open(tmp_path / "stderr", "w") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader", "grade", *args],
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        try:
+            reports = output.with_name("grades-reports")
+            deadline = time.monotonic() + 240
+            while not list(reports.glob("*.sha256")) and process.poll() is None:
+                assert time.monotonic() < deadline, "no student was graded"
+                time.sleep(0.05)
+            os.killpg(process.pid, signal.SIGINT)
+            code = process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    stderr = (tmp_path / "stderr").read_text()
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    saved = sorted(p.stem for p in reports.glob("*.sha256"))
+    assert 1 <= len(saved) < len(students)
+    assert f"Interrupted (Ctrl-C): {len(saved)} of {len(students)} submissions" in stderr
+    assert "run the same command again" in stderr
+    again = stderr.strip().splitlines()[-1].split()
+    assert again[-len(args) + 1 :] == args[:-1]  # the same command, less --force
+    assert _graded(output) == dict.fromkeys(saved, 52)  # a valid gradebook of what was saved
+
+    resumed = bpgrade_grade(*args[:-1])
+    assert resumed.returncode == 0, resumed.stderr
+    left = len(students) - len(saved)
+    assert f"Graded {left}, skipped {len(saved)}, errors 0" in resumed.stdout
+    assert _graded(output) == dict.fromkeys(students, 52)
+
+
+def test_a_missing_file_is_no_error_to_confirm(
+    catalog: Catalog, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """Its exercise was graded without running any code: alone, it gets the same."""
+    entries = list(catalog.exercises)
+    folder = tmp_path / "cy" / "exercises"  # where the course puts them, one folder down
+    _write(tmp_path / "cy", "exercises", {"exercise03_linear.py": "syntax error here\n"})
+    submission = batch.Submission("cy", tmp_path / "cy", "key")
+    report = alone(catalog, folder.parent, "cy", sandbox)
+    by_name = {e.name: e for e in report.exercises}
+    assert by_name["exercise01"].status == by_name["exercise03"].status == "error"
+    assert batch._suspect(report, submission, entries)  # exercise03's code ran, and failed
+    by_name["exercise03"].status, by_name["exercise03"].error = "passed", None
+    assert not batch._suspect(report, submission, entries)  # only files that are not there

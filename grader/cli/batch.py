@@ -125,7 +125,7 @@ def grade(
             click.echo(f"Not graded: '{rejected.name}': {rejected.reason}.", err=True)
         result = _run(batch, plan)
     except batch.Interrupted as stop:
-        _say_interrupted(stop.result.graded + stop.result.errors, stop.result, stop.total)
+        _say_interrupted(stop.saved, stop.result, stop.total)
         raise SystemExit(INTERRUPTED) from None
     except KeyboardInterrupt:
         _say_interrupted([], None, None)
@@ -197,18 +197,16 @@ class _Bar:
         click.echo(file=self.stream)
 
 
-def _say_interrupted(graded_now: list[str], result: Any, total: int | None) -> None:
+def _say_interrupted(saved: list[str], result: Any, total: int | None) -> None:
     argv = [arg for arg in sys.argv[1:] if arg != "--force"]  # --force would start over
     prog = click.get_current_context().find_root().info_name or "bpgrade"
     again = shlex.join([*shlex.split(prog), *argv])
     if result is None:
         click.echo(f"\nInterrupted (Ctrl-C) before grading began. To start: {again}", err=True)
         return
-    saved = len(graded_now) + len(result.skipped)
     click.echo(
-        f"\nInterrupted (Ctrl-C): {saved} of {total} submissions are graded and saved "
-        f"({len(graded_now)} in this run) in {result.output.csv} and "
-        f"{result.output.reports}/. To grade the rest, run the same command again; it skips "
-        f"what is graded:\n  {again}",
+        f"\nInterrupted (Ctrl-C): {len(saved)} of {total} submissions are graded and saved "
+        f"in {result.output.csv} and {result.output.reports}/. To grade the rest, run the same "
+        f"command again; it skips what is graded:\n  {again}",
         err=True,
     )
