@@ -2,8 +2,10 @@
 
 Each format lives in its own module, imported only when asked for. Every format shows one
 variant (a quiz seed): an LMS cannot draw our params, so a parameterized question goes out
-with the variant's values and answer. Choice options keep their file order, since the LMS
-shuffles them itself; ordering items go out in the variant's shuffled order.
+with the variant's values and answer. Choice options and ordering items go out in the
+variant's order, the order `bpgrade quiz NAME --seed N` shows: shuffled unless the quiz says
+`shuffle = false`, so the right option is not always first even where an LMS shuffles
+nothing. docs/quizzes.md says what each LMS then does with them.
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
 """A printable Markdown handout of one variant, with the answer key at the end if asked.
 
 Options are lettered in the variant's order, as the terminal shows them, so a learner's
-handout and `bpgrade quiz NAME --seed N` agree.
+handout and `bpgrade quiz NAME --seed N` agree. The key gives, for a numeric question, the
+band grading accepts (the larger of `tolerance` and `rtol` times the answer, with both rules
+and the resulting interval), and under each answer the feedback a learner gets for each
+option, wrong true/false answer or known numeric mistake.
 """
 
 from __future__ import annotations
 
 import re
 
+from grader.quiz.export.common import NumericKey, numeric_key
+from grader.quiz.expression import ExpressionError, evaluate
 from grader.quiz.models import (
     MultipleChoice,
     Numeric,
@@ -17,7 +22,7 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import QuizVariant, expected_value, format_number, render_prompt
+from grader.quiz.variants import QuizVariant, format_number, render_prompt
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
@@ -74,25 +79,61 @@ def _note(question: Question) -> str:
     return f"*{note}*"
 
 
-def _key(question: Question, variant: QuizVariant) -> str:
+def _tolerance(question: Numeric, key: NumericKey) -> str:
+    """The band grading accepts, and the rule it comes from, as numbers a person checks."""
+    if key.margin == 0:
+        return "exactly"
+    band = f"± {format_number(key.margin)}"
+    relative = f"{format_number(100 * question.rtol)}% of the answer" if question.rtol else ""
+    if question.tolerance and relative:
+        band += f", the larger of ± {format_number(question.tolerance)} and {relative}"
+    elif relative:
+        band += f", {relative}"
+    low, high = key.expected - key.margin, key.expected + key.margin
+    return f"{band}: accepted from {format_number(low)} to {format_number(high)}"
+
+
+def _feedback_lines(question: Question, variant: QuizVariant) -> list[str]:
+    """What a learner is told for each answer the file gives feedback for, as sub-items."""
+    order = variant.of(question).order
+    letter_of = {entry_id: LETTERS[i] for i, entry_id in enumerate(order)}
+    lines = []
+    if isinstance(question, SingleChoice | MultipleChoice):
+        options = sorted(question.options, key=lambda option: letter_of[option.id])
+        for option in options:
+            if option.feedback:
+                text = f"{letter_of[option.id]}) {escape(option.text)}"
+                lines.append(f"{text}: {escape(option.feedback)}")
+    elif isinstance(question, TrueFalse) and question.wrong_feedback:
+        wrong_truth = "False" if question.answer else "True"
+        lines.append(f"{wrong_truth}: {escape(question.wrong_feedback)}")
+    elif isinstance(question, Numeric):
+        params = variant.of(question).params
+        for mistake in question.mistakes:
+            try:
+                wrong = evaluate(mistake.parsed, params)
+            except ExpressionError:
+                continue
+            lines.append(f"{format_number(wrong)}: {escape(mistake.feedback)}")
+    return [f"   - {line}" for line in lines]
+
+
+def _key(question: Question, variant: QuizVariant) -> list[str]:
     order = variant.of(question).order
     letter_of = {entry_id: LETTERS[i] for i, entry_id in enumerate(order)}
     texts = _texts(question)
     if isinstance(question, SingleChoice | MultipleChoice):
         right = sorted(question.correct_ids, key=letter_of.__getitem__)
-        answer = "; ".join(f"{letter_of[i]}) {escape(texts[i])}" for i in right)
+        answer = "**" + "; ".join(f"{letter_of[i]}) {escape(texts[i])}" for i in right) + "**"
     elif isinstance(question, Ordering):
-        answer = " ".join(letter_of[item.id] for item in question.items)
+        answer = "**" + " ".join(letter_of[item.id] for item in question.items) + "**"
     elif isinstance(question, TrueFalse):
-        answer = "True" if question.answer else "False"
+        answer = "**True**" if question.answer else "**False**"
     else:
         assert isinstance(question, Numeric)
-        answer = format_number(expected_value(question, variant.of(question).params))
-        if question.tolerance:
-            answer += f" (± {format_number(question.tolerance)})"
-        elif question.rtol:
-            answer += f" (within {format_number(100 * question.rtol)}%)"
-    return f"**{answer}**. {escape(question.explanation)}"
+        key = numeric_key(question, variant)
+        answer = f"**{format_number(key.expected)}** ({_tolerance(question, key)})"
+    return [f"{answer}. {escape(question.explanation)}", *_feedback_lines(question, variant)]
 
 
 def to_markdown(quiz: Quiz, variant: QuizVariant, answer_key: bool = False) -> str:
@@ -110,6 +151,7 @@ def to_markdown(quiz: Quiz, variant: QuizVariant, answer_key: bool = False) -> s
     if answer_key:
         lines += ["## Answer key", ""]
         for number, question in enumerate(quiz.questions, start=1):
-            lines.append(f"{number}. {_key(question, variant)}")
+            first, *feedback = _key(question, variant)
+            lines += [f"{number}. {first}", *feedback]
         lines.append("")
     return "\n".join(lines)
