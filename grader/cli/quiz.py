@@ -3,23 +3,25 @@
 A thin layer: it parses arguments and prints; the work is in `grader.quiz`, imported inside
 each command so that `bpgrade --help` never pays for pydantic.
 
-    bpgrade quiz NAME|PATH [--answers FILE] [--seed N] [--json]
+    bpgrade quiz NAME|PATH [--answers FILE] [--seed N | --new-variant] [--restart] [--json]
     bpgrade quiz list | validate [PATH...] | schema | export NAME --format F
 
 Exit codes: 0 when the quiz ran or was graded (whatever the score); 1 when an interactive
-attempt was stopped before the end (Ctrl-D or Ctrl-C); 2 for bad usage or an invalid quiz or
-answers file.
+attempt was stopped before the end (Ctrl-D or Ctrl-C; its answers are kept, to resume); 2 for
+bad usage or an invalid quiz or answers file.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 if TYPE_CHECKING:
+    from grader.quiz.attempt import Attempt
     from grader.quiz.grading import QuizResult
     from grader.quiz.models import Quiz
 
@@ -85,27 +87,52 @@ def quiz() -> None:
     "not a link, of at most 1 MiB).",
 )
 @click.option("--seed", type=int, help="Fix the variant (option order and numbers).")
+@click.option(
+    "--new-variant",
+    is_flag=True,
+    help="Practice with new numbers and option order (not for a graded quiz, whose variant "
+    "comes from your user name).",
+)
+@click.option("--restart", is_flag=True, help="Start over, dropping a stopped attempt.")
 @click.option("--json", "as_json", is_flag=True, help="With --answers: print the result as JSON.")
-def take(reference: str, answers_file: Path | None, seed: int | None, as_json: bool) -> None:
-    """Take the quiz NAME (in the course's quizzes folder) or PATH (a .toml file)."""
+def take(
+    reference: str,
+    answers_file: Path | None,
+    seed: int | None,
+    new_variant: bool,
+    restart: bool,
+    as_json: bool,
+) -> None:
+    """Take the quiz NAME (in the course's quizzes folder) or PATH (a .toml file).
+
+    Your answers are saved as you give them: after Ctrl-C or Ctrl-D, the same command
+    offers to resume where you stopped."""
     from grader.progress import record_quiz
     from grader.quiz.variants import draw
 
     if as_json and answers_file is None:
         raise click.UsageError("--json prints the grade of an answers file: add --answers FILE")
+    if new_variant and (seed is not None or answers_file is not None):
+        raise click.UsageError(
+            "--new-variant draws its own numbers: leave out --seed and --answers"
+        )
     from grader.course import quizzes_dir
     from grader.quiz.handout import find_handout
 
     handout = find_handout(reference, quizzes_dir())
     if handout is not None:
+        if new_variant:
+            _graded_variant(reference)
         _hand_in(handout, answers_file, seed)
         return
     loaded = _load(reference)
-    variant = draw(loaded, _variant_seed(loaded, seed))
+    if new_variant and loaded.graded:
+        _graded_variant(reference)
     if answers_file is not None:
         from grader.quiz.answers import AnswersError, load_answers
         from grader.quiz.grading import grade_quiz
 
+        variant = draw(loaded, _variant_seed(loaded, seed))
         try:
             answers = load_answers(answers_file, loaded)
         except AnswersError as error:
@@ -117,12 +144,89 @@ def take(reference: str, answers_file: Path | None, seed: int | None, as_json: b
         else:
             _print_result(result)
         return
-    from grader.quiz.session import run_session
+    _take_interactively(loaded, reference, seed, new_variant, restart)
 
-    outcome = run_session(loaded, variant)
+
+def _graded_variant(reference: str) -> NoReturn:
+    raise click.UsageError(
+        f"{reference} is graded: its numbers come from your user name, so that your course "
+        "grades the variant you were shown. --new-variant is for practice quizzes."
+    )
+
+
+def _take_interactively(
+    loaded: Quiz, reference: str, seed: int | None, new_variant: bool, restart: bool
+) -> None:
+    from grader.progress import record_quiz
+    from grader.quiz.attempt import discard_attempt, new_variant_seed, save_attempt, start_attempt
+    from grader.quiz.session import run_session
+    from grader.quiz.variants import draw
+
+    workspace = Path.cwd()
+    again = f"bpgrade quiz {shlex.quote(reference)}"
+    attempt = _stopped_attempt(loaded, again, seed, drop=restart or new_variant)
+    if attempt is None:
+        chosen = new_variant_seed() if new_variant else _variant_seed(loaded, seed)
+        attempt = start_attempt(loaded, chosen, new_variant=new_variant)
+        if new_variant:
+            _say(f"New numbers: variant {chosen} (`{again} --seed {chosen}` asks it again).")
+    outcome = run_session(
+        loaded, draw(loaded, attempt.seed), attempt, lambda a: save_attempt(workspace, a)
+    )
     if not outcome.finished:
+        if outcome.saved and attempt.answers:
+            _say(f"Your answers are saved: `{again}` resumes.")
+        elif attempt.answers:
+            _say("Your answers could not be saved here: this attempt is not kept.")
         raise SystemExit(EXIT_STOPPED)
-    record_quiz(Path.cwd(), loaded.id, outcome.result.score, outcome.result.max_score)
+    record_quiz(workspace, loaded.id, outcome.result.score, outcome.result.max_score)
+    discard_attempt(workspace, loaded.id)
+    if outcome.result.score < outcome.result.max_score and not loaded.graded:
+        click.echo()
+        _say(f"Again with new numbers: `{again} --new-variant`.")
+
+
+def _stopped_attempt(loaded: Quiz, again: str, seed: int | None, drop: bool) -> Attempt | None:
+    """The stopped attempt to go on with, if there is one and the learner wants it."""
+    from grader.quiz.attempt import discard_attempt, load_attempt, resumable
+
+    workspace = Path.cwd()
+    saved = load_attempt(workspace, loaded.id)
+    if saved is None:
+        return None
+    answered = f"{saved.answered(loaded)} of {len(loaded.questions)} questions answered"
+    if drop:
+        discard_attempt(workspace, loaded.id)
+        _say(f"Your stopped attempt ({answered}) is dropped; starting over.")
+        return None
+    if not resumable(saved, loaded):
+        discard_attempt(workspace, loaded.id)
+        _say(f"{loaded.title} changed since your stopped attempt; starting over.")
+        return None
+    if seed is not None and seed != saved.seed:
+        raise click.UsageError(
+            f"your stopped attempt has variant {saved.seed}, not {seed}: run `{again}` to "
+            f"resume it, or add --restart to start over with --seed {seed}"
+        )
+    _say(f"You stopped {loaded.title} with {answered}.")
+    from grader.quiz.session import confirm
+
+    try:
+        resume = confirm("Resume where you stopped?")
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo()
+        _say("Your stopped attempt is kept.")
+        raise SystemExit(EXIT_STOPPED) from None
+    if resume:
+        return saved
+    discard_attempt(workspace, loaded.id)
+    return None
+
+
+def _say(text: str) -> None:
+    from grader.quiz.session import echo_wrapped
+
+    echo_wrapped(text)
 
 
 def _hand_in(path: Path, answers_file: Path | None, seed: int | None) -> None:
@@ -153,42 +257,21 @@ def _print_result(result: QuizResult) -> None:
 
 @quiz.command("list")
 def list_quizzes() -> None:
-    """List the course's quizzes, with your latest score."""
+    """List the course's quizzes, with where you stand in each."""
+    from grader.cli.render import echo, quiz_rows
     from grader.course import quizzes_dir
-    from grader.progress import load
-    from grader.quiz.handout import SUFFIX, HandoutError, handout_files, load_handout
-    from grader.quiz.loader import QuizError, load_quiz, quiz_files
-    from grader.quiz.variants import format_number
+    from grader.quiz.listing import course_quizzes
 
-    attempts = load(Path.cwd()).quizzes
-    files = quiz_files(quizzes_dir())
-    handouts = handout_files(quizzes_dir())
-    if not files and not handouts:
+    standings = course_quizzes(quizzes_dir(), Path.cwd())
+    if not standings:
         click.echo(f"No quizzes in {quizzes_dir()}.")
         return
-    for path in files:
-        try:
-            loaded = load_quiz(path)
-        except QuizError:
-            click.echo(f"{path.stem:<16} (invalid: run bpgrade quiz validate {path})")
-            continue
-        attempt = attempts.get(loaded.id)
-        score = (
-            f"{format_number(attempt.score)}/{format_number(attempt.max_score)}"
-            if attempt
-            else "not taken"
-        )
-        count = f"{len(loaded.questions)} questions"
-        click.echo(f"{path.stem:<16} {loaded.title:<40} {count:>13}  {score}")
-    for path in handouts:
-        name = path.name.removesuffix(SUFFIX)
-        try:
-            handout = load_handout(path)
-        except HandoutError:
-            click.echo(f"{name:<16} (unreadable: {path})")
-            continue
-        count = f"{len(handout.questions)} questions"
-        click.echo(f"{name:<16} {handout.title:<40} {count:>13}  to hand in")
+    echo("\n".join(quiz_rows(standings)))
+    for quiz in standings:
+        if quiz.standing == "stopped":
+            echo(f"`bpgrade quiz {quiz.name}` resumes your stopped attempt of {quiz.name}.")
+    if any(quiz.standing == "invalid" for quiz in standings):
+        echo("`bpgrade quiz validate` says what is wrong with the invalid ones.")
 
 
 @quiz.command("validate")
@@ -225,16 +308,18 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option(
     "--file",
     "kind",
-    type=click.Choice(["quiz", "answers", "result"]),
+    type=click.Choice(["quiz", "answers", "result", "attempt"]),
     default="quiz",
     show_default=True,
-    help="Which file: a quiz, an answers file, or the --json result.",
+    help="Which file: a quiz, an answers file, the --json result, or a stopped attempt "
+    "(.bpgrade/quiz-<id>.json).",
 )
 def schema(kind: str) -> None:
     """Print the JSON Schema of a file format, for editor completion and checks."""
     from pydantic import BaseModel
 
     from grader.quiz.answers import AnswerSheet
+    from grader.quiz.attempt import Attempt
     from grader.quiz.grading import QuizResult
     from grader.quiz.models import Quiz
 
@@ -242,6 +327,7 @@ def schema(kind: str) -> None:
         "quiz": Quiz,
         "answers": AnswerSheet,
         "result": QuizResult,
+        "attempt": Attempt,
     }
     model = models[kind]
     click.echo(json.dumps(model.model_json_schema(), indent=2))

@@ -41,7 +41,7 @@ class Attempt(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    attempt: Literal[1] = Field(1, description="The version of this file's format.")
+    attempt: Literal[1] = 1  # the version of this file's format
     quiz: str = Field(description="The quiz id.")
     digest: str = Field(description="sha256 of the quiz as loaded, to notice a changed quiz.")
     seed: int = Field(description="The variant's seed: resuming shows the same numbers.")
