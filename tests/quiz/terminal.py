@@ -21,13 +21,17 @@ import re
 import select
 import signal
 import struct
+import sys
 import termios
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BPGRADE = REPO / ".venv" / "bin" / "bpgrade"
+# The console script installed beside the Python running the tests (a venv's, CI's); where
+# there is none, the same entry point through `python -m grader`.
+_SCRIPT = Path(sys.executable).parent / "bpgrade"
+BPGRADE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "grader"]
 COLUMNS, ROWS = 80, 24
 CTRL_C, CTRL_D = "\x03", "\x04"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -54,7 +58,7 @@ class Terminal:
         environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         environment.pop("NO_COLOR", None)
         environment.update({"TERM": "xterm", "PYTHONPATH": str(REPO), **(env or {})})
-        argv = [str(BPGRADE), *args]
+        argv = [*BPGRADE, *args]
         size = struct.pack("HHHH", rows, columns, 0, 0)
         pid, fd = pty.fork()
         if pid == 0:  # the child: its terminal is the pty's other end, sized before exec
