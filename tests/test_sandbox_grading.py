@@ -101,3 +101,38 @@ def test_a_function_that_never_returns_costs_only_its_own_checks(
         assert "did not answer: " in check.message, check.message
         assert where.search(check.message), check.message
     assert report.error is not None and where.search(report.error)
+
+
+def test_a_python_whose_packages_lie_under_tmp_reaches_them(tmp_path: Path) -> None:
+    """A virtual environment made under /tmp (a CI clone there, PrairieLearn's image) was
+    covered by each exercise's private /tmp: as root, every module the zygote had not loaded
+    failed to import. Here a module only that environment's site-packages holds is imported
+    by a correct solution."""
+    import numpy
+
+    import grader
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site,) = venv.glob("lib/python*/site-packages")
+    outer = Path(numpy.__file__).parents[1]  # numpy, pydantic, click: the tests' own packages
+    checkout = Path(grader.__file__).parents[1]
+    (site / "outer.pth").write_text(f"{outer}\n{checkout}\n")
+    (site / "tmp_venv_probe.py").write_text("SCALE = 1.0\n")
+    source = (SOLUTIONS / "exercise01_chain_rule.py").read_text()
+    source = source.replace("import math\n", "import math\n\nimport tmp_venv_probe\n", 1)
+    source = re.sub(
+        r"(def neuron_loss\(.*\n)",
+        lambda m: m.group(1) + "    import tmp_venv_probe as again  # imported when called\n",
+        source,
+        count=1,
+    )
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "exercise01_chain_rule.py").write_text(source)
+    command = [str(venv / "bin" / "python"), "-m", "grader", "check", "exercise01"]
+    done = subprocess.run(
+        [*command, "--dir", str(folder)], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "10/10" in done.stdout

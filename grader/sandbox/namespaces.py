@@ -92,6 +92,11 @@ class Root:
 
     path: Path
     notes: list[str] = field(default_factory=list)
+    # Interpreter folders that lie in what becomes the exercise's private /tmp (a virtual
+    # environment made under /tmp, as CI and PrairieLearn do): the scratch tmpfs would cover
+    # them, so each exercise binds them again on top of its own scratch.
+    beneath_scratch: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
 
 
 def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
@@ -108,6 +113,8 @@ def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
     root = str(ROOT)
     mount("bpgrade-root", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m,nr_inodes=4096")
     bound: list[str] = []
+    beneath_scratch: list[str] = []
+    elsewhere: list[str] = []
     for name in SYSTEM:
         source = f"/{name}"
         if os.path.islink(source):
@@ -116,17 +123,11 @@ def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
             os.mkdir(f"{root}/{name}")
             bind(source, f"{root}/{name}")
             bound.append(source)
-    for folder in interpreter:
-        folder = os.path.realpath(folder)
-        if any(_inside(folder, b) for b in bound) or not os.path.isdir(folder):
-            continue
-        _passage(root, folder)
-        bind(folder, root + folder)
-        bound.append(folder)
-    for folder in hidden:
-        folder = os.path.realpath(folder)
-        if os.path.isdir(folder) and any(_inside(folder, b) for b in bound):
-            mount("bpgrade-hidden", root + folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for folder in map(os.path.realpath, interpreter):
+        (beneath_scratch if _inside(folder, SCRATCH) else elsewhere).append(folder)
+    bound += _bind_interpreter(root, elsewhere, bound)
+    hidden = [os.path.realpath(folder) for folder in hidden]
+    _hide(root, hidden, bound)
     _devices(root)
     for name in ("proc", SUBMISSION.strip("/"), SCRATCH.strip("/")):
         os.makedirs(f"{root}/{name}", exist_ok=True)
@@ -134,7 +135,29 @@ def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
     os.mkdir(f"{root}/var")
     os.symlink(SCRATCH, f"{root}/var/tmp")
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    return Root(ROOT)
+    return Root(ROOT, beneath_scratch=beneath_scratch, hidden=hidden)
+
+
+def _bind_interpreter(root: str, folders: Iterable[str], bound: Iterable[str] = ()) -> list[str]:
+    """Bind each interpreter folder read-only at its own path in the root, once: a folder
+    inside one already bound (`bound` or an earlier one) is there with it. Returns those it
+    bound."""
+    there, new = list(bound), []
+    for folder in folders:
+        if any(_inside(folder, b) for b in there) or not os.path.isdir(folder):
+            continue
+        _passage(root, folder)
+        bind(folder, root + folder)
+        there.append(folder)
+        new.append(folder)
+    return new
+
+
+def _hide(root: str, hidden: Iterable[str], bound: Iterable[str]) -> None:
+    """An empty read-only tmpfs over each course folder that lies inside a bound folder."""
+    for folder in hidden:
+        if os.path.isdir(folder) and any(_inside(folder, b) for b in bound):
+            mount("bpgrade-hidden", root + folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _passage(root: str, folder: str) -> None:
@@ -200,6 +223,8 @@ def mount_exercise(root: Root, workspace: str, uid: int, scratch_size: int) -> N
     base = str(root.path)
     options = f"mode=700,uid={uid},gid={uid},size={scratch_size},nr_inodes=4096"
     mount("bpgrade-scratch", base + SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    if root.beneath_scratch:  # the folders above them belong to root, and only pass (0711)
+        _hide(base, root.hidden, _bind_interpreter(base, root.beneath_scratch))
     bind(workspace, base + SUBMISSION)
 
 
