@@ -455,8 +455,12 @@ class Gradebook:
                     section=student.section,
                     score=score,
                 )
-            else:  # Canvas looks the folder's name up as a login, then as a name
-                row = CanvasRow(student=outcome.folder, sis_login_id=outcome.folder, score=score)
+            else:
+                # without a roster, Canvas looks the folder's name up as a login, then as a
+                # name; with one, a folder it does not name is no login: Canvas must not find
+                # a student by it (the notes say why), only ask about it by name
+                login = outcome.folder if self.roster is None else ""
+                row = CanvasRow(student=outcome.folder, sis_login_id=login, score=score)
             rows.append(row.cells())
         return _csv([header, *rows])
 

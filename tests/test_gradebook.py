@@ -306,7 +306,9 @@ def test_two_folders_of_one_student_are_neither_taken(
     book = Gradebook("canvas", roster=roster)
     _, _, students = canvas_read(book.text(list(catalog.exercises), outcomes(two, [])))
     assert [s["bpgrade"] for s in students] == ["52", "10"]  # each as its own folder...
-    assert all(s["ID"] == "" for s in students)  # ...and neither given the student's identity
+    # ...and neither given the student's identity, nor a login made of the folder's name
+    assert all(s["ID"] == "" for s in students)
+    assert [s["SIS Login ID"] for s in students] == ["", ""]
     notes = parse(book.notes(outcomes(two, [])))
     assert all("named after the same student" in row[4] for row in notes[1:3])
 
