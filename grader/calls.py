@@ -88,6 +88,8 @@ class LoadFailure:
 
     reason: str
     frames: tuple[Frame, ...] = ()
+    # Python could not compile the file: on some platforms (PrairieLearn) that is no attempt
+    syntax_error: bool = False
 
 
 def pick(value: Any, part: Part) -> Any:

@@ -262,6 +262,7 @@ def _unloadable(
         max_score=entry.max_score,
         checks=checks,
         error=reason,
+        syntax_error=failure.syntax_error,
         output=output,
     )
 

@@ -53,6 +53,7 @@ class ExerciseReport(BaseModel):
     max_score: float
     checks: list[CheckReport]
     error: str | None = None  # why the file could not be graded at all, or was stopped part way
+    syntax_error: bool = False  # the error is that Python could not compile the file
     output: str = ""  # what the learner's code printed, up to a cap
 
 

@@ -171,21 +171,36 @@ def load_module(path: Path) -> ModuleType | LoadFailure:
             warnings.simplefilter("ignore")
             spec.loader.exec_module(module)
     except SyntaxError as exc:
+        if not _uncompiled(exc, folder):
+            return _import_failure(exc, path, folder)
         where = f"{Path(exc.filename or path).name}, line {exc.lineno}"
         text = (exc.text or "").rstrip()
-        return LoadFailure(f"{path.name} has a syntax error: {exc.msg} ({where})\n    {text}")
+        reason = f"{path.name} has a syntax error: {exc.msg} ({where})\n    {text}"
+        return LoadFailure(reason, syntax_error=True)
     except SystemExit:
         return LoadFailure(f"the submission called sys.exit while {path.name} was being imported")
     except MemoryError:
         raise  # the sandbox reports the memory limit, not the learner's import
     except Exception as exc:
-        frames = learner_frames(exc.__traceback__, folder)
-        if isinstance(exc, ModuleNotFoundError):
-            sentence = missing_module(exc, folder)
-            if sentence is not None:
-                return LoadFailure(f"importing {path.name} failed: {sentence}", frames)
-        return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
+        return _import_failure(exc, path, folder)
     return module
+
+
+def _uncompiled(exc: SyntaxError, folder: Path) -> bool:
+    """Whether Python could not compile a file of the learner's folder, rather than code
+    compiled while the module ran (exec, ast.parse) or a SyntaxError raised by hand."""
+    if not exc.filename or exc.lineno is None:
+        return False
+    return Path(exc.filename).parent.resolve() == folder
+
+
+def _import_failure(exc: Exception, path: Path, folder: Path) -> LoadFailure:
+    frames = learner_frames(exc.__traceback__, folder)
+    if isinstance(exc, ModuleNotFoundError):
+        sentence = missing_module(exc, folder)
+        if sentence is not None:
+            return LoadFailure(f"importing {path.name} failed: {sentence}", frames)
+    return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
 
 
 def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:

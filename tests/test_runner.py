@@ -566,7 +566,16 @@ def test_a_syntax_error_is_a_load_failure_with_the_line(tmp_path: Path) -> None:
     assert isinstance(outcome, LoadFailure)
     assert "syntax error" in outcome.reason
     assert "line 3" in outcome.reason
+    assert outcome.syntax_error
     assert "rt_syntax" not in sys.modules
+
+
+def test_a_syntax_error_of_code_compiled_at_import_is_not_the_files(tmp_path: Path) -> None:
+    """exec or ast.parse failing while the module runs: the file itself compiled."""
+    path = write(tmp_path, "rt_exec.py", "exec('def f(:')\n")
+    outcome = run_exercise(path, [Call("c", "f", (1.0,))])
+    assert isinstance(outcome, LoadFailure)
+    assert not outcome.syntax_error
 
 
 def test_sys_exit_at_import_is_a_load_failure(tmp_path: Path) -> None:

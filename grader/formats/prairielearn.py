@@ -32,8 +32,6 @@ What we put where:
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel
 
 from grader.formats._common import (
@@ -57,8 +55,6 @@ NOT_COMPILED = (
     "Not graded: your file has a syntax error, so Python could not read it. This submission "
     "does not count as an attempt; fix the error and submit again."
 )
-# The runner's sentence for a file Python could not compile (grader/runner.py, load_module).
-_SYNTAX_ERROR = re.compile(r"^[^\n]*\.py has a syntax error: ")
 
 
 class PrairieLearnTest(BaseModel):
@@ -118,7 +114,7 @@ def syntax_errors(report: Report) -> list[str]:
     return [
         exercise.error
         for exercise in report.exercises
-        if exercise.status == "error" and exercise.error and _SYNTAX_ERROR.match(exercise.error)
+        if exercise.status == "error" and exercise.error and exercise.syntax_error
     ]
 
 

@@ -124,7 +124,8 @@ def encode_value(value: Any) -> Any:
             ]
         }
     if isinstance(value, LoadFailure):
-        return {"$load_failure": [value.reason, [encode_value(f) for f in value.frames]]}
+        frames = [encode_value(f) for f in value.frames]
+        return {"$load_failure": [value.reason, frames, value.syntax_error]}
     raise WireError(f"cannot send a {type(value).__name__}")
 
 
@@ -226,8 +227,8 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             kwargs_after,
             tuple(_text(a) if isinstance(a, str) else a for a in aliases[:MAX_ALIASES]),
         )
-    if tag == "$load_failure" and len(fields) == 2:
-        return LoadFailure(_text(fields[0]), _frames(fields[1], depth))
+    if tag == "$load_failure" and len(fields) == 3 and isinstance(fields[2], bool):
+        return LoadFailure(_text(fields[0]), _frames(fields[1], depth), fields[2])
     if tag == "$call" and len(fields) == 5:
         args, kwargs = decode_value(fields[2], depth + 1), decode_value(fields[3], depth + 1)
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
