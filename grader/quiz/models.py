@@ -215,7 +215,8 @@ def _param_kind(value: Any) -> str | None:
         if "low" in value or "high" in value:
             return "range"
         return None
-    return {Range: "range", Choices: "choices"}.get(type(value))
+    kinds: dict[type, str] = {Range: "range", Choices: "choices"}
+    return kinds.get(type(value))
 
 
 Param = Annotated[
