@@ -45,12 +45,13 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_INVALID)
 
 
-def _load(reference: str) -> Quiz:
+def _load(reference: str, *, prove: bool = False) -> Quiz:
+    """The quiz NAME or PATH; `prove` also proves it over every variant (validate, export)."""
     from grader.course import quizzes_dir
     from grader.quiz.loader import QuizError, load_quiz, resolve
 
     try:
-        return load_quiz(resolve(reference, quizzes_dir()))
+        return load_quiz(resolve(reference, quizzes_dir()), prove=prove)
     except QuizError as error:
         _fail(str(error))
 
@@ -294,7 +295,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     invalid = 0
     for path in files:
         try:
-            loaded = load_quiz(path)
+            loaded = load_quiz(path, prove=True)
         except QuizError as error:
             invalid += 1
             click.echo(str(error), err=True)
@@ -357,7 +358,8 @@ def export(reference: str, fmt: str, output: Path | None, answer_key: bool, seed
 
     if answer_key and fmt != "markdown":
         raise click.UsageError("--answer-key applies to --format markdown only")
-    loaded = _load(reference)
+    # An export goes out to an LMS: every variant it can draw must hold, as validate says.
+    loaded = _load(reference, prove=True)
     content = render(loaded, fmt, draw(loaded, seed), answer_key=answer_key)
     if output is None and isinstance(content, bytes):
         output = Path(f"{loaded.id}-qti.zip")

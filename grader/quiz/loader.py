@@ -2,8 +2,11 @@
 
 Every problem names the file, the question id, the field and, where the TOML text shows
 it, the line: the loader finds the question by scanning for its `id = "..."` line and the
-field within that question's table. Loading parses and validates, every numeric question over
-every variant it can have (`grader.quiz.grid`); it never runs anything.
+field within that question's table. Loading parses and validates; it never runs anything.
+With `prove=True` (`bpgrade quiz validate`, `quiz export`) it also proves every numeric
+question over every variant it can have (`grader.quiz.grid`): that takes NumPy and a grid of
+up to MAX_GRID_POINTS evaluations per question, so taking or grading a quiz, which only meets
+one variant, leaves it to the author's checks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from grader.quiz.grid import prove
 from grader.quiz.models import (
     QUESTION_TYPES,
     FieldError,
@@ -86,16 +88,18 @@ def resolve(reference: str, folder: Path) -> Path:
 # --- loading -----------------------------------------------------------------------------
 
 
-def load_quiz(path: Path) -> Quiz:
+def load_quiz(path: Path, *, prove: bool = False) -> Quiz:
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise QuizError([Problem(shown, f"cannot read the file: {error}")]) from None
-    return parse_quiz(text, shown)
+    return parse_quiz(text, shown, prove=prove)
 
 
-def parse_quiz(text: str, shown: str = "<quiz>") -> Quiz:
+def parse_quiz(text: str, shown: str = "<quiz>", *, prove: bool = False) -> Quiz:
+    """The quiz `text` validated; with `prove`, every numeric question also proven over its
+    whole grid of variants (`_prove`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -107,7 +111,11 @@ def parse_quiz(text: str, shown: str = "<quiz>") -> Quiz:
         quiz = Quiz.model_validate(data)
     except ValidationError as error:
         raise QuizError(_problems(error, data, text, shown)) from None
-    if problems := _prove(quiz, text, shown):
+    problems = _prove(quiz, text, shown) if prove else []
+    if not math.isfinite(quiz.max_score):
+        message = "the questions' points add up to no finite total: use smaller points"
+        problems.append(Problem(shown, message, field="points"))
+    if problems:
         raise QuizError(problems)
     return quiz
 
@@ -115,8 +123,9 @@ def parse_quiz(text: str, shown: str = "<quiz>") -> Quiz:
 def _prove(quiz: Quiz, text: str, shown: str) -> list[Problem]:
     """Every numeric question proven over its whole grid of variants (grader.quiz.grid):
     a division by zero, a log of 0 or an underflow that some learner would meet, or a known
-    mistake that some variant accepts, is an error of the file. So are points that add up to
-    no finite total."""
+    mistake that some variant accepts, is an error of the file."""
+    from grader.quiz.grid import prove  # NumPy: only for the author's checks
+
     problems: list[Problem] = []
     for question in quiz.questions:
         if not isinstance(question, Numeric):
@@ -125,9 +134,6 @@ def _prove(quiz: Quiz, text: str, shown: str) -> list[Problem]:
         if refusal is not None:
             line = _find_line(text, question.id, refusal.field)
             problems.append(Problem(shown, refusal.message, question.id, refusal.field, line))
-    if not math.isfinite(quiz.max_score):
-        message = "the questions' points add up to no finite total: use smaller points"
-        problems.append(Problem(shown, message, field="points"))
     return problems
 
 

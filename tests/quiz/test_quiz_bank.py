@@ -23,7 +23,7 @@ from grader.quiz.models import (
 from grader.quiz.variants import draw
 from tests.quiz.helpers import QUIZZES, REPO
 
-BANK = {path.stem: load_quiz(path) for path in quiz_files(QUIZZES)}
+BANK = {path.stem: load_quiz(path, prove=True) for path in quiz_files(QUIZZES)}
 QUESTIONS = [(quiz.id, q) for quiz in BANK.values() for q in quiz.questions]
 
 

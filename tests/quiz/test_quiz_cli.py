@@ -317,3 +317,29 @@ print(light, heavy)
         timeout=60,
     )
     assert run.stdout.strip().splitlines()[-1] == "True []"
+
+
+def test_taking_a_quiz_does_not_prove_its_grid(tmp_path: Path) -> None:
+    # Proving every variant (NumPy, grader.quiz.grid) is validate's and export's work: a
+    # learner taking or grading one variant does not wait for it.
+    code = """
+import sys
+import grader.cli.quiz as cli
+try:
+    cli.quiz(["take", sys.argv[1], "--answers", sys.argv[2]], standalone_mode=False)
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(sorted(m for m in ("grader.quiz.grid", "numpy") if m in sys.modules))
+"""
+    answers = write_answers(tmp_path, {})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(QUIZZES / "backprop.toml"), answers],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    assert run.stdout.strip().splitlines()[-1] == "[]"

@@ -1,7 +1,8 @@
 """`quiz validate` proves a numeric question over its whole grid of variants or refuses it,
 naming the question: the bad files of issue 11 (a log of a range that reaches 0, a range
 that rounds to a constant, an underflow, points with no finite total) and a known mistake
-that one interior variant would accept."""
+that one interior variant would accept. The loader proves only when asked (`prove=True`, as
+validate and export ask): taking a quiz does not pay for the grid."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ LOG_OF_A_RANGE_THROUGH_ZERO = numeric(
 
 def refusal(text: str) -> str:
     with pytest.raises(QuizError) as raised:
-        parse_quiz(text, "bad.toml")
+        parse_quiz(text, "bad.toml", prove=True)
     problems = raised.value.problems
     assert all(p.line is not None for p in problems if p.question is not None)
     return str(raised.value)
@@ -82,7 +83,7 @@ def test_an_edge_is_proven_as_drawn() -> None:
         'prompt = "{x}"\nanswer = "1/x"\nrtol = 0.01\nparams = { x = { low = 0.004, high = 1 } }\n'
     )
     assert "cannot be computed for x = 0" in refusal(refused)
-    parse_quiz(refused.replace("low = 0.004", "low = 0.005"), "ok.toml")
+    parse_quiz(refused.replace("low = 0.004", "low = 0.005"), "ok.toml", prove=True)
 
 
 def test_a_range_that_rounds_to_a_constant_is_refused() -> None:
@@ -166,7 +167,7 @@ def test_mistakes_far_from_the_answer_pass_and_where_they_have_no_value_is_not_j
         'mistakes = [{ expression = "log(x)", feedback = "f" },\n'
         '  { expression = "x", feedback = "g" }]\n'
     )
-    quiz = parse_quiz(numeric(body), "ok.toml")
+    quiz = parse_quiz(numeric(body), "ok.toml", prove=True)
     question = quiz.questions[0]
     assert isinstance(question, Numeric)
     assert prove(question) is None and grid_size(question) == 201
@@ -186,6 +187,21 @@ def test_a_constant_answer_is_proven_against_its_mistakes() -> None:
         'mistakes = [{ expression = 0.2505, feedback = "f" }]\n'
     )
     assert "scores full marks: the answer is 0.25" in refusal(numeric(body))
+
+
+def test_loading_without_prove_leaves_the_grid_to_validate() -> None:
+    # Only the grid sees x = 0: the model's own check samples the middle of the range.
+    quiz = parse_quiz(LOG_OF_A_RANGE_THROUGH_ZERO, "bad.toml")
+    assert [question.id for question in quiz.questions] == ["q"]
+
+
+def test_points_with_no_finite_total_are_refused_even_without_prove() -> None:
+    question = (
+        '\n[[questions]]\nid = "{}"\ntype = "true_false"\nprompt = "p"\nanswer = true\n'
+        'explanation = "e"\npoints = 1e308\n'
+    )
+    with pytest.raises(QuizError, match="no finite total"):
+        parse_quiz('id = "x"\ntitle = "t"\n' + question.format("a") + question.format("b"))
 
 
 # --- through the command line --------------------------------------------------------------

@@ -281,7 +281,7 @@ def test_invalid_files_are_refused_with_file_question_field_and_line(
     path = tmp_path / "broken.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(QuizError) as raised:
-        load_quiz(path)
+        load_quiz(path, prove=True)  # as `quiz validate` loads
     problems = raised.value.problems
     matching = [p for p in problems if p.question == question and p.field == field]
     assert matching, f"no problem for {question}/{field} in {problems}"
@@ -464,7 +464,7 @@ def test_more_invalid_questions(body: str, field: str, fragment: str) -> None:
     if "explanation =" in body:
         text = text.replace('explanation = "e"\n', "", 1)
     with pytest.raises(QuizError) as raised:
-        parse_quiz(text, "small.toml")
+        parse_quiz(text, "small.toml", prove=True)  # as `quiz validate` loads
     problems = [(p.question, p.field) for p in raised.value.problems]
     assert ("q", field) in problems, raised.value
     assert fragment in str(raised.value)
