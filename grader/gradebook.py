@@ -45,6 +45,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -155,12 +156,30 @@ class Roster:
     entries: tuple[RosterEntry, ...]
     source: str = ""
 
+    @cached_property
+    def _by_identity(self) -> dict[str, list[RosterEntry]]:
+        """Each identity's students, in the roster's order: made once, so that finding a
+        class's folders takes one look-up each, not a pass over the roster."""
+        index: dict[str, list[RosterEntry]] = {}
+        for entry in self.entries:
+            for identity in dict.fromkeys(entry.identities()):  # once, if two fields agree
+                index.setdefault(identity, []).append(entry)
+        return index
+
+    @cached_property
+    def _by_local_part(self) -> dict[str, list[RosterEntry]]:
+        """Each email address's part before the @, lower case: its students."""
+        index: dict[str, list[RosterEntry]] = {}
+        for entry in self.entries:
+            index.setdefault(entry.email.lower().partition("@")[0], []).append(entry)
+        return index
+
     def find(self, folder: str) -> RosterEntry | str:
         """The student a folder is named after; or, when there is none or more than one, why."""
         key = folder.lower()
-        found = [e for e in self.entries if key in e.identities()]
+        found = self._by_identity.get(key, [])
         if not found:  # "jdoe" for jdoe@example.edu, when no other address starts so
-            found = [e for e in self.entries if e.email.lower().partition("@")[0] == key]
+            found = self._by_local_part.get(key, [])
         if len(found) == 1:
             return found[0]
         if not found:
@@ -328,7 +347,10 @@ class Gradebook:
 
     def notes(self, outcomes: Sequence[Outcome]) -> str:
         self._match(outcomes)
-        rows = [NoteRow.model_validate(self._note(o)) for o in sorted(outcomes, key=_folder)]
+        user_field = self._user_field()
+        rows = [
+            NoteRow.model_validate(self._note(o, user_field)) for o in sorted(outcomes, key=_folder)
+        ]
         if self.roster is not None:
             named = {self._student(o.folder) for o in outcomes}
             rows += [
@@ -361,7 +383,7 @@ class Gradebook:
         """Each folder's student; two folders named after one student are neither taken."""
         if self.roster is None:
             return
-        found = {o.folder: self.roster.find(o.folder) for o in outcomes}
+        found = {o.folder: self.roster.find(o.folder) for o in outcomes}  # a look-up each
         folders: dict[RosterEntry, list[str]] = {}
         for folder, student in found.items():
             if isinstance(student, RosterEntry):
@@ -380,7 +402,13 @@ class Gradebook:
     def _shown(self, entry: RosterEntry) -> str:
         return entry.sis_login_id or entry.email or entry.username or entry.id_number or entry.name
 
-    def _note(self, outcome: Outcome) -> dict[str, object]:
+    def _user_field(self) -> str:
+        """The roster's field that names a student in the Moodle file; "" where none does."""
+        if self.kind == "moodle" and self.roster is not None:
+            return self._moodle_field(())
+        return ""
+
+    def _note(self, outcome: Outcome, user_field: str) -> dict[str, object]:
         student = self._student(outcome.folder)
         report = outcome.report
         graded = outcome.status == "graded"
@@ -399,16 +427,16 @@ class Gradebook:
             note += "; left out of the Moodle file (Moodle stops an import at an unknown user)"
         return {
             "folder": outcome.folder,
-            "student": self._name(outcome, student),
+            "student": self._name(outcome, student, user_field),
             "status": status,
             "score": report.score if report is not None and graded else None,
             "note": note,
         }
 
-    def _name(self, outcome: Outcome, student: RosterEntry | str) -> str:
+    def _name(self, outcome: Outcome, student: RosterEntry | str, user_field: str) -> str:
         if isinstance(student, RosterEntry):
-            if self.kind == "moodle":
-                return str(getattr(student, self._moodle_field(())))
+            if user_field:
+                return str(getattr(student, user_field))
             return self._shown(student)
         if self.kind == "moodle" and (self.roster is not None or outcome.status != "graded"):
             return ""  # not in the Moodle file

@@ -326,3 +326,26 @@ def test_a_roster_with_no_identity_is_refused(tmp_path: Path) -> None:
     path.write_text("Name,Grade\nAnn,3\n")
     with pytest.raises(GradebookError, match="no column that identifies"):
         read_roster(path)
+
+
+def test_roster_find_by_identity_then_by_the_address_local_part() -> None:
+    both = RosterEntry(name="Jo", sis_login_id="jo", username="JO", email="jo@a.edu")
+    twin = RosterEntry(name="Jo Too", email="jo@b.edu")
+    local = RosterEntry(name="Kim", email="kim@a.edu")
+    roster = Roster(
+        (
+            both,
+            twin,
+            local,
+            RosterEntry(name="Al", id_number="7"),
+            RosterEntry(name="Al Too", canvas_id="7"),
+        ),
+        "export.csv",
+    )
+    assert roster.find("Jo") is both  # one student whose two fields agree: found once
+    assert roster.find("KIM") is local  # no identity is kim: kim@a.edu's local part
+    assert roster.find("7") == (
+        "more than one student of the roster export.csv has this id (Al, Al Too)"
+    )
+    assert "no student of the roster" in str(roster.find("nobody"))
+    assert roster.find("jo@b.edu") is twin
