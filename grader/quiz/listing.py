@@ -4,7 +4,8 @@ Both `bpgrade list` and `bpgrade quiz list` show every quiz of the course, taken
 a quiz never taken is what a learner most needs to see. A quiz stands as one of
 
     not_taken   never finished here, nothing saved
-    stopped     an attempt stopped part way, saved to resume (`grader.quiz.attempt`)
+    stopped     an attempt stopped part way, saved, that `bpgrade quiz NAME` resumes
+                (`grader.quiz.attempt`: not one of a quiz changed since it began)
     taken       finished: its latest score (`grader.progress`)
     to_hand_in  a graded quiz of a release, answered to `answers/<id>.json` and handed in
     invalid     a quiz file that does not load (an author's mistake, said so, not hidden)
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from grader.progress import QuizAttempt, load
-from grader.quiz.attempt import load_attempt
+from grader.quiz.attempt import load_attempt, resumable
 
 Standing = Literal["not_taken", "stopped", "taken", "to_hand_in", "invalid"]
 
@@ -54,7 +55,8 @@ def course_quizzes(folder: Path, workspace: Path) -> list[QuizStanding]:
         latest = finished.get(quiz.id)
         stopped = load_attempt(workspace, quiz.id)
         count = len(quiz.questions)
-        if stopped is not None and stopped.answers:
+        # As `bpgrade quiz NAME` decides: an attempt of a quiz changed since is started over.
+        if stopped is not None and stopped.answers and resumable(stopped, quiz):
             listed.append(
                 QuizStanding(
                     path.stem, quiz.title, count, "stopped", latest, stopped.answered(quiz)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.quiz.attempt import Attempt, attempt_path
+from grader.quiz.listing import course_quizzes
 from grader.quiz.loader import load_quiz
 from grader.quiz.models import MultipleChoice, Numeric, Quiz
 from grader.quiz.session import numeric_feedback
@@ -268,6 +269,18 @@ def test_a_changed_quiz_is_not_resumed(workspace: Path) -> None:
     again = runner.invoke(main, ["quiz", REFERENCE, "--seed", "0"], input="")
     assert "Session quiz changed since your stopped attempt; starting over." in flat(again.output)
     assert "Resume where you stopped?" not in again.output
+
+
+def test_the_list_agrees_with_the_session_on_what_resumes(workspace: Path) -> None:
+    # The workspace is the quiz folder here: its one quiz is session.toml.
+    runner = CliRunner()
+    assert runner.invoke(main, ["quiz", REFERENCE, "--seed", "0"], input="a\n").exit_code == 1
+    [listed] = course_quizzes(workspace, workspace)
+    assert (listed.standing, listed.answered) == ("stopped", 1)
+    path = workspace / REFERENCE
+    path.write_text(path.read_text().replace("Which factor is da/dz?", "Which one is da/dz?"))
+    [changed] = course_quizzes(workspace, workspace)
+    assert changed.standing == "not_taken"  # `bpgrade quiz` would start it over, not resume
 
 
 # --- feedback for numeric answers ----------------------------------------------------------
