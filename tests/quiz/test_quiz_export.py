@@ -35,7 +35,13 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import QuizVariant, draw, expected_value, render_prompt
+from grader.quiz.variants import (
+    QuestionVariant,
+    QuizVariant,
+    draw,
+    expected_value,
+    render_prompt,
+)
 from tests.quiz.helpers import EXAMPLE, QUIZZES
 from tests.quiz.moodle_gift import (
     GiftCategory,
@@ -326,10 +332,30 @@ def test_option_weights_follow_grading() -> None:
     quiz = load_quiz(EXAMPLE)
     question = quiz.question("backward-computes")
     assert isinstance(question, MultipleChoice)
-    found = option_weights(question)
-    assert found.exact
-    assert found.weights == pytest.approx({"a": 0.5, "b": 0.5, "c": -0.5, "d": -0.5})
+    assert option_weights(question) == pytest.approx({"a": 0.5, "b": 0.5, "c": -0.5, "d": -0.5})
     assert moodle_fraction(1 / 3) == pytest.approx(0.3333333)
+
+
+@pytest.mark.parametrize(("right", "wrong"), [(1, 1), (1, 3), (2, 1), (3, 2), (2, 5), (4, 4)])
+def test_clamped_option_weights_score_every_answer_as_grading_does(right: int, wrong: int) -> None:
+    options = [{"id": f"r{i}", "text": f"right {i}", "correct": True} for i in range(right)]
+    options += [{"id": f"w{i}", "text": f"wrong {i}"} for i in range(wrong)]
+    question = MultipleChoice.model_validate(
+        {
+            "id": "q",
+            "type": "multiple_choice",
+            "prompt": "p",
+            "explanation": "e",
+            "options": options,
+        }
+    )
+    weights = option_weights(question)
+    ids = list(weights)
+    blank = QuestionVariant(order=tuple(ids))
+    for size in range(len(ids) + 1):
+        for picks in itertools.combinations(ids, size):
+            moodle = min(1.0, max(0.0, sum(weights[i] for i in picks)))
+            assert moodle == pytest.approx(fraction_right(question, list(picks), blank), abs=1e-9)
     assert moodle_fraction(1 / 11) is None
 
 

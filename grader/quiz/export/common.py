@@ -7,14 +7,12 @@ parser takes either, but other GIFT parsers and some QTI importers stop at the e
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from grader.quiz.grading import allowed_error, fraction_right
+from grader.quiz.grading import allowed_error
 from grader.quiz.models import MultipleChoice, Numeric
-from grader.quiz.variants import QuestionVariant, QuizVariant, expected_value
+from grader.quiz.variants import QuizVariant, expected_value
 
 SIGNIFICANT_DIGITS = 10  # of an answer; the grader's own slack is 1e-9 relative
 MARGIN_DIGITS = 6  # of a tolerance
@@ -62,48 +60,15 @@ def numeric_key(question: Numeric, variant: QuizVariant) -> NumericKey:
     return NumericKey(expected, margin(question, expected))
 
 
-@dataclass(frozen=True)
-class OptionWeights:
-    """Each option's share of the points, picked: an LMS that adds the shares of the picked
-    options and clamps the sum to [0, 1] (Moodle's multiple-answer rule) scores exactly as
-    bpgrade does when `exact` holds."""
-
-    weights: dict[str, float]
-    exact: bool
-
-
-_PROBED_OPTIONS = 12  # 2**12 answers checked at most; more options are checked on samples
-
-
-def option_weights(question: MultipleChoice) -> OptionWeights:
-    """The weights read off bpgrade's own grading, then checked against it on every answer.
-
-    A correct option's weight is what picking it alone earns; a wrong option's is what adding
-    it to the exact answer takes away. Reading them from grading keeps the export in step with
-    the rule, whatever it is; `exact` says whether adding clamped weights reproduces it."""
-    ids = [option.id for option in question.options]
+def option_weights(question: MultipleChoice) -> dict[str, float]:
+    """Each option's share of the points, picked: +1/C for a correct option and -1/W for a
+    wrong one, C and W the counts of correct and wrong options. Added and clamped to [0, 1]
+    (Moodle's multiple-answer rule) they score every answer as grading's right_minus_wrong
+    does (`grading.multiple_choice_fraction`)."""
     correct = question.correct_ids
-    blank = QuestionVariant(order=tuple(ids))
-
-    def earned(picks: tuple[str, ...]) -> float:
-        return fraction_right(question, list(picks), blank)
-
-    exact_answer = tuple(i for i in ids if i in correct)
-    weights = {
-        option_id: earned((option_id,))
-        if option_id in correct
-        else earned((*exact_answer, option_id)) - 1.0
-        for option_id in ids
+    right_share = 1 / len(correct)
+    wrong_share = 1 / (len(question.options) - len(correct))  # a question has a wrong option
+    return {
+        option.id: right_share if option.id in correct else -wrong_share
+        for option in question.options
     }
-    answers: Iterable[tuple[str, ...]]
-    if len(ids) <= _PROBED_OPTIONS:
-        answers = itertools.chain.from_iterable(
-            itertools.combinations(ids, size) for size in range(len(ids) + 1)
-        )
-    else:
-        answers = (tuple(ids[: n + 1]) for n in range(len(ids)))
-    exact = all(
-        abs(earned(picks) - min(1.0, max(0.0, sum(weights[i] for i in picks)))) < 1e-9
-        for picks in answers
-    )
-    return OptionWeights(weights, exact)

@@ -15,11 +15,11 @@ What Moodle's importer (qformat_gift) does with this, and why it is written so:
   says not), ordering items too: Moodle lists them in file order unless the question's
   shuffle setting is on.
 - single_choice is multichoice with one `=` answer. multiple_choice is multichoice with a
-  weight on every option, read off bpgrade's own grading (`common.option_weights`): for the
-  right_minus_wrong rule, +100/C % per correct option and -100/W % per wrong one, which
-  Moodle adds and clamps to [0, 100 %], so Moodle scores every answer as bpgrade does. A
-  weight must be one of Moodle's grades (100/n for n up to 10 and a few more); a question
-  whose rule or counts Moodle cannot express says so in its comment.
+  weight on every option (`common.option_weights`), bpgrade's right_minus_wrong rule:
+  +100/C % per correct option and -100/W % per wrong one, which Moodle adds and clamps to
+  [0, 100 %], so Moodle scores every answer as bpgrade does. A weight must be one of
+  Moodle's grades (100/n for n up to 10 and a few more); a question whose counts Moodle
+  cannot express says so in its comment.
 - numeric is `{#answer:margin}` with the margin grading accepts, both in fixed point; each
   known mistake is a further 0 % answer carrying its feedback, after the right one (Moodle
   takes the first answer that matches).
@@ -128,10 +128,10 @@ def _ordered_options(question: SingleChoice | MultipleChoice, variant: QuizVaria
 
 def _weighted_options(question: MultipleChoice, variant: QuizVariant) -> tuple[list[str], bool]:
     """The option lines, and whether Moodle will score them as bpgrade does."""
-    found = option_weights(question)
-    lines, exact = [], found.exact
+    weights = option_weights(question)
+    lines, exact = [], True
     for option in _ordered_options(question, variant):
-        weight = found.weights[option.id]
+        weight = weights[option.id]
         fraction = moodle_fraction(weight)
         if fraction is None:
             # No Moodle grade this close: the nearest one, and the comment says so.
