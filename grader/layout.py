@@ -75,10 +75,6 @@ class Layout:
     missing: dict[str, str]
     notes: list[str]
 
-    def renamed(self, entries: list[ExerciseEntry]) -> bool:
-        """Whether any exercise is graded from a file not named as the course names it."""
-        return any(e.name in self.files and self.files[e.name].name != e.file for e in entries)
-
 
 @dataclass
 class _Folder:
@@ -248,9 +244,9 @@ def _deeper(folder: PurePosixPath) -> str:
 
 
 def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
-    """Where each exercise's file is, which folder is graded, and what the student is told."""
-    if submission.is_symlink():  # the sandbox refuses it, with its own sentence
-        return Layout(TOP, {e.name: PurePosixPath(e.file) for e in entries}, {}, [])
+    """Where each exercise's file is, which folder is graded, and what the student is told.
+    A submission that is itself a symbolic link is refused before this (`grade_submission`,
+    the batch's `discover`)."""
     search = _search(submission, entries)
     candidates = [f for f in search.folders.values() if f.present()]
     best = max((f.rank() for f in candidates), default=None)

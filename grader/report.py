@@ -77,10 +77,6 @@ class Report(BaseModel):
         quizzes = all(q.score >= q.max_score for q in self.quizzes)
         return self.error is None and exercises and quizzes
 
-    @property
-    def gradable(self) -> bool:
-        return self.error is None
-
 
 def summarize(exercises: list[ExerciseReport], quizzes: list[QuizReport] | None = None) -> Report:
     quizzes = quizzes or []

@@ -41,12 +41,6 @@ SYMLINKED_FOLDER = (
 )
 
 
-def exercises_folder(submission: Path, entries: list[ExerciseEntry]) -> Path:
-    """The folder whose exercise files are graded: the submission, its `exercises/`, or
-    the folder below that holds them (`grader.layout`)."""
-    return submission / locate(submission, entries).folder
-
-
 @dataclass(frozen=True)
 class Stage:
     folder: Path

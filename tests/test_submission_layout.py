@@ -13,7 +13,7 @@ import os
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -25,7 +25,7 @@ from grader.formats import FORMATS, markdown, render
 from grader.formats._common import STATUS_WORDS
 from grader.layout import MAX_ENTRIES, NAME_CHARS, canonical, locate
 from grader.report import Report
-from grader.submission import exercises_folder, grade_submission
+from grader.submission import grade_submission
 
 from .conftest import EXERCISES, SOLUTIONS, shared_sandbox
 from .test_cli import bpgrade
@@ -284,7 +284,7 @@ def test_grading_a_renamed_file_and_a_nested_folder_gives_full_marks_with_the_no
     assert report.error is None
     assert report.score == report.max_score
     assert any("rename `my_work/exercise03_linear (1).py`" in note for note in report.layout)
-    assert exercises_folder(submission, entries) == submission / "my_work"
+    assert locate(submission, entries).folder == PurePosixPath("my_work")
 
 
 def test_an_exercise_not_found_is_an_error_that_says_where_it_belongs(

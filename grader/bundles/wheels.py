@@ -25,7 +25,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.bundles.source import TORCH_INDEX, TORCH_VERSION, BundleError, SourceFile
@@ -83,7 +83,6 @@ class Wheels:
     pip: str  # the file name of pip's wheel
     torch: bool
     target: Target
-    notes: list[str] = field(default_factory=list)
 
     @property
     def requirement(self) -> str:
