@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.catalog import ExerciseEntry
+from grader.course import is_release
 from grader.recorded import PUBLIC_ONLY, Unanswerable, load_replay, read_answers
 
 EXPECTED = "expected"  # the release's folder of recorded answers, beside exercises/
@@ -70,15 +71,10 @@ def reference_for(entry: ExerciseEntry, solutions: Path) -> ModuleType:
     return replay
 
 
-def is_release(solutions: Path) -> bool:
-    """A course without solutions whose answers were recorded: a release."""
-    return not solutions.is_dir() and expected_dir(solutions).is_dir()
-
-
 def require_answers(solutions: Path, seed: int, student: str | None = None) -> None:
     """PublicOnly, in a sentence, when a release is asked for another seed or for a student's
     hidden cases; nothing for a course with its solutions."""
-    if not is_release(solutions):
+    if not is_release(solutions.parent):
         return
     if student is not None:
         raise PublicOnly(
