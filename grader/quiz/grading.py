@@ -1,7 +1,7 @@
 """Grading: one answer to one question, scored by the rules of issues 3 and 11.
 
 - single_choice: the correct option's id earns the points.
-- multiple_choice, one rule (right_minus_wrong, told to the learner by `scoring_note`): each
+- multiple_choice, one rule (right_minus_wrong, told to the learner by `SCORING_NOTE`): each
   correct option picked earns 1/C of the points and each wrong option picked costs 1/W, where
   C and W count the correct and the wrong options; the total is floored at 0. An empty
   answer scores 0, and so does picking every option (C/C - W/W), whatever the counts: unlike
@@ -33,7 +33,6 @@ from grader.quiz.models import (
     Ordering,
     Question,
     Quiz,
-    Scoring,
     SingleChoice,
     TrueFalse,
 )
@@ -60,16 +59,13 @@ class QuizResult(BaseModel):
     questions: list[QuestionResult]
 
 
-def multiple_choice_fraction(
-    scoring: Scoring, option_ids: list[str], correct: set[str], picks: set[str]
-) -> float:
-    """right_minus_wrong, the one rule (`scoring` names it, for files that say so)."""
+def multiple_choice_fraction(option_ids: list[str], correct: set[str], picks: set[str]) -> float:
+    """right_minus_wrong, the one rule: right/C - wrong/W, floored at 0. A multiple_choice
+    question has a correct and a wrong option (models.MultipleChoice), so C, W > 0; the exact
+    answer earns exactly 1.0 (C/C - 0/W)."""
     right, wrong = len(picks & correct), len(picks - correct)
     wrong_options = len(set(option_ids) - correct)
-    if right == len(correct) and wrong == 0:
-        return 1.0  # exact, not the float sum of C shares
-    earned = right / len(correct) - (wrong / wrong_options if wrong_options else 0.0)
-    return max(0.0, earned)
+    return max(0.0, right / len(correct) - wrong / wrong_options)
 
 
 def allowed_error(expected: float, tolerance: float | None, rtol: float | None) -> float:
@@ -144,7 +140,7 @@ def fraction_right(
         picks = as_picks(answer, option_ids)
         if picks is None:
             return 0.0
-        return multiple_choice_fraction(question.scoring, option_ids, question.correct_ids, picks)
+        return multiple_choice_fraction(option_ids, question.correct_ids, picks)
     if isinstance(question, TrueFalse):
         return 1.0 if as_truth(answer) is question.answer else 0.0
     if isinstance(question, Numeric):

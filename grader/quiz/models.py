@@ -12,7 +12,7 @@ question) to keep the options in file order, and a true_false question may carry
 Issue 11 adds, all optional: `topics` on every question (the course topics it covers), and
 `mistakes` on a numeric question (known wrong answers, as expressions of its params, each with
 the feedback for a learner who gives it). A multiple_choice question has one scoring rule,
-`right_minus_wrong`, which `scoring_note` states to the learner.
+`right_minus_wrong`, which `SCORING_NOTE` states to the learner.
 """
 
 from __future__ import annotations
@@ -160,11 +160,6 @@ class MultipleChoice(_Choice):
             "and an answer ticking every option both score 0."
         ),
     )
-
-    @property
-    def scoring_note(self) -> str:
-        """The scoring rule in words, to show the learner with the question."""
-        return SCORING_NOTE
 
     @model_validator(mode="after")
     def _some_correct(self) -> MultipleChoice:

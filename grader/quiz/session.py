@@ -43,6 +43,7 @@ from grader.quiz.grading import (
     total,
 )
 from grader.quiz.models import (
+    SCORING_NOTE,
     MultipleChoice,
     Numeric,
     Ordering,
@@ -203,7 +204,7 @@ def show_question(question: Question, variant: QuestionVariant, number: int, cou
     for letter, entry_id in zip(LETTERS, variant.order, strict=False):
         echo_wrapped(texts[entry_id], indent=f"  {letter}) ")
     if isinstance(question, MultipleChoice) and _graded(question):
-        click.echo(style("\n".join(wrap(question.scoring_note, _width())), dim=True))
+        click.echo(style("\n".join(wrap(SCORING_NOTE, _width())), dim=True))
 
 
 def _graded(question: MultipleChoice) -> bool:
