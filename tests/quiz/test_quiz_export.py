@@ -21,10 +21,10 @@ from click.testing import CliRunner
 
 from grader.cli.quiz import quiz as quiz_command
 from grader.quiz.export import export
-from grader.quiz.export.common import fixed_point, margin, option_weights
+from grader.quiz.export.common import fixed_point, option_weights
 from grader.quiz.export.gift import moodle_fraction
 from grader.quiz.export.qti import CANVAS_MIN_MARGIN, README
-from grader.quiz.grading import fraction_right, within_tolerance
+from grader.quiz.grading import allowed_error, fraction_right, within_tolerance
 from grader.quiz.loader import load_quiz
 from grader.quiz.models import (
     MultipleChoice,
@@ -171,7 +171,7 @@ def _check_numeric(question: Numeric, gift: GiftQuestion, variant: QuizVariant) 
     assert FIXED_POINT.fullmatch(right.value) and FIXED_POINT.fullmatch(right.tolerance)
     params = variant.of(question).params
     expected = expected_value(question, params)
-    allowed = margin(question, expected)
+    allowed = allowed_error(expected, question.tolerance, question.rtol)
     inside = [expected, expected + 0.999 * allowed, expected - 0.999 * allowed]
     outside = [expected + 1.01 * allowed + 1e-9, expected - 1.01 * allowed - 1e-9]
     for given in inside:
@@ -516,7 +516,7 @@ def test_qti_numeric_bounds_are_what_grading_accepts_and_canvas_can_take() -> No
                     assert "e-" not in text.lower() or "<" in text  # numbers in fixed point
                 factor = 10.0 ** _scale(item)
                 expected = expected_value(question, variant.of(question).params)
-                allowed = margin(question, expected)
+                allowed = allowed_error(expected, question.tolerance, question.rtol)
                 assert exact == pytest.approx(expected * factor, rel=1e-9)
                 assert low <= (expected - allowed) * factor + 1e-12
                 assert high >= (expected + allowed) * factor - 1e-12

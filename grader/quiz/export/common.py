@@ -1,5 +1,5 @@
-"""What every export needs: a question's accepted margin, numbers an LMS parses, and the LMS
-weights of a multiple_choice question's options.
+"""What every export needs: a numeric question's key and accepted margin, numbers an LMS
+parses, and the LMS weights of a multiple_choice question's options.
 
 Numbers go out in fixed point (0.00000095367431640625, not 9.5367431640625e-07): Moodle's own
 parser takes either, but other GIFT parsers and some QTI importers stop at the exponent.
@@ -41,15 +41,11 @@ def fixed_point(
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def margin(question: Numeric, expected: float) -> float:
-    """How far from `expected` grading accepts an answer: the larger of `tolerance` and
-    `rtol` times the answer (grading adds a hair of float slack, 1e-9 relative, on top)."""
-    return allowed_error(expected, question.tolerance, question.rtol)
-
-
 @dataclass(frozen=True)
 class NumericKey:
-    """A numeric question's answer in one variant, with the margin grading accepts."""
+    """A numeric question's answer in one variant, with the margin grading accepts:
+    `grading.allowed_error`, the larger of `tolerance` and `rtol` times the answer (grading
+    adds a hair of float slack, 1e-9 relative, on top)."""
 
     expected: float
     margin: float
@@ -57,7 +53,7 @@ class NumericKey:
 
 def numeric_key(question: Numeric, variant: QuizVariant) -> NumericKey:
     expected = expected_value(question, variant.of(question).params)
-    return NumericKey(expected, margin(question, expected))
+    return NumericKey(expected, allowed_error(expected, question.tolerance, question.rtol))
 
 
 def option_weights(question: MultipleChoice) -> dict[str, float]:

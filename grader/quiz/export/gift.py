@@ -41,11 +41,11 @@ from decimal import ROUND_UP
 from grader.quiz.export.common import (
     MARGIN_DIGITS,
     fixed_point,
-    margin,
     numeric_key,
     option_weights,
 )
 from grader.quiz.expression import ExpressionError, evaluate
+from grader.quiz.grading import allowed_error
 from grader.quiz.models import (
     MultipleChoice,
     Numeric,
@@ -149,7 +149,8 @@ def _mistakes(question: Numeric, variant: QuizVariant) -> list[str]:
             wrong = evaluate(mistake.parsed, params)
         except ExpressionError:
             continue  # no value in this variant: nobody can give it
-        allowed = fixed_point(margin(question, wrong), MARGIN_DIGITS, rounding=ROUND_UP)
+        error = allowed_error(wrong, question.tolerance, question.rtol)
+        allowed = fixed_point(error, MARGIN_DIGITS, rounding=ROUND_UP)
         lines.append(f"\t=%0%{fixed_point(wrong)}:{allowed}{_feedback(mistake.feedback)}")
     return lines
 
