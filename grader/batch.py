@@ -59,7 +59,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -686,6 +686,15 @@ class _Grader:
         self.sandbox.close()
 
 
+@dataclass(frozen=True)
+class _Graded:
+    """What a worker sends back for one submission: its report, as JSON, and the exercises
+    graded without running any of the student's code, their file not found."""
+
+    report: str
+    missing: frozenset[str] = frozenset()
+
+
 def _setup(config: _Config) -> _Grader:
     entries = list(load_catalog(config.catalog).exercises)
     sandbox = Sandbox(config.limits)
@@ -694,9 +703,12 @@ def _setup(config: _Config) -> _Grader:
     return _Grader(config, entries, sandbox)
 
 
-def _grade(state: _Grader, submission: Submission) -> str:
-    """One submission's report, as JSON."""
+def _grade(state: _Grader, submission: Submission) -> _Graded:
+    """One submission's report, and which of its exercises had no file to run."""
     config = state.config
+    # the files grade_located will not find (it does not say which), looked for here, in
+    # the worker, so that the batch never reads a student's folder again after grading
+    missing = locate(submission.folder, state.entries).missing
     report = grade_located(
         state.entries,
         submission.folder,
@@ -706,7 +718,9 @@ def _grade(state: _Grader, submission: Submission) -> str:
         student=submission.student if config.hidden else None,
     ).graded
     report.student = submission.student
-    return report.model_dump_json(indent=2)
+    # missing when graded too: reported with just why (one that appeared in between ran)
+    not_run = {e.name for e in report.exercises if e.error and e.error == missing.get(e.name)}
+    return _Graded(report.model_dump_json(indent=2), frozenset(not_run))
 
 
 def _deadline(plan: Plan) -> float:
@@ -739,18 +753,23 @@ def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry
         return error_report(
             entries, submission.student, f"Not graded: the grader failed on it ({last})."
         )
-    return Report.model_validate_json(outcome)
+    return Report.model_validate_json(outcome.report)
 
 
-def _suspect(report: Report, submission: Submission, entries: list[ExerciseEntry]) -> bool:
+def _not_run(outcome: Any) -> frozenset[str]:
+    """The exercises the worker graded without running any of the student's code."""
+    return outcome.missing if isinstance(outcome, _Graded) else frozenset()
+
+
+def _suspect(report: Report, not_run: Collection[str]) -> bool:
     """A grade that another submission graded at the same time could have caused: an
     exercise that could not be graded, or whose code was stopped part way (a timeout on a
-    busy machine, a process killed by a neighbour). Not an exercise whose file is missing:
-    none of the student's code ran for it, so it scores the same alone, and grading it again
-    only added a note about a confirmation it did not need."""
-    missing = locate(submission.folder, entries).missing  # graded without running any code
+    busy machine, a process killed by a neighbour). Not an exercise whose file is missing
+    (`not_run`, as the worker found it): none of the student's code ran for it, so it
+    scores the same alone, and grading it again only added a note about a confirmation it
+    did not need."""
     return report.error is not None or any(
-        (e.status == "error" or e.error is not None) and e.name not in missing
+        (e.status == "error" or e.error is not None) and e.name not in not_run
         for e in report.exercises
     )
 
@@ -803,7 +822,7 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
         with contextlib.closing(pools[-1].run(plan.todo)) as outcomes:
             for submission, outcome in outcomes:
                 report = _report_of(outcome, submission, plan.entries)
-                if jobs > 1 and _suspect(report, submission, plan.entries):
+                if jobs > 1 and _suspect(report, _not_run(outcome)):
                     suspects.append(submission)
                 else:
                     finish(submission, report)

@@ -21,6 +21,7 @@ import pytest
 from grader import batch, formats
 from grader.batch_progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
+from grader.grading import DEFAULT_SEED
 from grader.report import Report
 from grader.sandbox import Limits, Sandbox, is_root
 from grader.submission import grade_located
@@ -600,17 +601,50 @@ def test_ctrl_c_exits_130_says_how_to_resume_and_resuming_works(
     assert _graded(output) == dict.fromkeys(students, 52)
 
 
+def _worker(catalog: Catalog, sandbox: Sandbox) -> batch._Grader:
+    """A grading worker's state, as `batch._setup` makes it, on the tests' sandbox."""
+    config = batch._Config(
+        EXERCISES / "catalog.toml", SOLUTIONS, DEFAULT_SEED, True, Limits(timeout=TIMEOUT)
+    )
+    return batch._Grader(config, list(catalog.exercises), sandbox)
+
+
 def test_a_missing_file_is_no_error_to_confirm(
     catalog: Catalog, tmp_path: Path, sandbox: Sandbox
 ) -> None:
-    """Its exercise was graded without running any code: alone, it gets the same."""
-    entries = list(catalog.exercises)
-    folder = tmp_path / "cy" / "exercises"  # where the course puts them, one folder down
+    """Its exercise was graded without running any code: alone, it gets the same. The
+    worker says which those are; the batch does not look at the folder again."""
     _write(tmp_path / "cy", "exercises", {"exercise03_linear.py": "syntax error here\n"})
     submission = batch.Submission("cy", tmp_path / "cy", "key")
-    report = alone(catalog, folder.parent, "cy", sandbox)
+    graded = batch._grade(_worker(catalog, sandbox), submission)
+    report = batch._report_of(graded, submission, list(catalog.exercises))
+    not_run = batch._not_run(graded)
+    assert not_run == {e.name for e in catalog.exercises} - {"exercise03"}
     by_name = {e.name: e for e in report.exercises}
     assert by_name["exercise01"].status == by_name["exercise03"].status == "error"
-    assert batch._suspect(report, submission, entries)  # exercise03's code ran, and failed
+    assert batch._suspect(report, not_run)  # exercise03's code ran, and failed
     by_name["exercise03"].status, by_name["exercise03"].error = "passed", None
-    assert not batch._suspect(report, submission, entries)  # only files that are not there
+    assert not batch._suspect(report, not_run)  # only files that are not there
+    assert batch._not_run(batch.Broken([-9])) == frozenset()
+
+
+def test_a_file_that_appears_while_grading_ran_and_is_confirmed(
+    catalog: Catalog, tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missing when the worker looked, there when the submission was graded: its code ran,
+    so its error may be a neighbour's doing."""
+    _write(tmp_path / "cy", "top", {})
+    submission = batch.Submission("cy", tmp_path / "cy", "key")
+    locate = batch.locate
+
+    def then_a_file_appears(folder: Path, entries: list[ExerciseEntry]) -> object:
+        layout = locate(folder, entries)
+        (folder / _entry(catalog, "exercise01").file).write_text("syntax error here\n")
+        return layout
+
+    monkeypatch.setattr(batch, "locate", then_a_file_appears)
+    graded = batch._grade(_worker(catalog, sandbox), submission)
+    report = batch._report_of(graded, submission, list(catalog.exercises))
+    assert "exercise01" not in batch._not_run(graded)
+    assert "exercise02" in batch._not_run(graded)
+    assert batch._suspect(report, batch._not_run(graded))
