@@ -3,6 +3,7 @@ for what a student may see on a platform that cannot hide a test."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from grader.report import CheckReport, ExerciseReport, QuizReport, Report
@@ -91,7 +92,12 @@ def summary(report: Report, counted: Callable[[CheckReport], bool] = every_check
 def layout(report: Report) -> str:
     """Where the exercise files were found, when not where the course puts them: said
     before any score, since it explains the scores that follow."""
-    return "\n".join([LAYOUT_HEADING, *(f"- {note}" for note in report.layout)])
+    return f"{LAYOUT_HEADING}\n{layout_list(report)}"
+
+
+def layout_list(report: Report) -> str:
+    """The layout notes, one list item a line, without the heading."""
+    return "\n".join(f"- {note}" for note in report.layout)
 
 
 def _exercise_line(exercise: ExerciseReport, counted: Callable[[CheckReport], bool]) -> str:
@@ -132,6 +138,14 @@ def printed(exercise: ExerciseReport, shown: bool) -> str:
             "withheld, so it is not shown here."
         )
     return f"What your {exercise.file} printed:\n{exercise.output}"
+
+
+def fenced(text: str) -> str:
+    """`text` verbatim as a Markdown code block: fenced by more backticks than it holds in a
+    row, so nothing in it (a learner's Markdown or HTML) is rendered."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
 
 
 def indent(text: str, prefix: str = "    ") -> str:

@@ -81,6 +81,7 @@ from grader.formats._common import (
     LAYOUT_HEADING,
     STATUS_WORDS,
     feedback,
+    fenced,
     first_line,
     points,
     printable_report,
@@ -286,7 +287,7 @@ def job_summary(report: Report) -> str:
     score, max_score = build(report).recorded
     lines = [f"## bpgrade: {points(score)}/{points(max_score)} points", ""]
     if report.error:
-        lines += [_quoted(GRADING_BROKE), "", _fenced(report.error), ""]
+        lines += [_quoted(GRADING_BROKE), "", fenced(report.error), ""]
         return "\n".join(lines)
     if not math.isclose(score, report.score, abs_tol=EPSILON):
         lines += [
@@ -333,7 +334,7 @@ def _details(report: Report) -> Iterator[str]:
         if exercise.status == "error":
             reason = exercise.error or "it could not be loaded"
             yield f"### ⚠️ {_inline(exercise.name)}: {_inline(exercise.file)} could not be graded"
-            yield _fenced(reason) + "\n"
+            yield fenced(reason) + "\n"
         elif exercise.status == "not_started":
             yield f"### ⏳ {_inline(exercise.name)}: not started yet"
             yield f"Write the functions of {_inline(exercise.file)}, then push again.\n"
@@ -342,7 +343,7 @@ def _details(report: Report) -> Iterator[str]:
     for quiz in report.quizzes:
         if quiz.error is not None or quiz.score < quiz.max_score:
             yield f"### ❌ {_inline(quiz_name(quiz))}"
-            yield _fenced(quiz_feedback(quiz)) + "\n"
+            yield fenced(quiz_feedback(quiz)) + "\n"
 
 
 def _check_details(exercise: ExerciseReport) -> Iterator[str]:
@@ -354,7 +355,7 @@ def _check_details(exercise: ExerciseReport) -> Iterator[str]:
             ("💡", "advice, no points") if advice else ("❌", f"0/{points(check.max_score)}")
         )
         yield f"### {mark} {_inline(test_name(exercise, check))} ({worth})"
-        yield _fenced(feedback(check)[:FEEDBACK_CAP])
+        yield fenced(feedback(check)[:FEEDBACK_CAP])
         yield f"`bpgrade check {exercise.name}` shows this on your machine.\n"
 
 
@@ -429,13 +430,6 @@ def _inline(text: str) -> str:
     markup, no HTML, no line break, no table column taken."""
     text = html.escape(" ".join(text.split()), quote=False)
     return re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", text)
-
-
-def _fenced(text: str) -> str:
-    """Text as a Markdown code block, fenced by more backticks than it holds in a row."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def _quoted(text: str) -> str:

@@ -8,17 +8,15 @@ printed, error text) goes in fenced blocks, so no Markdown or HTML of theirs is 
 
 from __future__ import annotations
 
-import re
-
-from grader.formats._common import LAYOUT_HEADING, STATUS_WORDS, layout, points, quiz_feedback
+from grader.formats._common import (
+    LAYOUT_HEADING,
+    STATUS_WORDS,
+    fenced,
+    layout_list,
+    points,
+    quiz_feedback,
+)
 from grader.report import CheckReport, ExerciseReport, Report
-
-
-def fenced(text: str) -> str:
-    """`text` verbatim: a fence longer than any run of backticks inside it."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text.rstrip()}\n{fence}"
 
 
 def _cell(text: str) -> str:
@@ -67,7 +65,7 @@ def render(report: Report) -> str:
     if report.error is not None:
         lines += ["**Not graded:** the score is not a grade.", "", fenced(report.error), ""]
     if report.layout:  # where the files were found explains the scores that follow
-        lines += [f"**{LAYOUT_HEADING}**", "", fenced(layout(report).split("\n", 1)[1]), ""]
+        lines += [f"**{LAYOUT_HEADING}**", "", fenced(layout_list(report)), ""]
     if report.exercises:
         lines += ["| Exercise | Points | Status |", "| --- | --- | --- |"]
         lines += [
