@@ -145,12 +145,16 @@ def _functions(path: Path) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
             yield node
 
 
-def answer_code(solutions: Path, given: Path | None = None) -> dict[str, str]:
+def answer_code(
+    solutions: Path, given: Path | None = None, *, as_written: bool = False
+) -> dict[str, str]:
     """Normalized code -> where a solution computes it: every value a solution assigns or
     returns (also with its locals inlined), its pieces and the parts of them that compute.
-
     Functions the stubs in `given` hand out whole (a helper such as exercise01's sigmoid)
-    are no answer."""
+    are no answer.
+
+    `as_written` keeps only the right-hand sides of the solutions' lines as written
+    (`dZ.T @ X`, a returned tuple's items), no part of one: what a hint must not spell out."""
     handed_out = set()
     if given is not None:
         handed_out = {ast.dump(f) for stub in given.glob("*.py") for f in _functions(stub)}
@@ -159,30 +163,17 @@ def answer_code(solutions: Path, given: Path | None = None) -> dict[str, str]:
         for func in _functions(path):
             if ast.dump(func) in handed_out:
                 continue
-            for value, _ in _values(func):
+            for value, written in _values(func):
+                if as_written and not written:
+                    continue
                 for piece in _pieces(value):
-                    for part in (piece, *_computing(piece)):
+                    parts = (piece,) if as_written else (piece, *_computing(piece))
+                    for part in parts:
                         code = _code(part)
                         if _telling(code):
                             found.setdefault(
                                 code, f"`{ast.unparse(part)}` ({path.name}:{func.name})"
                             )
-    return found
-
-
-def answer_lines(solutions: Path) -> dict[str, str]:
-    """Normalized code -> where: the right-hand sides of the solutions' lines as written
-    (`dZ.T @ X`, a returned tuple's items): what a hint must not spell out."""
-    found: dict[str, str] = {}
-    for path in sorted(solutions.glob("*.py")):
-        for func in _functions(path):
-            for value, as_written in _values(func):
-                if not as_written:
-                    continue
-                for piece in _pieces(value):
-                    code = _code(piece)
-                    if _telling(code):
-                        found.setdefault(code, f"`{ast.unparse(piece)}` ({path.name}:{func.name})")
     return found
 
 
@@ -223,7 +214,7 @@ def giveaways(catalog: Catalog, exercises: Path, solutions: Path) -> list[Giveaw
     """The titles, stub messages and hints of a course (its catalog and the stubs in
     `exercises`) that give code of the reference solutions in `solutions` away."""
     code = answer_code(solutions, given=exercises)
-    lines = answer_lines(solutions)
+    lines = answer_code(solutions, as_written=True)
     found: list[Giveaway] = []
 
     def strict(where: str, text: str) -> None:
