@@ -39,6 +39,9 @@ from grader.quiz.models import (
 from grader.quiz.variants import QuestionVariant, QuizVariant, expected_value
 
 _DIGITS = 6  # scores are rounded, so that thirds add up to what a person expects
+# A hair of slack, relative to the answer (at least 1), on top of the allowed error: so that
+# a bound written in decimal (0.25 +- 0.001 accepts 0.251) survives binary floating point.
+SLACK = 1e-9
 
 
 class QuestionResult(BaseModel):
@@ -76,9 +79,8 @@ def allowed_error(expected: float, tolerance: float | None, rtol: float | None) 
 def within_tolerance(
     given: float, expected: float, tolerance: float | None, rtol: float | None
 ) -> bool:
-    # A hair of slack so that a bound written in decimal (0.25 +- 0.001 accepts 0.251)
-    # survives binary floating point; with no tolerance this is an exact match.
-    slack = 1e-9 * max(1.0, abs(expected))
+    # With no tolerance this is an exact match, give or take SLACK.
+    slack = SLACK * max(1.0, abs(expected))
     return abs(given - expected) <= allowed_error(expected, tolerance, rtol) + slack
 
 

@@ -36,6 +36,7 @@ from grader.quiz.expression import (
     Number,
     evaluate,
 )
+from grader.quiz.grading import SLACK
 from grader.quiz.models import Numeric, Param, Range
 from grader.quiz.variants import format_number
 
@@ -43,7 +44,6 @@ MAX_GRID_POINTS = 250_000
 # A known mistake must lie at least this many allowed errors from the answer, so that a
 # learner who makes it and rounds the way the tolerance allows still scores 0.
 MISTAKE_MARGIN = 2.0
-_SLACK = 1e-9  # as grading.within_tolerance
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,7 @@ def prove(question: Numeric) -> Refusal | None:
             "use choices",
         )
     points = grid(question)
-    env = points or {}
-    answer = evaluate_many(question.expression, env)
+    answer = evaluate_many(question.expression, points)
     if answer.bad.any():
         index = int(np.argmax(answer.bad.ravel()))
         return Refusal(
@@ -120,9 +119,9 @@ def prove(question: Numeric) -> Refusal | None:
     expected = answer.values.ravel()
     # grading.allowed_error, at every point at once
     allowed = np.maximum(question.tolerance or 0.0, (question.rtol or 0.0) * np.abs(expected))
-    slack = _SLACK * np.maximum(1.0, np.abs(expected))
+    slack = SLACK * np.maximum(1.0, np.abs(expected))  # as grading.within_tolerance
     for number, mistake in enumerate(question.mistakes):
-        wrong = evaluate_many(mistake.parsed, env)
+        wrong = evaluate_many(mistake.parsed, points)
         gap = np.abs(wrong.values.ravel() - expected)
         # Where the mistake has no value, nobody can give it: those points are not judged.
         close = (gap <= MISTAKE_MARGIN * allowed + slack) & ~wrong.bad.ravel()
