@@ -378,15 +378,6 @@ def outcomes(reports: dict[str, Report], rejected: Sequence[Rejected]) -> list[O
     return [*graded, *(Outcome(r.name, None, r.reason) for r in rejected)]
 
 
-def csv_text(
-    entries: list[ExerciseEntry],
-    reports: dict[str, Report],
-    rejected: Sequence[Rejected] = (),
-    gradebook: Gradebook | None = None,
-) -> str:
-    return (gradebook or Gradebook()).text(entries, outcomes(reports, rejected))
-
-
 class _Sheet:
     """The gradebook (and its notes), rewritten as students finish, at most once every
     CSV_EVERY seconds."""
@@ -819,16 +810,16 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
     suspects: list[Submission] = []
     try:
         pools.append(WorkerPool(jobs, _setup, _grade, config, deadline=_deadline(plan)))
-        with contextlib.closing(pools[-1].run(plan.todo)) as outcomes:
-            for submission, outcome in outcomes:
+        with contextlib.closing(pools[-1].run(plan.todo)) as finished_tasks:
+            for submission, outcome in finished_tasks:
                 report = _report_of(outcome, submission, plan.entries)
                 if jobs > 1 and _suspect(report, _not_run(outcome)):
                     suspects.append(submission)
                 else:
                     finish(submission, report)
         pools.append(WorkerPool(1, _setup, _grade, config, deadline=_deadline(plan)))
-        with contextlib.closing(pools[-1].run(suspects)) as outcomes:
-            for submission, outcome in outcomes:
+        with contextlib.closing(pools[-1].run(suspects)) as finished_tasks:
+            for submission, outcome in finished_tasks:
                 report = _report_of(outcome, submission, plan.entries)
                 report.notes.append(ALONE)
                 result.confirmed.append(submission.student)

@@ -21,6 +21,7 @@ import pytest
 from grader import batch, formats
 from grader.batch_progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
+from grader.gradebook import Gradebook
 from grader.grading import DEFAULT_SEED
 from grader.report import Report
 from grader.sandbox import Limits, Sandbox, is_root
@@ -479,7 +480,8 @@ def test_a_submission_that_kills_its_worker_twice_scores_zero_and_says_why(
     assert report.score == 0 and report.max_score == sum(e.max_score for e in entries)
     assert report.error is not None and "killed by SIGKILL, killed by SIGKILL" in report.error
     assert report.student == "zed" and not report.all_passed
-    row = next(csv.reader(batch.csv_text(entries, {"zed": report}).splitlines()[1:]))
+    gradebook = Gradebook().text(entries, batch.outcomes({"zed": report}, []))
+    row = next(csv.reader(gradebook.splitlines()[1:]))
     assert row[:9] == ["zed", "0", "0", "0", "0", "0", "0", "not graded", report.error]
 
 
