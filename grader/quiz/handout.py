@@ -303,7 +303,8 @@ def run_handout(handout: Handout, seed: int, path: Path) -> bool:
         for number, question in enumerate(handout.questions, start=1):
             variant = draw_handout_question(question, seed)
             presented = _presented(question)
-            show_question(presented, variant, number, count)
+            # No rule to tell: a handed-out quiz is scored by the course, not here.
+            show_question(presented, variant, number, count, show_rule=False)
             answers[question.id] = _ask(presented, variant)
             save_answers(path, answers)
             click.echo(style("Saved.", dim=True))

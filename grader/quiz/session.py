@@ -191,7 +191,11 @@ def _entry_texts(question: Question) -> dict[str, str]:
     return {}
 
 
-def show_question(question: Question, variant: QuestionVariant, number: int, count: int) -> None:
+def show_question(
+    question: Question, variant: QuestionVariant, number: int, count: int, *, show_rule: bool
+) -> None:
+    """The question, its options lettered in the variant's order and, with `show_rule`, the
+    multiple_choice scoring rule (SCORING_NOTE)."""
     note = _points(question.points)
     if isinstance(question, MultipleChoice):
         note += ", choose all that apply"
@@ -203,16 +207,8 @@ def show_question(question: Question, variant: QuestionVariant, number: int, cou
     texts = _entry_texts(question)
     for letter, entry_id in zip(LETTERS, variant.order, strict=False):
         echo_wrapped(texts[entry_id], indent=f"  {letter}) ")
-    if isinstance(question, MultipleChoice) and _graded(question):
+    if show_rule and isinstance(question, MultipleChoice):
         click.echo(style("\n".join(wrap(SCORING_NOTE, _width())), dim=True))
-
-
-def _graded(question: MultipleChoice) -> bool:
-    # A handed-out quiz has no key here (`grader.quiz.handout`), so no rule to tell: its
-    # stand-in questions have no explanation of their own.
-    from grader.quiz.handout import HIDDEN
-
-    return question.explanation != HIDDEN
 
 
 def _letter_of(variant: QuestionVariant) -> dict[str, str]:
@@ -448,7 +444,7 @@ def _intro(quiz: Quiz, attempt: Attempt, variant: QuizVariant, keeps: bool) -> N
     )
     if attempt.answers:
         so_far = graded_so_far(quiz, variant, attempt)
-        echo_wrapped(style("Resumed ", bold=True) + _progress(so_far.questions, count) + ".")
+        echo_wrapped(style("Resumed ", bold=True) + _progress(so_far, count) + ".")
 
 
 def run_session(
@@ -470,7 +466,7 @@ def run_session(
             if question.id in attempt.answers:
                 continue
             question_variant = variant.of(question)
-            show_question(question, question_variant, number, count)
+            show_question(question, question_variant, number, count, show_rule=True)
             answer = _ask(question, question_variant)
             attempt.answers[question.id] = answer
             if save is not None and save(attempt):
@@ -483,18 +479,20 @@ def run_session(
             saved = len(attempt.answers) if save(attempt) else saved
         outcome = graded_so_far(quiz, variant, attempt)
         click.echo()
-        click.echo(style("Stopped", bold=True) + f" {_progress(outcome.questions, count)}.")
+        click.echo(style("Stopped", bold=True) + f" {_progress(outcome, count)}.")
         return SessionOutcome(outcome, finished=False, saved=saved == len(attempt.answers))
     outcome = graded_so_far(quiz, variant, attempt)
     show_summary(quiz, variant, attempt, outcome)
     return SessionOutcome(outcome, finished=True)
 
 
-def _progress(results: list[QuestionResult], count: int) -> str:
-    if not results:
+def _progress(so_far: QuizResult, count: int) -> str:
+    """Where an attempt stands; its score is the one `total` computed for `so_far`."""
+    answered = so_far.questions
+    if not answered:
         return f"before the first of {count} questions"
-    score = format_number(round(sum(r.score for r in results), 6))
-    answered_max = sum(r.max_score for r in results)
+    answered_max = sum(r.max_score for r in answered)
     return (
-        f"after {len(results)} of {count} questions, with {score} of {_points(answered_max)} so far"
+        f"after {len(answered)} of {count} questions, "
+        f"with {format_number(so_far.score)} of {_points(answered_max)} so far"
     )

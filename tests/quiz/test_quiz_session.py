@@ -21,7 +21,7 @@ from grader.quiz.attempt import Attempt, attempt_path
 from grader.quiz.listing import course_quizzes
 from grader.quiz.loader import load_quiz
 from grader.quiz.models import SCORING_NOTE, MultipleChoice, Numeric, Quiz
-from grader.quiz.session import numeric_feedback
+from grader.quiz.session import numeric_feedback, show_question
 from grader.quiz.variants import QuizVariant, current_user, default_seed, draw, format_number
 from grader.quiz.wrap import units, wrap
 from tests.quiz.helpers import DATA, QUIZZES
@@ -303,6 +303,21 @@ def test_a_wrong_number_is_told_its_known_mistake_or_its_distance(
     w = variant.params["w"]
     assert callable(given)
     assert said in numeric_feedback(question, given(w), variant)
+
+
+def test_the_scoring_rule_is_shown_when_asked(
+    quiz: Quiz, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The session asks for it; a handed-out quiz, scored by the course, does not.
+    question = quiz.question("backward-gives")
+    assert isinstance(question, MultipleChoice)
+    variant = draw(quiz, 0).of(question)
+    show_question(question, variant, 1, 4, show_rule=False)
+    without = flat(capsys.readouterr().out)
+    show_question(question, variant, 1, 4, show_rule=True)
+    shown = flat(capsys.readouterr().out)
+    assert flat(SCORING_NOTE) in shown and flat(SCORING_NOTE) not in without
+    assert without in shown
 
 
 # --- wrapping ------------------------------------------------------------------------------
