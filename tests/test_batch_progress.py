@@ -1,10 +1,12 @@
 """The batch's estimate of the time left, and when it prints a progress line outside a
-terminal: as functions, on made-up timings and a made-up clock."""
+terminal: as functions, on made-up timings and a made-up clock; and what the estimate is made
+from, as the batch's own worker pool measures it."""
 
 from __future__ import annotations
 
-import pytest
+import time
 
+from grader.batch import WorkerPool
 from grader.batch_progress import BatchProgress, Ticker, clock_text, remaining_seconds
 
 
@@ -20,15 +22,35 @@ def test_the_estimate_is_the_work_left_shared_by_the_workers() -> None:
     assert remaining_seconds([2.0], queued=0, running=[], workers=4) == 0.0
 
 
+START_UP = 2.0  # seconds a worker takes to start: an interpreter, NumPy, a sandbox
+GRADING = 0.05  # seconds a submission takes once it has one
+
+
+def _slow_start(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _grade(state: None, task: int) -> int:
+    time.sleep(GRADING)
+    return task
+
+
 def test_start_up_does_not_count_as_grading() -> None:
-    """A 50 s run of 50 submissions, 2 workers, 1.8 s each after 5 s of start-up: an
-    estimate from the time since the start (start-up included, as click's bar made it) says
-    far more than the 45 s left; one from the submissions' own times says 45."""
-    done, elapsed_since_start = 2, 5.0 + 1.8
-    from_start = elapsed_since_start / done * 48
-    per_submission = remaining_seconds([1.8, 1.8], queued=46, running=[0.0, 0.0], workers=2)
-    assert per_submission == pytest.approx(43.2)
-    assert from_start > 3 * per_submission
+    """Through the batch's own worker pool: the time each submission is said to take runs
+    from handing it over to its report, so the estimate after the first ones is the rest's
+    grading, not start-up again for each (counted in, 50 s runs announced 2:42)."""
+    pool = WorkerPool(2, _slow_start, _grade, START_UP)
+    tasks = list(range(6))
+    estimates = []
+    for done, _ in enumerate(pool.run(tasks), start=1):
+        running = pool.running()
+        queued = len(tasks) - done - len(running)
+        estimates.append(remaining_seconds(pool.durations, max(0, queued), running, pool.jobs))
+    assert len(pool.durations) == len(tasks)
+    assert all(seconds < START_UP / 2 for seconds in pool.durations)
+    # five left after the first, two at a time: well under a second, start-up or no
+    assert estimates[0] is not None and estimates[0] < START_UP / 2
+    assert estimates[-1] == 0.0
 
 
 def test_the_estimate_follows_the_latest_submissions() -> None:
