@@ -1,15 +1,18 @@
 """Held-out wrong answers: for every numeric question of the course's quizzes, the key scores
-full marks and every known mistake scores 0, in every variant, through the grading a learner
-meets (`grade_question`), and `known_mistake` names the mistake for its feedback.
+full marks and every known mistake scores 0 through the grading a learner meets
+(`grade_question`), and `known_mistake` names the mistake for its feedback.
 
-Every point of the question's grid of variants is graded when the grid is small (all of the
-bank's but two); otherwise its corners and 3000 draws. `quiz validate` proves the rest of
-those grids (tests/quiz/test_quiz_grid.py shows that it catches a mistake accepted at one
-interior point only)."""
+A question whose grid of variants has at most FULL_GRID points is graded at every point; a
+larger grid (only clip-norm's, today) at its corners and at DRAWS seeded draws. Each mistake's
+own feedback is checked at the first variant, of the first 50, where the mistakes differ.
+The whole of every grid is proven by the loader with prove=True, as `quiz validate` loads:
+test_quiz_bank.py loads the bank so, and test_quiz_grid.py shows that the proof catches a
+mistake accepted at one interior point only."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 
@@ -33,17 +36,17 @@ NUMERIC = [
 ]
 
 
-def variants(quiz: Quiz, question: Numeric) -> list[dict[str, float]]:
+def variants(quiz: Quiz, question: Numeric) -> Iterator[dict[str, float]]:
+    """The variants to grade, made as they are asked for: every point of a small grid, else
+    the grid's corners and then DRAWS draws."""
     axes = [param_values(param) for param in question.params.values()]
-    if grid_size(question) <= FULL_GRID:
-        points = itertools.product(*axes)
-    else:
-        ends = [sorted({values[0], values[-1]}) for values in axes]
-        points = itertools.product(*ends)
-    chosen = [dict(zip(question.params, point, strict=True)) for point in points]
-    if grid_size(question) > FULL_GRID:
-        chosen += [draw(quiz, seed).of(question).params for seed in range(DRAWS)]
-    return chosen
+    small = grid_size(question) <= FULL_GRID
+    ends = [sorted({values[0], values[-1]}) for values in axes]
+    for point in itertools.product(*(axes if small else ends)):
+        yield dict(zip(question.params, point, strict=True))
+    if not small:
+        for seed in range(DRAWS):
+            yield draw(quiz, seed).of(question).params
 
 
 @pytest.mark.parametrize(("quiz_id", "question"), NUMERIC, ids=[q.id for _, q in NUMERIC])
@@ -65,7 +68,7 @@ def test_the_key_scores_full_and_every_known_mistake_scores_zero(
 @pytest.mark.parametrize(("quiz_id", "question"), NUMERIC, ids=[q.id for _, q in NUMERIC])
 def test_a_mistake_is_named_with_its_own_feedback(quiz_id: str, question: Numeric) -> None:
     # The first variant where every mistake differs from the others: each gets its own.
-    for params in variants(BANK[quiz_id], question)[:50]:
+    for params in itertools.islice(variants(BANK[quiz_id], question), 50):
         values = [evaluate(m.parsed, params) for m in question.mistakes]
         if any(
             within_tolerance(a, b, question.tolerance, question.rtol)
