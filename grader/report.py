@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from grader.judge.diagnose import Diagnosis
 
 Status = Literal["passed", "failed", "not_started", "error"]
+# Heads the layout notes (`Report.layout`) in the terminal and in every format.
+LAYOUT_HEADING = "About your files:"
 # when a platform shows a check to the student (Gradescope's words, which others map onto)
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 

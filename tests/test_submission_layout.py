@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -419,6 +421,24 @@ def test_every_format_shows_where_the_files_were_found_first(tmp_path: Path) -> 
     assert "`x/`" in (first.findtext("testcase/system-out") or "")
     assert json.loads(render(report, "json"))["layout"] == ["Your files are in `x/`."]
     assert "- Your files are in `x/`." in markdown.render(report).split("|")[0]
+
+
+def test_the_terminal_says_where_the_files_were_found_without_loading_a_format() -> None:
+    """`bpgrade check` prints the layout notes; the results formats load only when asked."""
+    code = (
+        "import sys, click\n"
+        "from grader.cli.render import report_text\n"
+        "from grader.catalog import load_catalog\n"
+        "from grader.course import catalog_path\n"
+        "from grader.report import Report\n"
+        "report = Report(score=0, max_score=0, exercises=[], layout=['In `x/`.'])\n"
+        "print(click.unstyle(report_text(report, load_catalog(catalog_path()))))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('grader.formats')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "About your files:\n  - In `x/`." in done.stdout
+    assert done.stdout.rstrip().endswith("[]")
 
 
 # -- the command ---------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.catalog import Catalog
-from grader.formats._common import LAYOUT_HEADING
 from grader.progress import ExerciseProgress
-from grader.report import CheckReport, ExerciseReport, Report
+from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
 
 if TYPE_CHECKING:
     from grader.quiz.listing import QuizStanding

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from grader.report import CheckReport, ExerciseReport, QuizReport, Report
+from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, QuizReport, Report
 
 # Said in place of a check's feedback wherever the platform would show it now: the feedback
 # of a hidden check names the student's hidden inputs.
@@ -19,8 +19,6 @@ GRADING_BROKE = (
     "Grading could not be completed: the grader itself failed, not your code, "
     "so this score is not a grade. Please contact your instructor."
 )
-
-LAYOUT_HEADING = "About your files:"
 
 STATUS_WORDS = {
     "passed": "passed",

@@ -78,7 +78,6 @@ from pydantic import BaseModel
 
 from grader.formats._common import (
     GRADING_BROKE,
-    LAYOUT_HEADING,
     STATUS_WORDS,
     feedback,
     fenced,
@@ -89,7 +88,7 @@ from grader.formats._common import (
     quiz_name,
     test_name,
 )
-from grader.report import ExerciseReport, QuizReport, Report
+from grader.report import LAYOUT_HEADING, ExerciseReport, QuizReport, Report
 
 Status = Literal["pass", "fail", "error"]
 

@@ -9,14 +9,13 @@ printed, error text) goes in fenced blocks, so no Markdown or HTML of theirs is 
 from __future__ import annotations
 
 from grader.formats._common import (
-    LAYOUT_HEADING,
     STATUS_WORDS,
     fenced,
     layout_list,
     points,
     quiz_feedback,
 )
-from grader.report import CheckReport, ExerciseReport, Report
+from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
 
 
 def _cell(text: str) -> str:
