@@ -372,6 +372,9 @@ def test_a_folder_named_like_an_exercise_file_is_not_graded(
     by_name = {exercise.name: exercise for exercise in report.exercises}
     assert report.error is None
     assert by_name["exercise03"].status == "error"
+    # graded from the file beside the folder of its name, which holds the solution
+    assert by_name["exercise01"].status == "passed"
+    assert by_name["exercise01"].score == by_name["exercise01"].max_score
 
 
 def _no_temporary_path(text: str, *roots: Path) -> None:
