@@ -330,9 +330,19 @@ def test_setup_installs_torch_from_the_wheels_when_the_course_needs_it(tmp_path:
     assert "VERSIONS=(3.11 3.12)" in setup
 
 
-def test_setup_installs_no_torch_for_this_course() -> None:
-    # exercise04's docstring mentions torch.nn.functional; no file imports torch
+def test_setup_installs_no_torch_for_this_course(tmp_path: Path, collected: list[Any]) -> None:
+    """The setup.sh built for this course (its wheels from `small_wheels`, with the torch
+    `build` asked for) installs bpgrade alone: exercise04's docstring mentions
+    torch.nn.functional, but no file imports torch."""
     assert not needs_torch(ROOT)
+    built = gradescope.build(
+        tmp_path / "autograder.zip", course=ROOT, wheelhouse=tmp_path / "wheelhouse"
+    )
+    with zipfile.ZipFile(built.path) as archive:
+        setup = archive.read(gradescope.SETUP).decode("utf-8")
+    assert not built.installs_torch
+    assert '--find-links "$WHEELS" "bpgrade"\n' in setup
+    assert "torch" not in setup
 
 
 @pytest.mark.parametrize(
