@@ -19,10 +19,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import pytest
-import yaml
-from lxml import etree
+import jsonschema  # type: ignore[import-untyped]
+import yaml  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped]
 
 from .classroom_reporter import reporter_view
 
@@ -47,7 +46,7 @@ def _yaml_blocks(title: str) -> list[Any]:
     return [yaml.safe_load(block) for block in blocks]
 
 
-def _workflow() -> dict[str, Any]:
+def _workflow() -> dict[Any, Any]:  # YAML 1.1 reads the key `on` as True
     (workflow,) = _yaml_blocks("GitHub Classroom")
     return workflow
 
@@ -189,8 +188,3 @@ def test_the_gitlab_job_keeps_every_students_results_apart(tmp_path: Path) -> No
     assert int(bob.get("failures", "")) == int(bob.get("tests", "")) > 0  # stubs: all failing
     alice = ET.parse(tmp_path / "reports" / "alice.xml").getroot()
     assert 0 < int(alice.get("failures", "")) < int(alice.get("tests", ""))
-
-
-@pytest.mark.parametrize("title", ["GitHub Classroom", "Plain CI with JUnit"])
-def test_the_documented_yaml_parses(title: str) -> None:
-    assert _yaml_blocks(title)
