@@ -217,6 +217,7 @@ def test_corpus_files_fail_the_same_checks_as_under_the_full_grader(
     folder.mkdir()
     for name in CORPUS_SAMPLE:
         entry = catalog.find(name.split("/")[0])
+        assert entry is not None
         shutil.copy(CORPUS / name, folder / entry.file)
     run = bpgrade(
         "check", "--all", "--json", "--dir", str(folder), cwd=tmp_path,
@@ -238,6 +239,7 @@ def test_the_release_and_the_full_grader_say_the_same(release: Path, tmp_path: P
 
     catalog = load_catalog(EXERCISES / "catalog.toml")
     entry = catalog.find("exercise05")
+    assert entry is not None
     for path in sorted((CORPUS / "exercise05").glob("*.py")):
         folder = tmp_path / path.stem
         folder.mkdir()
@@ -385,11 +387,27 @@ def test_a_title_that_gives_an_answer_away_stops_the_release(course: Path, tmp_p
 # --- a learner's repository -------------------------------------------------------------------
 
 
-def test_the_release_gives_no_answer_away(release: Path) -> None:
-    """The titles, hints and stub messages handed out, against the course's solutions."""
+def test_the_release_gives_no_answer_away(release: Path, tmp_path: Path) -> None:
+    """The titles, hints and stub messages handed out, against the course's solutions. The
+    release was only written because this scan found nothing in the course, so the same scan
+    of the same files with an answer planted in a check title must find it: else a clean
+    result would prove nothing."""
     catalog = load_catalog(release / "exercises" / "catalog.toml")
     found = giveaways(catalog, release / "exercises", SOLUTIONS)
     assert not found, "\n".join(map(str, found))
+
+    leaking = tmp_path / "exercises"
+    shutil.copytree(release / "exercises", leaking)
+    toml = leaking / "catalog.toml"
+    title = 'title = "dW, the weights\' gradient, (D_out, D_in)"'
+    text = toml.read_text(encoding="utf-8")
+    assert title in text
+    toml.write_text(text.replace(title, 'title = "dW, from dZ.T @ X"'), encoding="utf-8")
+    found = giveaways(load_catalog(toml), leaking, SOLUTIONS)
+    assert [(g.where, g.text) for g in found] == [
+        ("catalog exercise03 linear_backward.dW title", "dW, from dZ.T @ X")
+    ]
+    assert found[0].answer.startswith("`dZ.T @ X` (exercise03_linear.py:")
 
 
 LEARNER_COMMANDS = ("check", "hint", "list", "quiz")
