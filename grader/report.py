@@ -72,6 +72,9 @@ class Report(BaseModel):
     # for the student, shown first: where the exercise files were found when not where the
     # course puts them (the folder graded, files graded under another name, what was ignored)
     layout: list[str] = []
+    # exercise name -> the file graded for it, relative to the submission, where
+    # `grader.layout` found it (`hw/exercise03_linear (1).py`); empty when not searched
+    files: dict[str, str] = {}
 
     @property
     def all_passed(self) -> bool:

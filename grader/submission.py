@@ -255,7 +255,12 @@ def grade_submission(
         if found.files or found.refused:
             quizzes = grade_handed_in(found, course / "quizzes", student)
             report = summarize(report.exercises, quizzes).model_copy(
-                update={"student": student, "notes": report.notes, "layout": report.layout}
+                update={
+                    "student": student,
+                    "notes": report.notes,
+                    "layout": report.layout,
+                    "files": report.files,
+                }
             )
         return report
     except SubmissionError as error:
@@ -283,7 +288,8 @@ def grade_located(
     student: str | None = None,
 ) -> Located:
     """Each exercise graded from the file found for it, or not graded and why, and the
-    report's `layout` notes saying where the files were found. Raises what grading raises."""
+    report's `layout` notes saying where the files were found, and its `files` which file
+    each exercise was graded from. Raises what grading raises."""
     layout = locate(submission, entries)
     found = [e for e in entries if e.name in layout.files]
     graded: dict[str, ExerciseReport] = {}
@@ -305,4 +311,5 @@ def grade_located(
     result.student = student
     result.notes = list(sandbox.notes)
     result.layout = layout.notes
+    result.files = {e.name: layout.files[e.name].as_posix() for e in found}
     return Located(result, Path(layout.folder))

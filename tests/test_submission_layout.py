@@ -25,11 +25,12 @@ from grader.cli.render import report_text
 from grader.course import course_root
 from grader.formats import FORMATS, markdown, render
 from grader.formats._common import STATUS_WORDS
+from grader.formats.github import error_annotations
 from grader.layout import MAX_ENTRIES, NAME_CHARS, canonical, locate
 from grader.report import Report
 from grader.submission import grade_submission
 
-from .conftest import EXERCISES, SOLUTIONS, shared_sandbox
+from .conftest import EXERCISES, ROOT, SOLUTIONS, shared_sandbox
 from .test_cli import bpgrade
 
 FILES = {
@@ -287,6 +288,8 @@ def test_grading_a_renamed_file_and_a_nested_folder_gives_full_marks_with_the_no
     assert report.score == report.max_score
     assert any("rename `my_work/exercise03_linear (1).py`" in note for note in report.layout)
     assert locate(submission, entries).folder == PurePosixPath("my_work")
+    assert report.files["exercise03"] == "my_work/exercise03_linear (1).py"
+    assert report.files["exercise01"] == "my_work/exercise01_chain_rule.py"
 
 
 def test_an_exercise_not_found_is_an_error_that_says_where_it_belongs(
@@ -442,6 +445,27 @@ def test_the_terminal_says_where_the_files_were_found_without_loading_a_format()
     assert done.returncode == 0, done.stderr
     assert "About your files:\n  - In `x/`." in done.stdout
     assert done.stdout.rstrip().endswith("[]")
+
+
+def test_github_annotates_the_file_that_was_graded(
+    entries: list[ExerciseEntry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a workflow, `bpgrade check --format github` runs from the repository with
+    `--dir exercises`: the annotation of a failed exercise found one folder down, under a
+    near-miss name, is on that file, not on the name at the top where nothing lies."""
+    mistake = (ROOT / "tests" / "corpus" / "exercise03" / "bug_transposed_dw.py").read_bytes()
+    write(tmp_path / "exercises", {"hw/exercise03_linear (1).py": mistake})
+    monkeypatch.chdir(tmp_path)
+    report = grade_submission(entries, Path("exercises"), course_root(), sandbox=shared_sandbox())
+    exercise03 = next(e for e in report.exercises if e.name == "exercise03")
+    assert exercise03.status == "failed"
+    assert report.files == {"exercise03": "hw/exercise03_linear (1).py"}
+    [annotation] = [
+        command
+        for command in error_annotations(report, Path("exercises"))
+        if "title=exercise03" in command
+    ]
+    assert annotation.startswith("::error file=exercises/hw/exercise03_linear (1).py,title=")
 
 
 # -- the command ---------------------------------------------------------------------------------

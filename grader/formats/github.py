@@ -363,7 +363,9 @@ def error_annotations(report: Report, folder: Path | None) -> list[str]:
     where it lies in the repository; first, a warning of where the files were found when
     that was not where the course puts them."""
     commands = [
-        _annotation(_exercise_title(exercise), _exercise_text(exercise), _path(folder, exercise))
+        _annotation(
+            _exercise_title(exercise), _exercise_text(exercise), _path(folder, exercise, report)
+        )
         for exercise in report.exercises
         if exercise.status in ("failed", "error")
     ]
@@ -399,12 +401,14 @@ def _exercise_text(exercise: ExerciseReport) -> str:
     return "\n".join(f"{check.name}: {first_line(feedback(check))}" for check in failed)
 
 
-def _path(folder: Path | None, exercise: ExerciseReport) -> str | None:
+def _path(folder: Path | None, exercise: ExerciseReport, report: Report) -> str | None:
     """The exercise's file relative to the working folder (the repository, in a workflow),
-    or None when it lies elsewhere."""
+    or None when it lies elsewhere: the file graded, where the submission's layout found it
+    (`hw/exercise03_linear.py`), else where the course puts it."""
     if folder is None:
         return None
-    path = Path(os.path.relpath(Path(folder).absolute() / exercise.file))
+    graded = report.files.get(exercise.name, exercise.file)
+    path = Path(os.path.relpath(Path(folder).absolute() / graded))
     return None if path.parts[:1] == ("..",) else path.as_posix()
 
 
