@@ -947,6 +947,9 @@ def test_the_gradescope_zip_installs_offline_and_grades_a_submission(
     GradescopeResults.model_validate(data)
     assert "could not grade" not in data["output"]
     assert data["extra_data"]["student"] == "1234"
+    if _offline():  # as root: every protection held, the minimal root first
+        (applied,) = data["extra_data"]["sandbox_notes"]  # no note of a refused mechanism
+        assert "on a minimal read-only filesystem" in applied
     assert all(t["status"] in ("passed", "failed") for t in data["tests"])
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert failed and all(t["name"].startswith("exercise03 linear_backward.dW") for t in failed)

@@ -154,10 +154,15 @@ def _bind_interpreter(root: str, folders: Iterable[str], bound: Iterable[str] = 
 
 
 def _hide(root: str, hidden: Iterable[str], bound: Iterable[str]) -> None:
-    """An empty read-only tmpfs over each course folder that lies inside a bound folder."""
-    for folder in hidden:
-        if os.path.isdir(folder) and any(_inside(folder, b) for b in bound):
+    """An empty read-only tmpfs over each course folder that lies inside a bound folder; a
+    folder inside one already covered (grader/_course inside grader) is gone with it."""
+    inside_bound, covered = list(bound), list[str]()
+    for folder in sorted(hidden, key=len):
+        if any(_inside(folder, c) for c in covered) or not os.path.isdir(folder):
+            continue
+        if any(_inside(folder, b) for b in inside_bound):
             mount("bpgrade-hidden", root + folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV)
+            covered.append(folder)
 
 
 def _passage(root: str, folder: str) -> None:
