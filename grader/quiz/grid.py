@@ -10,6 +10,9 @@ the question when:
 - the grid is larger than MAX_GRID_POINTS (it could not be proven in reasonable time);
 - the answer has no finite value, or underflows, at some point (`quiz take`, grading and the
   exports would meet it there);
+- the question has params but one number scores full marks in every variant: an answer that
+  never changes (`x - x + 2`, `3`), or moves less than the tolerance, gives every learner the
+  same number to type, so the variants are pointless;
 - a known mistake comes within MISTAKE_MARGIN times the tolerance of the answer at some
   point: it would score, or nearly score, in that variant.
 
@@ -120,6 +123,8 @@ def prove(question: Numeric) -> Refusal | None:
     # grading.allowed_error, at every point at once
     allowed = np.maximum(question.tolerance or 0.0, (question.rtol or 0.0) * np.abs(expected))
     slack = SLACK * np.maximum(1.0, np.abs(expected))  # as grading.within_tolerance
+    if size > 1 and (refusal := _one_number_for_all(question, expected, allowed + slack)):
+        return refusal
     for number, mistake in enumerate(question.mistakes):
         wrong = evaluate_many(mistake.parsed, points)
         gap = np.abs(wrong.values.ravel() - expected)
@@ -142,6 +147,32 @@ def prove(question: Numeric) -> Refusal | None:
                 f"{_shown(allowed[index])}; choose params (or a tolerance) that tell them apart",
             )
     return None
+
+
+def _one_number_for_all(
+    question: Numeric, expected: npt.NDArray[np.float64], accepted: npt.NDArray[np.float64]
+) -> Refusal | None:
+    """Refuse a question with params where one number lies within the accepted band of
+    every variant: each learner could type it, whatever their draw."""
+    low = float(np.max(expected - accepted))
+    high = float(np.min(expected + accepted))
+    if low > high:
+        return None
+    names = ", ".join(question.params)
+    if np.all(expected == expected[0]):
+        return Refusal(
+            "answer",
+            f"the answer is {_shown(expected[0])} in every variant: the params ({names}) never "
+            "change it, so every learner would be asked for the same number; make the answer "
+            "depend on them, or drop the params",
+        )
+    return Refusal(
+        "answer",
+        f"{_shown((low + high) / 2)} scores full marks in every variant: the answer only moves "
+        f"from {_shown(expected.min())} to {_shown(expected.max())}, within the tolerance, so "
+        f"the params ({names}) give every learner the same number; widen their draws or "
+        "tighten the tolerance",
+    )
 
 
 def _shown(value: float) -> str:

@@ -129,6 +129,44 @@ def test_points_that_add_up_to_infinity_are_refused() -> None:
     assert 'field "points"' in message and "no finite total" in message
 
 
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [('"x - x + 2"', "2"), ('"3"', "3"), ("3", "3"), ('"x * 3 / x"', "3")],
+)
+def test_an_answer_the_params_never_change_is_refused(answer: str, shown: str) -> None:
+    body = f'prompt = "{{x}}"\nanswer = {answer}\ntolerance = 0.001\n'
+    message = refusal(numeric(body + "params = { x = { choices = [1, 2, 5] } }\n"))
+    assert f'question "q", field "answer": the answer is {shown} in every variant' in message
+    assert "the params (x) never change it" in message
+    assert len(message.splitlines()) == 1
+
+
+def test_an_answer_that_moves_less_than_the_tolerance_is_refused() -> None:
+    # 2 + x/1000 moves by 0.001 over the range: 2.0005 is within 0.01 of every variant.
+    body = (
+        'prompt = "{x}"\nanswer = "2 + x/1000"\ntolerance = 0.01\n'
+        "params = { x = { low = 0, high = 1 } }\n"
+    )
+    message = refusal(numeric(body))
+    assert 'field "answer": 2.0005 scores full marks in every variant' in message
+    assert "from 2 to 2.001, within the tolerance" in message
+    parse_quiz(numeric(body.replace("0.01", "0.0001")), "ok.toml", prove=True)
+
+
+def test_a_param_that_plays_no_part_or_a_single_variant_is_not_refused() -> None:
+    # weight-gradient shows x1 as a distractor; a one-value param only puts a number in the
+    # prompt: neither makes every learner's answer the same across variants that differ.
+    distractor = (
+        'prompt = "{d} {x1} {x2}"\nanswer = "d * x2"\nrtol = 0.01\n'
+        "params = { d = { low = 0.2, high = 0.8 }, x1 = { choices = [1, 2] }, "
+        "x2 = { choices = [-1, 3] } }\n"
+    )
+    parse_quiz(numeric(distractor), "ok.toml", prove=True)
+    single = 'prompt = "{x}"\nanswer = "2*x"\ntolerance = 0.01\n'
+    single += "params = { x = { choices = [3] } }\n"
+    parse_quiz(numeric(single), "ok.toml", prove=True)
+
+
 def test_a_grid_too_large_to_prove_is_refused() -> None:
     params = ", ".join(f"{n} = {{ low = -1, high = 1 }}" for n in "abcd")
     text = numeric(
