@@ -3,7 +3,9 @@
 A submission folder holds the exercise files at its top or in `exercises/`, and may hold quiz
 answers in `answers/<quiz id>.json`. `grade_submission` never raises: when grading itself
 breaks (a broken catalog, a bug in the grader) the report says so (`report.error`), so the
-platform's results file is still written and says the grade is not a grade.
+platform's results file is still written and says the grade is not a grade. A quiz that cannot
+be graded (its file invalid, a question with no answer in the student's variant) is one quiz
+not graded, and why: the exercises and the other quizzes are graded as usual.
 """
 
 from __future__ import annotations
@@ -154,15 +156,11 @@ def grade_quizzes(
     from grader.quiz.answers import (
         REGULAR_ONLY,
         SHOWN_IDS,
-        AnswersError,
         clip,
         linked_on_the_way,
         listed,
-        load_answers,
     )
-    from grader.quiz.grading import grade_quiz
-    from grader.quiz.loader import load_quiz
-    from grader.quiz.variants import current_user, default_seed, draw
+    from grader.quiz.variants import current_user
 
     reports = []
     strays: list[str] = []
@@ -179,15 +177,7 @@ def grade_quizzes(
         if not quiz_file.is_file():
             strays.append(path.stem)
             continue
-        quiz = load_quiz(quiz_file)
-        seed = default_seed(student or current_user(), quiz.id)
-        try:
-            answered = load_answers(path, quiz, root=root, name=f"{ANSWERS_DIR}/{clip(path.name)}")
-        except AnswersError as error:  # the student's file, the student's mistake
-            reports.append(_ungradable(quiz.id, quiz.max_score, str(error), seed))
-            continue
-        result = grade_quiz(quiz, answered, draw(quiz, seed))
-        reports.append(QuizReport.model_validate(result.model_dump()))
+        reports.append(_grade_quiz(quiz_file, path, student or current_user(), root))
     for reason in list(linked)[:SHOWN_IDS]:
         reports.append(_ungradable(f"{ANSWERS_DIR}/", 0.0, f"not read, {reason}: {REGULAR_ONLY}"))
     for stem in strays[:SHOWN_IDS]:
@@ -203,6 +193,43 @@ def grade_quizzes(
             )
         )
     return reports
+
+
+def _grade_quiz(quiz_file: Path, path: Path, student: str, root: Path | None) -> QuizReport:
+    """One answers file graded against the course's quiz `quiz_file`. Whatever is wrong with
+    the quiz (an invalid file, a question with no answer in the student's variant, a bug)
+    makes this quiz not graded, and says why; it never reaches the exercises' grading."""
+    from grader.quiz.answers import AnswersError, clip, load_answers
+    from grader.quiz.grading import VariantError, drawn, grade_quiz
+    from grader.quiz.loader import QuizError, load_quiz
+    from grader.quiz.variants import default_seed
+
+    # What is wrong with the course's quiz is told without its details: they could show a
+    # graded question's answer (a field's value, the formula that has no value).
+    not_yours = "a mistake in the course's quiz, not yours (`bpgrade quiz validate` shows it)"
+    try:
+        quiz = load_quiz(quiz_file)
+    except QuizError:
+        return _ungradable(clip(path.stem), 0.0, f"the course's quiz file is invalid: {not_yours}")
+    seed = default_seed(student, quiz.id)
+    try:
+        variant = drawn(quiz, seed)
+        answered = load_answers(path, quiz, root=root, name=f"{ANSWERS_DIR}/{clip(path.name)}")
+        result = grade_quiz(quiz, answered, variant)
+    except AnswersError as error:  # the student's file, the student's mistake
+        return _ungradable(quiz.id, quiz.max_score, str(error), seed)
+    except VariantError as error:
+        why = f'question "{error.question}" has no answer in your variant ({seed}): {not_yours}'
+        return _ungradable(quiz.id, quiz.max_score, why, seed)
+    except Exception as error:  # a bug grading this quiz must not take the exercises down
+        detail = traceback.format_exception_only(error)[-1].strip()
+        return _ungradable(
+            quiz.id,
+            quiz.max_score,
+            f"grading this quiz failed ({detail}); this is not your fault",
+            seed,
+        )
+    return QuizReport.model_validate(result.model_dump())
 
 
 def grade_handed_in(found: AnswerFiles, quizzes: Path, student: str | None) -> list[QuizReport]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from grader.quiz.attempt import Attempt
     from grader.quiz.grading import QuizResult
     from grader.quiz.models import Quiz
+    from grader.quiz.variants import QuizVariant
 
 TAKE = "take"
 EXIT_STOPPED = 1
@@ -45,15 +46,40 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_INVALID)
 
 
-def _load(reference: str, *, prove: bool = False) -> Quiz:
-    """The quiz NAME or PATH; `prove` also proves it over every variant (validate, export)."""
+def _refuse(message: str) -> NoReturn:
+    """A refusal a learner reads: wrapped to the terminal, between words and commands."""
+    from grader.quiz.session import echo_wrapped
+
+    echo_wrapped(message, err=True)
+    raise SystemExit(EXIT_INVALID)
+
+
+def _load(reference: str, *, prove: bool = False) -> tuple[Quiz, Path]:
+    """The quiz NAME or PATH, and its file; `prove` also proves it over every variant
+    (validate, export)."""
     from grader.course import quizzes_dir
     from grader.quiz.loader import QuizError, load_quiz, resolve
 
     try:
-        return load_quiz(resolve(reference, quizzes_dir()), prove=prove)
+        path = resolve(reference, quizzes_dir())
+        return load_quiz(path, prove=prove), path
     except QuizError as error:
         _fail(str(error))
+
+
+def _drawn(loaded: Quiz, path: Path, seed: int) -> QuizVariant:
+    """The variant `seed` of the quiz, its answers computed before a question is shown: a
+    variant the quiz file gives no answer is refused, blaming the file, not the learner."""
+    from grader.quiz.grading import VariantError, drawn
+
+    try:
+        return drawn(loaded, seed)
+    except VariantError as error:
+        _refuse(
+            f"{path}: {error}. This is a mistake in the quiz file, not yours: tell "
+            f"its author (`bpgrade quiz validate {shlex.quote(str(path))}` finds every variant "
+            "like this one)."
+        )
 
 
 def _variant_seed(quiz: Quiz, seed: int | None) -> int:
@@ -109,7 +135,6 @@ def take(
     Your answers are saved as you give them: after Ctrl-C or Ctrl-D, the same command
     offers to resume where you stopped."""
     from grader.progress import record_quiz
-    from grader.quiz.variants import draw
 
     if as_json and answers_file is None:
         raise click.UsageError("--json prints the grade of an answers file: add --answers FILE")
@@ -126,14 +151,14 @@ def take(
             _graded_variant(reference)
         _hand_in(handout, answers_file, seed)
         return
-    loaded = _load(reference)
+    loaded, path = _load(reference)
     if new_variant and loaded.graded:
         _graded_variant(reference)
     if answers_file is not None:
         from grader.quiz.answers import AnswersError, load_answers
         from grader.quiz.grading import grade_quiz
 
-        variant = draw(loaded, _variant_seed(loaded, seed))
+        variant = _drawn(loaded, path, _variant_seed(loaded, seed))
         try:
             answers = load_answers(answers_file, loaded)
         except AnswersError as error:
@@ -145,7 +170,7 @@ def take(
         else:
             _print_result(result)
         return
-    _take_interactively(loaded, reference, seed, new_variant, restart)
+    _take_interactively(loaded, path, reference, seed, new_variant, restart)
 
 
 def _graded_variant(reference: str) -> NoReturn:
@@ -156,12 +181,11 @@ def _graded_variant(reference: str) -> NoReturn:
 
 
 def _take_interactively(
-    loaded: Quiz, reference: str, seed: int | None, new_variant: bool, restart: bool
+    loaded: Quiz, path: Path, reference: str, seed: int | None, new_variant: bool, restart: bool
 ) -> None:
     from grader.progress import record_quiz
     from grader.quiz.attempt import discard_attempt, new_variant_seed, save_attempt, start_attempt
     from grader.quiz.session import run_session
-    from grader.quiz.variants import draw
 
     workspace = Path.cwd()
     again = f"bpgrade quiz {shlex.quote(reference)}"
@@ -169,11 +193,12 @@ def _take_interactively(
     if attempt is None:
         chosen = new_variant_seed() if new_variant else _variant_seed(loaded, seed)
         attempt = start_attempt(loaded, chosen, new_variant=new_variant)
-        if new_variant:
-            _say(f"New numbers: variant {chosen} (`{again} --seed {chosen}` asks it again).")
-    outcome = run_session(
-        loaded, draw(loaded, attempt.seed), attempt, lambda a: save_attempt(workspace, a)
-    )
+    variant = _drawn(loaded, path, attempt.seed)
+    if new_variant:
+        _say(
+            f"New numbers: variant {attempt.seed} (`{again} --seed {attempt.seed}` asks it again)."
+        )
+    outcome = run_session(loaded, variant, attempt, lambda a: save_attempt(workspace, a))
     if not outcome.finished:
         if outcome.saved and attempt.answers:
             _say(f"Your answers are saved: `{again}` resumes.")
@@ -359,7 +384,7 @@ def export(reference: str, fmt: str, output: Path | None, answer_key: bool, seed
     if answer_key and fmt != "markdown":
         raise click.UsageError("--answer-key applies to --format markdown only")
     # An export goes out to an LMS: every variant it can draw must hold, as validate says.
-    loaded = _load(reference, prove=True)
+    loaded, _ = _load(reference, prove=True)
     content = render(loaded, fmt, draw(loaded, seed), answer_key=answer_key)
     if output is None and isinstance(content, bytes):
         output = Path(f"{loaded.id}-qti.zip")

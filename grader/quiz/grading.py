@@ -15,6 +15,12 @@
 
 An answer of the wrong shape (a list for a single_choice, an option the question does not
 have, text for a number) scores 0, like a wrong one; a missing answer scores 0.
+
+A numeric question's answer is computed from the variant's params when the variant is drawn
+(`drawn`, `answer_key`), before any question is shown or answer graded: a quiz file whose
+answer has no value in some variant (a log of a negative number, a division by zero) is then
+refused with `VariantError`, which names the question and its params, never graded half way
+or shown as a traceback. `bpgrade quiz validate` finds every such variant ahead of time.
 """
 
 from __future__ import annotations
@@ -36,12 +42,37 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import QuestionVariant, QuizVariant, expected_value
+from grader.quiz.variants import (
+    QuestionVariant,
+    QuizVariant,
+    draw,
+    expected_value,
+    format_number,
+)
 
 _DIGITS = 6  # scores are rounded, so that thirds add up to what a person expects
 # A hair of slack, relative to the answer (at least 1), on top of the allowed error: so that
 # a bound written in decimal (0.25 +- 0.001 accepts 0.251) survives binary floating point.
 SLACK = 1e-9
+
+
+class VariantError(ValueError):
+    """A numeric question with no answer in a variant: a mistake in the quiz file (the
+    author's, never the learner's). Its text names the question, the variant when known and
+    the params, and what could not be computed."""
+
+    def __init__(
+        self, question: str, params: Mapping[str, float], why: str, seed: int | None = None
+    ) -> None:
+        self.question, self.params, self.why, self.seed = question, dict(params), why, seed
+        variant = "" if seed is None else f" in variant {seed}"
+        at = ", ".join(f"{name} = {format_number(value)}" for name, value in params.items())
+        super().__init__(
+            f'question "{question}" has no answer{variant}{f" ({at})" if at else ""}: {why}'
+        )
+
+    def in_variant(self, seed: int) -> VariantError:
+        return VariantError(self.question, self.params, self.why, seed)
 
 
 class QuestionResult(BaseModel):
@@ -84,6 +115,54 @@ def within_tolerance(
     return abs(given - expected) <= allowed_error(expected, tolerance, rtol) + slack
 
 
+def numeric_answer(question: Numeric, params: Mapping[str, float]) -> float:
+    """The right answer of a numeric question for these params; VariantError where it has no
+    finite value."""
+    try:
+        value = expected_value(question, dict(params))
+    except ExpressionError as error:
+        raise VariantError(question.id, params, str(error)) from None
+    if not math.isfinite(value):
+        raise VariantError(question.id, params, "the answer has no finite value")
+    return value
+
+
+def mistake_values(question: Numeric, params: Mapping[str, float]) -> list[float | None]:
+    """Each known mistake's value for these params; None where it has no finite value (no
+    learner can give it, so it matches nothing: `bpgrade quiz validate` allows that too)."""
+    values: list[float | None] = []
+    for mistake in question.mistakes:
+        try:
+            wrong = evaluate(mistake.parsed, dict(params))
+        except ExpressionError:
+            wrong = math.nan
+        values.append(wrong if math.isfinite(wrong) else None)
+    return values
+
+
+def answer_key(quiz: Quiz, variant: QuizVariant) -> dict[str, float]:
+    """Every numeric question's answer in `variant`; VariantError, naming the variant, where
+    the quiz file gives one no answer. (A known mistake may have no value in a variant:
+    `mistake_values` then leaves it out, as nobody can give it.)"""
+    key: dict[str, float] = {}
+    for question in quiz.questions:
+        if isinstance(question, Numeric):
+            params = variant.of(question).params
+            try:
+                key[question.id] = numeric_answer(question, params)
+            except VariantError as error:
+                raise error.in_variant(variant.seed) from None
+    return key
+
+
+def drawn(quiz: Quiz, seed: int) -> QuizVariant:
+    """The variant of `seed`, its answers computed as it is drawn (`answer_key`), so that a
+    quiz file with no answer in it is refused (VariantError) before a question is shown."""
+    variant = draw(quiz, seed)
+    answer_key(quiz, variant)
+    return variant
+
+
 def known_mistake(
     question: Numeric, answer: AnswerValue | None, params: dict[str, float]
 ) -> Mistake | None:
@@ -92,15 +171,12 @@ def known_mistake(
     given = as_number(answer)
     if given is None:
         return None
-    expected = expected_value(question, params)
+    expected = numeric_answer(question, params)
     if within_tolerance(given, expected, question.tolerance, question.rtol):
         return None
-    for mistake in question.mistakes:
-        try:
-            wrong = evaluate(mistake.parsed, params)
-        except ExpressionError:
-            continue  # no value in this variant: nobody can have given it
-        if within_tolerance(given, wrong, question.tolerance, question.rtol):
+    for mistake, wrong in zip(question.mistakes, mistake_values(question, params), strict=True):
+        # A mistake with no value in this variant: nobody can have given it.
+        if wrong is not None and within_tolerance(given, wrong, question.tolerance, question.rtol):
             return mistake
     return None
 
@@ -149,7 +225,7 @@ def fraction_right(
         given = as_number(answer)
         if given is None:
             return 0.0
-        expected = expected_value(question, variant.params)
+        expected = numeric_answer(question, variant.params)
         return 1.0 if within_tolerance(given, expected, question.tolerance, question.rtol) else 0.0
     if isinstance(question, Ordering):
         right = [item.id for item in question.items]
@@ -181,6 +257,8 @@ def total(quiz: Quiz, seed: int, results: list[QuestionResult]) -> QuizResult:
 
 
 def grade_quiz(quiz: Quiz, answers: Mapping[str, AnswerValue], variant: QuizVariant) -> QuizResult:
-    """Every question graded; the ones without an answer score 0."""
+    """Every question graded; the ones without an answer score 0. VariantError, before any
+    is graded, where the quiz file gives a question no answer in this variant."""
+    answer_key(quiz, variant)
     results = [grade_question(q, answers.get(q.id), variant.of(q)) for q in quiz.questions]
     return total(quiz, variant.seed, results)

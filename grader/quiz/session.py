@@ -37,9 +37,11 @@ from grader.quiz.grading import (
     QuestionResult,
     QuizResult,
     allowed_error,
+    answer_key,
     as_number,
     grade_question,
     known_mistake,
+    numeric_answer,
     total,
 )
 from grader.quiz.models import (
@@ -52,13 +54,7 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import (
-    QuestionVariant,
-    QuizVariant,
-    expected_value,
-    format_number,
-    render_prompt,
-)
+from grader.quiz.variants import QuestionVariant, QuizVariant, format_number, render_prompt
 from grader.quiz.wrap import wrap
 
 LETTERS = string.ascii_lowercase
@@ -92,14 +88,19 @@ def _width() -> int:
 
 
 def echo_wrapped(
-    text: str, indent: str = "", hanging: str | None = None, bold_indent: bool = False
+    text: str,
+    indent: str = "",
+    hanging: str | None = None,
+    bold_indent: bool = False,
+    err: bool = False,
 ) -> None:
     """Print `text` wrapped to the terminal between words and formulas, keeping its own
-    newlines; continuation lines are indented by `hanging` (by default as deep as `indent`)."""
+    newlines; continuation lines are indented by `hanging` (by default as deep as `indent`).
+    `err` prints to standard error."""
     lines = wrap(text, _width(), indent, hanging)
     if bold_indent and indent.strip() and lines[0].startswith(indent):
         lines[0] = style(indent, bold=True) + lines[0][len(indent) :]
-    click.echo("\n".join(lines))
+    click.echo("\n".join(lines), err=err)
 
 
 def _points(value: float) -> str:
@@ -228,7 +229,7 @@ def right_answer(question: Question, variant: QuestionVariant) -> str:
     if isinstance(question, TrueFalse):
         return f"The answer: {'true' if question.answer else 'false'}"
     if isinstance(question, Numeric):
-        return f"The answer: {format_number(expected_value(question, variant.params))}"
+        return f"The answer: {format_number(numeric_answer(question, variant.params))}"
     raise TypeError(f"no answer format for {type(question).__name__}")
 
 
@@ -280,7 +281,7 @@ def numeric_feedback(question: Numeric, answer: AnswerValue, variant: QuestionVa
     mistake = known_mistake(question, given, variant.params)
     if mistake is not None:
         return mistake.feedback
-    expected = expected_value(question, variant.params)
+    expected = numeric_answer(question, variant.params)
     allowed = allowed_error(expected, question.tolerance, question.rtol)
     if allowed == 0:
         return f"{format_number(given)} is not the exact answer."
@@ -454,9 +455,13 @@ def run_session(
     save: Callable[[Attempt], bool] | None = None,
 ) -> SessionOutcome:
     """Ask every question `attempt` has no answer for, handing the attempt to `save` after
-    each answer; then show the summary. A stop returns what was answered, unfinished."""
+    each answer; then show the summary. A stop returns what was answered, unfinished.
+
+    The variant's answers are computed first (`grading.answer_key`): a quiz file that gives a
+    question no answer in it raises VariantError before anything is shown."""
     from grader.quiz.attempt import start_attempt
 
+    answer_key(quiz, variant)
     attempt = attempt if attempt is not None else start_attempt(quiz, variant.seed)
     count = len(quiz.questions)
     _intro(quiz, attempt, variant, save is not None)
