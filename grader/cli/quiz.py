@@ -174,7 +174,7 @@ def take(
 
 
 def _graded_variant(reference: str) -> NoReturn:
-    raise click.UsageError(
+    _refuse(
         f"{reference} is graded: its numbers come from your user name, so that your course "
         "grades the variant you were shown. --new-variant is for practice quizzes."
     )
@@ -189,7 +189,8 @@ def _take_interactively(
 
     workspace = Path.cwd()
     again = f"bpgrade quiz {shlex.quote(reference)}"
-    attempt = _stopped_attempt(loaded, again, seed, drop=restart or new_variant)
+    stopped = _Stopped(loaded, again, seed, new_variant, restart)
+    attempt = stopped.resumed()
     if attempt is None:
         chosen = new_variant_seed() if new_variant else _variant_seed(loaded, seed)
         attempt = start_attempt(loaded, chosen, new_variant=new_variant)
@@ -204,6 +205,8 @@ def _take_interactively(
             _say(f"Your answers are saved: `{again}` resumes.")
         elif attempt.answers:
             _say("Your answers could not be saved here: this attempt is not kept.")
+        elif stopped.kept:
+            _say(f"Your stopped attempt ({stopped.answered}) is still kept: `{again}` offers it.")
         raise SystemExit(EXIT_STOPPED)
     record_quiz(workspace, loaded.id, outcome.result.score, outcome.result.max_score)
     discard_attempt(workspace, loaded.id)
@@ -212,41 +215,74 @@ def _take_interactively(
         _say(f"Again with new numbers: `{again} --new-variant`.")
 
 
-def _stopped_attempt(loaded: Quiz, again: str, seed: int | None, drop: bool) -> Attempt | None:
-    """The stopped attempt to go on with, if there is one and the learner wants it."""
-    from grader.quiz.attempt import discard_attempt, load_attempt, resumable
+class _Stopped:
+    """The stopped attempt saved for this quiz, if any, and what becomes of it.
 
-    workspace = Path.cwd()
-    saved = load_attempt(workspace, loaded.id)
-    if saved is None:
-        return None
-    answered = f"{saved.answered(loaded)} of {len(loaded.questions)} questions answered"
-    if drop:
-        discard_attempt(workspace, loaded.id)
-        _say(f"Your stopped attempt ({answered}) is dropped; starting over.")
-        return None
-    if not resumable(saved, loaded):
-        discard_attempt(workspace, loaded.id)
-        _say(f"{loaded.title} changed since your stopped attempt; starting over.")
-        return None
-    if seed is not None and seed != saved.seed:
-        raise click.UsageError(
-            f"your stopped attempt has variant {saved.seed}, not {seed}: run `{again}` to "
-            f"resume it, or add --restart to start over with --seed {seed}"
+    Nothing is lost without being asked for by name. Declining to resume starts over but
+    keeps the stopped attempt on disk until the new one saves its first answer (over it):
+    stopping before that leaves it to be offered again. Asking for another variant than the
+    stopped attempt's (--seed N, --new-variant) is refused, saying how to resume it or how to
+    drop it (--restart), the one option that drops it at once."""
+
+    def __init__(
+        self, loaded: Quiz, again: str, seed: int | None, new_variant: bool, restart: bool
+    ) -> None:
+        self.loaded, self.again = loaded, again
+        self.seed, self.new_variant, self.restart = seed, new_variant, restart
+        self.kept = False  # a stopped attempt left on disk while a new one starts
+        self.answered = ""
+
+    def resumed(self) -> Attempt | None:
+        """The stopped attempt to go on with, if there is one and the learner wants it."""
+        from grader.quiz.attempt import discard_attempt, load_attempt, resumable
+
+        workspace = Path.cwd()
+        loaded, again = self.loaded, self.again
+        saved = load_attempt(workspace, loaded.id)
+        if saved is None:
+            return None
+        count = len(loaded.questions)
+        self.answered = f"{saved.answered(loaded)} of {_questions(count)} answered"
+        if self.restart:
+            discard_attempt(workspace, loaded.id)
+            _say(f"Your stopped attempt ({self.answered}) is dropped; starting over.")
+            return None
+        if not resumable(saved, loaded):
+            discard_attempt(workspace, loaded.id)
+            _say(f"{loaded.title} changed since your stopped attempt; starting over.")
+            return None
+        if self.new_variant:
+            self._refuse(saved, "new numbers", f"{again} --new-variant --restart")
+        if self.seed is not None and self.seed != saved.seed:
+            self._refuse(saved, f"variant {self.seed}", f"{again} --seed {self.seed} --restart")
+        _say(f"You stopped {loaded.title} with {self.answered}.")
+        from grader.quiz.session import confirm
+
+        try:
+            resume = confirm("Resume where you stopped?")
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            click.echo()
+            _say("Your stopped attempt is kept.")
+            raise SystemExit(EXIT_STOPPED) from None
+        if resume:
+            return saved
+        self.kept = True
+        _say(
+            "Starting over. Your stopped attempt is kept until you answer the first question "
+            "(stop before that, and it is offered again)."
         )
-    _say(f"You stopped {loaded.title} with {answered}.")
-    from grader.quiz.session import confirm
+        return None
 
-    try:
-        resume = confirm("Resume where you stopped?")
-    except (click.Abort, KeyboardInterrupt, EOFError):
-        click.echo()
-        _say("Your stopped attempt is kept.")
-        raise SystemExit(EXIT_STOPPED) from None
-    if resume:
-        return saved
-    discard_attempt(workspace, loaded.id)
-    return None
+    def _refuse(self, saved: Attempt, wanted: str, drop: str) -> NoReturn:
+        _refuse(
+            f"You stopped {self.loaded.title} in variant {saved.seed} with {self.answered}. "
+            f"`{self.again}` resumes it; to drop it and start over with {wanted}, run "
+            f"`{drop}`."
+        )
+
+
+def _questions(count: int) -> str:
+    return f"{count} question{'' if count == 1 else 's'}"
 
 
 def _say(text: str) -> None:

@@ -184,7 +184,31 @@ def test_declining_to_resume_starts_over(workspace: Path, quiz: Quiz) -> None:
         second.expect("Your answer (a to c): ")
         second.interrupt()
         assert second.wait() == 1
-    assert "Stopped before the first of 4 questions." in flat(second.screen)
+    shown = flat(second.screen)
+    assert (
+        "Starting over. Your stopped attempt is kept until you answer the first question "
+        "(stop before that, and it is offered again)."
+    ) in shown
+    assert "Stopped before the first of 4 questions." in shown
+    assert (
+        "Your stopped attempt (1 of 4 questions answered) is still kept: "
+        f"`bpgrade quiz {REFERENCE}` offers it."
+    ) in shown
+    assert_fits(second)
+    # A "n" typed by mistake lost nothing: the stopped attempt is offered again.
+    assert saved_attempt(workspace).answers == {"chain": "slope"}
+
+    # The new attempt's first answer takes its place.
+    with take(workspace) as third:
+        third.expect("Resume where you stopped? [Y/n]: ")
+        third.type_line("n")
+        third.expect("Your answer (a to c): ")
+        third.type_line(letters(variant, "chain", ["input"]))
+        third.expect("Your answer (a number): ")
+        third.interrupt()
+        assert third.wait() == 1
+    assert saved_attempt(workspace).answers == {"chain": "input"}
+    assert "Your answers are saved" in flat(third.screen)
 
 
 def test_ctrl_c_at_the_resume_question_keeps_the_attempt(workspace: Path, quiz: Quiz) -> None:
@@ -252,6 +276,43 @@ def test_a_graded_quiz_keeps_the_variant_of_the_student_id(workspace: Path, quiz
     assert stopped.exit_code == 1
     seed = Attempt.model_validate_json(attempt_path(workspace, "graded").read_bytes()).seed
     assert seed == default_seed(current_user(), "graded")  # the path grading takes
+
+
+def test_another_variant_is_refused_while_an_attempt_is_stopped(
+    workspace: Path, quiz: Quiz
+) -> None:
+    """--seed N and --new-variant alike keep a stopped attempt: each says, wrapped to the
+    terminal, how to resume it and how to drop it, in the command the learner typed."""
+    seed = default_seed(current_user(), quiz.id)
+    with take(workspace) as first:
+        first.expect("Your answer (a to c): ")
+        first.type_line(letters(draw(quiz, seed), "chain", ["slope"]))
+        first.expect("Your answer (a number): ")
+        first.interrupt()
+        first.wait()
+    for args, wanted, drop in [
+        (["--seed", "5"], "variant 5", "--seed 5 --restart"),
+        (["--new-variant"], "new numbers", "--new-variant --restart"),
+    ]:
+        with take(workspace, *args) as refused:
+            assert refused.wait() == 2
+        shown = flat(refused.screen)
+        assert (
+            f"You stopped Session quiz in variant {seed} with 1 of 4 questions answered. "
+            f"`bpgrade quiz {REFERENCE}` resumes it; to drop it and start over with {wanted}, "
+            f"run `bpgrade quiz {REFERENCE} {drop}`."
+        ) in shown
+        assert "quiz take" not in shown and "Usage:" not in shown
+        assert_fits(refused)
+        assert all(not line.endswith("-") for line in refused.lines), refused.screen
+        assert saved_attempt(workspace).answers == {"chain": "slope"}
+
+    with take(workspace, "--new-variant", "--restart") as dropped:
+        dropped.expect("Your answer (a to c): ")
+        dropped.interrupt()
+        assert dropped.wait() == 1
+    assert "Your stopped attempt (1 of 4 questions answered) is dropped" in flat(dropped.screen)
+    assert not attempt_path(workspace, "session").exists()
 
 
 def test_new_variant_and_seed_cannot_be_combined(workspace: Path) -> None:
