@@ -111,7 +111,7 @@ def quiz() -> None:
     "answers_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Grade a JSON object of question id -> answer instead of asking (a regular file, "
-    "not a link, of at most 1 MiB).",
+    "not a link, of at most 1 MiB); your progress is left as it is.",
 )
 @click.option("--seed", type=int, help="Fix the variant (option order and numbers).")
 @click.option(
@@ -133,9 +133,8 @@ def take(
     """Take the quiz NAME (in the course's quizzes folder) or PATH (a .toml file).
 
     Your answers are saved as you give them: after Ctrl-C or Ctrl-D, the same command
-    offers to resume where you stopped."""
-    from grader.progress import record_quiz
-
+    offers to resume where you stopped. With --answers the file is graded and nothing of
+    yours is changed: neither your progress nor a stopped attempt."""
     if as_json and answers_file is None:
         raise click.UsageError("--json prints the grade of an answers file: add --answers FILE")
     if new_variant and (seed is not None or answers_file is not None):
@@ -163,8 +162,9 @@ def take(
             answers = load_answers(answers_file, loaded)
         except AnswersError as error:
             _fail(str(error))
+        # Grading a file is a check, not an attempt: the progress and any stopped attempt
+        # stay as they are.
         result = grade_quiz(loaded, answers, variant)
-        record_quiz(Path.cwd(), loaded.id, result.score, result.max_score)
         if as_json:
             click.echo(result.model_dump_json(indent=2))
         else:

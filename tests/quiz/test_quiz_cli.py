@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from grader.cli.quiz import quiz
+from grader.progress import record_quiz
+from grader.quiz.attempt import attempt_path
 from grader.quiz.loader import load_quiz
 from grader.quiz.variants import default_seed, draw
 from tests.quiz.helpers import EXAMPLE, QUIZZES, REPO
@@ -40,8 +42,11 @@ def write_answers(folder: Path, answers: dict[str, object]) -> str:
     return str(path)
 
 
-def progress(workspace: Path) -> dict[str, object]:
-    return json.loads((workspace / ".bpgrade" / "progress.json").read_text())["quizzes"]
+def progress(workspace: Path) -> dict[str, dict[str, float]]:
+    quizzes: dict[str, dict[str, float]] = json.loads(
+        (workspace / ".bpgrade" / "progress.json").read_text()
+    )["quizzes"]
+    return quizzes
 
 
 # --- grading an answers file ---------------------------------------------------------------
@@ -77,8 +82,7 @@ def test_json_output_has_the_shape_of_issue_3(workspace: Path) -> None:
         "params": {},
     }
     assert by_id["loop-order"]["score"] == 0.0  # unanswered
-    attempt = progress(workspace)["example"]
-    assert (attempt["score"], attempt["max_score"]) == (4.0, 7.0)
+    assert not (workspace / ".bpgrade").exists()  # a file graded is no attempt of the learner's
 
 
 def test_plain_output_lists_each_question(workspace: Path) -> None:
@@ -250,10 +254,28 @@ def test_list_shows_the_quizzes_and_the_latest_score(workspace: Path) -> None:
     before = invoke("list")
     assert before.exit_code == 0
     assert "backprop" in before.output and "not taken" in before.output
-    invoke(str(QUIZZES / "chain-rule.toml"), "--answers", write_answers(workspace, {}))
+    record_quiz(workspace, "chain-rule", 0.0, 7.0)
     after = invoke("list")
     line = next(line for line in after.output.splitlines() if line.startswith("chain-rule"))
     assert " 0/7 (" in line
+
+
+def test_grading_an_answers_file_leaves_the_progress_and_the_stopped_attempt(
+    workspace: Path,
+) -> None:
+    """--answers grades a file: the learner's finished score (28/41 here) and their stopped
+    attempt are theirs, and stay as they were."""
+    record_quiz(workspace, "backprop", 28.0, 41.0)
+    stopped = invoke(str(QUIZZES / "backprop.toml"), "--seed", "0", input="a\n")
+    assert stopped.exit_code == 1
+    attempt = attempt_path(workspace, "backprop")
+    saved = attempt.read_bytes()
+    graded = invoke(str(QUIZZES / "backprop.toml"), "--answers", write_answers(workspace, {}))
+    assert graded.exit_code == 0 and "Score: 0 / 41" in graded.output
+    assert progress(workspace)["backprop"]["score"] == 28.0
+    assert attempt.read_bytes() == saved
+    line = next(line for line in invoke("list").output.splitlines() if "backprop" in line)
+    assert "28/41" in line and "stopped at 1/" in line
 
 
 def test_validate_the_course_quizzes(workspace: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.progress import record_quiz
 from grader.quiz.attempt import Attempt, attempt_path
 from grader.quiz.listing import course_quizzes
 from grader.quiz.loader import load_quiz
@@ -464,7 +465,12 @@ def test_bpgrade_list_shows_the_quizzes_not_taken(workspace: Path) -> None:
     assert stopped.exit_code == 1
     answers = workspace / "answers.json"
     answers.write_text("{}")
-    runner.invoke(main, ["quiz", "pytorch-loop", "--answers", str(answers)])
+    # Grading an answers file is no attempt: the list is as it was.
+    checked = runner.invoke(main, ["quiz", "pytorch-loop", "--answers", str(answers)])
+    assert checked.exit_code == 0, checked.output
+    unchanged = runner.invoke(main, ["list"], env={"NO_COLOR": "1"})
+    assert f"Quizzes: 0 of {len(course)} taken" in unchanged.output
+    record_quiz(workspace, "pytorch-loop", 0.0, 7.0)  # as a finished session records it
     after = runner.invoke(main, ["list"], env={"NO_COLOR": "1"})
     rows = {line.split()[0]: line for line in after.output.splitlines() if line.startswith("  ")}
     assert f"Quizzes: 1 of {len(course)} taken" in after.output
