@@ -348,10 +348,24 @@ def show_summary(quiz: Quiz, variant: QuizVariant, attempt: Attempt, result: Qui
         answer = attempt.answers.get(question.id)
         shown = given_answer(question, answer, question_variant)
         echo_wrapped(f"You answered: {shown}", indent="  ", hanging="    ")
+        if isinstance(question, Ordering) and isinstance(answer, list):
+            _echo_steps(question, answer, question_variant)
         if isinstance(question, Numeric) and answer is not None:
             echo_wrapped(numeric_feedback(question, answer, question_variant), indent="  ")
         echo_wrapped(right_answer(question, question_variant), indent="  ", hanging="    ")
+        if isinstance(question, Ordering):
+            _echo_steps(question, [item.id for item in question.items], question_variant)
         echo_wrapped(question.explanation, indent="  Why: ", hanging="  ", bold_indent=True)
+
+
+def _echo_steps(question: Ordering, order: list[str], variant: QuestionVariant) -> None:
+    """An order of steps spelt out, one step a line: `b) loss.backward()`. The review comes
+    long after the question, whose letters are no longer on screen to read an order by."""
+    texts = _entry_texts(question)
+    letter_of = _letter_of(variant)
+    for step in order:
+        if step in texts:
+            echo_wrapped(texts[step], indent=f"    {letter_of[step]}) ")
 
 
 # --- the session -------------------------------------------------------------------------

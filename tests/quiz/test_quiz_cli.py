@@ -185,6 +185,35 @@ def test_the_session_asks_again_after_bad_input_and_scores(workspace: Path) -> N
     assert progress(workspace)["example"]["score"] == 7.0
 
 
+def test_the_review_of_an_order_spells_out_the_steps(workspace: Path) -> None:
+    # By the review the question's lettered steps have scrolled away: "You answered: a c d b
+    # / The order: b d c a" alone could not be read.
+    order = draw(load_quiz(EXAMPLE), 0).questions["loop-order"].order
+    replies = example_replies(0)
+    wrong = ["step", "backward", "loss", "forward"]
+    replies[-1] = letters_for(wrong, order)
+    result = invoke(str(EXAMPLE), "--seed", "0", input="\n".join(replies) + "\n")
+    assert result.exit_code == 0, result.output
+    review = result.output[result.output.index("To review:") :]
+    texts = {
+        "forward": "pred = model(X)",
+        "loss": "loss = loss_fn(pred, y)",
+        "backward": "loss.backward()",
+        "step": "optimizer.step()",
+    }
+
+    def spelt(ids: list[str]) -> list[str]:
+        return [f"    {LETTERS[order.index(i)]}) {texts[i]}" for i in ids]
+
+    right = ["forward", "loss", "backward", "step"]
+    lines = review.splitlines()
+    given = lines.index(f"  You answered: {letters_for(wrong, order)}")
+    assert lines[given + 1 : given + 5] == spelt(wrong)
+    key = lines.index(f"  The order: {letters_for(right, order)}")
+    assert lines[key + 1 : key + 5] == spelt(right)
+    assert lines[key + 5].startswith("  Why: Forward, loss, backward, update.")
+
+
 def test_a_wrong_answer_shows_feedback_the_right_answer_and_why(workspace: Path) -> None:
     order = draw(load_quiz(EXAMPLE), 0).questions["loss-input"].order
     result = invoke(str(EXAMPLE), "--seed", "0", input=letters_for(["c"], order) + "\n")
