@@ -361,7 +361,7 @@ def validate(paths: tuple[Path, ...]) -> None:
             invalid += 1
             click.echo(str(error), err=True)
             continue
-        click.echo(f"ok  {path} ({len(loaded.questions)} questions)")
+        click.echo(f"ok  {path} ({_questions(len(loaded.questions))})")
     if invalid:
         _fail(f"{invalid} of {len(files)} quiz files are invalid")
 

@@ -2,8 +2,10 @@
 
 A JSON object mapping question id to answer: an option id (single_choice), a list of option
 ids (multiple_choice), true or false (true_false), a number (numeric) or a list of item ids
-in order (ordering). Questions left out score 0; an id the quiz does not have is an error,
-since it most likely means the file belongs to another quiz or has a typo.
+in order (ordering). Questions left out score 0. An id the quiz does not have is an error,
+said in a sentence, whether it names a question, an option or an ordering step (a step the
+question leaves out, say): it most likely means the file belongs to another quiz, has a typo
+or names options by their letters, and a silent 0 would not say which.
 
 An answers file is the learner's, and the grader may read it as root (a course platform, an
 instructor's batch), so it is read with care:
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from pydantic import RootModel, ValidationError
 
-from grader.quiz.models import Quiz
+from grader.quiz.models import MultipleChoice, Ordering, Question, Quiz, SingleChoice
 
 AnswerValue = bool | float | str | list[str]
 
@@ -212,7 +214,35 @@ def parse_answers(data: bytes, quiz: Quiz, called: str) -> dict[str, AnswerValue
     unknown = sorted(key for key in sheet.root if key not in known)
     if unknown:
         raise AnswersError(f"{called}: quiz {quiz.id!r} has no question {listed(unknown)}")
+    for question in quiz.questions:
+        if question.id in sheet.root:
+            wrong = unknown_entries(question, sheet.root[question.id])
+            if wrong is not None:
+                raise AnswersError(f"{called}: question {shown(question.id)} {wrong}")
     return sheet.root
+
+
+def unknown_entries(question: Question, answer: AnswerValue) -> str | None:
+    """What an answer names that the question does not have (an option, an ordering step),
+    said as the end of a sentence about the question; None where it names none. An answer of
+    the wrong shape (a number for an option) is left to grading, which scores it 0."""
+    if isinstance(question, SingleChoice | MultipleChoice):
+        ids, what = [option.id for option in question.options], "option"
+    elif isinstance(question, Ordering):
+        ids, what = [item.id for item in question.items], "step"
+    else:
+        return None
+    named = [answer] if isinstance(answer, str) else answer if isinstance(answer, list) else []
+    strangers = list(dict.fromkeys(entry for entry in named if entry not in ids))
+    if not strangers:
+        return None
+    words = f"no {what}{'' if len(strangers) == 1 else 's'} {listed(strangers)}"
+    if isinstance(question, Ordering):
+        return f"has {words}: list its {len(ids)} steps only, each once, in order"
+    lettered = all(len(entry) == 1 and entry.isalpha() for entry in strangers)
+    if lettered and not all(len(option) == 1 for option in ids):
+        return f"has {words}: name its options by their ids in the quiz, not by letters"
+    return f"has {words}"
 
 
 def load_answers(

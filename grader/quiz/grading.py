@@ -14,7 +14,9 @@
 - ordering: the item ids in exactly the right order.
 
 An answer of the wrong shape (a list for a single_choice, an option the question does not
-have, text for a number) scores 0, like a wrong one; a missing answer scores 0.
+have, text for a number) scores 0, like a wrong one; a missing answer scores 0. (An answers
+file that names an option or step a question does not have is refused before it is graded,
+in a sentence: `grader.quiz.answers`.)
 
 A numeric question's answer is computed from the variant's params when the variant is drawn
 (`drawn`, `answer_key`), before any question is shown or answer graded: a quiz file whose

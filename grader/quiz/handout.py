@@ -41,7 +41,7 @@ from grader.quiz.models import (
     Text,
     TrueFalse,
 )
-from grader.quiz.variants import QuestionVariant, default_seed, draw_param, format_number
+from grader.quiz.variants import QuestionVariant, default_seed, draw_param
 
 SUFFIX = ".handout.json"
 HIDDEN = "(not shown: this quiz is handed in)"
@@ -287,15 +287,15 @@ def save_answers(path: Path, answers: dict[str, AnswerValue]) -> None:
 def run_handout(handout: Handout, seed: int, path: Path) -> bool:
     """Ask every question and save the replies to `path` after each one; True when all were
     answered, False when the learner stopped (what was answered stays saved)."""
-    from grader.quiz.session import _ask, echo_wrapped, show_question, style
+    from grader.quiz.session import _ask, counted, echo_wrapped, show_question, style
 
     count = len(handout.questions)
     click.echo(style(handout.title, bold=True))
     if handout.description:
         echo_wrapped(handout.description)
-    points = format_number(handout.max_score)
     click.echo(
-        f"{count} questions, {points} points, to hand in: this quiz is not scored here. "
+        f"{counted(count, 'question')}, {counted(handout.max_score, 'point')}, to hand in: "
+        "this quiz is not scored here. "
         f"Your answers are saved to {path}. Ctrl-D or Ctrl-C stops."
     )
     answers: dict[str, AnswerValue] = {}

@@ -103,8 +103,13 @@ def echo_wrapped(
     click.echo("\n".join(lines), err=err)
 
 
+def counted(count: float, noun: str) -> str:
+    """`1 question`, `2 questions`, `1.5 points`: the noun plural unless the count is 1."""
+    return f"{format_number(count)} {noun}{'' if count == 1 else 's'}"
+
+
 def _points(value: float) -> str:
-    return f"{format_number(value)} point{'' if value == 1 else 's'}"
+    return counted(value, "point")
 
 
 def _letter_range(count: int) -> str:
@@ -334,10 +339,10 @@ def show_summary(quiz: Quiz, variant: QuizVariant, attempt: Attempt, result: Qui
     ]
     count = len(quiz.questions)
     if not missed:
-        click.echo(f"All {count} questions right.")
+        click.echo("The one question right." if count == 1 else f"All {count} questions right.")
         return
     right = count - len(missed)
-    click.echo(f"{right} of {count} questions right. To review:")
+    click.echo(f"{right} of {counted(count, 'question')} right. To review:")
     for number, question in missed:
         question_variant = variant.of(question)
         got = scored[question.id].score if question.id in scored else 0.0
@@ -454,7 +459,8 @@ def _intro(quiz: Quiz, attempt: Attempt, variant: QuizVariant, keeps: bool) -> N
         echo_wrapped(quiz.description)
     kept = "; your answers are kept" if keeps else ""
     echo_wrapped(
-        f"{count} questions, {_points(quiz.max_score)}. Type your answer and press Enter. "
+        f"{counted(count, 'question')}, {_points(quiz.max_score)}. Type your answer and press "
+        "Enter. "
         f"Ctrl-C or Ctrl-D stops{kept}."
     )
     if attempt.answers:
@@ -509,9 +515,9 @@ def _progress(so_far: QuizResult, count: int) -> str:
     """Where an attempt stands; its score is the one `total` computed for `so_far`."""
     answered = so_far.questions
     if not answered:
-        return f"before the first of {count} questions"
+        return f"before the first of {counted(count, 'question')}"
     answered_max = sum(r.max_score for r in answered)
     return (
-        f"after {len(answered)} of {count} questions, "
+        f"after {len(answered)} of {counted(count, 'question')}, "
         f"with {format_number(so_far.score)} of {_points(answered_max)} so far"
     )

@@ -219,12 +219,18 @@ def test_a_long_unknown_id_is_clipped(submission: Path) -> None:
     assert "q" * 40 + "…'" in report.error
 
 
-def test_a_1_mb_answer_is_graded_and_not_repeated(submission: Path) -> None:
+def test_a_1_mb_answer_is_not_repeated(submission: Path) -> None:
     answer = "a" * 1_000_000
-    content = {"local-derivative": answer, "composite": [answer[:100]] * 3}
+    content: dict[str, object] = {"composite": [answer[:100]] * 3}  # not a number: 0
     (answers(submission) / f"{QUIZ}.json").write_text(json.dumps(content))
     [report] = graded(submission)
     assert report.error is None and report.score == 0
+    # An option id the question lacks is refused, and named clipped.
+    content["local-derivative"] = answer
+    (answers(submission) / f"{QUIZ}.json").write_text(json.dumps(content))
+    [report] = graded(submission)
+    assert report.error is not None and len(report.error) < 200
+    assert "has no option '" + "a" * 40 + "…'" in report.error
     assert len(text_of([report])) < SMALL
 
 
@@ -259,6 +265,21 @@ def test_ten_thousand_files_that_name_no_quiz_make_four_reports_at_most(
         "'stray-00004' and 9,995 more); they were not read"
     )
     assert len(text_of(reports)) < 3 * SMALL
+
+
+def test_an_option_or_step_the_question_lacks_is_said_not_scored_0(submission: Path) -> None:
+    folder = answers(submission)
+    (folder / f"{QUIZ}.json").write_text(json.dumps({"local-derivative": "b"}))
+    [report] = graded(submission)
+    assert report.error == (
+        "answers/chain-rule.json: question 'local-derivative' has no option 'b': name its "
+        "options by their ids in the quiz, not by letters"
+    )
+    order = ["dL-da", "dL-dz", "dL-dw", "dL-dL"]
+    (folder / f"{QUIZ}.json").write_text(json.dumps({"factor-order": order}))
+    [report] = graded(submission)
+    assert report.error is not None
+    assert "question 'factor-order' has no step 'dL-dL': list its" in report.error
 
 
 # --- through the commands -------------------------------------------------------------------

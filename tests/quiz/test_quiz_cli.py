@@ -117,6 +117,14 @@ def test_a_quiz_is_found_by_name_in_the_course(workspace: Path) -> None:
     ("content", "message"),
     [
         ('{"no-such-question": "a"}', "has no question 'no-such-question'"),
+        # Every step, and one the question leaves out: refused, not a silent 0.
+        (
+            '{"loop-order": ["forward", "loss", "backward", "step", "zero_grad"]}',
+            "question 'loop-order' has no step 'zero_grad': list its 4 steps only, each once, "
+            "in order",
+        ),
+        ('{"loss-input": "z"}', "question 'loss-input' has no option 'z'"),
+        ('{"backward-computes": ["a", "x", "y", "x"]}', "has no options 'x', 'y'"),
         ("[1, 2]", "not a JSON object"),
         ("{not json", "not a JSON object"),
         ('{"loss-input": {"a": 1}}', "not a JSON object"),
@@ -323,6 +331,19 @@ def test_validate_exits_2_when_anything_is_invalid(workspace: Path) -> None:
     assert f'{bad}:55: question "loop-order", field "type": unknown question type' in result.output
     assert "1 of 2 quiz files are invalid" in result.output
     assert invoke("validate", str(workspace / "missing.toml")).exit_code == 2
+
+
+def test_one_question_is_said_in_the_singular(workspace: Path) -> None:
+    one = workspace / "one.toml"
+    one.write_text(
+        'id = "one"\ntitle = "One"\n\n[[questions]]\nid = "q"\ntype = "true_false"\n'
+        'prompt = "True?"\nanswer = true\nexplanation = "It is."\n'
+    )
+    assert f"ok  {one} (1 question)\n" in invoke("validate", str(one)).output
+    taken = invoke(str(one), input="f\n")
+    assert "1 question, 1 point." in taken.output
+    assert "0 of 1 question right. To review:" in taken.output
+    assert "questions" not in taken.output
 
 
 def test_schema_is_the_json_schema_of_the_models(workspace: Path) -> None:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from grader.quiz.grading import allowed_error
 from grader.quiz.models import MultipleChoice, Numeric
-from grader.quiz.variants import QuizVariant, expected_value
+from grader.quiz.variants import QuizVariant, expected_value, format_number
 
 SIGNIFICANT_DIGITS = 10  # of an answer; the grader's own slack is 1e-9 relative
 MARGIN_DIGITS = 6  # of a tolerance
@@ -39,6 +39,11 @@ def fixed_point(
         return f"{float(rounded):.{digits}g}"  # no fixed-point form a person could read
     text = format(rounded, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def counted(count: float, noun: str) -> str:
+    """`1 question`, `2 questions`, `1.5 points`: the noun plural unless the count is 1."""
+    return f"{format_number(count)} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from decimal import ROUND_UP
 
 from grader.quiz.export.common import (
     MARGIN_DIGITS,
+    counted,
     fixed_point,
     numeric_key,
     option_weights,
@@ -183,7 +184,7 @@ def _answers(question: Question, variant: QuizVariant) -> tuple[list[str], bool]
 
 
 def _points(value: float) -> str:
-    return f"{format_number(value)} point{'' if value == 1 else 's'}"
+    return counted(value, "point")
 
 
 def _notes(question: Question, exact: bool) -> list[str]:
@@ -224,7 +225,7 @@ def category(quiz: Quiz, points: float | None) -> str:
 def _header(quiz: Quiz, variant: QuizVariant) -> str:
     lines = [
         f"// {quiz.title} ({quiz.id}), exported by bpgrade with seed {variant.seed}:"
-        f" {len(quiz.questions)} questions, {_points(quiz.max_score)}.",
+        f" {counted(len(quiz.questions), 'question')}, {_points(quiz.max_score)}.",
         "// Import in Moodle: Question bank > Import > GIFT. Texts are [plain], shown as written.",
         "// GIFT has no marks and Moodle gives every question a mark of 1: on the quiz's Edit"
         " page, set",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from grader.quiz.export.common import NumericKey, numeric_key
+from grader.quiz.export.common import NumericKey, counted, numeric_key
 from grader.quiz.expression import ExpressionError, evaluate
 from grader.quiz.models import (
     MultipleChoice,
@@ -38,7 +38,7 @@ def escape(text: str) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{format_number(value)} point{'' if value == 1 else 's'}"
+    return counted(value, "point")
 
 
 def _texts(question: Question) -> dict[str, str]:
@@ -141,7 +141,8 @@ def to_markdown(quiz: Quiz, variant: QuizVariant, answer_key: bool = False) -> s
     if quiz.description:
         lines += [escape(quiz.description), ""]
     lines += [
-        f"{len(quiz.questions)} questions, {_points(quiz.max_score)}. Variant {variant.seed}.",
+        f"{counted(len(quiz.questions), 'question')}, {_points(quiz.max_score)}. "
+        f"Variant {variant.seed}.",
         "",
     ]
     for number, question in enumerate(quiz.questions, start=1):

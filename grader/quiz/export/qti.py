@@ -36,6 +36,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_UP
 from grader.quiz.export.common import (
     MARGIN_DIGITS,
     NumericKey,
+    counted,
     fixed_point,
     numeric_key,
 )
@@ -49,7 +50,7 @@ from grader.quiz.models import (
     SingleChoice,
     TrueFalse,
 )
-from grader.quiz.variants import QuizVariant, format_number, render_prompt
+from grader.quiz.variants import QuizVariant, render_prompt
 
 QTI_NAMESPACE = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NAMESPACE = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -433,7 +434,7 @@ def _serialize(root: ET.Element) -> bytes:
 def _readme(quiz: Quiz, variant: QuizVariant) -> bytes:
     head = (
         f"{quiz.title} ({quiz.id}), variant {variant.seed}, exported by bpgrade:"
-        f" {len(quiz.questions)} questions, {format_number(quiz.max_score)} points.\n"
+        f" {counted(len(quiz.questions), 'question')}, {counted(quiz.max_score, 'point')}.\n"
         "Import in Canvas: Settings > Import Course Content > QTI .zip file.\n\n"
     )
     return (head + SCORING_NOTE).encode("utf-8")
