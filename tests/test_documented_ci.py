@@ -94,6 +94,10 @@ def test_the_workflow_hands_bpgrades_result_to_the_reporter() -> None:
     workflow = _workflow()
     assert "push" in workflow[True if True in workflow else "on"]  # YAML 1.1 reads `on` as True
     assert workflow["permissions"]["checks"] == "write"
+    # the reporter's README: Classroom records a score only from a workflow of this name
+    # with this one job, otherwise "no scores will be uploaded to Classroom"
+    assert workflow["name"] == "Autograding Tests"
+    assert list(workflow["jobs"]) == ["run-autograding-tests"]
     step = _bpgrade_step()
     runner = step["id"]
     script = step["run"]
