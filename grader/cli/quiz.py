@@ -411,8 +411,15 @@ def schema(kind: str) -> None:
     help="Write here (default: standard output; for qti, NAME-qti.zip).",
 )
 @click.option("--answer-key", is_flag=True, help="markdown: add the answers at the end.")
-@click.option("--seed", type=int, default=0, show_default=True, help="The variant to export.")
-def export(reference: str, fmt: str, output: Path | None, answer_key: bool, seed: int) -> None:
+@click.option(
+    "--seed",
+    type=int,
+    help="The variant to export (default 0). A seed given is named in the export: in the QTI "
+    "quiz's title and ids and the GIFT category, so that several seeds import side by side.",
+)
+def export(
+    reference: str, fmt: str, output: Path | None, answer_key: bool, seed: int | None
+) -> None:
     """Export a quiz for an LMS or for print."""
     from grader.quiz.export import export as render
     from grader.quiz.variants import draw
@@ -421,9 +428,11 @@ def export(reference: str, fmt: str, output: Path | None, answer_key: bool, seed
         raise click.UsageError("--answer-key applies to --format markdown only")
     # An export goes out to an LMS: every variant it can draw must hold, as validate says.
     loaded, _ = _load(reference, prove=True)
-    content = render(loaded, fmt, draw(loaded, seed), answer_key=answer_key)
+    variant = draw(loaded, 0 if seed is None else seed)
+    content = render(loaded, fmt, variant, answer_key=answer_key, seeded=seed is not None)
     if output is None and isinstance(content, bytes):
-        output = Path(f"{loaded.id}-qti.zip")
+        named = loaded.id if seed is None else f"{loaded.id}-seed-{seed}"
+        output = Path(f"{named}-qti.zip")
     if output is None:
         click.echo(content, nl=False)
         return

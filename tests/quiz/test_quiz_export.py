@@ -42,7 +42,7 @@ from grader.quiz.variants import (
     expected_value,
     render_prompt,
 )
-from tests.quiz.helpers import EXAMPLE, QUIZZES
+from tests.quiz.helpers import EXAMPLE, QUIZZES, REPO
 from tests.quiz.moodle_gift import (
     GiftCategory,
     GiftError,
@@ -620,6 +620,79 @@ def test_markdown_key_prints_the_larger_tolerance_and_every_feedback() -> None:
     for option in question.options:
         if option.feedback:
             assert option.feedback.replace("\\", "\\\\") in key
+
+
+def test_the_readme_says_the_scale_canvas_asks_for_as_the_docs_do(example: Quiz) -> None:
+    # The scale is a power of 1000 (10**k, k a multiple of 3), as the tiny answer above shows.
+    note = qti_files(example)[README].decode()
+    assert "multiplied by\n  a power of 1000, said in its text" in note
+    assert "power of 10," not in note
+    docs = " ".join((REPO / "docs" / "quizzes.md").read_text().split())
+    assert "multiplied by a power of 1000" in docs
+
+
+# --- several seeds, side by side -----------------------------------------------------------
+
+
+def _unzipped(data: str | bytes) -> dict[str, bytes]:
+    assert isinstance(data, bytes)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_each_seed_asked_for_imports_as_a_quiz_of_its_own(example: Quiz) -> None:
+    """Canvas tells quizzes apart by the assessment's ident and shows its title; Moodle files
+    questions by category. Exports of seeds 7 and 42 differ in all three, and the default
+    export keeps the quiz's own names."""
+    seen: dict[str, tuple[str, ...]] = {}
+    for seed in (7, 42):
+        files = _unzipped(export(example, "qti", draw(example, seed), seeded=True))
+        name = f"example-seed-{seed}"
+        href, meta_href = f"{name}/{name}.xml", f"{name}/assessment_meta.xml"
+        assert sorted(files) == sorted(
+            ["imsmanifest.xml", href, meta_href, "non_cc_assessments/", README]
+        )
+        assert validate(files[href]) == []
+        assessment = ET.fromstring(files[href]).find(f"{QTI}assessment")
+        assert assessment is not None
+        title = f"{example.title} (seed {seed})"
+        assert (assessment.get("ident"), assessment.get("title")) == (name, title)
+        assert ET.fromstring(files[meta_href]).findtext(f"{CANVAS}title") == title
+        manifest = ET.fromstring(files["imsmanifest.xml"])
+        identifiers = tuple(r.get("identifier", "") for r in manifest.iter(f"{CP}resource"))
+        assert identifiers == (name, f"{name}-meta")
+
+        gift = read_gift(str(export(example, "gift", draw(example, seed), seeded=True)))
+        categories = {i.path for i in gift if isinstance(i, GiftCategory)}
+        assert {c.split("/")[1] for c in categories} == {f"example (seed {seed})"}
+        seen[str(seed)] = (name, title, *identifiers, *sorted(categories))
+    assert not set(seen["7"]) & set(seen["42"])
+
+    plain = _unzipped(export(example, "qti", draw(example, 0)))
+    assessment = ET.fromstring(plain["example/example.xml"]).find(f"{QTI}assessment")
+    assert assessment is not None
+    assert (assessment.get("ident"), assessment.get("title")) == ("example", example.title)
+    gift = read_gift(str(export(example, "gift", draw(example, 0))))
+    assert {i.path.split("/")[1] for i in gift if isinstance(i, GiftCategory)} == {"example"}
+
+
+def test_export_names_the_seed_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in ([], ["--seed", "0"], ["--seed", "7"]):
+        result = runner.invoke(quiz_command, ["export", str(EXAMPLE), "--format", "qti", *args])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "example-qti.zip",
+        "example-seed-0-qti.zip",
+        "example-seed-7-qti.zip",
+    ]
+    gift = runner.invoke(quiz_command, ["export", str(EXAMPLE), "--format", "gift", "--seed", "7"])
+    assert "$CATEGORY: bpgrade/example (seed 7)" in gift.output
+    plain = runner.invoke(quiz_command, ["export", str(EXAMPLE), "--format", "gift"])
+    assert "$CATEGORY: bpgrade/example/" in plain.output and "(seed" not in plain.output
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -18,11 +18,15 @@ from grader.quiz.variants import QuizVariant
 FORMATS = ("gift", "qti", "markdown")
 
 
-def export(quiz: Quiz, fmt: str, variant: QuizVariant, answer_key: bool = False) -> str | bytes:
-    """The quiz in `fmt`: text for gift and markdown, the bytes of a zip for qti."""
+def export(
+    quiz: Quiz, fmt: str, variant: QuizVariant, answer_key: bool = False, seeded: bool = False
+) -> str | bytes:
+    """The quiz in `fmt`: text for gift and markdown, the bytes of a zip for qti. `seeded`
+    (a seed was asked for) puts the seed in the names an LMS keeps quizzes apart by
+    (`common.Names`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (the formats: {', '.join(FORMATS)})")
     module = importlib.import_module(f"grader.quiz.export.{fmt}")
     if fmt == "markdown":
         return module.to_markdown(quiz, variant, answer_key=answer_key)
-    return module.export(quiz, variant)
+    return module.export(quiz, variant, seeded=seeded)

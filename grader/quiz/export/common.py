@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from grader.quiz.grading import allowed_error
-from grader.quiz.models import MultipleChoice, Numeric
+from grader.quiz.models import MultipleChoice, Numeric, Quiz
 from grader.quiz.variants import QuizVariant, expected_value, format_number
 
 SIGNIFICANT_DIGITS = 10  # of an answer; the grader's own slack is 1e-9 relative
@@ -44,6 +44,27 @@ def fixed_point(
 def counted(count: float, noun: str) -> str:
     """`1 question`, `2 questions`, `1.5 points`: the noun plural unless the count is 1."""
     return f"{format_number(count)} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Names:
+    """What an export calls its quiz. With a seed asked for (`--seed N`), the seed is in each
+    name, so that variants handed to different groups import side by side as distinct
+    quizzes, not as one quiz overwritten (Canvas, by the assessment's ident) or one question
+    bank category mixing them (Moodle); a default export keeps the quiz's own names."""
+
+    id: str  # a QTI ident, a package's folder and file names: the quiz id's characters
+    title: str  # the quiz as an instructor sees it listed
+    category: str  # a Moodle question-bank category, below bpgrade/
+
+    @classmethod
+    def of(cls, quiz: Quiz, variant: QuizVariant, seeded: bool) -> Names:
+        if not seeded:
+            return cls(quiz.id, quiz.title, quiz.id)
+        seed = variant.seed
+        return cls(
+            f"{quiz.id}-seed-{seed}", f"{quiz.title} (seed {seed})", f"{quiz.id} (seed {seed})"
+        )
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from decimal import ROUND_UP
 
 from grader.quiz.export.common import (
     MARGIN_DIGITS,
+    Names,
     counted,
     fixed_point,
     numeric_key,
@@ -215,10 +216,11 @@ def question_block(question: Question, variant: QuizVariant) -> str:
     return "\n".join(lines)
 
 
-def category(quiz: Quiz, points: float | None) -> str:
-    """The question-bank category a question goes to: one per quiz, split by points when the
-    quiz mixes them, so that the category's name says what mark to give."""
-    base = f"bpgrade/{quiz.id}"
+def category(names: Names, points: float | None) -> str:
+    """The question-bank category a question goes to: one per quiz (and seed, when one was
+    asked for), split by points when the quiz mixes them, so that the category's name says
+    what mark to give."""
+    base = f"bpgrade/{names.category}"
     return f"$CATEGORY: {base}" if points is None else f"$CATEGORY: {base}/{_points(points)}"
 
 
@@ -242,12 +244,14 @@ def _header(quiz: Quiz, variant: QuizVariant) -> str:
     return "\n".join(lines)
 
 
-def export(quiz: Quiz, variant: QuizVariant) -> str:
+def export(quiz: Quiz, variant: QuizVariant, seeded: bool = False) -> str:
+    """The GIFT text; `seeded` puts the seed in the quiz's category (`common.Names`)."""
+    names = Names.of(quiz, variant, seeded)
     mixed = len({question.points for question in quiz.questions}) > 1
     blocks = [_header(quiz, variant)]
     current: str | None = None
     for question in quiz.questions:
-        wanted = category(quiz, question.points if mixed else None)
+        wanted = category(names, question.points if mixed else None)
         if wanted != current:
             blocks.append(wanted)
             current = wanted

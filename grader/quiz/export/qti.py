@@ -8,6 +8,10 @@ The layout is the one Canvas itself exports a classic quiz in (lib/cc/qti/qti_ge
     non_cc_assessments/             empty here (Canvas puts its copy for cartridges there)
     README.txt                      for the instructor: how Canvas and Moodle score it
 
+With a seed asked for, `<quiz id>` is `<quiz id>-seed-<seed>` throughout (the assessment's
+ident too) and the title ends in `(seed N)`: Canvas keeps quizzes apart by those idents, so
+that packages of several seeds import as several quizzes (`common.Names`).
+
 Canvas reads each item's kind from its `question_type` metadata: single_choice is
 multiple_choice_question, multiple_choice is multiple_answers_question, true_false is
 true_false_question, numeric is numerical_question and ordering is matching_question (each
@@ -35,6 +39,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_UP
 
 from grader.quiz.export.common import (
     MARGIN_DIGITS,
+    Names,
     NumericKey,
     counted,
     fixed_point,
@@ -105,7 +110,7 @@ Numeric
   bpgrade, Canvas and Moodle accept an answer within the exported margin (the larger of the
   question's tolerance and rtol times the answer). Canvas keeps 4 decimals of a typed number:
   a question whose margin is under 0.0005 asks Canvas learners for the answer multiplied by
-  a power of 10, said in its text. Known mistakes carry feedback in bpgrade and Moodle; Canvas
+  a power of 1000, said in its text. Known mistakes carry feedback in bpgrade and Moodle; Canvas
   numerical questions have no wrong answers to attach it to.
 
 Points
@@ -354,7 +359,7 @@ def _item(section: ET.Element, question: Question, quiz: Quiz, variant: QuizVari
         _ordering_item(item, presentation, question, variant)
 
 
-def assessment_xml(quiz: Quiz, variant: QuizVariant) -> bytes:
+def assessment_xml(quiz: Quiz, variant: QuizVariant, names: Names) -> bytes:
     root = ET.Element(
         "questestinterop",
         {"xmlns": QTI_NAMESPACE, "xmlns:xsi": XSI_NAMESPACE},
@@ -366,7 +371,7 @@ def assessment_xml(quiz: Quiz, variant: QuizVariant) -> bytes:
         f"{quiz.title}, exported by bpgrade with seed {variant.seed}. How Canvas and Moodle"
         f" score multiple-answer and matching questions differently from bpgrade: {README}.",
     )
-    assessment = _sub(root, "assessment", ident=quiz.id, title=quiz.title)
+    assessment = _sub(root, "assessment", ident=names.id, title=names.title)
     attempts = _sub(_sub(assessment, "qtimetadata"), "qtimetadatafield")
     _sub(attempts, "fieldlabel", "cc_maxattempts")
     _sub(attempts, "fieldentry", "1" if quiz.graded else "unlimited")
@@ -381,13 +386,13 @@ def _shuffles_everywhere(quiz: Quiz) -> bool:
     return bool(choices) and all(quiz.shuffles(q) for q in choices)
 
 
-def assessment_meta_xml(quiz: Quiz, meta_id: str) -> bytes:
+def assessment_meta_xml(quiz: Quiz, meta_id: str, names: Names) -> bytes:
     """Canvas's quiz settings, as its exporter writes them (generate_assessment_meta)."""
     root = ET.Element("quiz", {"identifier": meta_id, "xmlns": CANVAS_NAMESPACE})
     root.set("xmlns:xsi", XSI_NAMESPACE)
     root.set("xsi:schemaLocation", f"{CANVAS_NAMESPACE} {CANVAS_SCHEMA}")
     fields = {
-        "title": quiz.title,
+        "title": names.title,
         "description": _html(quiz.description) if quiz.description else "",
         "shuffle_answers": "true" if _shuffles_everywhere(quiz) else "false",
         "scoring_policy": "keep_highest",
@@ -411,14 +416,14 @@ def assessment_meta_xml(quiz: Quiz, meta_id: str) -> bytes:
     return _serialize(root)
 
 
-def manifest_xml(quiz: Quiz, href: str, meta_href: str, meta_id: str) -> bytes:
-    root = ET.Element("manifest", identifier=f"{quiz.id}-manifest", xmlns=CP_NAMESPACE)
+def manifest_xml(names: Names, href: str, meta_href: str, meta_id: str) -> bytes:
+    root = ET.Element("manifest", identifier=f"{names.id}-manifest", xmlns=CP_NAMESPACE)
     metadata = _sub(root, "metadata")
     _sub(metadata, "schema", "IMS Content")
     _sub(metadata, "schemaversion", "1.1.3")
     _sub(root, "organizations")
     resources = _sub(root, "resources")
-    resource = _sub(resources, "resource", identifier=quiz.id, type=QTI_RESOURCE)
+    resource = _sub(resources, "resource", identifier=names.id, type=QTI_RESOURCE)
     _sub(resource, "file", href=href)
     _sub(resource, "dependency", identifierref=meta_id)
     meta = _sub(resources, "resource", identifier=meta_id, type=META_RESOURCE, href=meta_href)
@@ -440,16 +445,17 @@ def _readme(quiz: Quiz, variant: QuizVariant) -> bytes:
     return (head + SCORING_NOTE).encode("utf-8")
 
 
-def export(quiz: Quiz, variant: QuizVariant) -> bytes:
-    """The bytes of the zip."""
-    href = f"{quiz.id}/{quiz.id}.xml"
-    meta_href = f"{quiz.id}/assessment_meta.xml"
-    meta_id = f"{quiz.id}-meta"
+def export(quiz: Quiz, variant: QuizVariant, seeded: bool = False) -> bytes:
+    """The bytes of the zip; `seeded` puts the seed in its idents and title (`Names`)."""
+    names = Names.of(quiz, variant, seeded)
+    href = f"{names.id}/{names.id}.xml"
+    meta_href = f"{names.id}/assessment_meta.xml"
+    meta_id = f"{names.id}-meta"
     buffer = io.BytesIO()
     entries = (
-        ("imsmanifest.xml", manifest_xml(quiz, href, meta_href, meta_id)),
-        (href, assessment_xml(quiz, variant)),
-        (meta_href, assessment_meta_xml(quiz, meta_id)),
+        ("imsmanifest.xml", manifest_xml(names, href, meta_href, meta_id)),
+        (href, assessment_xml(quiz, variant, names)),
+        (meta_href, assessment_meta_xml(quiz, meta_id, names)),
         (NON_CC_FOLDER, b""),
         (README, _readme(quiz, variant)),
     )
