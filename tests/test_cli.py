@@ -517,3 +517,20 @@ def test_a_platform_run_grades_the_quiz_answers_handed_in(tmp_path: Path) -> Non
     assert len(quiz) == 1
     assert quiz[0]["score"] == 1.0 and quiz[0]["max_score"] > 1.0
     assert graded["score"] == pytest.approx(52.0 + 1.0)
+
+
+def test_the_next_step_after_answers_not_graded_is_not_to_retake_the_quiz(
+    catalog: Catalog,
+) -> None:
+    from grader.cli.render import next_step
+    from grader.report import QuizReport, Report
+
+    not_graded = QuizReport(
+        quiz="backprop", seed=1, score=0, max_score=5, questions=[], error="unknown step"
+    )
+    report = Report(score=0, max_score=5, exercises=[], quizzes=[not_graded])
+    assert "were not graded" in next_step(report, catalog)
+    retake = not_graded.model_copy(update={"error": None})
+    assert "take the quiz again" in next_step(
+        report.model_copy(update={"quizzes": [retake]}), catalog
+    )

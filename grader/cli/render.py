@@ -112,6 +112,8 @@ def next_step(report: Report, catalog: Catalog) -> str:
                 f"Next: fix {exercise.name} and check again; stuck? `bpgrade hint {exercise.name}`."
             )
     for quiz in report.quizzes:
+        if quiz.error is not None:  # taking it again would not help: the line above says why
+            return f"Next: see above why the answers to {quiz.quiz} were not graded."
         if quiz.score < quiz.max_score:
             return f"Next: take the quiz again, `bpgrade quiz {quiz.quiz}`."
     if not report.exercises:
