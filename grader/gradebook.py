@@ -28,8 +28,9 @@ moodle
     grade and a known identity, and every other folder is in the notes.
 
 The notes (`<name>-notes.csv` beside an LMS gradebook): `folder`, `student` (as the gradebook
-names them), `status`, `score`, `note`, one row per folder and one per roster student with no
-folder.
+names them; for a rejected folder, the roster's student it is named after), `status`, `score`,
+`note`, one row per folder and one per roster student no folder is named after (a student
+whose folders were all rejected has those rows, not one saying they have no folder).
 
 Who a folder is: without a roster, the folder's name is the student's login (Canvas's `SIS
 Login ID`, Moodle's username, or the email address when every folder is named by one). With a
@@ -323,6 +324,9 @@ class Gradebook:
     assignment: str = DEFAULT_ASSIGNMENT
     roster: Roster | None = None
     _identities: dict[str, RosterEntry | str] = field(default_factory=dict, repr=False)
+    # a rejected folder's student, for the notes only: it has no grade to import
+    _owners: dict[str, RosterEntry] = field(default_factory=dict, repr=False)
+    _twins: set[RosterEntry] = field(default_factory=set, repr=False)  # two folders or more
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -352,7 +356,8 @@ class Gradebook:
             NoteRow.model_validate(self._note(o, user_field)) for o in sorted(outcomes, key=_folder)
         ]
         if self.roster is not None:
-            named = {self._student(o.folder) for o in outcomes}
+            # a student some folder is named after has a row there, graded or not
+            named = {*self._identities.values(), *self._owners.values(), *self._twins}
             rows += [
                 NoteRow(
                     folder="",
@@ -380,14 +385,24 @@ class Gradebook:
     # -- who a folder is ----------------------------------------------------------------
 
     def _match(self, outcomes: Sequence[Outcome]) -> None:
-        """Each folder's student; two folders named after one student are neither taken."""
+        """Each folder's student; two folders named after one student are neither taken. A
+        rejected folder has no grade, so it takes no student from a folder that has one (nor
+        from another rejected one): the notes name its student, beside why it was rejected."""
         if self.roster is None:
             return
         found = {o.folder: self.roster.find(o.folder) for o in outcomes}  # a look-up each
+        rejected = {o.folder for o in outcomes if o.status == "rejected"}
+        self._owners = {}
         folders: dict[RosterEntry, list[str]] = {}
         for folder, student in found.items():
-            if isinstance(student, RosterEntry):
+            if not isinstance(student, RosterEntry):
+                continue
+            if folder in rejected:
+                self._owners[folder] = student
+                found[folder] = ""
+            else:
                 folders.setdefault(student, []).append(folder)
+        self._twins = {student for student, named in folders.items() if len(named) > 1}
         for named in folders.values():
             for folder in named if len(named) > 1 else []:
                 other = next(name for name in named if name != folder)
@@ -397,7 +412,9 @@ class Gradebook:
     def _student(self, folder: str) -> RosterEntry | str:
         if self.roster is None:
             return "no roster"
-        return self._identities.get(folder) or self.roster.find(folder)
+        if folder in self._identities:
+            return self._identities[folder]
+        return self.roster.find(folder)
 
     def _shown(self, entry: RosterEntry) -> str:
         return entry.sis_login_id or entry.email or entry.username or entry.id_number or entry.name
@@ -409,7 +426,8 @@ class Gradebook:
         return ""
 
     def _note(self, outcome: Outcome, user_field: str) -> dict[str, object]:
-        student = self._student(outcome.folder)
+        owner = self._owners.get(outcome.folder)
+        student = self._student(outcome.folder) if owner is None else owner
         report = outcome.report
         graded = outcome.status == "graded"
         status: Status = outcome.status

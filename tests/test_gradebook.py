@@ -349,3 +349,62 @@ def test_roster_find_by_identity_then_by_the_address_local_part() -> None:
     )
     assert "no student of the roster" in str(roster.find("nobody"))
     assert roster.find("jo@b.edu") is twin
+
+
+def _notes_rows(text: str) -> list[dict[str, str]]:
+    return [dict(zip(NOTES_COLUMNS, row, strict=True)) for row in parse(text)[1:]]
+
+
+def test_a_student_whose_folders_were_rejected_is_not_also_without_a_folder(
+    catalog: Catalog, reports: dict[str, Report], tmp_path: Path
+) -> None:
+    """Bob and bob, rejected as one student's two folders: one row each, naming the roster's
+    bob and why; no 'no folder' row for bob beside them."""
+    roster = read_roster(roster_csv(tmp_path / "export.csv"))
+    book = Gradebook("canvas", roster=roster)
+    rows = _notes_rows(book.notes(outcomes(reports, REJECTED)))
+    bobs = [row for row in rows if row["folder"].lower() == "bob" or row["student"] == "bob"]
+    assert bobs == [
+        {
+            "folder": "Bob",
+            "student": "bob",
+            "status": "rejected",
+            "score": "",
+            "note": "the same id as bob but for letter case",
+        },
+        {
+            "folder": "bob",
+            "student": "bob",
+            "status": "rejected",
+            "score": "",
+            "note": "the same id as Bob but for letter case",
+        },
+    ]
+    assert [row["student"] for row in rows if row["status"] == "no folder"] == ["fay"]
+    # the import is as before: a rejected folder has no grade and gives Canvas no identity
+    _, _, students = canvas_read(book.text(list(catalog.exercises), outcomes(reports, REJECTED)))
+    assert [s["ID"] for s in students if s["Student"] in ("Bob", "bob")] == ["", ""]
+
+
+def test_a_rejected_folder_does_not_take_a_graded_folders_student(
+    catalog: Catalog, reports: dict[str, Report], tmp_path: Path
+) -> None:
+    """`ann` graded and a file named by ann's SIS user id: ann keeps her grade and identity."""
+    roster = read_roster(roster_csv(tmp_path / "export.csv"))
+    book = Gradebook("canvas", roster=roster)
+    everyone = outcomes({"ann": reports["ann"]}, [Rejected("S1", "a file, not a folder")])
+    _, _, students = canvas_read(book.text(list(catalog.exercises), everyone))
+    ann = next(s for s in students if s["ID"] == "101")
+    assert ann["bpgrade"] == "52"
+    rows = {row["folder"]: row for row in _notes_rows(book.notes(everyone))}
+    assert rows["ann"]["status"] == "graded" and rows["ann"]["note"] == ""
+    assert rows["S1"]["student"] == "ann" and rows["S1"]["note"] == "a file, not a folder"
+
+
+def test_two_graded_folders_of_one_student_leave_no_no_folder_row(
+    catalog: Catalog, reports: dict[str, Report]
+) -> None:
+    roster = Roster((RosterEntry(name="Cy", sis_login_id="cy", email="cy@example.edu"),))
+    two = {"cy": reports["ann"], "cy@example.edu": reports["cy@example.edu"]}
+    rows = _notes_rows(Gradebook("canvas", roster=roster).notes(outcomes(two, [])))
+    assert [row["folder"] for row in rows] == ["cy", "cy@example.edu"]
