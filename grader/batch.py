@@ -19,7 +19,10 @@ What is written, beside the CSV:
     grades-reports/ID.json       the student's full report (`grader.report.Report`)
     grades-reports/ID.md         the same report as Markdown, for a person
     grades-reports/ID.sha256     what that report was graded from: the submission's files and
-                                 the grading settings, hashed; an unchanged one is skipped
+                                 the grading settings, hashed; an unchanged one is skipped.
+                                 Removed as a run starts to grade the student again, until
+                                 the new report is written: a stopped run (--force or not)
+                                 leaves them to grade, and the gradebook says not graded yet
 
 Every file is written whole or not at all (a temporary file, then a rename), the CSV after
 each finished student (at most once a second) and at the end, so an interrupted run leaves a
@@ -84,6 +87,7 @@ CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
 PRIVATE_FOLDER = 0o700  # as root: what the batch writes is root's alone
 PRIVATE_FILE = 0o600
 NOT_A_FOLDER = "a file, not a folder: put each student's files in a folder named by their id"
+NOT_YET = "not graded yet: the same command, run again, grades it"
 ALONE = (
     "Graded a second time on its own, with no other submission beside it, to confirm an "
     "error seen while others were being graded; this is that grade."
@@ -103,7 +107,8 @@ class NoSubmissions(BatchError):
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C stopped the batch. What was graded before is written (reports, gradebook) and
     is skipped when the same batch runs again: `saved` names those students (the skipped
-    ones too), out of `total`; `result` is what this run had finished."""
+    ones too), out of `total`; `result` is what this run had finished. The others are in the
+    gradebook as not graded yet, and the same batch grades them, without `force` too."""
 
     def __init__(self, result: BatchResult, saved: list[str], total: int) -> None:
         super().__init__()
@@ -369,13 +374,17 @@ def write(path: Path, text: str) -> None:
     write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE)
 
 
-def outcomes(reports: dict[str, Report], rejected: Sequence[Rejected]) -> list[Outcome]:
-    """Every folder of the class, graded or not, as the gradebook lists them."""
+def outcomes(
+    reports: dict[str, Report], rejected: Sequence[Rejected], pending: Collection[str] = ()
+) -> list[Outcome]:
+    """Every folder of the class, graded or not, as the gradebook lists them; `pending`, the
+    students to grade, those without a report of this run as not graded yet."""
     graded = [
         Outcome(student, report, ALONE if ALONE in report.notes else "")
         for student, report in reports.items()
     ]
-    return [*graded, *(Outcome(r.name, None, r.reason) for r in rejected)]
+    waiting = [Outcome(s, None, NOT_YET, pending=True) for s in pending if s not in reports]
+    return [*graded, *waiting, *(Outcome(r.name, None, r.reason) for r in rejected)]
 
 
 class _Sheet:
@@ -390,7 +399,7 @@ class _Sheet:
         if not now and time.monotonic() - self.written < CSV_EVERY:
             return
         plan, book = self.plan, self.plan.options.gradebook
-        everyone = outcomes(reports, plan.rejected)
+        everyone = outcomes(reports, plan.rejected, [s.student for s in plan.todo])
         write(plan.output.csv, book.text(plan.entries, everyone))
         if book.has_notes:
             write(plan.output.notes, book.notes(everyone))
@@ -768,17 +777,17 @@ def _suspect(report: Report, not_run: Collection[str]) -> bool:
 def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> BatchResult:
     """Grade what the plan says, writing each report as it comes and the gradebook as it
     goes. `progress` hears of each submission finished, with an estimate of the time left.
-    A Ctrl-C comes out as `Interrupted`, after what was graded is written."""
+    A Ctrl-C comes out as `Interrupted`, after what was graded is written.
+
+    Until a student of `plan.todo` is graded, the gradebook has them as not graded yet, and
+    their digest is gone: a run stopped before their new report grades them again, `force`
+    or not, instead of skipping them on the report from before."""
     output, options = plan.output, plan.options
     make_folders(output)
     reports = dict(plan.skipped)
-    for student, report in plan.skipped.items():
-        if not output.markdown(student).exists():  # graded before reports had one
-            write(output.markdown(student), markdown.render(report))
     result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
     result.reports = reports
     sheet = _Sheet(plan)
-    sheet.write(reports, now=True)
     private = (*(s.folder for s in plan.todo[:3]), output.csv, output.reports)
     config = _Config(
         plan.catalog, plan.solutions, options.seed, options.hidden, options.limits, private
@@ -799,16 +808,26 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
         write(output.report(submission.student), report.model_dump_json(indent=2))
         write(output.markdown(submission.student), markdown.render(report))
         write(output.digest(submission.student), submission.key + "\n")
-        reports[submission.student] = report
-        (result.errors if report.error is not None else result.graded).append(submission.student)
+        saved(submission.student, report)
         sheet.write(reports)
         finished += 1
         if progress is not None:
             state = "error" if report.error is not None else "graded"
             progress(BatchProgress(submission.student, state, finished, len(plan.todo), eta()))
 
+    def saved(student: str, report: Report) -> None:
+        (result.errors if report.error is not None else result.graded).append(student)
+        reports[student] = report
+
     suspects: list[Submission] = []
+    outdated = False
     try:
+        for student, report in plan.skipped.items():
+            if not output.markdown(student).exists():  # graded before reports had one
+                write(output.markdown(student), markdown.render(report))
+        _outdate(output, plan.todo)
+        outdated = True
+        sheet.write(reports, now=True)
         pools.append(WorkerPool(jobs, _setup, _grade, config, deadline=_deadline(plan)))
         with contextlib.closing(pools[-1].run(plan.todo)) as finished_tasks:
             for submission, outcome in finished_tasks:
@@ -825,13 +844,28 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
                 result.confirmed.append(submission.student)
                 finish(submission, report)
     except KeyboardInterrupt:
-        # what a run again skips, whichever file the stop came between
-        saved = [s.student for s in plan.todo if _stored(output, s.student, s.key) is not None]
+        if not outdated:  # stopped before every digest was gone: none was graded yet
+            _outdate(output, plan.todo)
+        for submission in plan.todo:
+            # its digest written, the stop came before the rest: saved, as a run again sees
+            stored = None
+            if submission.student not in reports:
+                stored = _stored(output, submission.student, submission.key)
+            if stored is not None:
+                saved(submission.student, stored)
+        done = [s.student for s in plan.todo if s.student in reports]
         total = len(plan.todo) + len(plan.skipped)
-        raise Interrupted(_sorted(result), sorted([*plan.skipped, *saved]), total) from None
+        raise Interrupted(_sorted(result), sorted([*plan.skipped, *done]), total) from None
     finally:
         sheet.write(reports, now=True)  # interrupted too: the CSV has every report written
     return _sorted(result)
+
+
+def _outdate(output: Output, submissions: Sequence[Submission]) -> None:
+    """Their stored reports are not what their submissions are graded from any more (the
+    files changed, or `force`): without a digest, no run skips them on those reports."""
+    for submission in submissions:
+        output.digest(submission.student).unlink(missing_ok=True)
 
 
 def _sorted(result: BatchResult) -> BatchResult:

@@ -57,7 +57,7 @@ from grader.report import Report
 
 Kind = Literal["plain", "canvas", "moodle"]
 KINDS: tuple[str, ...] = get_args(Kind)
-Status = Literal["graded", "not graded", "rejected", "not in roster", "no folder"]
+Status = Literal["graded", "not graded", "not graded yet", "rejected", "not in roster", "no folder"]
 DEFAULT_ASSIGNMENT = "bpgrade"
 
 CANVAS_STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -86,14 +86,19 @@ class GradebookError(ValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """One folder of the class: its report, or None when the folder was rejected."""
+    """One folder of the class: its report, or None when the folder was rejected or is not
+    graded yet (`pending`: a batch that was stopped, or is still running, has not reached it;
+    an earlier grade is not shown, as it may not be the submission's now)."""
 
     folder: str
     report: Report | None
     note: str = ""  # why it was rejected, or what the instructor should know of its grade
+    pending: bool = False
 
     @property
     def status(self) -> Status:
+        if self.pending:
+            return "not graded yet"
         if self.report is None:
             return "rejected"
         return "not graded" if self.report.error is not None else "graded"

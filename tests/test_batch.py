@@ -383,6 +383,79 @@ def test_an_interrupted_run_leaves_a_valid_csv_and_goes_on_later(
     assert _graded(output) == {"ann": 52, "ben": 52, "cy": 10}
 
 
+def _rows(path: Path, key: str = "student") -> dict[str, dict[str, str]]:
+    with open(path, newline="") as file:
+        return {row[key]: row for row in csv.DictReader(file)}
+
+
+def test_a_forced_run_stopped_keeps_every_student_and_the_resume_finishes_it(
+    small: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C while --force re-grades: no student drops out of the gradebook or the notes
+    (the ones not re-graded yet say so), the count saved is true, and the same command
+    without --force grades what --force had not reached, not the reports from before."""
+    output = tmp_path / "grades.csv"
+    book = Gradebook("canvas")
+    batch.grade_batch(small, output, batch.BatchOptions(jobs=2, gradebook=book))
+    assert sorted(p.stem for p in (tmp_path / "grades-reports").glob("*.sha256")) == [
+        "ann",
+        "ben",
+        "cy",
+    ]
+
+    def interrupt(progress: BatchProgress) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the first student
+
+    forced = batch.BatchOptions(jobs=1, force=True, gradebook=book)
+    with pytest.raises(batch.Interrupted) as stopped:
+        batch.grade_batch(small, output, forced, interrupt)
+    first = stopped.value.result.graded
+    assert len(first) == 1 and stopped.value.saved == first and stopped.value.total == 3
+    rows = _rows(output, "SIS Login ID")
+    assert set(rows) == {"", "ann", "ben", "cy"}  # every student stays ("": Points Possible)
+    del rows[""]
+    assert {name: rows[name]["bpgrade"] for name in rows if name not in first} == dict.fromkeys(
+        {"ann", "ben", "cy"} - set(first), ""
+    )
+    notes = _rows(output.with_name("grades-notes.csv"), "folder")
+    assert set(notes) == {"ann", "ben", "cy"}
+    assert {notes[name]["status"] for name in notes if name not in first} == {"not graded yet"}
+
+    resumed = batch.grade_batch(small, output, batch.BatchOptions(jobs=2, gradebook=book))
+    assert resumed.skipped == first and sorted(resumed.graded) == sorted(
+        {"ann", "ben", "cy"} - set(first)
+    )
+    notes = _rows(output.with_name("grades-notes.csv"), "folder")
+    assert {row["status"] for row in notes.values()} == {"graded"}
+
+
+def test_a_stop_just_after_a_digest_is_written_keeps_that_grade(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C as the first student's digest lands (its folder synced, say): that student is
+    saved, so the gradebook has their grade, the count says so, and a run again skips them."""
+    output = tmp_path / "grades.csv"
+    write = batch.write
+
+    def stop_after_a_digest(path: Path, text: str) -> None:
+        write(path, text)
+        if path.suffix == ".sha256":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "write", stop_after_a_digest)
+    with pytest.raises(batch.Interrupted) as stopped:
+        batch.grade_batch(small, output, batch.BatchOptions(jobs=1))
+    monkeypatch.undo()
+    saved = stopped.value.saved
+    assert len(saved) == 1 and stopped.value.result.graded == saved
+    assert set(_graded(output)) == set(saved)
+    assert {row["status"] for name, row in _rows(output).items() if name not in saved} == {
+        "not graded yet"
+    }
+    later = batch.grade_batch(small, output, batch.BatchOptions(jobs=2))
+    assert later.skipped == saved and len(later.graded) == 2
+
+
 def test_folders_that_are_not_student_ids_are_rejected(small: Path, tmp_path: Path) -> None:
     for name in ("bad name", "-rf", "x..y", "new\nline", "é", "ANN"):
         (small / name).mkdir()

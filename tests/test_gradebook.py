@@ -408,3 +408,43 @@ def test_two_graded_folders_of_one_student_leave_no_no_folder_row(
     two = {"cy": reports["ann"], "cy@example.edu": reports["cy@example.edu"]}
     rows = _notes_rows(Gradebook("canvas", roster=roster).notes(outcomes(two, [])))
     assert [row["folder"] for row in rows] == ["cy", "cy@example.edu"]
+
+
+def test_a_student_not_graded_yet_keeps_a_row_and_no_grade(
+    catalog: Catalog, reports: dict[str, Report], tmp_path: Path
+) -> None:
+    """A batch stopped before grading gus (or re-grading him): his row says so, with no grade
+    for an import to take; the notes say it too."""
+    everyone = outcomes(reports, REJECTED, pending=["gus", "ann"])  # ann is graded: no effect
+    rows = {row[0]: row for row in parse(Gradebook().text(list(catalog.exercises), everyone))}
+    gus = dict(zip(rows["student"], rows["gus"], strict=True))
+    assert gus["status"] == "not graded yet" and gus["total"] == gus["exercise01"] == ""
+    assert "again" in gus["note"]
+    assert dict(zip(rows["student"], rows["ann"], strict=True))["status"] == "graded"
+
+    roster = Roster(
+        (
+            *read_roster(roster_csv(tmp_path / "export.csv")).entries,
+            RosterEntry(name="Gus", sis_login_id="gus", email="gus@example.edu"),
+        )
+    )
+    canvas = Gradebook("canvas", roster=roster)
+    _, _, students = canvas_read(canvas.text(list(catalog.exercises), everyone))
+    assert next(s for s in students if s["SIS Login ID"] == "gus")["bpgrade"] == ""
+    notes = {row["folder"]: row for row in _notes_rows(canvas.notes(everyone))}
+    assert notes["gus"]["status"] == "not graded yet" and notes["gus"]["student"] == "gus"
+    assert not any(row["student"] == "gus" for row in notes.values() if not row["folder"])
+
+    users = Roster(
+        (
+            RosterEntry(name="Ann", email="ann@example.edu"),
+            RosterEntry(name="Gus", email="gus@example.edu"),
+        )
+    )
+    moodle = Gradebook("moodle", roster=users)
+    text = moodle.text(list(catalog.exercises), everyone)
+    grades = moodle_read(text, "Email address", "useremail", list(users.entries), 52)
+    assert grades == {"ann@example.edu": {"bpgrade": 52}}  # an empty grade would clear gus's
+    assert {r["folder"]: r for r in _notes_rows(moodle.notes(everyone))}["gus"]["status"] == (
+        "not graded yet"
+    )
