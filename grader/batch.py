@@ -13,7 +13,9 @@ What is written, beside the CSV:
     grades.csv                   the gradebook (`grader.gradebook`): by default student, one
                                  column per exercise, total, status, note; or the CSV that
                                  Canvas or Moodle imports. A row for every folder, the
-                                 rejected ones included, sorted by folder
+                                 rejected ones included, sorted by folder; a graded one's
+                                 note says in a few words where its files were found when
+                                 not where the course puts them (`files_note`)
     grades-notes.csv             with a Canvas or Moodle gradebook: each folder's status and
                                  why (an import has no column for it)
     grades-reports/ID.json       the student's full report (`grader.report.Report`)
@@ -65,7 +67,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Generic, TypeVar
 
 from grader import __version__
@@ -75,7 +77,7 @@ from grader.course import catalog_path, solutions_dir
 from grader.formats import RESULTS_MODE, markdown, write_results
 from grader.gradebook import Gradebook, Outcome
 from grader.grading import DEFAULT_SEED
-from grader.layout import locate
+from grader.layout import NESTED, TOP, locate, shown
 from grader.report import ExerciseReport, Report, summarize
 from grader.sandbox import THREADS, Limits, Sandbox, is_root, protect, submission_files
 from grader.submission import grade_located
@@ -374,13 +376,67 @@ def write(path: Path, text: str) -> None:
     write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE)
 
 
+def files_note(report: Report) -> str:
+    """Where the student's exercise files were found, in a few words for the gradebook's note,
+    when not where the course puts them: none at all, a folder further down, a file graded
+    under another name; what else the report's layout notes say, by their first sentence
+    ("exercise files were found in more than one place"). "" for files where they belong,
+    and for a report that is no grade (its error says why)."""
+    if report.error is not None:
+        return ""
+    files = {name: PurePosixPath(path) for name, path in report.files.items()}
+    if not files and not report.layout:
+        # no file found where the layout says: nothing ran, so every exercise has its why
+        nothing = report.exercises and all(e.error is not None for e in report.exercises)
+        return "no exercise file found" if nothing else ""
+    rest = list(report.layout)  # locate's notes: the deeper folder's first, then the others
+    folder = next(iter(files.values())).parent if files else None  # the one folder graded
+    deeper = folder is not None and folder not in (TOP, PurePosixPath(NESTED))
+    if deeper:
+        rest = rest[1:]
+    expected = {e.name: e.file for e in report.exercises}
+    renamed = []
+    for name, path in files.items():
+        if name in expected and path.name != expected[name]:
+            renamed.append(f"graded {shown(path)} as {expected[name]}")
+            rest = [note for note in rest if shown(path) not in note]
+    parts = []
+    if folder is not None and (deeper or rest):  # elsewhere too: say which was graded
+        parts.append(
+            "graded from the top" if folder == TOP else f"graded from {shown(folder, True)}"
+        )
+    parts += renamed + [_first_sentence(note) for note in rest]
+    return "; ".join(part for part in parts if part)
+
+
+def _first_sentence(note: str) -> str:
+    """A note's first sentence or clause, up to '. ' or ': ' outside a `name`, lower case."""
+    quoted = False
+    for index, char in enumerate(note):
+        quoted ^= char == "`"
+        if not quoted and char in ".:" and note[index + 1 : index + 2] in (" ", ""):
+            note = note[:index]
+            break
+    return note[:1].lower() + note[1:]
+
+
 def outcomes(
     reports: dict[str, Report], rejected: Sequence[Rejected], pending: Collection[str] = ()
 ) -> list[Outcome]:
     """Every folder of the class, graded or not, as the gradebook lists them; `pending`, the
-    students to grade, those without a report of this run as not graded yet."""
+    students to grade, those without a report of this run as not graded yet. A graded
+    folder's note says where its files were found (`files_note`), and that it was graded a
+    second time on its own."""
     graded = [
-        Outcome(student, report, ALONE if ALONE in report.notes else "")
+        Outcome(
+            student,
+            report,
+            "; ".join(
+                note
+                for note in (files_note(report), ALONE if ALONE in report.notes else "")
+                if note
+            ),
+        )
         for student, report in reports.items()
     ]
     waiting = [Outcome(s, None, NOT_YET, pending=True) for s in pending if s not in reports]
