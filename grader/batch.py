@@ -89,7 +89,7 @@ CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
 PRIVATE_FOLDER = 0o700  # as root: what the batch writes is root's alone
 PRIVATE_FILE = 0o600
 NOT_A_FOLDER = "a file, not a folder: put each student's files in a folder named by their id"
-NOT_YET = "not graded yet: the same command, run again, grades it"
+NOT_YET = "run the same command again to grade it"
 ALONE = (
     "Graded a second time on its own, with no other submission beside it, to confirm an "
     "error seen while others were being graded; this is that grade."
