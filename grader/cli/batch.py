@@ -198,12 +198,14 @@ class _Bar:
 
 
 def _say_interrupted(saved: list[str], result: Any, total: int | None) -> None:
-    argv = [arg for arg in sys.argv[1:] if arg != "--force"]  # --force would start over
     prog = click.get_current_context().find_root().info_name or "bpgrade"
-    again = shlex.join([*shlex.split(prog), *argv])
-    if result is None:
-        click.echo(f"\nInterrupted (Ctrl-C) before grading began. To start: {again}", err=True)
+    if result is None:  # nothing changed yet: the very command, --force and all, starts it
+        start = shlex.join([*shlex.split(prog), *sys.argv[1:]])
+        click.echo(f"\nInterrupted (Ctrl-C) before grading began. To start: {start}", err=True)
         return
+    # a stopped --force has already set aside what it regrades: without it, the rest is done
+    argv = [arg for arg in sys.argv[1:] if arg != "--force"]
+    again = shlex.join([*shlex.split(prog), *argv])
     click.echo(
         f"\nInterrupted (Ctrl-C): {len(saved)} of {total} submissions are graded and saved "
         f"in {result.output.csv} and {result.output.reports}/. To grade the rest, run the same "
