@@ -54,6 +54,12 @@ def catalog() -> Catalog:
     return load_catalog(EXERCISES / "catalog.toml")
 
 
+def course_total(catalog: Catalog) -> float:
+    """What the whole course is worth: every exercise's points, as the catalog gives them.
+    Tests take totals from here, so that an exercise added to the catalog changes none."""
+    return sum(entry.max_score for entry in catalog.exercises)
+
+
 def grade_file(
     entry: ExerciseEntry,
     source: Path,

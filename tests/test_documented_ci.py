@@ -23,7 +23,10 @@ import jsonschema  # type: ignore[import-untyped]
 import yaml  # type: ignore[import-untyped]
 from lxml import etree  # type: ignore[import-untyped]
 
+from grader.catalog import Catalog
+
 from .classroom_reporter import reporter_view
+from .conftest import course_total
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "platforms.md"
@@ -61,14 +64,27 @@ def _bpgrade_step() -> dict[str, Any]:
     return step
 
 
-def _partly_right(folder: Path) -> Path:
-    """Some exercises right, one with a known mistake, one not started."""
+RIGHT = ("exercise01", "exercise02", "exercise04")
+
+
+def _partly_right(folder: Path, catalog: Catalog) -> Path:
+    """Some exercises right, one with a known mistake, the rest not started."""
     folder.mkdir(parents=True)
-    for name in ("exercise01_chain_rule.py", "exercise02_activations.py", "exercise04_losses.py"):
-        shutil.copy(SOLUTIONS / name, folder)
+    for entry in catalog.exercises:
+        shutil.copy((SOLUTIONS if entry.name in RIGHT else EXERCISES) / entry.file, folder)
     shutil.copy(CORPUS / "exercise03" / "bug_transposed_dw.py", folder / "exercise03_linear.py")
-    shutil.copy(EXERCISES / "exercise05_two_layer.py", folder)
     return folder
+
+
+def _partly_right_score(catalog: Catalog) -> float:
+    """What `_partly_right` earns: the right ones in full, and the mistaken exercise03 all
+    but its dW (tests/corpus/expectations.toml: bug_transposed_dw fails that check alone)."""
+    linear = catalog.find("exercise03")
+    assert linear is not None
+    (dw,) = [c.points for c in linear.checks if c.name == "linear_backward.dW"]
+    right = [e.max_score for e in catalog.exercises if e.name in RIGHT]
+    assert len(right) == len(RIGHT)
+    return sum(right) + linear.max_score - dw
 
 
 def _run(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -113,12 +129,14 @@ def test_the_workflow_hands_bpgrades_result_to_the_reporter() -> None:
     }
 
 
-def test_the_workflows_grading_step_gives_one_total_and_the_feedback(tmp_path: Path) -> None:
+def test_the_workflows_grading_step_gives_one_total_and_the_feedback(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     """The documented step, run as GitHub Actions runs it, on a partly right submission:
     the result the reporter decodes is valid, every total it would show is the one bpgrade
     printed, and the feedback is in the job summary and the annotations."""
     repository = tmp_path / "repository"
-    _partly_right(repository / "exercises")
+    _partly_right(repository / "exercises", catalog)
     github_output = tmp_path / "github_output"
     summary = tmp_path / "step_summary.md"
     github_output.touch()
@@ -141,14 +159,15 @@ def test_the_workflows_grading_step_gives_one_total_and_the_feedback(tmp_path: P
     total = re.search(r"^Total: (\S+)$", step.stdout, flags=re.MULTILINE)
     assert total is not None, step.stdout
     view = reporter_view(result)
-    assert view["recorded"] == view["tests passed"] == total[1] == "38/52"
-    assert view["log"] == "38.00/52"
+    score, maximum = _partly_right_score(catalog), course_total(catalog)
+    assert view["recorded"] == view["tests passed"] == total[1] == f"{score:g}/{maximum:g}"
+    assert view["log"] == f"{score:.2f}/{maximum:g}"
     assert result["status"] == "fail"
 
     annotations = [line for line in step.stdout.splitlines() if line.startswith("::")]
     assert [a.split(",")[0] for a in annotations] == ["::error file=exercises/exercise03_linear.py"]
     written = summary.read_text(encoding="utf-8")
-    assert written.startswith("## bpgrade: 38/52 points\n")
+    assert written.startswith(f"## bpgrade: {score:g}/{maximum:g} points\n")
     assert "Likely mistake (transposed)" in written
     assert "exercise05: not started yet" in written
 
@@ -162,13 +181,15 @@ def _gitlab_job() -> dict[str, Any]:
     return job
 
 
-def test_the_gitlab_job_keeps_every_students_results_apart(tmp_path: Path) -> None:
+def test_the_gitlab_job_keeps_every_students_results_apart(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     """The documented job grades every folder in one job; GitLab reads all the reports as
     one and keys a case by classname and name, keeping only the first of a kind."""
     job = _gitlab_job()
     install, *script = job["script"]
     assert install == "pip install ."  # done here by the test's own environment
-    _partly_right(tmp_path / "submissions" / "alice")
+    _partly_right(tmp_path / "submissions" / "alice", catalog)
     shutil.copytree(EXERCISES, tmp_path / "submissions" / "bob")
     for line in script:
         ran = _run(line, tmp_path, {})

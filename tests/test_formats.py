@@ -4,7 +4,7 @@ it, and says what a student may see, no more.
 
 The reports are real: the reference solutions, the untouched stubs, and a mixed submission
 (one exercise right, one with a syntax error, one with a known mistake, one that prints,
-one not started) graded with a student id, so with hidden-case checks. One more is built by
+the rest not started) graded with a student id, so with hidden-case checks. One more is built by
 hand for what grading cannot easily produce: a hidden-case check shown at once, markup and
 control characters in feedback, undecodable output.
 """
@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from grader.catalog import load_catalog
+from grader.catalog import Catalog
 from grader.formats import FORMATS, github, render, write_results
 from grader.formats._common import GRADING_BROKE, WITHHELD, points
 from grader.formats.prairielearn import WITHHELD_HERE
@@ -42,6 +42,7 @@ from grader.report import (
 )
 
 from .classroom_reporter import js_number, reporter_view
+from .conftest import course_total
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -84,15 +85,17 @@ QUIZZES = [
 # ----------------------------------------------------------------------------- reports
 
 
-def _mixed_submission(folder: Path) -> Path:
+def _mixed_submission(folder: Path, catalog: Catalog) -> Path:
+    """Every exercise of the course not started (its stub), but for the first four."""
     folder.mkdir(parents=True, exist_ok=True)
+    for entry in catalog.exercises:
+        shutil.copy(EXERCISES / entry.file, folder)
     shutil.copy(SOLUTIONS / "exercise01_chain_rule.py", folder)
     (folder / "exercise02_activations.py").write_text("def sigmoid(:\n")
     shutil.copy(CORPUS / "exercise03" / "bug_transposed_dw.py", folder / "exercise03_linear.py")
     losses = (SOLUTIONS / "exercise04_losses.py").read_text()
     printing = f"print({PRINTED.rstrip()!r})\ndef mse_loss("
     (folder / "exercise04_losses.py").write_text(losses.replace("def mse_loss(", printing, 1))
-    shutil.copy(EXERCISES / "exercise05_two_layer.py", folder)
     return folder
 
 
@@ -149,9 +152,9 @@ def _crafted() -> Report:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
-    entries = load_catalog(EXERCISES / "catalog.toml").exercises
-    folder = _mixed_submission(tmp_path_factory.mktemp("submission"))
+def reports(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
+    entries = catalog.exercises
+    folder = _mixed_submission(tmp_path_factory.mktemp("submission"), catalog)
     graded = grade(entries, folder, SOLUTIONS, student="alice")
     mixed = summarize(graded.exercises, QUIZZES)
     mixed.student = graded.student
@@ -170,11 +173,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
     }
 
 
-def test_the_mixed_submission_grades_as_intended(reports: dict[str, Report]) -> None:
+def test_the_mixed_submission_grades_as_intended(
+    reports: dict[str, Report], catalog: Catalog
+) -> None:
     """The fixtures the other tests rely on: every status, hidden checks, printed output."""
     mixed = reports["mixed"]
     statuses = {e.name: e.status for e in mixed.exercises}
     assert statuses == {
+        **{e.name: "not_started" for e in catalog.exercises},
         "exercise01": "passed",
         "exercise02": "error",
         "exercise03": "failed",
@@ -342,9 +348,10 @@ def test_gradescope_statuses_follow_the_checks(reports: dict[str, Report]) -> No
             assert test["visibility"] == check.visibility
 
 
-def test_gradescope_all_passed_summary(reports: dict[str, Report]) -> None:
+def test_gradescope_all_passed_summary(reports: dict[str, Report], catalog: Catalog) -> None:
     data = _as_json(reports["passed"], "gradescope")
-    assert data["output"].splitlines()[-1] == "Total: 52/52"
+    total = course_total(catalog)
+    assert data["output"].splitlines()[-1] == f"Total: {total:g}/{total:g}"
     assert all(t["status"] == "passed" for t in data["tests"])
     assert {data["output_format"], data["test_output_format"], data["test_name_format"]} == {"text"}
     assert data["stdout_visibility"] == "hidden"
@@ -414,10 +421,11 @@ def test_prairielearn_score_is_the_fraction_and_points_add_up(
     assert len(data["tests"]) == len(_checks(report)) + len(report.quizzes)
 
 
-def test_prairielearn_full_marks(reports: dict[str, Report]) -> None:
+def test_prairielearn_full_marks(reports: dict[str, Report], catalog: Catalog) -> None:
     data = _as_json(reports["passed"], "prairielearn")
     assert data["score"] == 1.0
-    assert data["message"] == "Total: 52/52"
+    total = course_total(catalog)
+    assert data["message"] == f"Total: {total:g}/{total:g}"
 
 
 def test_prairielearn_not_gradable_when_grading_broke(reports: dict[str, Report]) -> None:
@@ -660,11 +668,12 @@ def test_github_one_test_per_point_pass_or_fail(reports: dict[str, Report]) -> N
     assert isinstance(data["max_score"], int)  # whole points, as Classroom keeps them
 
 
-def test_github_advice_is_no_test(reports: dict[str, Report]) -> None:
+def test_github_advice_is_no_test(reports: dict[str, Report], catalog: Catalog) -> None:
     """A 0-point test would still count in the reporter's passed/all."""
     data = _as_json(reports["passed"], "github")
     assert not [t for t in data["tests"] if "advice" in t["name"]]
-    assert reporter_view(data)["tests passed"] == "52/52"
+    total = course_total(catalog)
+    assert reporter_view(data)["tests passed"] == f"{total:g}/{total:g}"
     assert data["status"] == "pass"
 
 
