@@ -35,6 +35,8 @@ from grader.gradebook import (
 )
 from grader.report import ExerciseReport, Report, summarize
 
+from .conftest import course_total
+
 CANVAS_NOT_ASSIGNMENTS = re.compile(
     "Current Score|Current Points|Current Grade|Final Score|Final Points|Final Grade|"
     "Override Score|Override Grade|Override Status"
@@ -112,34 +114,61 @@ def moodle_read(
 # -- a class, without grading anything ------------------------------------------------------------
 
 
-def report(catalog: Catalog, student: str, scores: list[float], error: str | None = None) -> Report:
-    exercises = [
-        ExerciseReport(
-            name=e.name,
-            title=e.title,
-            file=e.file,
-            status="passed" if score == e.max_score else "failed",
-            score=score,
-            max_score=e.max_score,
-            checks=[],
+def report(
+    catalog: Catalog, student: str, scores: dict[str, float], error: str | None = None
+) -> Report:
+    """A report of every exercise of the course, each scoring what `scores` says, else 0."""
+    unknown = set(scores) - {e.name for e in catalog.exercises}
+    assert not unknown, unknown
+    exercises = []
+    for e in catalog.exercises:
+        score = scores.get(e.name, 0.0)
+        exercises.append(
+            ExerciseReport(
+                name=e.name,
+                title=e.title,
+                file=e.file,
+                status="passed" if score == e.max_score else "failed",
+                score=score,
+                max_score=e.max_score,
+                checks=[],
+            )
         )
-        for e, score in zip(catalog.exercises, scores, strict=True)
-    ]
     made = summarize(exercises)
     made.student, made.error = student, error
     return made
 
 
+def full(catalog: Catalog) -> dict[str, float]:
+    return {e.name: e.max_score for e in catalog.exercises}
+
+
+def max_of(catalog: Catalog, exercise: str) -> float:
+    entry = catalog.find(exercise)
+    assert entry is not None
+    return entry.max_score
+
+
+# ann and dee: full marks; ben: exercise01 in full and 5.5 of exercise02; cy: exercise03
+BEN_EXERCISE02 = 5.5
+
+
+def ben_total(catalog: Catalog) -> float:
+    return max_of(catalog, "exercise01") + BEN_EXERCISE02
+
+
 @pytest.fixture
 def reports(catalog: Catalog) -> dict[str, Report]:
-    alone = report(catalog, "dee", [10, 10, 10, 10, 12])
+    alone = report(catalog, "dee", full(catalog))
     alone.notes.append(ALONE)
+    ben = {"exercise01": max_of(catalog, "exercise01"), "exercise02": BEN_EXERCISE02}
+    cy = {"exercise03": max_of(catalog, "exercise03")}
     return {
-        "ann": report(catalog, "ann", [10, 10, 10, 10, 12]),
-        "ben": report(catalog, "ben", [10, 5.5, 0, 0, 0]),
-        "cy@example.edu": report(catalog, "cy@example.edu", [0, 0, 10, 0, 0]),
+        "ann": report(catalog, "ann", full(catalog)),
+        "ben": report(catalog, "ben", ben),
+        "cy@example.edu": report(catalog, "cy@example.edu", cy),
         "dee": alone,
-        "eve": report(catalog, "eve", [0] * 5, error="Not graded: the grader failed on it (x)."),
+        "eve": report(catalog, "eve", {}, error="Not graded: the grader failed on it (x)."),
     }
 
 
@@ -175,7 +204,8 @@ def test_plain_has_every_folder_with_its_status_and_why(
     assert rows[0] == ["student", *(e.name for e in catalog.exercises), "total", "status", "note"]
     by_folder = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert [row[0] for row in rows[1:]] == FOLDERS
-    assert by_folder["ben"]["exercise02"] == "5.5" and by_folder["ben"]["total"] == "15.5"
+    assert by_folder["ben"]["exercise02"] == "5.5"
+    assert by_folder["ben"]["total"] == f"{ben_total(catalog):g}"
     assert by_folder["carol smith"]["status"] == "rejected"
     assert by_folder["carol smith"]["total"] == ""  # nothing graded: no number
     assert by_folder["carol smith"]["note"] == "not usable as a student id"
@@ -193,10 +223,11 @@ def test_canvas_without_a_roster_names_the_login_and_imports(
         book.text(list(catalog.exercises), outcomes(reports, REJECTED))
     )
     assert assignments == ["Backprop lab"]  # one assignment, no column Canvas would invent
-    assert possible == {"Backprop lab": 52}
+    total = course_total(catalog)
+    assert possible == {"Backprop lab": total}
     assert [s["SIS Login ID"] for s in students] == FOLDERS  # a row for every folder
     grades = {s["SIS Login ID"]: s["Backprop lab"] for s in students}
-    assert grades["ann"] == "52" and grades["ben"] == "15.5"
+    assert grades["ann"] == f"{total:g}" and grades["ben"] == f"{ben_total(catalog):g}"
     # rejected, or not graded: blank, which changes nothing in Canvas
     assert grades["carol smith"] == grades["Bob"] == grades["eve"] == ""
     assert "SIS Login ID" in book.mapping(outcomes(reports, REJECTED))
@@ -224,10 +255,10 @@ def test_canvas_with_a_roster_names_students_as_canvas_does(
         "SIS User ID": "S1",
         "SIS Login ID": "ann",
         "Section": "Lab A",
-        "Backprop lab (1234)": "52",
+        "Backprop lab (1234)": f"{course_total(catalog):g}",
     }
     ben = next(s for s in students if s["ID"] == "102")  # BEN in Canvas, ben the folder
-    assert ben["Backprop lab (1234)"] == "15.5"
+    assert ben["Backprop lab (1234)"] == f"{ben_total(catalog):g}"
 
     notes = {
         row[0]: dict(zip(NOTES_COLUMNS, row, strict=True))
@@ -265,12 +296,13 @@ def test_moodle_holds_only_what_moodle_can_import_and_notes_the_rest(
     text = book.text(list(catalog.exercises), everyone)
     assert parse(text)[0] == ["Email address", "Backprop lab"]
     assert 'Map from "Email address" to "useremail"' in book.mapping(everyone)
-    grades = moodle_read(text, "Email address", "useremail", list(roster.entries), 52)
+    total = course_total(catalog)
+    grades = moodle_read(text, "Email address", "useremail", list(roster.entries), total)
     # ann and ben: folders named by the address's local part; cy: by the address
     assert grades == {
-        "ann@example.edu": {"Backprop lab": 52},
-        "ben@example.edu": {"Backprop lab": 15.5},
-        "cy@example.edu": {"Backprop lab": 10},
+        "ann@example.edu": {"Backprop lab": total},
+        "ben@example.edu": {"Backprop lab": ben_total(catalog)},
+        "cy@example.edu": {"Backprop lab": max_of(catalog, "exercise03")},
     }
     notes = {
         row[0]: dict(zip(NOTES_COLUMNS, row, strict=True))
@@ -289,9 +321,10 @@ def test_moodle_without_a_roster_uses_the_folder_as_username(
     everyone = outcomes(reports, REJECTED)
     text = book.text(list(catalog.exercises), everyone)
     users = [RosterEntry(username=name) for name in reports]
-    grades = moodle_read(text, "Username", "username", users, 52)
+    total = course_total(catalog)
+    grades = moodle_read(text, "Username", "username", users, total)
     assert set(grades) == {"ann", "ben", "cy@example.edu", "dee"}  # eve's is not a grade
-    assert grades["dee"] == {"bpgrade": 52}
+    assert grades["dee"] == {"bpgrade": total}
     # every folder named by an email address: the email is the identifier
     emails = {"a@x.org": reports["ann"], "b@x.org": reports["ben"]}
     text = book.text(list(catalog.exercises), outcomes(emails, []))
@@ -305,7 +338,8 @@ def test_two_folders_of_one_student_are_neither_taken(
     two = {"cy": reports["ann"], "cy@example.edu": reports["cy@example.edu"]}
     book = Gradebook("canvas", roster=roster)
     _, _, students = canvas_read(book.text(list(catalog.exercises), outcomes(two, [])))
-    assert [s["bpgrade"] for s in students] == ["52", "10"]  # each as its own folder...
+    own = [f"{course_total(catalog):g}", f"{max_of(catalog, 'exercise03'):g}"]
+    assert [s["bpgrade"] for s in students] == own  # each as its own folder...
     # ...and neither given the student's identity, nor a login made of the folder's name
     assert all(s["ID"] == "" for s in students)
     assert [s["SIS Login ID"] for s in students] == ["", ""]
@@ -395,7 +429,7 @@ def test_a_rejected_folder_does_not_take_a_graded_folders_student(
     everyone = outcomes({"ann": reports["ann"]}, [Rejected("S1", "a file, not a folder")])
     _, _, students = canvas_read(book.text(list(catalog.exercises), everyone))
     ann = next(s for s in students if s["ID"] == "101")
-    assert ann["bpgrade"] == "52"
+    assert ann["bpgrade"] == f"{course_total(catalog):g}"
     rows = {row["folder"]: row for row in _notes_rows(book.notes(everyone))}
     assert rows["ann"]["status"] == "graded" and rows["ann"]["note"] == ""
     assert rows["S1"]["student"] == "ann" and rows["S1"]["note"] == "a file, not a folder"
@@ -443,8 +477,9 @@ def test_a_student_not_graded_yet_keeps_a_row_and_no_grade(
     )
     moodle = Gradebook("moodle", roster=users)
     text = moodle.text(list(catalog.exercises), everyone)
-    grades = moodle_read(text, "Email address", "useremail", list(users.entries), 52)
-    assert grades == {"ann@example.edu": {"bpgrade": 52}}  # an empty grade would clear gus's
+    total = course_total(catalog)
+    grades = moodle_read(text, "Email address", "useremail", list(users.entries), total)
+    assert grades == {"ann@example.edu": {"bpgrade": total}}  # an empty grade would clear gus's
     assert {r["folder"]: r for r in _notes_rows(moodle.notes(everyone))}["gus"]["status"] == (
         "not graded yet"
     )
