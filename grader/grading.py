@@ -89,14 +89,16 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
     )
 
 
-def _checks_by_name(entry: ExerciseEntry) -> dict[str, Check]:
+def catalog_checks(entry: ExerciseEntry) -> list[Check]:
+    """The grader's checks of the catalog's `entry`, in the catalog's order; a LookupError
+    names those the catalog lists and the grader does not have."""
     checks = {check.name: check for check in checks_for(entry.name)}
     unknown = [c.name for c in entry.checks if c.name not in checks]
     if unknown:
         raise LookupError(
             f"the catalog names checks the grader does not have: {', '.join(unknown)}"
         )
-    return checks
+    return [checks[c.name] for c in entry.checks]
 
 
 @dataclass
@@ -121,8 +123,7 @@ class ExercisePlan:
 def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -> ExercisePlan:
     """With a student id, each check also runs on that student's own hidden cases, and its
     points are split evenly between the public and the hidden cases."""
-    checks = _checks_by_name(entry)
-    chosen = [checks[c.name] for c in entry.checks]
+    chosen = catalog_checks(entry)
     rounds = [(plan(chosen, seed), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))

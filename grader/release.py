@@ -40,10 +40,9 @@ import grader
 from grader import progress
 from grader.calls import Call, CallResult
 from grader.catalog import Catalog, ExerciseEntry, load_catalog
-from grader.checks import checks_for
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict
 from grader.giveaway import giveaways
-from grader.grading import DEFAULT_SEED, Planned, plan
+from grader.grading import DEFAULT_SEED, Planned, catalog_checks, plan
 from grader.judge.compare import NUMERIC_ATOL, NUMERIC_RTOL, as_array, close_where_known
 from grader.quiz.models import Quiz
 from grader.recorded import RecordedAnswers, Recorder, Replay
@@ -101,13 +100,10 @@ class Written:
 
 
 def _chosen_checks(entry: ExerciseEntry) -> list[Check]:
-    checks = {check.name: check for check in checks_for(entry.name)}
-    unknown = [c.name for c in entry.checks if c.name not in checks]
-    if unknown:
-        raise ReleaseError(
-            f"{entry.name}: the catalog names checks the grader does not have: {', '.join(unknown)}"
-        )
-    return [checks[c.name] for c in entry.checks]
+    try:
+        return catalog_checks(entry)
+    except LookupError as error:
+        raise ReleaseError(f"{entry.name}: {error}") from None
 
 
 def _evidence(planned: Planned, results: dict[str, CallResult], calls: list[Call]) -> Evidence:

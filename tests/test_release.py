@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.catalog import load_catalog
+from grader.catalog import CheckEntry, load_catalog
 from grader.giveaway import giveaways
-from grader.grading import grade
+from grader.grading import DEFAULT_SEED, grade, plan_exercise
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
 from grader.quiz.handout import draw_handout_question, load_handout
@@ -42,7 +42,7 @@ from grader.reference import (
     reference_for,
     require_answers,
 )
-from grader.release import ReleaseError, write_release
+from grader.release import ReleaseError, record_exercise, write_release
 from tests.conftest import EXERCISES, ROOT, SOLUTIONS, grade_folder, shared_sandbox
 from tests.quiz.helpers import EXAMPLE
 
@@ -323,6 +323,17 @@ def test_reference_for_without_solution_or_answers_says_so(tmp_path: Path) -> No
     entry = load_catalog(EXERCISES / "catalog.toml").exercises[0]
     with pytest.raises(MissingReference, match="neither a reference solution"):
         reference_for(entry, tmp_path / "solutions")
+
+
+def test_a_check_the_grader_lacks_is_named_when_grading_and_when_releasing() -> None:
+    entry = load_catalog(EXERCISES / "catalog.toml").exercises[0]
+    extra = CheckEntry(name="no_such_check", title="Not a check", points=1.0)
+    unknown = entry.model_copy(update={"checks": [*entry.checks, extra]})
+    lacking = "the catalog names checks the grader does not have: no_such_check"
+    with pytest.raises(LookupError, match=f"^{lacking}$"):
+        plan_exercise(unknown, DEFAULT_SEED)
+    with pytest.raises(ReleaseError, match=f"^{entry.name}: {lacking}$"):
+        record_exercise(unknown, SOLUTIONS)
 
 
 # --- where the course is ----------------------------------------------------------------------
