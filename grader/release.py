@@ -38,6 +38,7 @@ import numpy as np
 
 import grader
 from grader import progress
+from grader.bundles.source import tree_files
 from grader.calls import Call, CallResult
 from grader.catalog import Catalog, ExerciseEntry, load_catalog
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict
@@ -290,27 +291,6 @@ def leaks(files: list[tuple[Path, str]], bodies: dict[str, str]) -> list[str]:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _ignored(relative: Path) -> bool:
-    return (
-        any(part == "__pycache__" or part.startswith(".") for part in relative.parts)
-        or relative.suffix in {".pyc", ".pyo"}
-        or relative.name.endswith("~")
-    )
-
-
-def _tree(source: Path, skip_top: frozenset[str] = frozenset()) -> list[Path]:
-    """The files of `source` to hand out, relative to it: no caches, dotfiles or links."""
-    files = []
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if relative.parts[0] in skip_top or _ignored(relative):
-            continue
-        if path.is_symlink() or not path.is_file():
-            continue
-        files.append(relative)
-    return files
-
-
 def _check_target(target: Path, course: Path, package: Path, force: bool) -> None:
     """Refuse a target that would overwrite the course or the grader, or someone's files."""
     target = target.resolve()
@@ -527,11 +507,12 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     answers = [record_exercise(entry, course / "solutions") for entry in catalog.exercises]
     quizzes = _load_quizzes(course)
     copies = [
-        (course / "exercises" / f, Path("exercises") / f) for f in _tree(course / "exercises")
+        (course / "exercises" / f, Path("exercises") / f)
+        for f in tree_files(course / "exercises", links=False)
     ]
     copies += [
         (package / f, Path("grader") / f)
-        for f in _tree(package, skip_top=frozenset({PACKAGED_COURSE}))
+        for f in tree_files(package, frozenset({PACKAGED_COURSE}), links=False)
     ]
     found = leaks([(source, str(name)) for source, name in copies], solution_bodies(course))
     if found:

@@ -89,12 +89,24 @@ def source_files(project: Path | None = None, course: Path | None = None) -> lis
 
 
 def _tree(root: Path, prefix: str, skip_top: frozenset[str] = frozenset()) -> list[SourceFile]:
+    return [SourceFile(f"{prefix}/{f.as_posix()}", root / f) for f in tree_files(root, skip_top)]
+
+
+def tree_files(
+    root: Path, skip_top: frozenset[str] = frozenset(), *, links: bool = True
+) -> list[Path]:
+    """The files under `root` to ship, relative to it and sorted: no caches, dotfiles or
+    editor litter, and nothing under a top-level name in `skip_top`. A link to a file is
+    shipped as the file it names; with `links=False` links are left out (a release hands its
+    files to learners, and a link could name anything on the instructor's machine)."""
     files = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if relative.parts[0] in skip_top or not path.is_file() or _ignored(relative):
+        if relative.parts[0] in skip_top or _ignored(relative):
             continue
-        files.append(SourceFile(f"{prefix}/{relative.as_posix()}", path))
+        if (path.is_symlink() and not links) or not path.is_file():
+            continue
+        files.append(relative)
     return files
 
 
