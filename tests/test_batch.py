@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from grader import batch, formats
-from grader.batch_progress import BatchProgress
+from grader.batch import grading_worker, orchestration, store
+from grader.batch.progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
 from grader.gradebook import Gradebook
 from grader.grading import DEFAULT_SEED
@@ -443,14 +444,14 @@ def test_a_stop_just_after_a_digest_is_written_keeps_that_grade(
     """Ctrl-C as the first student's digest lands (its folder synced, say): that student is
     saved, so the gradebook has their grade, the count says so, and a run again skips them."""
     output = tmp_path / "grades.csv"
-    write = batch.write
+    write = store.write
 
     def stop_after_a_digest(path: Path, text: str) -> None:
         write(path, text)
         if path.suffix == ".sha256":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "write", stop_after_a_digest)
+    monkeypatch.setattr(store, "write", stop_after_a_digest)
     with pytest.raises(batch.Interrupted) as stopped:
         batch.grade_batch(small, output, batch.BatchOptions(jobs=1))
     monkeypatch.undo()
@@ -557,7 +558,7 @@ def test_a_submission_that_kills_its_worker_twice_scores_zero_and_says_why(
 ) -> None:
     entries = list(catalog.exercises)
     submission = batch.Submission("zed", tmp_path, "key")
-    report = batch._report_of(batch.Broken([-9, -9]), submission, entries)
+    report = orchestration._report_of(batch.Broken([-9, -9]), submission, entries)
     assert report.score == 0 and report.max_score == sum(e.max_score for e in entries)
     assert report.error is not None and "killed by SIGKILL, killed by SIGKILL" in report.error
     assert report.student == "zed" and not report.all_passed
@@ -619,7 +620,7 @@ def test_as_root_the_gradebook_and_reports_are_root_only(
 def test_not_as_root_the_files_keep_the_instructors_modes(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batch, "private", lambda: False)
+    monkeypatch.setattr(store, "private", lambda: False)
     output = tmp_path / "out" / "grades.csv"
     old = os.umask(0o022)
     try:
@@ -685,12 +686,12 @@ def test_ctrl_c_exits_130_says_how_to_resume_and_resuming_works(
     assert _graded(output) == dict.fromkeys(students, full)
 
 
-def _worker(catalog: Catalog, sandbox: Sandbox) -> batch._Grader:
-    """A grading worker's state, as `batch._setup` makes it, on the tests' sandbox."""
-    config = batch._Config(
+def _worker(catalog: Catalog, sandbox: Sandbox) -> grading_worker.Grader:
+    """A grading worker's state, as `grading_worker.setup` makes it, on the tests' sandbox."""
+    config = grading_worker.Config(
         EXERCISES / "catalog.toml", SOLUTIONS, DEFAULT_SEED, True, Limits(timeout=TIMEOUT)
     )
-    return batch._Grader(config, list(catalog.exercises), sandbox)
+    return grading_worker.Grader(config, list(catalog.exercises), sandbox)
 
 
 def test_a_missing_file_is_no_error_to_confirm(
@@ -700,16 +701,16 @@ def test_a_missing_file_is_no_error_to_confirm(
     worker says which those are; the batch does not look at the folder again."""
     _write(tmp_path / "cy", "exercises", {"exercise03_linear.py": "syntax error here\n"})
     submission = batch.Submission("cy", tmp_path / "cy", "key")
-    graded = batch._grade(_worker(catalog, sandbox), submission)
-    report = batch._report_of(graded, submission, list(catalog.exercises))
-    not_run = batch._not_run(graded)
+    graded = grading_worker.grade(_worker(catalog, sandbox), submission)
+    report = orchestration._report_of(graded, submission, list(catalog.exercises))
+    not_run = orchestration._not_run(graded)
     assert not_run == {e.name for e in catalog.exercises} - {"exercise03"}
     by_name = {e.name: e for e in report.exercises}
     assert by_name["exercise01"].status == by_name["exercise03"].status == "error"
-    assert batch._suspect(report, not_run)  # exercise03's code ran, and failed
+    assert orchestration._suspect(report, not_run)  # exercise03's code ran, and failed
     by_name["exercise03"].status, by_name["exercise03"].error = "passed", None
-    assert not batch._suspect(report, not_run)  # only files that are not there
-    assert batch._not_run(batch.Broken([-9])) == frozenset()
+    assert not orchestration._suspect(report, not_run)  # only files that are not there
+    assert orchestration._not_run(batch.Broken([-9])) == frozenset()
 
 
 def test_a_file_that_appears_while_grading_ran_and_is_confirmed(
@@ -719,16 +720,16 @@ def test_a_file_that_appears_while_grading_ran_and_is_confirmed(
     so its error may be a neighbour's doing."""
     _write(tmp_path / "cy", "top", {})
     submission = batch.Submission("cy", tmp_path / "cy", "key")
-    locate = batch.locate
+    locate = grading_worker.locate
 
     def then_a_file_appears(folder: Path, entries: list[ExerciseEntry]) -> object:
         layout = locate(folder, entries)
         (folder / _entry(catalog, "exercise01").file).write_text("syntax error here\n")
         return layout
 
-    monkeypatch.setattr(batch, "locate", then_a_file_appears)
-    graded = batch._grade(_worker(catalog, sandbox), submission)
-    report = batch._report_of(graded, submission, list(catalog.exercises))
-    assert "exercise01" not in batch._not_run(graded)
-    assert "exercise02" in batch._not_run(graded)
-    assert batch._suspect(report, batch._not_run(graded))
+    monkeypatch.setattr(grading_worker, "locate", then_a_file_appears)
+    graded = grading_worker.grade(_worker(catalog, sandbox), submission)
+    report = orchestration._report_of(graded, submission, list(catalog.exercises))
+    assert "exercise01" not in orchestration._not_run(graded)
+    assert "exercise02" in orchestration._not_run(graded)
+    assert orchestration._suspect(report, orchestration._not_run(graded))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from grader.batch import WorkerPool
-from grader.batch_progress import BatchProgress, Ticker, clock_text, remaining_seconds
+from grader.batch.progress import BatchProgress, Ticker, clock_text, remaining_seconds
 
 
 def test_no_estimate_before_a_submission_is_timed() -> None:

@@ -157,7 +157,7 @@ def _interrupt(number: int, frame: object) -> None:
 
 
 def _run(batch: Any, plan: Any) -> Any:
-    from grader.batch_progress import Ticker
+    from grader.batch.progress import Ticker
 
     total = len(plan.todo)
     stream = sys.stderr  # the batch's own output (the summary) stays on stdout
