@@ -122,9 +122,9 @@ def test_forging_the_report_of_the_arguments_earns_nothing(
 def test_the_reference_passes_the_advice_and_earns_every_point(
     catalog: Catalog, tmp_path: Path
 ) -> None:
-    for exercise in ("exercise02", "exercise03", "exercise04", "exercise05"):
-        entry = catalog.find(exercise)
-        assert entry is not None
+    advised = [e for e in catalog.exercises if "arguments_unchanged" in (c.name for c in e.checks)]
+    assert advised
+    for entry in advised:
         report = grade_in(entry, SOLUTIONS)
         assert report.status == "passed"
         assert report.score == report.max_score == entry.max_score
@@ -141,5 +141,15 @@ def test_only_advice_rests_on_the_process_word(catalog: Catalog) -> None:
         assert advice == {c.name for c in entry.checks if c.advice}, entry.name
         assert all(c.points == 0 for c in entry.checks if c.advice)
         assert all(c.points > 0 for c in entry.checks if not c.advice)
-    totals = [entry.max_score for entry in catalog.exercises]
-    assert totals == [10, 10, 10, 10, 12]
+    # when arguments_unchanged became advice, its point went to a value check of the same
+    # exercise: the exercises the course had then kept their totals (a pin on those five,
+    # by name; an exercise added since is no part of it)
+    kept = {
+        "exercise01": 10,
+        "exercise02": 10,
+        "exercise03": 10,
+        "exercise04": 10,
+        "exercise05": 12,
+    }
+    totals = {e.name: e.max_score for e in catalog.exercises if e.name in kept}
+    assert totals == kept
