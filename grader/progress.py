@@ -7,18 +7,19 @@ per exercises folder, so `bpgrade check --dir solutions` never overwrites a lear
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from grader.files import write_atomically
+
 if TYPE_CHECKING:
     from grader.report import Report
 
 STATE_FILE = Path(".bpgrade") / "progress.json"
+STATE_MODE = 0o600  # the learner's own: nobody else reads it
 
 Status = Literal["passed", "failed", "not_started", "error"]
 
@@ -67,13 +68,8 @@ def load(workspace: Path) -> Progress:
 
 def save(workspace: Path, progress: Progress) -> bool:
     """Write atomically; return False where the workspace is read-only (progress is a nicety)."""
-    path = workspace / STATE_FILE
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(progress.model_dump_json(indent=2))
-        os.replace(tmp, path)
+        write_atomically(workspace / STATE_FILE, progress.model_dump_json(indent=2), STATE_MODE)
     except OSError:
         return False
     return True

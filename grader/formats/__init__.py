@@ -13,12 +13,11 @@ Imports stay light: a format's module, and xml for junit, load only when that fo
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
+
+from grader.files import write_atomically
 
 if TYPE_CHECKING:
     from grader.report import Report
@@ -45,35 +44,9 @@ def render(report: Report, fmt: str) -> str:
 
 
 def write_results(path: Path, text: str, mode: int = RESULTS_MODE) -> None:
-    """Write `text` to `path` atomically: a reader sees the old file or the whole new one,
-    never a half-written one, even if grading is killed mid-write (a platform timeout).
-    The file has `mode` before it takes the name `path`; until then, as a temporary file, it
-    is its owner's only (0o600)."""
-    path = Path(path)
-    # PrairieLearn does not create /grade/results for us; Gradescope does. Create it either way.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        # mkstemp makes the file 0o600; chmod sets the mode exactly, whatever the umask.
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable; a best effort, since not every system can open a
-    folder for syncing (Windows cannot)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Write `text` to `path` atomically (`grader.files.write_atomically`): a reader sees the
+    old file or the whole new one, never a half-written one, even if grading is killed
+    mid-write (a platform timeout). The file has `mode` before it takes the name `path`;
+    until then, as a temporary file, it is its owner's only (0o600). PrairieLearn does not
+    create /grade/results for us; Gradescope does: the folder is made either way."""
+    write_atomically(path, text, mode)

@@ -1,0 +1,43 @@
+"""Writing a file whole or not at all: `write_atomically(path, text, mode)`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: Path, text: str, mode: int) -> None:
+    """Write `text` (UTF-8, line endings as they are) to `path` atomically: a reader sees the
+    old file or the whole new one, never a half-written one, even if the process is killed
+    mid-write. The folder is made if missing. The file has `mode`, exactly, whatever the
+    umask, before it takes the name `path`; until then, as a temporary file beside it, it is
+    its owner's only (0o600), and it is removed if anything fails on the way."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file 0o600; chmod sets the mode exactly, whatever the umask.
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable; a best effort, since not every system can open a
+    folder for syncing (Windows cannot)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
