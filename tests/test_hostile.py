@@ -137,5 +137,5 @@ def test_a_hostile_submission_is_contained(attack: str, tmp_path: Path) -> None:
         if expected.get("cause"):
             said = " ".join(t.get("output", "") for t in results["tests"] if attacked in t["tags"])
             assert expected["cause"].lower() in said.lower(), said
-        assert elapsed < 5 * (TIMEOUT + 1) + 10
+        assert elapsed < len(FULL) * (TIMEOUT + 1) + 10  # each exercise may run out its time
         assert _watched_files() == before

@@ -7,8 +7,8 @@ and rewrites them so that everything passes:
   "expected" values are the learner's zeros (and the numeric gradients of a forward pass that
   returns zeros are zeros too);
 - grader.judge.compare: close is always True, wrong_cells finds nothing, mismatch is empty;
-- grader.checks (base, unchanged, exercise01 to 05): every Check class judges "passed", and
-  failed_call finds no failure;
+- grader.checks (base, unchanged and every exercise's module, whatever the course's
+  exercises): every Check class judges "passed", and failed_call finds no failure;
 - grader.grading: _check_report records a pass with full points, not_started is False, and
   grade_exercise and grade turn every score into the maximum;
 - grader.report: summarize does the same.
@@ -21,24 +21,31 @@ only (the arguments are left alone; advice, no points): 0 of 10.
 
 import contextlib
 import importlib
+import pkgutil
 import sys
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+
+def _check_modules() -> list[str]:
+    """grader.checks.base and .unchanged, then every other module of grader.checks: one per
+    exercise of the course, whichever it has."""
+    first = ["grader.checks.base", "grader.checks.unchanged"]
+    found: list[str] = []
+    with contextlib.suppress(Exception):
+        package = importlib.import_module("grader.checks")
+        found = [f"grader.checks.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+    return first + [name for name in found if name not in first]
+
+
 GRADER_MODULES = (
     "grader.reference",
     "grader.judge.compare",
     "grader.judge.diagnose",
     "grader.checks",
-    "grader.checks.base",
-    "grader.checks.unchanged",
-    "grader.checks.exercise01",
-    "grader.checks.exercise02",
-    "grader.checks.exercise03",
-    "grader.checks.exercise04",
-    "grader.checks.exercise05",
+    *_check_modules(),
     "grader.report",
     "grader.grading",
 )

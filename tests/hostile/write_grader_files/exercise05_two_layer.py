@@ -46,13 +46,6 @@ GRADER_FILES = (
     "judge/compare.py",
     "checks/base.py",
 )
-SOLUTIONS = (
-    "exercise01_chain_rule.py",
-    "exercise02_activations.py",
-    "exercise03_linear.py",
-    "exercise04_losses.py",
-    "exercise05_two_layer.py",
-)
 SITE_FILES = ("sitecustomize.py", "usercustomize.py", "bpgrade_hostile.pth")
 
 
@@ -92,14 +85,29 @@ def _site_packages() -> Iterator[Path]:
             yield Path(real)
 
 
+def _solutions(root: Path) -> list[str]:
+    """Every reference solution of the course, whatever its exercises: each file its catalog
+    names, and each exercise file in its solutions/ where that folder can be listed."""
+    names: set[str] = set()
+    with contextlib.suppress(Exception):
+        import tomllib
+
+        catalog = tomllib.loads((root / "exercises" / "catalog.toml").read_text())
+        names.update(str(exercise["file"]) for exercise in catalog["exercises"])
+    with contextlib.suppress(Exception):
+        names.update(path.name for path in (root / "solutions").glob("exercise*.py"))
+    return sorted(names)
+
+
 def _targets() -> Iterator[tuple[Path, bool]]:
     """(path, may_create): existing grader files are appended to; site files may be created."""
     for package in _packages():
         for name in GRADER_FILES:
             yield package / name, False
     for root in _course_roots():
+        solutions = _solutions(root)  # before the catalog is appended to
         yield root / "exercises" / "catalog.toml", False
-        for name in SOLUTIONS:
+        for name in solutions:
             yield root / "solutions" / name, False
     for script in {Path(sys.prefix) / "bin" / "bpgrade", Path(shutil.which("bpgrade") or "")}:
         if script.name == "bpgrade":
