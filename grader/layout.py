@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.catalog import ExerciseEntry
-from grader.sandbox import MAX_FILE
+from grader.sandbox import MAX_FILE, size_text
 
 TOP = PurePosixPath(".")
 NESTED = "exercises"  # the one sub-folder the course documents
@@ -332,7 +332,7 @@ def _missing(
     large = [p for f in search.folders.values() for p in f.large.get(entry.name, [])]
     if large:
         lines.append(
-            f"{listed([shown(p) for p in large])} is larger than {MAX_FILE >> 20} MiB, so it "
+            f"{listed([shown(p) for p in large])} is larger than {size_text(MAX_FILE)}, so it "
             "was not read."
         )
     if len(lines) == 1 and graded.python:

@@ -28,6 +28,7 @@ from grader.formats._common import STATUS_WORDS
 from grader.formats.github import error_annotations
 from grader.layout import MAX_ENTRIES, NAME_CHARS, canonical, locate
 from grader.report import Report
+from grader.sandbox import MAX_FILE
 from grader.submission import grade_submission
 
 from .conftest import EXERCISES, ROOT, SOLUTIONS, shared_sandbox
@@ -319,6 +320,19 @@ def test_links_are_never_followed_and_are_named(
     assert "`exercise03_linear.py` is a symbolic link" in found.missing["exercise03"]
     report = grade_submission(entries, submission, course_root(), sandbox=shared_sandbox())
     assert report.score == 0
+
+
+def test_a_file_too_large_to_grade_is_named_with_the_limit(
+    entries: list[ExerciseEntry], tmp_path: Path
+) -> None:
+    submission = tmp_path / "s"
+    submission.mkdir()
+    with (submission / "exercise03_linear.py").open("wb") as file:
+        file.truncate(MAX_FILE + 1)  # sparse: no disk spent
+    found = locate(submission, entries)
+    assert found.files == {}
+    said = "`exercise03_linear.py` is larger than 16 MiB, so it was not read."
+    assert said in found.missing["exercise03"]
 
 
 def test_odd_names_are_escaped_and_clipped_in_every_message(
