@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.catalog import CheckEntry, load_catalog
+from grader.catalog import Catalog, CheckEntry, load_catalog
 from grader.giveaway import giveaways
 from grader.grading import DEFAULT_SEED, grade, plan_exercise
 from grader.quiz.answers import load_answers
@@ -49,14 +49,27 @@ from tests.quiz.helpers import EXAMPLE
 BPGRADE = Path(sys.executable).with_name("bpgrade")
 CORPUS = ROOT / "tests" / "corpus"
 GRADED_QUIZ = "graded-example"
-# one wrong file per exercise (one folder holds one file per exercise)
-CORPUS_SAMPLE = (
+# Wrong files chosen for the corpus sample: common mistakes, most with a diagnosis tag.
+CHOSEN = {
     "exercise01/bug_descent_plus.py",
     "exercise02/bug_sigmoid_backward_slope_of_z.py",
     "exercise03/bug_db_mean.py",
     "exercise04/bug_softmax_axis0.py",
     "exercise05/bug_relu_mask_missing.py",
-)
+}
+
+
+def corpus_sample(catalog: Catalog) -> list[str]:
+    """One wrong file per exercise of the catalog (one folder holds one file per exercise):
+    the one chosen above, or for an exercise with none chosen, its first bug_*.py."""
+    bugs = {p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("exercise*/bug_*.py")}
+    assert not CHOSEN - bugs, CHOSEN - bugs  # a chosen file renamed or gone
+    sample = []
+    for entry in catalog.exercises:
+        own = sorted(b for b in bugs if b.startswith(f"{entry.name}/"))
+        assert own, f"tests/corpus/{entry.name} has no bug_*.py"
+        sample.append(next((b for b in own if b in CHOSEN), own[0]))
+    return sample
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -213,9 +226,10 @@ def test_corpus_files_fail_the_same_checks_as_under_the_full_grader(
 ) -> None:
     expectations = tomllib.loads((CORPUS / "expectations.toml").read_text(encoding="utf-8"))
     catalog = load_catalog(EXERCISES / "catalog.toml")
+    sample = corpus_sample(catalog)
     folder = tmp_path / "submission"
     folder.mkdir()
-    for name in CORPUS_SAMPLE:
+    for name in sample:
         entry = catalog.find(name.split("/")[0])
         assert entry is not None
         shutil.copy(CORPUS / name, folder / entry.file)
@@ -225,7 +239,7 @@ def test_corpus_files_fail_the_same_checks_as_under_the_full_grader(
     )  # fmt: skip
     assert run.returncode == 1, run.stderr
     exercises = {e["name"]: e for e in json.loads(run.stdout)["exercises"]}
-    for name in CORPUS_SAMPLE:
+    for name in sample:
         expected = expectations[name]
         report = exercises[name.split("/")[0]]
         failed = {c["name"]: c["diagnosis"] for c in report["checks"] if not c["passed"]}
