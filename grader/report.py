@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from grader.judge.diagnose import Diagnosis
+
+if TYPE_CHECKING:
+    from grader.catalog import ExerciseEntry
 
 Status = Literal["passed", "failed", "not_started", "error"]
 # Heads the layout notes (`Report.layout`) in the terminal and in every format.
@@ -91,3 +95,29 @@ def summarize(exercises: list[ExerciseReport], quizzes: list[QuizReport] | None 
         exercises=exercises,
         quizzes=quizzes,
     )
+
+
+def not_a_grade(
+    entries: Sequence[ExerciseEntry], reason: str, student: str | None, *, listed: bool = False
+) -> Report:
+    """A report that is not a grade: every exercise at 0 out of its points, and why (`error`).
+    With `listed`, each exercise is listed too, status "error" with the same reason and no
+    checks; otherwise the report lists none."""
+    exercises = [
+        ExerciseReport(
+            name=entry.name,
+            title=entry.title,
+            file=entry.file,
+            status="error",
+            score=0.0,
+            max_score=entry.max_score,
+            checks=[],
+            error=reason,
+        )
+        for entry in (entries if listed else [])
+    ]
+    report = summarize(exercises)
+    report.max_score = sum(e.max_score for e in entries)
+    report.error = reason
+    report.student = student
+    return report

@@ -25,7 +25,7 @@ from grader.catalog import ExerciseEntry
 from grader.grading import DEFAULT_SEED, grade, not_graded
 from grader.layout import Layout, locate
 from grader.layout import shown as layout_name
-from grader.report import ExerciseReport, QuizReport, Report, summarize
+from grader.report import ExerciseReport, QuizReport, Report, not_a_grade, summarize
 from grader.sandbox import (
     MAX_COPY,
     MAX_FILE,
@@ -246,15 +246,6 @@ def _ungradable(quiz: str, max_score: float, reason: str, seed: int = 0) -> Quiz
     )
 
 
-def broken(entries: list[ExerciseEntry], reason: str, student: str | None) -> Report:
-    """A report that is not a grade: every exercise at 0, and why."""
-    report = summarize([])
-    report.max_score = sum(e.max_score for e in entries)
-    report.error = reason
-    report.student = student
-    return report
-
-
 def grade_submission(
     entries: list[ExerciseEntry],
     submission: Path,
@@ -291,10 +282,11 @@ def grade_submission(
             )
         return report
     except SubmissionError as error:
-        return broken(entries, f"the submission cannot be graded: {error}", student)
+        return not_a_grade(entries, f"the submission cannot be graded: {error}", student)
     except Exception as error:  # the platform must get a results file, whatever broke
         detail = traceback.format_exception_only(error)[-1].strip()
-        return broken(entries, f"grading itself failed ({detail}); this is not your fault", student)
+        reason = f"grading itself failed ({detail}); this is not your fault"
+        return not_a_grade(entries, reason, student)
 
 
 @dataclass

@@ -335,6 +335,18 @@ def test_a_file_too_large_to_grade_is_named_with_the_limit(
     assert said in found.missing["exercise03"]
 
 
+def test_a_submission_that_is_a_link_is_not_a_grade(
+    entries: list[ExerciseEntry], tmp_path: Path
+) -> None:
+    (tmp_path / "s").symlink_to(SOLUTIONS, target_is_directory=True)
+    report = grade_submission(entries, tmp_path / "s", course_root(), sandbox=shared_sandbox())
+    assert report.error == (
+        "the submission cannot be graded: s is a symbolic link; submit the folder itself"
+    )
+    assert report.exercises == [] and report.score == 0
+    assert report.max_score == sum(e.max_score for e in entries)
+
+
 def test_odd_names_are_escaped_and_clipped_in_every_message(
     entries: list[ExerciseEntry], tmp_path: Path
 ) -> None:

@@ -217,9 +217,9 @@ def _graded_or_stopped(names, all_, folder, fmt, output, student_id, answers, se
     except (Stopped, KeyboardInterrupt) as stop:
         reason = str(stop) if isinstance(stop, Stopped) else "the grader was interrupted (Ctrl-C)"
         if output is not None:  # the platform still gets its results file: not a grade, and why
-            from grader.submission import broken
+            from grader.report import not_a_grade
 
-            report = broken(entries, f"{reason}: no grade was given", student_id)
+            report = not_a_grade(entries, f"{reason}: no grade was given", student_id)
             _write_results(report, fmt, output, folder)
         if isinstance(stop, KeyboardInterrupt):
             raise  # click says "Aborted!"
@@ -248,7 +248,8 @@ def _unheeded(number: int, frame: object) -> None:
 def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox, chosen):
     from grader.course import course_root
     from grader.grading import DEFAULT_SEED
-    from grader.submission import broken, grade_submission
+    from grader.report import not_a_grade
+    from grader.submission import grade_submission
 
     try:
         catalog = _catalog()
@@ -266,7 +267,7 @@ def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed
         _require_answers(seed, student_id)
     except Exception as error:  # usage errors too; a stop is written down by `check`
         if output is not None:  # a platform is waiting for its results file, whatever happened
-            report = broken([], f"grading could not start: {error}", student_id)
+            report = not_a_grade([], f"grading could not start: {error}", student_id)
             _write_results(report, fmt, output, folder)
         raise
     if student_id is None and fmt in ("gradescope", "prairielearn"):
