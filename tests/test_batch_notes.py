@@ -15,7 +15,7 @@ from grader import batch
 from grader.catalog import Catalog, ExerciseEntry
 from grader.gradebook import CANVAS_STUDENT_COLUMNS, NOTES_COLUMNS, Gradebook
 from grader.layout import locate
-from grader.report import ExerciseReport, Report, summarize
+from grader.report import ExerciseReport, Report, not_a_grade, summarize
 
 from .conftest import SOLUTIONS
 
@@ -95,7 +95,7 @@ def test_each_layout_is_a_short_note(catalog: Catalog, tmp_path: Path) -> None:
 
 def test_no_note_for_a_report_that_is_not_a_grade(catalog: Catalog) -> None:
     """An error report has no files: its note is why it was not graded, not 'no file'."""
-    report = batch.error_report(list(catalog.exercises), "zed", "Not graded: x.")
+    report = not_a_grade(list(catalog.exercises), "Not graded: x.", "zed", listed=True)
     assert batch.files_note(report) == ""
     assert batch.outcomes({"zed": report}, [])[0].reason == "Not graded: x."
 

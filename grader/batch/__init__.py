@@ -64,7 +64,7 @@ Where each part is:
 
 from grader.batch.discovery import Rejected, discover
 from grader.batch.errors import BatchError, NoSubmissions
-from grader.batch.orchestration import BatchResult, Interrupted, error_report, grade_batch, run
+from grader.batch.orchestration import BatchResult, Interrupted, grade_batch, run
 from grader.batch.outcomes import ALONE, files_note, outcomes
 from grader.batch.plan import BatchOptions, Plan, Submission, prepare
 from grader.batch.pool import Broken, Failed, WorkerPool
@@ -87,7 +87,6 @@ __all__ = [
     "Submission",
     "WorkerPool",
     "discover",
-    "error_report",
     "files_note",
     "grade_batch",
     "outcomes",

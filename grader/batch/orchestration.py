@@ -18,7 +18,7 @@ from grader.batch.progress import BatchProgress, remaining_seconds
 from grader.batch.store import Output
 from grader.catalog import ExerciseEntry
 from grader.formats import markdown
-from grader.report import ExerciseReport, Report, summarize
+from grader.report import Report, not_a_grade
 
 
 class Interrupted(KeyboardInterrupt):
@@ -43,41 +43,20 @@ class BatchResult:
     reports: dict[str, Report] = field(default_factory=dict)  # every student's, skipped too
 
 
-def error_report(entries: list[ExerciseEntry], student: str, message: str) -> Report:
-    """A submission that could not be graded: zero for every exercise, and why."""
-    exercises = [
-        ExerciseReport(
-            name=entry.name,
-            title=entry.title,
-            file=entry.file,
-            status="error",
-            score=0.0,
-            max_score=entry.max_score,
-            checks=[],
-            error=message,
-        )
-        for entry in entries
-    ]
-    report = summarize(exercises)
-    report.student = student
-    report.error = message
-    return report
-
-
 def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry]) -> Report:
     if isinstance(outcome, Broken):
-        return error_report(
+        return not_a_grade(
             entries,
-            submission.student,
             f"Not graded: the process grading this submission died each time it tried "
             f"({outcome.describe()}). Learner code can do that by signalling the grader's "
             "processes when the grader does not run as root.",
+            submission.student,
+            listed=True,
         )
     if isinstance(outcome, Failed):
         last = outcome.error.strip().splitlines()[-1]
-        return error_report(
-            entries, submission.student, f"Not graded: the grader failed on it ({last})."
-        )
+        reason = f"Not graded: the grader failed on it ({last})."
+        return not_a_grade(entries, reason, submission.student, listed=True)
     return Report.model_validate_json(outcome.report)
 
 
