@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, formats
+from grader import batch, files
 from grader.batch import grading_worker, orchestration, store
 from grader.batch.progress import BatchProgress
 from grader.catalog import Catalog, ExerciseEntry
@@ -592,7 +592,7 @@ def _record_renames(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         seen.append(_mode(Path(source)))
         replace(source, target)
 
-    monkeypatch.setattr(formats.os, "replace", spy)
+    monkeypatch.setattr(files.os, "replace", spy)  # the one atomic writer
     return seen
 
 
