@@ -57,6 +57,11 @@ def test_the_record_covers_every_file_and_run() -> None:
 
 @pytest.mark.slow
 def test_every_report_is_as_recorded() -> None:
+    # Another Python or NumPy words learners' exceptions and rounds a last digit its own way:
+    # the record is a yardstick on the versions it was made with, not a pin on the machine's.
+    other_versions = record.version_note()
+    if other_versions:
+        pytest.skip(other_versions)
     chosen = [s for s in record.subjects() if not record.skipped_here(s)]
     keys = {s.key for s in chosen}
     recorded = [e for e in record.read_record() if e.file in keys]
