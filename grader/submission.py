@@ -117,8 +117,6 @@ def answer_files(submission: Path, folder: Path | None = None) -> AnswerFiles:
     in the folder its exercise files were graded from, or beside it. A symbolic link for a
     folder is refused, not followed: it could point the grader, which may run as root, at
     files the learner may not read."""
-    from grader.quiz.answers import AnswersError, open_folder
-
     for root in dict.fromkeys((submission, folder or submission, submission.parent)):
         folder = root / ANSWERS_DIR
         try:
@@ -129,6 +127,9 @@ def answer_files(submission: Path, folder: Path | None = None) -> AnswerFiles:
             return AnswerFiles([], root, f"{ANSWERS_DIR}/ {SYMLINKED_FOLDER}")
         if not stat.S_ISDIR(info.st_mode):
             continue
+        # only now: the quiz machinery (pydantic models) costs a check without answers 50 ms
+        from grader.quiz.answers import AnswersError, open_folder
+
         try:
             fd = open_folder(folder, root)
         except (AnswersError, OSError) as error:

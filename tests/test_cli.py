@@ -534,3 +534,23 @@ def test_the_next_step_after_answers_not_graded_is_not_to_retake_the_quiz(
     assert "take the quiz again" in next_step(
         report.model_copy(update={"quizzes": [retake]}), catalog
     )
+
+
+def test_a_check_without_quiz_answers_loads_no_quiz_machinery(tmp_path: Path) -> None:
+    """The quiz models (pydantic) cost a learner's check about 50 ms: only a submission with
+    an answers/ folder pays for them."""
+    folder = tmp_path / "work"
+    shutil.copytree(SOLUTIONS, folder)
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['bpgrade', 'check', 'exercise03', '--dir', sys.argv[1]]\n"
+        "try:\n"
+        "    runpy.run_module('grader', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('grader.quiz')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
