@@ -10,7 +10,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-COURSE = ("exercises", "solutions", "quizzes")
+COURSE = ("exercises", "solutions", "specs", "quizzes")
 
 
 class CourseHook(BuildHookInterface):

@@ -38,8 +38,9 @@ PRAIRIELEARN_ROOT = Path("/grade")
 
 # An identity ends up on a command line and in reports: keep it to plain characters.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
-# What learner code must never read: the reference solutions and the quizzes' answer keys.
-SECRET_FOLDERS = ("solutions", "quizzes")
+# What learner code must never read: the reference solutions, the check specs (their mistake
+# models are near-solutions) and the quizzes' answer keys.
+SECRET_FOLDERS = ("solutions", "specs", "quizzes")
 # Metadata files are small; a huge one is not what the platform wrote.
 _MAX_METADATA_BYTES = 16 * 1024 * 1024
 

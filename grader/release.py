@@ -59,6 +59,7 @@ LAYOUT = (
     EXPECTED,
     "quizzes",
     "grader",
+    "specs",
 )
 PACKAGED_COURSE = "_course"
 # A numeric gradient must agree with the expected value this much more closely than the judge
@@ -352,6 +353,7 @@ packages = ["grader"]
 "exercises" = "grader/_course/exercises"
 "{EXPECTED}" = "grader/_course/{EXPECTED}"
 "quizzes" = "grader/_course/quizzes"
+"specs" = "grader/_course/specs"
 """
 
 
@@ -509,6 +511,12 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     copies = [
         (course / "exercises" / f, Path("exercises") / f)
         for f in tree_files(course / "exercises", links=False)
+    ]
+    # the checks' specs still travel as code (their mistake models with them) until a release
+    # carries recorded checks instead (issue 12)
+    copies += [
+        (course / "specs" / f, Path("specs") / f)
+        for f in tree_files(course / "specs", links=False)
     ]
     copies += [
         (package / f, Path("grader") / f)

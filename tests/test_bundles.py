@@ -42,7 +42,7 @@ from grader.platforms import gradescope_layout, prairielearn_layout
 from .conftest import EXERCISES, ROOT, SOLUTIONS, course_total
 
 BPGRADE = Path(sys.executable).with_name("bpgrade")
-COURSE_FOLDERS = ("exercises", "solutions", "quizzes")
+COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes")
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 TARGET = bundled.Target(("3.11",))
 

@@ -93,7 +93,7 @@ def bpgrade(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course, plus the example quiz marked graded."""
     folder = tmp_path_factory.mktemp("course")
-    for name in ("exercises", "solutions", "quizzes"):
+    for name in ("exercises", "solutions", "specs", "quizzes"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     text = EXAMPLE.read_text(encoding="utf-8").replace(
         'id = "example"', f'id = "{GRADED_QUIZ}"\ngraded = true', 1
@@ -133,6 +133,7 @@ def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
     top = {path.parts[0] for path in WRITTEN}
     assert top == {
         "README.md", "pyproject.toml", ".gitignore", "exercises", "expected", "quizzes", "grader",
+        "specs",
     }  # fmt: skip
     package = [path for path in WRITTEN if path.parts[0] == "grader"]
     assert Path("grader/cli/__init__.py") in package

@@ -19,7 +19,7 @@ from pathlib import Path
 import grader
 from grader.course import course_root
 
-COURSE_FOLDERS = ("exercises", "solutions", "quizzes")
+COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes")
 PROJECT_FILES = ("pyproject.toml", "README.md", "hatch_build.py")
 PACKAGE = "grader"
 # The copy of the course inside a regular install; the bundle carries the course as the
