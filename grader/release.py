@@ -515,8 +515,7 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     # the checks' specs still travel as code (their mistake models with them) until a release
     # carries recorded checks instead (issue 12)
     copies += [
-        (course / "specs" / f, Path("specs") / f)
-        for f in tree_files(course / "specs", links=False)
+        (course / "specs" / f, Path("specs") / f) for f in tree_files(course / "specs", links=False)
     ]
     copies += [
         (package / f, Path("grader") / f)
