@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck
+from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import batch_factors, label, normal
-from grader.checks.unchanged import ArgumentsUnchanged
-from grader.numeric import smooth_numeric_gradient, upstream_loss
+from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, D_in, D_out): all different, N = 1, more, all equal (W square, so a transpose fits),
 # and the worked example's
@@ -30,35 +27,12 @@ def linear_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _backward_numeric(wrt: str):
-    """Central differences of sum(linear_forward(X, W, b) * dZ) with respect to one input."""
+FORWARD = Function("linear_forward", ("X", "W", "b"), linear_cases, returns="Z")
+BACKWARD = Function("linear_backward", ("dZ", "X", "W"), linear_cases, returns=("dX", "dW", "db"))
 
-    def gradient(ref: ModuleType, case: Case) -> np.ndarray:
-        inputs = case.inputs
-
-        def forward(value: np.ndarray) -> np.ndarray:
-            args = {**inputs, wrt: value}
-            return ref.linear_forward(args["X"], args["W"], args["b"])
-
-        return smooth_numeric_gradient(upstream_loss(forward, inputs["dZ"]), inputs[wrt])
-
-    return gradient
-
-
-BACKWARD = dict(
-    function="linear_backward",
-    arguments=("dZ", "X", "W"),
-    make_cases=linear_cases,
-    shape_of_return="a tuple (dX, dW, db)",
-)
 
 CHECKS: list[Check] = [
-    OutputCheck(
-        name="linear_forward",
-        function="linear_forward",
-        arguments=("X", "W", "b"),
-        make_cases=linear_cases,
-        output_name="Z",
+    FORWARD.output(
         mistakes=(
             Mistake(
                 None,
@@ -72,18 +46,10 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="linear_backward.dX",
-        part=0,
-        output_name="dX",
-        numeric=_backward_numeric("X"),
-        **BACKWARD,
-    ),
-    OutputCheck(
-        name="linear_backward.dW",
-        part=1,
-        output_name="dW",
-        numeric=_backward_numeric("W"),
+    BACKWARD.output("dX", gradient=gradient_of(FORWARD, "X", upstream="dZ")),
+    BACKWARD.output(
+        "dW",
+        gradient=gradient_of(FORWARD, "W", upstream="dZ"),
         mistakes=(
             Mistake(
                 "scaled",
@@ -92,13 +58,10 @@ CHECKS: list[Check] = [
                 lambda ref, c: c.inputs["dZ"].T @ c.inputs["X"] / c.inputs["X"].shape[0],
             ),
         ),
-        **BACKWARD,
     ),
-    OutputCheck(
-        name="linear_backward.db",
-        part=2,
-        output_name="db",
-        numeric=_backward_numeric("b"),
+    BACKWARD.output(
+        "db",
+        gradient=gradient_of(FORWARD, "b", upstream="dZ"),
         mistakes=(
             Mistake(
                 "scaled",
@@ -124,9 +87,6 @@ CHECKS: list[Check] = [
                 lambda ref, c: c.inputs["dZ"].sum(),
             ),
         ),
-        **BACKWARD,
     ),
-    ArgumentsUnchanged(
-        arguments={"linear_forward": ("X", "W", "b"), "linear_backward": ("dZ", "X", "W")}
-    ),
+    arguments_unchanged(FORWARD, BACKWARD),
 ]

@@ -1,0 +1,146 @@
+"""The typed vocabulary an exercise's spec is written in (specs/<exercise>.py).
+
+A spec declares each function of the contract once, as a `Function` (its name, its arguments,
+what it returns, the cases that meet its mistakes), and asks it for its checks:
+`LINEAR_BACKWARD.output("dW", gradient=gradient_of(LINEAR_FORWARD, wrt="W", upstream="dZ"))`.
+From the declaration the engine derives what an author used to write by hand, and could get
+out of step: the check's name (`linear_backward.dW`), the part of the returned tuple it
+judges, the sentence that says what the function returns, the numeric oracle, and the
+"arguments unchanged" advice over every function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader.calls import Part, pick
+from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck
+from grader.checks.unchanged import ArgumentsUnchanged
+from grader.numeric import numeric_derivative, smooth_numeric_gradient, upstream_loss
+
+CaseMaker = Callable[[np.random.Generator], list[Case]]
+# what the reference computes for one case: an expected value, a mistake, a numeric gradient
+Model = Callable[[ModuleType, Case], Any]
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function of the exercise's contract.
+
+    `returns` names what it returns: one name for a single value ("Z"), a tuple of names for
+    a returned tuple (("dX", "dW", "db")), whose items are then judged one check each.
+    `return_shape` says it in words where the names cannot (a dict, say)."""
+
+    name: str
+    arguments: tuple[str, ...]
+    cases: CaseMaker | None = None
+    returns: str | tuple[str, ...] = ""
+    return_shape: str = ""
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return self.returns if isinstance(self.returns, tuple) else ()
+
+    @property
+    def shape_of_return(self) -> str:
+        """The sentence that ends "it should return ...", for messages about the structure."""
+        if self.return_shape:
+            return self.return_shape
+        return f"a tuple ({', '.join(self.items)})" if self.items else ""
+
+    def output(
+        self,
+        item: str | None = None,
+        *,
+        suffix: str | None = None,
+        shown: str | None = None,
+        cases: CaseMaker | None = None,
+        mistakes: tuple[Mistake, ...] = (),
+        gradient: Model | None = None,
+        expected: Model | None = None,
+        stable: bool = False,
+        elementwise: tuple[str, ...] = (),
+        baseline: Callable[[Case], Any] | None = None,
+        keep: Part = None,
+        advice: str = STABILITY_ADVICE,
+    ) -> OutputCheck:
+        """The check of one returned item (or of the whole return value when `item` is None).
+
+        Its name is `function.item`, or `function.suffix` where the suffix says more (a
+        `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
+        is what the learner reads the value as, where that differs from the item's name."""
+        part: Part = None
+        if item is not None:
+            if item not in self.items:
+                raise ValueError(f"{self.name} returns {self.returns!r}, which has no {item!r}")
+            part = self.items.index(item)
+        tail = suffix if suffix is not None else item
+        make_cases = cases if cases is not None else self.cases
+        if make_cases is None:
+            raise ValueError(f"{self.name} has no cases: give the Function or the output some")
+        single = self.returns if isinstance(self.returns, str) else ""
+        whole = item is None and keep is None and len(self.items) > 1
+        return OutputCheck(
+            name=f"{self.name}.{tail}" if tail else self.name,
+            function=self.name,
+            arguments=self.arguments,
+            make_cases=make_cases,
+            part=part,
+            shape_of_return=self.shape_of_return,
+            output_name=shown or item or single,
+            expected=expected,
+            numeric=gradient,
+            mistakes=mistakes,
+            stable=stable,
+            baseline=baseline,
+            item_names=self.items if whole else (),
+            keep=keep,
+            advice=advice,
+            elementwise=elementwise,
+        )
+
+
+@dataclass(frozen=True)
+class GradientOf:
+    """The numeric oracle of a backward output: central differences of the reference forward.
+
+    The gradient of sum(forward(...) * upstream) with respect to the argument `wrt` (or, for
+    a loss that is already a scalar, of the forward's output itself). `wrt` may name an entry
+    of a dict argument as "params.W1"; `output` picks an item of a forward that returns a
+    tuple. Kinks (ReLU at 0) come back as NaN: no numeric answer there."""
+
+    forward: Function
+    wrt: str
+    upstream: str | None = None
+    output: int | None = None
+
+    def __call__(self, reference: ModuleType, case: Case) -> Any:
+        inputs = case.inputs
+        argument, _, key = self.wrt.partition(".")
+        function = getattr(reference, self.forward.name)
+
+        def forward(value: Any) -> Any:
+            moved = {**inputs, argument: {**inputs[argument], key: value} if key else value}
+            return pick(function(*(moved[name] for name in self.forward.arguments)), self.output)
+
+        at = inputs[argument][key] if key else inputs[argument]
+        loss = forward if self.upstream is None else upstream_loss(forward, inputs[self.upstream])
+        if isinstance(at, float):
+            return numeric_derivative(loss, at)
+        return smooth_numeric_gradient(loss, at)
+
+
+def gradient_of(
+    forward: Function, wrt: str, upstream: str | None = None, output: int | None = None
+) -> GradientOf:
+    return GradientOf(forward, wrt, upstream, output)
+
+
+def arguments_unchanged(*functions: Function) -> ArgumentsUnchanged:
+    """The contract's "no function modifies its arguments", over these functions' calls."""
+    return ArgumentsUnchanged(arguments={f.name: f.arguments for f in functions})
