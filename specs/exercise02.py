@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import ModuleType
-
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.base import Case, Check, Mistake, ones_upstream
 from grader.checks.inputs import normal
-from grader.checks.unchanged import ArgumentsUnchanged
+from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.numeric import smooth_numeric_gradient, upstream_loss
 
 # any shape works elementwise: N = 1, a square, a vector, three axes; each holds every special
@@ -41,14 +38,6 @@ def kink_cases(rng: np.random.Generator) -> list[Case]:
     return [Case("Z with exact zeros", {"Z": Z, "dA": normal(rng, *Z.shape)})]
 
 
-def _backward_numeric(forward: str) -> Callable[[ModuleType, Case], np.ndarray]:
-    def gradient(ref: ModuleType, case: Case) -> np.ndarray:
-        f = upstream_loss(getattr(ref, forward), case.inputs["dA"])
-        return smooth_numeric_gradient(f, case.inputs["Z"])
-
-    return gradient
-
-
 def _forgot_upstream(function: str) -> Mistake:
     with_ones = ones_upstream("dA")
     return Mistake(
@@ -69,14 +58,15 @@ AT_ZERO = Mistake(
     lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
 )
 
+SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A")
+RELU = Function("relu", ("Z",), activation_cases, returns="A")
+SIGMOID_BACKWARD = Function("sigmoid_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
+RELU_BACKWARD = Function("relu_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
+TANH_BACKWARD = Function("tanh_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
+
 CHECKS: list[Check] = [
-    OutputCheck(
-        name="sigmoid",
-        function="sigmoid",
-        arguments=("Z",),
-        make_cases=activation_cases,
+    SIGMOID.output(
         elementwise=("Z",),
-        output_name="A",
         mistakes=(
             Mistake(
                 "sign",
@@ -85,22 +75,10 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="sigmoid.stable",
-        function="sigmoid",
-        arguments=("Z",),
-        make_cases=large_cases,
-        output_name="A",
-        stable=True,
-    ),
-    OutputCheck(
-        name="sigmoid_backward",
-        function="sigmoid_backward",
-        arguments=BACKWARD_ARGS,
-        make_cases=activation_cases,
+    SIGMOID.output(suffix="stable", cases=large_cases, stable=True),
+    SIGMOID_BACKWARD.output(
         elementwise=("Z",),
-        output_name="dZ",
-        numeric=_backward_numeric("sigmoid"),
+        gradient=gradient_of(SIGMOID, "Z", upstream="dA"),
         mistakes=(
             _forgot_upstream("sigmoid_backward"),
             Mistake(
@@ -115,13 +93,8 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="relu",
-        function="relu",
-        arguments=("Z",),
-        make_cases=activation_cases,
+    RELU.output(
         elementwise=("Z",),
-        output_name="A",
         mistakes=(
             Mistake(
                 None,
@@ -130,14 +103,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="relu_backward",
-        function="relu_backward",
-        arguments=BACKWARD_ARGS,
-        make_cases=activation_cases,
+    RELU_BACKWARD.output(
         elementwise=("Z",),
-        output_name="dZ",
-        numeric=_backward_numeric("relu"),
+        gradient=gradient_of(RELU, "Z", upstream="dA"),
         mistakes=(
             _forgot_upstream("relu_backward"),
             Mistake(
@@ -153,22 +121,11 @@ CHECKS: list[Check] = [
             AT_ZERO,
         ),
     ),
-    OutputCheck(
-        name="relu_backward.at_zero",
-        function="relu_backward",
-        arguments=BACKWARD_ARGS,
-        make_cases=kink_cases,
-        output_name="dZ",
-        mistakes=(AT_ZERO,),
-    ),
-    OutputCheck(
-        name="tanh_backward",
-        function="tanh_backward",
-        arguments=BACKWARD_ARGS,
-        make_cases=activation_cases,
+    RELU_BACKWARD.output(suffix="at_zero", cases=kink_cases, mistakes=(AT_ZERO,)),
+    TANH_BACKWARD.output(
         elementwise=("Z",),
-        output_name="dZ",
-        numeric=lambda ref, c: smooth_numeric_gradient(
+        # the contract has no tanh forward to differentiate: NumPy's is the oracle
+        gradient=lambda ref, c: smooth_numeric_gradient(
             upstream_loss(np.tanh, c.inputs["dA"]), c.inputs["Z"]
         ),
         mistakes=(
@@ -185,13 +142,5 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    ArgumentsUnchanged(
-        arguments={
-            "sigmoid": ("Z",),
-            "sigmoid_backward": BACKWARD_ARGS,
-            "relu": ("Z",),
-            "relu_backward": BACKWARD_ARGS,
-            "tanh_backward": BACKWARD_ARGS,
-        }
-    ),
+    arguments_unchanged(SIGMOID, SIGMOID_BACKWARD, RELU, RELU_BACKWARD, TANH_BACKWARD),
 ]
