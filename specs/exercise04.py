@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck
+from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import batch_factors, label, normal
-from grader.checks.unchanged import ArgumentsUnchanged
-from grader.numeric import smooth_numeric_gradient
+from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, C): different, N = 1, more, equal (a square, where the wrong axis fits), the worked example's
 SIZES = [(3, 4), (1, 3), (5, 2), (4, 6), (3, 3), (2, 3)]
@@ -61,18 +58,6 @@ def large_softmax_cases(rng: np.random.Generator) -> list[Case]:
     return [Case(c.label, {"Z": c.inputs["logits"]}) for c in large_classification_cases(rng)]
 
 
-def _mse_numeric(ref: ModuleType, case: Case) -> np.ndarray:
-    Y = case.inputs["Y"]
-    return smooth_numeric_gradient(lambda Y_hat: ref.mse_loss(Y_hat, Y), case.inputs["Y_hat"])
-
-
-def _ce_numeric(ref: ModuleType, case: Case) -> np.ndarray:
-    labels = case.inputs["labels"]
-    return smooth_numeric_gradient(
-        lambda L: ref.softmax_cross_entropy(L, labels)[0], case.inputs["logits"]
-    )
-
-
 def _onehot(labels: np.ndarray, classes: int) -> np.ndarray:
     return np.eye(classes)[labels]
 
@@ -82,20 +67,18 @@ def _exp_normalised(Z: np.ndarray, axis: int | None) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=axis is not None)
 
 
-CE = dict(
-    function="softmax_cross_entropy",
-    arguments=("logits", "labels"),
-    make_cases=classification_cases,
-    shape_of_return="a tuple (loss, dlogits)",
+MSE_LOSS = Function("mse_loss", ("Y_hat", "Y"), regression_cases, returns="loss")
+MSE_BACKWARD = Function("mse_backward", ("Y_hat", "Y"), regression_cases, returns="dY_hat")
+SOFTMAX = Function("softmax", ("Z",), softmax_cases, returns="probabilities")
+CROSS_ENTROPY = Function(
+    "softmax_cross_entropy",
+    ("logits", "labels"),
+    classification_cases,
+    returns=("loss", "dlogits"),
 )
 
 CHECKS: list[Check] = [
-    OutputCheck(
-        name="mse_loss",
-        function="mse_loss",
-        arguments=("Y_hat", "Y"),
-        make_cases=regression_cases,
-        output_name="loss",
+    MSE_LOSS.output(
         mistakes=(
             Mistake(
                 "scaled",
@@ -121,13 +104,8 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="mse_backward",
-        function="mse_backward",
-        arguments=("Y_hat", "Y"),
-        make_cases=regression_cases,
-        output_name="dY_hat",
-        numeric=_mse_numeric,
+    MSE_BACKWARD.output(
+        gradient=gradient_of(MSE_LOSS, "Y_hat"),
         mistakes=(
             Mistake(
                 "scaled",
@@ -136,12 +114,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="softmax",
-        function="softmax",
-        arguments=("Z",),
-        make_cases=softmax_cases,
-        output_name="probabilities",
+    SOFTMAX.output(
         mistakes=(
             Mistake(
                 "batch_sum",
@@ -155,18 +128,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="softmax.stable",
-        function="softmax",
-        arguments=("Z",),
-        make_cases=large_softmax_cases,
-        output_name="probabilities",
-        stable=True,
-    ),
-    OutputCheck(
-        name="softmax_cross_entropy.loss",
-        part=0,
-        output_name="loss",
+    SOFTMAX.output(suffix="stable", cases=large_softmax_cases, stable=True),
+    CROSS_ENTROPY.output(
+        "loss",
         mistakes=(
             Mistake(
                 None,
@@ -180,13 +144,10 @@ CHECKS: list[Check] = [
                 ),
             ),
         ),
-        **CE,
     ),
-    OutputCheck(
-        name="softmax_cross_entropy.dlogits",
-        part=1,
-        output_name="dlogits",
-        numeric=_ce_numeric,
+    CROSS_ENTROPY.output(
+        "dlogits",
+        gradient=gradient_of(CROSS_ENTROPY, "logits", output=0),
         mistakes=(
             Mistake(
                 "scaled",
@@ -213,20 +174,7 @@ CHECKS: list[Check] = [
                 lambda ref, c: ref.softmax(c.inputs["logits"]) / len(c.inputs["labels"]),
             ),
         ),
-        **CE,
     ),
-    OutputCheck(
-        name="softmax_cross_entropy.stable",
-        stable=True,
-        item_names=("loss", "dlogits"),
-        **{**CE, "make_cases": large_classification_cases},
-    ),
-    ArgumentsUnchanged(
-        arguments={
-            "mse_loss": ("Y_hat", "Y"),
-            "mse_backward": ("Y_hat", "Y"),
-            "softmax": ("Z",),
-            "softmax_cross_entropy": ("logits", "labels"),
-        }
-    ),
+    CROSS_ENTROPY.output(suffix="stable", cases=large_classification_cases, stable=True),
+    arguments_unchanged(MSE_LOSS, MSE_BACKWARD, SOFTMAX, CROSS_ENTROPY),
 ]
