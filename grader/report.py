@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 
 from grader.judge.diagnose import Diagnosis
 
@@ -19,6 +19,15 @@ LAYOUT_HEADING = "About your files:"
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
+class PlotData(BaseModel):
+    """Numbers behind a picture of a check, for a notebook to plot: named series in order
+    (`{"loss": [2.3, 1.9, ...]}`, a value per training step) and values per layer
+    (`{"grad_norm": {"W1": 0.4, "W2": 0.1}}`, a quantity, then each layer's value)."""
+
+    series: dict[str, list[float]] = {}
+    layers: dict[str, dict[str, float]] = {}
+
+
 class CheckReport(BaseModel):
     name: str
     title: str
@@ -29,6 +38,15 @@ class CheckReport(BaseModel):
     diagnosis: Diagnosis | None = None
     hidden: bool = False  # graded on the student's own hidden cases (--student-id)
     visibility: Visibility = "visible"
+    data: PlotData | None = None  # left out of the JSON when there is none
+
+    @model_serializer(mode="wrap")
+    def _without_empty_data(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No `data` key where a check has none, so that reports keep the shape they had."""
+        dumped: dict[str, Any] = handler(self)
+        if self.data is None or not (self.data.series or self.data.layers):
+            dumped.pop("data", None)
+        return dumped
 
 
 class QuestionReport(BaseModel):

@@ -8,13 +8,20 @@ from __future__ import annotations
 import importlib
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
 from grader import __version__
 from grader.cli.options import limits_options, make_limits
+
+if TYPE_CHECKING:
+    from grader.api import Session
+    from grader.catalog import Catalog, ExerciseEntry
+    from grader.report import Report
+    from grader.sandbox import Limits
 
 EXERCISES_DIR = click.option(
     "--dir",
@@ -101,27 +108,19 @@ def main() -> None:
     """
 
 
-def _catalog():
-    from grader.catalog import load_catalog
-    from grader.course import catalog_path
+def _catalog() -> Catalog:
+    from grader.api import load_catalog
 
-    return load_catalog(catalog_path())
+    return load_catalog()
 
 
-def _resolve(catalog, names: tuple[str, ...]):
-    entries = []
-    for name in names:
-        entry = catalog.find(name)
-        if entry is None:
-            valid = ", ".join(e.name for e in catalog.exercises)
-            closest = catalog.closest(name)
-            suggestion = f" Did you mean {closest}?" if closest else ""
-            raise click.UsageError(
-                f"no exercise named {name!r}.{suggestion} The exercises: {valid}."
-            )
-        if entry not in entries:
-            entries.append(entry)
-    return entries
+def _resolve(catalog: Catalog, names: tuple[str, ...]) -> list[ExerciseEntry]:
+    from grader.api import CheckError, resolve
+
+    try:
+        return resolve(catalog, names)
+    except CheckError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()
@@ -186,44 +185,75 @@ def check(
         raise click.UsageError("--json prints our own report; use --format alone for others")
     if output is not None and fmt is None:
         fmt = "json"
+    results = Results(fmt, output, folder)
+    request = Request(None if all_ else names, folder, seed, student_id, answers)
     limits = make_limits(timeout, memory, user)
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        report, catalog = _graded_or_stopped(
-            names, all_, folder, fmt, output, student_id, answers, seed, limits
-        )
+        report, catalog = _graded_or_stopped(request, results, limits)
         # graded: what is left is writing it down, which a late SIGTERM must not cut short
         signal.signal(signal.SIGTERM, _unheeded)
-        _show_check(report, catalog, folder, fmt, output, as_json, verbose)
+        _show_check(report, catalog, results, as_json, verbose)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
-def _graded_or_stopped(names, all_, folder, fmt, output, student_id, answers, seed, limits):
+@dataclass(frozen=True)
+class Request:
+    """What `bpgrade check` was asked to grade, as `grader.api.Session.check` takes it."""
+
+    exercises: tuple[str, ...] | None  # None: --all
+    folder: Path
+    seed: int | None
+    student: str | None
+    answers: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Results:
+    """Where the report goes besides the terminal: a platform's format, to a file or not."""
+
+    fmt: str | None
+    output: Path | None
+    folder: Path  # the submission, where a workflow's annotations point
+
+    def write(self, report: Report) -> None:
+        """The results file (with --output) and, on GitHub, the annotations."""
+        from grader.formats import render, write_results
+
+        if self.output is None:
+            return
+        write_results(self.output, render(report, self.fmt or "json"))
+        if self.fmt == "github":  # in a workflow, the feedback goes where the student sees it
+            from grader.formats.github import publish
+
+            for command in publish(report, self.folder, os.environ):
+                click.echo(command)
+
+
+def _graded_or_stopped(
+    request: Request, results: Results, limits: Limits
+) -> tuple[Report, Catalog]:
     """The report and the catalog; or, when stopped (SIGTERM, Ctrl-C) before grading is
     done, the results file (with --output) says so, and the command ends with status 1."""
-    from grader.sandbox import Sandbox
+    from grader.api import Session
 
-    entries = []  # the exercises being graded, once known: a stop costs them all
+    entries: list[
+        ExerciseEntry
+    ] = []  # the exercises being graded, once known: a stop costs them all
     try:
-        # started first, so the sandbox's process gets ready while the grader loads the course
-        sandbox = Sandbox(limits)
-        try:
-            return _grade_for_check(
-                names, all_, folder, fmt, output, student_id, answers, seed, sandbox, entries
-            )
-        finally:
-            sandbox.close()
+        with Session(limits=limits) as session:
+            return _graded(session, request, results, entries), session.catalog
     except (Stopped, KeyboardInterrupt) as stop:
         reason = str(stop) if isinstance(stop, Stopped) else "the grader was interrupted (Ctrl-C)"
-        if output is not None:  # the platform still gets its results file: not a grade, and why
-            from grader.report import not_a_grade
+        from grader.report import not_a_grade
 
-            report = not_a_grade(entries, f"{reason}: no grade was given", student_id)
-            _write_results(report, fmt, output, folder)
+        # the platform still gets its results file: not a grade, and why
+        results.write(not_a_grade(entries, f"{reason}: no grade was given", request.student))
         if isinstance(stop, KeyboardInterrupt):
             raise  # click says "Aborted!"
-        click.echo(f"{reason}." + (f" Results written to {output}" if output else ""), err=True)
+        written = f" Results written to {results.output}" if results.output else ""
+        click.echo(f"{reason}.{written}", err=True)
         raise SystemExit(1) from None
 
 
@@ -245,97 +275,51 @@ def _unheeded(number: int, frame: object) -> None:
     """A SIGTERM while the results are written down: they are, and then the command ends."""
 
 
-def _grade_for_check(names, all_, folder, fmt, output, student_id, answers, seed, sandbox, chosen):
-    from grader.course import course_root
-    from grader.grading import DEFAULT_SEED
-    from grader.report import not_a_grade
-    from grader.submission import grade_submission
+def _graded(
+    session: Session, request: Request, results: Results, chosen: list[ExerciseEntry]
+) -> Report:
+    """The report of the library's check; what keeps it from starting is bad usage, and
+    with --output the results file says so, whatever it was."""
+    from grader.api import CheckError
 
     try:
-        catalog = _catalog()
-        if not names and not all_:
-            valid = ", ".join(e.name for e in catalog.exercises)
-            raise click.UsageError(
-                f"name an exercise to check, or use --all. The exercises: {valid}."
-            )
-        entries = list(catalog.exercises) if all_ else _resolve(catalog, names)
-        if not folder.is_dir():
-            raise click.UsageError(
-                f"there is no folder {folder}; point --dir at your exercise files."
-            )
-        chosen.extend(entries)
-        _require_answers(seed, student_id)
+        chosen.extend(session.exercises(request.exercises))
+        return session.check(
+            chosen,
+            folder=request.folder,
+            seed=request.seed,
+            student=request.student,
+            platform_student=results.fmt in ("gradescope", "prairielearn"),
+            answers=request.answers or None,
+            keep_out=[results.output.absolute().parent] if results.output is not None else [],
+        )
     except Exception as error:  # usage errors too; a stop is written down by `check`
-        if output is not None:  # a platform is waiting for its results file, whatever happened
-            report = not_a_grade([], f"grading could not start: {error}", student_id)
-            _write_results(report, fmt, output, folder)
+        from grader.report import not_a_grade
+
+        # a platform is waiting for its results file, whatever happened
+        results.write(not_a_grade([], f"grading could not start: {error}", request.student))
+        if isinstance(error, CheckError):
+            raise click.UsageError(str(error)) from None
         raise
-    if student_id is None and fmt in ("gradescope", "prairielearn"):
-        from grader.platforms import student_id as platform_student_id
-
-        student_id = platform_student_id(folder)
-    quiz_answers = _answer_paths(answers) if answers else None
-    keep_out = [output.absolute().parent] if output is not None else []
-    report = grade_submission(
-        entries,
-        folder,
-        course_root(),
-        sandbox=sandbox,
-        seed=DEFAULT_SEED if seed is None else seed,
-        student=student_id,
-        answers=quiz_answers,
-        keep_out=keep_out,
-    )
-    return report, catalog
 
 
-def _require_answers(seed: int | None, student_id: str | None) -> None:
-    """A release has recorded answers for its public cases only: say so before grading."""
-    from grader.course import solutions_dir
-    from grader.grading import DEFAULT_SEED
-    from grader.recorded import Unanswerable
-    from grader.reference import require_answers
-
-    try:
-        require_answers(solutions_dir(), DEFAULT_SEED if seed is None else seed, student_id)
-    except Unanswerable as error:
-        raise click.UsageError(str(error)) from None
-
-
-def _answer_paths(answers: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in answers:
-        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
-    return files
-
-
-def _write_results(report, fmt: str | None, output: Path, folder: Path | None) -> None:
-    from grader.formats import render, write_results
-
-    write_results(output, render(report, fmt or "json"))
-    if fmt == "github":  # in a workflow, the feedback goes where the student sees it
-        from grader.formats.github import publish
-
-        for command in publish(report, folder, os.environ):
-            click.echo(command)
-
-
-def _show_check(report, catalog, folder, fmt, output, as_json, verbose) -> None:
+def _show_check(
+    report: Report, catalog: Catalog, results: Results, as_json: bool, verbose: bool
+) -> None:
     from grader import progress
     from grader.cli.render import echo, report_text
 
-    if output is not None:
-        _write_results(report, fmt, output, folder)
+    results.write(report)
     if report.error is None:
-        progress.record_report(Path.cwd(), folder, report)
-    if as_json or (fmt is not None and output is None):
+        progress.record_report(Path.cwd(), results.folder, report)
+    if as_json or (results.fmt is not None and results.output is None):
         from grader.formats import render
 
-        click.echo(render(report, fmt or "json"))
+        click.echo(render(report, results.fmt or "json"))
     else:
         echo(report_text(report, catalog, verbose))
-        if output is not None:
-            echo(click.style(f"Results written to {output}", dim=True))
+        if results.output is not None:
+            echo(click.style(f"Results written to {results.output}", dim=True))
     raise SystemExit(0 if report.all_passed else 1)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from grader.sandbox import Limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +65,7 @@ def limits_options(function: F) -> F:
     return function
 
 
-def make_limits(timeout: float, memory: int, user: str) -> Any:
+def make_limits(timeout: float, memory: int, user: str) -> Limits:
     from grader.sandbox import Limits
 
     return Limits(timeout=timeout, memory=memory, user=user)

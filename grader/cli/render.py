@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from grader.api import feedback
 from grader.catalog import Catalog
 from grader.progress import ExerciseProgress
 from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
@@ -70,7 +71,8 @@ def exercise_lines(exercise: ExerciseReport, verbose: bool = False) -> Iterable[
     for check in exercise.checks:
         yield _check_line(check, width)
         if not check.passed or verbose:
-            yield click.style(_indent(check.message, "      "), dim=check.passed)
+            said = check.message if check.passed else feedback(check).text()
+            yield click.style(_indent(said, "      "), dim=check.passed)
 
 
 def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:

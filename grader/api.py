@@ -1,0 +1,459 @@
+"""The library behind `bpgrade check`, for the command, a watch mode and notebooks alike.
+
+    from grader import api
+
+    report = api.check("exercise03", folder="exercises")   # a grader.report.Report
+    with api.Session() as session:                          # one sandbox, kept warm
+        first = session.check("exercise03")
+        again = session.check("exercise03")                 # no new sandbox process
+    api.feedback(check)     # a failing check's message in parts: headline, call, mismatch...
+    api.to_html(report)     # the report for a notebook, every word from the learner escaped
+
+Nothing here prints, exits or knows about click. What keeps a check from starting is a
+`CheckError` whose message is the sentence `bpgrade check` shows for it. Imports stay light:
+the sandbox, the catalog and the grading machinery load when a session needs them, so that
+`bpgrade hint` may use this module and a check without quiz answers never loads the quizzes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from grader.catalog import Catalog, ExerciseEntry
+    from grader.sandbox import Limits, Sandbox
+
+    # What to check: None for every exercise; else names (`exercise03`, `3`,
+    # `exercise03_linear`) or the catalog's entries, one or several.
+    Exercises: TypeAlias = str | ExerciseEntry | Sequence[str | ExerciseEntry] | None
+
+
+# --- why a check could not start --------------------------------------------------------------
+
+
+class CheckError(Exception):
+    """A check could not start. The message is the sentence for the learner."""
+
+
+class UnknownExercise(CheckError, LookupError):
+    def __init__(self, name: str, catalog: Catalog) -> None:
+        self.name = name
+        self.closest = catalog.closest(name)
+        suggestion = f" Did you mean {self.closest}?" if self.closest else ""
+        super().__init__(f"no exercise named {name!r}.{suggestion} {_listed(catalog)}")
+
+
+class NoExerciseNamed(CheckError):
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__(f"name an exercise to check, or use --all. {_listed(catalog)}")
+
+
+class NoSubmission(CheckError):
+    """The folder of the learner's files is not there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        super().__init__(f"there is no folder {folder}; point --dir at your exercise files.")
+
+
+class PublicCasesOnly(CheckError):
+    """A student release was asked for another seed or for a student's hidden cases."""
+
+
+def _listed(catalog: Catalog) -> str:
+    return f"The exercises: {', '.join(e.name for e in catalog.exercises)}."
+
+
+# --- the course and its exercises -------------------------------------------------------------
+
+
+def load_catalog(course: Path | None = None) -> Catalog:
+    """The course's catalog (the course `bpgrade` finds, unless `course` is given)."""
+    from grader.catalog import load_catalog as load
+    from grader.course import course_root
+
+    return load((course if course is not None else course_root()) / "exercises" / "catalog.toml")
+
+
+def resolve(catalog: Catalog, exercises: Exercises) -> list[ExerciseEntry]:
+    """The catalog's entries for `exercises` (None: all of them), each once, in the order
+    given; UnknownExercise for a name the catalog does not have, NoExerciseNamed for none."""
+    from grader.catalog import ExerciseEntry
+
+    if exercises is None:
+        return list(catalog.exercises)
+    wanted = [exercises] if isinstance(exercises, str | ExerciseEntry) else list(exercises)
+    if not wanted:
+        raise NoExerciseNamed(catalog)
+    entries: list[ExerciseEntry] = []
+    for name in wanted:
+        if isinstance(name, ExerciseEntry):
+            entry = name
+        else:
+            found = catalog.find(name)
+            if found is None:
+                raise UnknownExercise(name, catalog)
+            entry = found
+        if entry not in entries:
+            entries.append(entry)
+    return entries
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+class Session:
+    """Checks one after another in one sandbox, kept warm between them: a re-check costs a
+    fork of the sandbox's process, not a new one (a watch mode, a notebook's cell run again).
+
+    The sandbox starts first, so that its process gets ready while the course loads. Close
+    the session (or use it in a `with`) to stop it and remove its folders."""
+
+    def __init__(self, *, course: Path | str | None = None, limits: Limits | None = None) -> None:
+        from grader.sandbox import Limits, Sandbox
+
+        self.sandbox: Sandbox = Sandbox(limits if limits is not None else Limits())
+        try:
+            from grader.course import course_root
+
+            self.course = Path(course) if course is not None else course_root()
+        except BaseException:
+            self.sandbox.close()
+            raise
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog(self.course)
+        return self._catalog
+
+    def exercises(self, exercises: Exercises = None) -> list[ExerciseEntry]:
+        """See `resolve`."""
+        return resolve(self.catalog, exercises)
+
+    def check(
+        self,
+        exercises: Exercises = None,
+        *,
+        folder: Path | str = "exercises",
+        seed: int | None = None,
+        student: str | None = None,
+        platform_student: bool = False,
+        answers: Sequence[Path | str] | None = None,
+        keep_out: Sequence[Path] = (),
+    ) -> Report:
+        """Grade the learner's files in `folder` (where `grader.layout` finds them there).
+
+        `seed`: draw the checks' inputs from another seed. `student`: also grade this
+        student's own hidden cases; with `platform_student` and no `student`, the id is read
+        from a platform's metadata beside `folder` (Gradescope, PrairieLearn). `answers`:
+        quiz answers files, or folders of them (None: the submission's answers/ folder).
+        `keep_out`: folders learner code must not write into (where results are written).
+
+        Raises a CheckError before anything runs; grading itself never raises (a report that
+        is not a grade says why), except for a stop (KeyboardInterrupt and the like)."""
+        from grader.grading import DEFAULT_SEED
+        from grader.submission import grade_submission
+
+        entries = self.exercises(exercises)
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise NoSubmission(folder)
+        seed = DEFAULT_SEED if seed is None else seed
+        _require_answers(self.course / "solutions", seed, student)
+        if student is None and platform_student:
+            from grader.platforms import student_id
+
+            student = student_id(folder)
+        report = grade_submission(
+            entries,
+            folder,
+            self.course,
+            sandbox=self.sandbox,
+            seed=seed,
+            student=student,
+            answers=_answer_paths(answers) if answers else None,
+            keep_out=[Path(path) for path in keep_out],
+        )
+        # the sandbox keeps its notes from check to check: each is said once
+        report.notes = list(dict.fromkeys(report.notes))
+        return report
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def check(
+    exercises: Exercises = None,
+    *,
+    folder: Path | str = "exercises",
+    seed: int | None = None,
+    student: str | None = None,
+    platform_student: bool = False,
+    answers: Sequence[Path | str] | None = None,
+    course: Path | str | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    """One check in a sandbox of its own (see `Session.check`, which keeps one warm)."""
+    with Session(course=course, limits=limits) as session:
+        return session.check(
+            exercises,
+            folder=folder,
+            seed=seed,
+            student=student,
+            platform_student=platform_student,
+            answers=answers,
+        )
+
+
+def _require_answers(solutions: Path, seed: int, student: str | None) -> None:
+    """A release has recorded answers for its public cases only: say so before grading."""
+    from grader.recorded import Unanswerable
+    from grader.reference import require_answers
+
+    try:
+        require_answers(solutions, seed, student)
+    except Unanswerable as error:
+        raise PublicCasesOnly(str(error)) from None
+
+
+def _answer_paths(answers: Iterable[Path | str]) -> list[Path]:
+    files: list[Path] = []
+    for path in map(Path, answers):
+        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return files
+
+
+# --- feedback in parts ------------------------------------------------------------------------
+
+# The lines of a check's message after its headline, indented by two spaces; four spaces go
+# on with the line above (a table's row, a line of the learner's code).
+_LIKELY = re.compile(
+    r"Likely mistake(?: \((?P<tag>[^)]*)\))?(?P<elsewhere>, from a case where "
+    r"the shapes let it run)?: (?P<sentence>.*)",
+    re.DOTALL,
+)
+_ELSEWHERE = ", from a case where the shapes let it run"
+_NUMBERS = re.compile(r".+?: (?:expected shape |shape )")  # describe_mismatch's first line
+_FRAME = re.compile(r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\.")
+_CALL = re.compile(r"[A-Za-z_]\w*\(")
+_PARTS = ("traceback", "mismatch", "diagnosis", "advice")
+
+
+class Feedback(BaseModel):
+    """A failing check's feedback in parts, built once from its report (`feedback`) and
+    rendered as the terminal's text (`text`, the check's message to the byte) and as HTML
+    (`to_html`).
+
+    Every part but the headline may be empty. A message whose lines do not fall into these
+    parts (none that the checks write today) is kept whole as the headline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    headline: str  # what is wrong, in one sentence: "linear_backward(dZ (3, 4), ...): wrong db."
+    call: str = ""  # the call the headline opens with, its arguments' shapes or values
+    traceback: str = ""  # where the learner's code raised: its files, lines and code
+    mismatch: str = ""  # the numbers of a wrong value: shapes, how many differ, the table
+    tag: str | None = None  # the likely mistake's name (`transposed`), as the report has it
+    diagnosis: str = ""  # the likely mistake, in words
+    diagnosis_elsewhere: bool = False  # seen on another case, where the shapes let it run
+    advice: str = ""  # what to do about it (numerical stability)
+
+    def text(self) -> str:
+        """The check's message, as the terminal shows it (before indentation and colour)."""
+        lines = [self.headline]
+        lines += [_indented(part) for part in (self.traceback, self.mismatch) if part]
+        if self.diagnosis:
+            lines.append(_indented(f"{self.diagnosis_heading}: {self.diagnosis}"))
+        if self.advice:
+            lines.append(_indented(self.advice))
+        return "\n".join(lines)
+
+    @property
+    def diagnosis_heading(self) -> str:
+        tag = f" ({self.tag})" if self.tag is not None else ""
+        return f"Likely mistake{tag}{_ELSEWHERE if self.diagnosis_elsewhere else ''}"
+
+
+def _indented(block: str) -> str:
+    return "\n".join("  " + line for line in block.split("\n"))
+
+
+def feedback(check: CheckReport) -> Feedback:
+    """`check`'s message in parts; `feedback(check).text() == check.message`, always."""
+    parsed = _parsed(check.message)
+    if parsed is None or parsed.text() != check.message:
+        return Feedback(headline=check.message)
+    return parsed
+
+
+def _parsed(message: str) -> Feedback | None:
+    headline, *rest = message.split("\n")
+    parts: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in rest:
+        if not line.startswith("  "):
+            return None
+        body = line[2:]
+        if body.startswith("  ") and current is not None:
+            current.append(body)
+            continue
+        part = _part_of(body)
+        if current is not None and parts.get(part) is current and part == "traceback":
+            current.append(body)  # the next frame of the same traceback
+            continue
+        if part in parts or any(later in parts for later in _PARTS[_PARTS.index(part) + 1 :]):
+            return None  # a part twice, or out of order: not a message of the usual shape
+        current = parts[part] = [body]
+    fields: dict[str, object] = {
+        name: "\n".join(lines) for name, lines in parts.items() if name != "diagnosis"
+    }
+    if "diagnosis" in parts:
+        found = _LIKELY.fullmatch("\n".join(parts["diagnosis"]))
+        if found is None:
+            return None
+        fields["tag"] = found["tag"]
+        fields["diagnosis"] = found["sentence"]
+        fields["diagnosis_elsewhere"] = found["elsewhere"] is not None
+    return Feedback(headline=headline, call=_call_in(headline), **fields)  # type: ignore[arg-type]
+
+
+def _part_of(line: str) -> str:
+    if _LIKELY.match(line):
+        return "diagnosis"
+    if _FRAME.fullmatch(line):
+        return "traceback"
+    if _NUMBERS.match(line):
+        return "mismatch"
+    return "advice"
+
+
+def _call_in(headline: str) -> str:
+    """The call a headline opens with, as `describe_call` wrote it, or ""."""
+    if _CALL.match(headline) is None:
+        return ""
+    depth = 0
+    for i, char in enumerate(headline):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return headline[: i + 1]
+    return ""
+
+
+# --- HTML, for notebooks ----------------------------------------------------------------------
+
+_STATUS_COLOURS = {"passed": "green", "failed": "#c00", "not_started": "#b80", "error": "#c00"}
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def feedback_html(feedback: Feedback) -> str:
+    """One failing check's feedback as HTML: every part escaped, tables kept in <pre>."""
+    if "\n" in feedback.headline:
+        headline = f"<pre>{_e(feedback.headline)}</pre>"
+    elif feedback.call and feedback.headline.startswith(feedback.call):
+        after = feedback.headline[len(feedback.call) :]
+        headline = f"<p><code>{_e(feedback.call)}</code>{_e(after)}</p>"
+    else:
+        headline = f"<p>{_e(feedback.headline)}</p>"
+    parts = [headline]
+    if feedback.traceback:
+        parts.append(f'<pre class="bpgrade-traceback">{_e(feedback.traceback)}</pre>')
+    if feedback.mismatch:
+        parts.append(f'<pre class="bpgrade-mismatch">{_e(feedback.mismatch)}</pre>')
+    if feedback.diagnosis:
+        parts.append(
+            f'<p class="bpgrade-diagnosis"><strong>{_e(feedback.diagnosis_heading)}:</strong> '
+            f"{_e(feedback.diagnosis)}</p>"
+        )
+    if feedback.advice:
+        parts.append(f'<p class="bpgrade-advice">{_e(feedback.advice)}</p>')
+    return '<div class="bpgrade-feedback">' + "".join(parts) + "</div>"
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{score:g}/{max_score:g}"
+
+
+def _check_html(check: CheckReport) -> str:
+    mark = "&#10003;" if check.passed else "&#10007;"
+    colour = "green" if check.passed else "#c00"
+    row = (
+        f'<li><span style="color:{colour}">{mark}</span> <code>{_e(check.name)}</code> '
+        f"{_points(check.score, check.max_score)} {_e(check.title)}"
+    )
+    if not check.passed:
+        row += feedback_html(feedback(check))
+    return row + "</li>"
+
+
+def _exercise_html(exercise: ExerciseReport) -> str:
+    colour = _STATUS_COLOURS.get(exercise.status, "black")
+    status = exercise.status.replace("_", " ")
+    parts = [
+        f"<h4>{_e(exercise.name)} {_e(exercise.title)} "
+        f"{_points(exercise.score, exercise.max_score)} "
+        f'<span style="color:{colour}">{_e(status)}</span></h4>'
+    ]
+    if exercise.status == "not_started":
+        parts.append(
+            f"<p>Not started: open <code>{_e(exercise.file)}</code> and replace each "
+            "<code>raise NotImplementedError</code>.</p>"
+        )
+    elif exercise.status == "error":
+        parts.append(f"<pre>{_e(exercise.error or '')}</pre>")
+    else:
+        parts.append("<ul>" + "".join(_check_html(c) for c in exercise.checks) + "</ul>")
+    return "".join(parts)
+
+
+def to_html(report: Report) -> str:
+    """The report as HTML for a notebook (IPython.display.HTML): the same parts as the
+    terminal's, every word of the learner's (messages, file names, errors) escaped."""
+    parts: list[str] = []
+    if report.error is not None:
+        parts.append(f'<p><strong style="color:#c00">Not graded:</strong> {_e(report.error)}</p>')
+    else:
+        if report.layout:
+            notes = "".join(f"<li>{_e(note)}</li>" for note in report.layout)
+            parts.append(f"<p><strong>{_e(LAYOUT_HEADING)}</strong></p><ul>{notes}</ul>")
+        parts += [_exercise_html(exercise) for exercise in report.exercises]
+        for quiz in report.quizzes:
+            right = sum(q.correct for q in quiz.questions)
+            said = f"not graded: {quiz.error}" if quiz.error else f"{right} of "
+            said += "" if quiz.error else f"{len(quiz.questions)} right"
+            parts.append(
+                f"<p><strong>quiz {_e(quiz.quiz)}</strong> "
+                f"{_points(quiz.score, quiz.max_score)} {_e(said)}</p>"
+            )
+        if len(report.exercises) + len(report.quizzes) > 1:
+            parts.append(f"<p>Total: {_points(report.score, report.max_score)}</p>")
+    return '<div class="bpgrade-report">' + "".join(parts) + "</div>"
