@@ -17,14 +17,12 @@ the sandbox, the catalog and the grading machinery load when a session needs the
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, ConfigDict
 
 from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
 
@@ -249,29 +247,28 @@ def _answer_paths(answers: Iterable[Path | str]) -> list[Path]:
 
 # --- feedback in parts ------------------------------------------------------------------------
 
-# The lines of a check's message after its headline, indented by two spaces; four spaces go
-# on with the line above (a table's row, a line of the learner's code).
-_LIKELY = re.compile(
+# A message is a headline, then lines indented by two spaces, each opening a part (below);
+# four spaces go on with the line above (a table's row, a line of the learner's code). The
+# patterns are compiled on first use (re keeps them): a check that passes never needs them.
+_LIKELY = (
     r"Likely mistake(?: \((?P<tag>[^)]*)\))?(?P<elsewhere>, from a case where "
-    r"the shapes let it run)?: (?P<sentence>.*)",
-    re.DOTALL,
+    r"the shapes let it run)?: (?P<sentence>.*)"
 )
 _ELSEWHERE = ", from a case where the shapes let it run"
-_NUMBERS = re.compile(r".+?: (?:expected shape |shape )")  # describe_mismatch's first line
-_FRAME = re.compile(r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\.")
-_CALL = re.compile(r"[A-Za-z_]\w*\(")
+_NUMBERS = r".+?: (?:expected shape |shape )"  # describe_mismatch's first line
+_FRAME = r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\."
+_CALL = r"[A-Za-z_]\w*\("
 _PARTS = ("traceback", "mismatch", "diagnosis", "advice")
 
 
-class Feedback(BaseModel):
+@dataclass(frozen=True)
+class Feedback:
     """A failing check's feedback in parts, built once from its report (`feedback`) and
     rendered as the terminal's text (`text`, the check's message to the byte) and as HTML
     (`to_html`).
 
     Every part but the headline may be empty. A message whose lines do not fall into these
     parts (none that the checks write today) is kept whole as the headline."""
-
-    model_config = ConfigDict(frozen=True)
 
     headline: str  # what is wrong, in one sentence: "linear_backward(dZ (3, 4), ...): wrong db."
     call: str = ""  # the call the headline opens with, its arguments' shapes or values
@@ -322,38 +319,42 @@ def _parsed(message: str) -> Feedback | None:
             current.append(body)
             continue
         part = _part_of(body)
-        if current is not None and parts.get(part) is current and part == "traceback":
+        if part == "traceback" and current is not None and parts.get(part) is current:
             current.append(body)  # the next frame of the same traceback
             continue
         if part in parts or any(later in parts for later in _PARTS[_PARTS.index(part) + 1 :]):
             return None  # a part twice, or out of order: not a message of the usual shape
         current = parts[part] = [body]
-    fields: dict[str, object] = {
-        name: "\n".join(lines) for name, lines in parts.items() if name != "diagnosis"
-    }
+    likely = None
     if "diagnosis" in parts:
-        found = _LIKELY.fullmatch("\n".join(parts["diagnosis"]))
-        if found is None:
+        likely = re.fullmatch(_LIKELY, "\n".join(parts["diagnosis"]), re.DOTALL)
+        if likely is None:
             return None
-        fields["tag"] = found["tag"]
-        fields["diagnosis"] = found["sentence"]
-        fields["diagnosis_elsewhere"] = found["elsewhere"] is not None
-    return Feedback(headline=headline, call=_call_in(headline), **fields)  # type: ignore[arg-type]
+    return Feedback(
+        headline=headline,
+        call=_call_in(headline),
+        traceback="\n".join(parts.get("traceback", [])),
+        mismatch="\n".join(parts.get("mismatch", [])),
+        tag=likely["tag"] if likely else None,
+        diagnosis=likely["sentence"] if likely else "",
+        diagnosis_elsewhere=bool(likely and likely["elsewhere"]),
+        advice="\n".join(parts.get("advice", [])),
+    )
 
 
 def _part_of(line: str) -> str:
-    if _LIKELY.match(line):
+    if re.match(_LIKELY, line):
         return "diagnosis"
-    if _FRAME.fullmatch(line):
+    if re.fullmatch(_FRAME, line):
         return "traceback"
-    if _NUMBERS.match(line):
+    if re.match(_NUMBERS, line):
         return "mismatch"
     return "advice"
 
 
 def _call_in(headline: str) -> str:
     """The call a headline opens with, as `describe_call` wrote it, or ""."""
-    if _CALL.match(headline) is None:
+    if re.match(_CALL, headline) is None:
         return ""
     depth = 0
     for i, char in enumerate(headline):
@@ -372,6 +373,8 @@ _STATUS_COLOURS = {"passed": "green", "failed": "#c00", "not_started": "#b80", "
 
 
 def _e(text: str) -> str:
+    import html  # here: a check in the terminal has no use for it
+
     return html.escape(text, quote=True)
 
 

@@ -219,10 +219,10 @@ class Results:
 
     def write(self, report: Report) -> None:
         """The results file (with --output) and, on GitHub, the annotations."""
-        from grader.formats import render, write_results
-
         if self.output is None:
             return
+        from grader.formats import render, write_results
+
         write_results(self.output, render(report, self.fmt or "json"))
         if self.fmt == "github":  # in a workflow, the feedback goes where the student sees it
             from grader.formats.github import publish
