@@ -29,6 +29,11 @@ class Call:
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
     keep: Part = None  # the part of the output that comes back; the rest stays with the learner
+    # A grader-owned function of the exercise's drivers module (`grader.drivers`) to call in
+    # the learner's process instead of `function` itself, as driver(module, *args, **kwargs):
+    # it builds objects from plain arguments, drives them and returns plain data. `function`
+    # still names what is under test (it must be defined in the learner's module).
+    driver: str | None = None
 
 
 @dataclass(frozen=True)

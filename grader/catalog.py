@@ -6,8 +6,36 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    model_validator,
+)
+
+# What an exercise's code runs with: "numpy" (NumPy and the standard library; torch is never
+# imported) or "torch" (torch imported and warmed once per grader, so each run costs a fork).
+Runtime = Literal["numpy", "torch"]
+RUNTIMES: tuple[Runtime, ...] = ("numpy", "torch")
+_UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+
+
+def _bytes(value: Any) -> Any:
+    """A size in bytes, from a number of bytes or a text like "2 GiB" or "512MiB"."""
+    if not isinstance(value, str):
+        return value
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", value)
+    if match is None or match[2].lower() not in _UNITS:
+        raise ValueError(f"{value!r} is not a size like 2 GiB or 512 MiB")
+    return int(float(match[1]) * _UNITS[match[2].lower()])
+
+
+Size = Annotated[int, BeforeValidator(_bytes), Field(gt=0)]
 
 
 class CheckEntry(BaseModel):
@@ -38,6 +66,11 @@ class ExerciseEntry(BaseModel):
     title: str
     hints: list[str] = []
     checks: list[CheckEntry] = Field(min_length=1)
+    runtime: Runtime = "numpy"
+    # the sandbox's limits for this exercise, where they differ from the grader's own (a
+    # torch exercise without a memory of its own gets more: grader.sandbox.TORCH_ADDRESS_SPACE)
+    timeout: PositiveFloat | None = None  # seconds of wall clock
+    memory: Size | None = None  # bytes of address space, or a text: "2 GiB"
 
     @property
     def stem(self) -> str:
@@ -79,6 +112,11 @@ class Catalog(BaseModel):
             if query in (entry.name, entry.stem):
                 return entry
         return None
+
+    @property
+    def runtimes(self) -> set[Runtime]:
+        """The runtimes its exercises run with: a bundle installs torch for "torch"."""
+        return {entry.runtime for entry in self.exercises}
 
     def closest(self, query: str) -> str | None:
         names = [e.name for e in self.exercises] + [e.stem for e in self.exercises]

@@ -8,6 +8,7 @@ reduced to numbers before the judge sees it.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import os
 import sys
@@ -31,6 +32,7 @@ from grader.calls import (
     Ref,
     pick,
 )
+from grader.drivers import load_driver_file
 from grader.sandbox.wire import DTYPE as PLAIN_DTYPE
 from grader.sandbox.wire import oversized
 
@@ -55,6 +57,9 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return value.item()
     if isinstance(value, np.ndarray):
         return _plain_array(value)
+    tensor = _tensor_type()
+    if tensor is not None and isinstance(value, tensor):
+        return _plain_array(_tensor_array(tensor, value))
     if isinstance(value, tuple | list):
         items = [to_plain(item, depth + 1) for item in value]
         return tuple(items) if isinstance(value, tuple) else items
@@ -69,6 +74,32 @@ def to_plain(value: Any, depth: int = 0) -> Any:
                 raise NotPlain(f"{exc} under the key {str(key)[:40]!r}") from None
         return plain
     raise NotPlain(f"a {type(value).__module__}.{type(value).__qualname__}")
+
+
+def _tensor_type() -> type | None:
+    """torch.Tensor where torch is already imported (a torch exercise, or a learner who imported
+    it); never imports torch itself: a NumPy exercise's child must not pay for it."""
+    torch = sys.modules.get("torch")
+    tensor = getattr(torch, "Tensor", None) if torch is not None else None
+    return tensor if isinstance(tensor, type) else None
+
+
+def _tensor_array(tensor: type, value: Any) -> np.ndarray:
+    """A tensor as a NumPy array: detached from its graph, on the CPU. Its shape is capped
+    before anything is copied, as an array's is."""
+    try:
+        too_large = oversized(tuple(int(n) for n in value.shape))
+    except Exception:
+        raise NotPlain("a tensor without a shape") from None
+    if too_large is not None:
+        raise NotPlain(too_large.replace("an array", "a tensor", 1))
+    try:
+        array = tensor.detach(value).cpu().numpy()  # type: ignore[attr-defined]
+    except Exception:
+        raise NotPlain(f"a tensor of dtype {getattr(value, 'dtype', '?')}") from None
+    if not isinstance(array, np.ndarray):
+        raise NotPlain("a tensor that is not numbers")
+    return array
 
 
 def _plain_array(value: np.ndarray) -> np.ndarray:
@@ -249,11 +280,25 @@ def _plain_or_opaque(value: Any) -> Any:
         return Opaque(type(value).__name__)
 
 
-def make_call(module: ModuleType, call: Call, outputs: dict[str, Any], folder: Path) -> CallResult:
+def make_call(
+    module: ModuleType,
+    call: Call,
+    outputs: dict[str, Any],
+    folder: Path,
+    drivers: dict[str, Any] | None = None,
+) -> CallResult:
+    """Make one planned call: the learner's function itself, or, for a call with a driver, the
+    driver (from `drivers`, the drivers module's namespace) on the learner's module."""
     function = getattr(module, call.function, None)
     if not callable(function):
         message = f"{call.function} is not defined in {Path(module.__file__ or '').name}"
         return CallResult(error=LearnerError("exception", "NameError", message))
+    if call.driver is not None:
+        driver = (drivers or {}).get(call.driver)
+        if call.driver.startswith("_") or not callable(driver):
+            message = f"the grader has no driver {call.driver!r} for {call.function}"
+            return CallResult(error=LearnerError("exception", "GraderError", message))
+        function = functools.partial(driver, module)
     missing = [a.call for a in (*call.args, *call.kwargs.values()) if isinstance(a, Ref)]
     if any(ref not in outputs for ref in missing):
         return CallResult(error=LearnerError("skipped", "", "an earlier call it needs failed"))
@@ -327,18 +372,43 @@ def _aliases(
 Event = tuple[str, Any]
 
 
-def exercise_events(path: Path, calls: Iterable[Call]) -> Iterator[Event]:
+def exercise_events(
+    path: Path, calls: Iterable[Call], drivers: Path | None = None
+) -> Iterator[Event]:
     """Import the learner's file and make every call in order, telling each step as it happens:
     ("loading", None), then ("load_failure", LoadFailure) or, per call, ("calling", function)
-    and ("result", CallResult); ("end", None) once every call has answered.
+    and ("result", CallResult); ("end", None) once every call has answered. `drivers`: the
+    exercise's drivers module (`grader.drivers`), for calls that name a driver.
 
     The sandbox's child sends each event to the grader as it happens, so that a call that
     never returns is named."""
     path = path.resolve()
     folder = path.parent
+    # The drivers are loaded before the learner's module, outside its imports (no file of the
+    # submission can stand in for a module a driver imports), and each call takes its driver
+    # from this snapshot of the drivers module's namespace, not from the module or sys.modules
+    # at call time: a learner's module that rebinds a name there, or puts a module of its own
+    # in sys.modules, does not replace the driver. Learner code shares this process, so it
+    # could still patch the function objects themselves, as it could patch the runner; that
+    # gains nothing: whatever this process answers is only plain data, judged against the
+    # reference run through the driver in the grader (see grader.checks.base.Check).
+    driven: dict[str, Any] = {}
+    if drivers is not None:
+        yield "loading", None
+        try:
+            driven = dict(vars(load_driver_file(drivers)))
+        except MemoryError:
+            raise
+        except BaseException as exc:  # the course's code, not the learner's
+            reason = (
+                f"the grader's drivers for {path.name} failed to load ({type(exc).__name__}: {exc})"
+            )
+            yield "load_failure", LoadFailure(reason)
+            return
     # np.errstate() restores whatever np.seterr the learner's code sets, so it cannot leak out
     with learner_imports(folder), np.errstate():
-        yield "loading", None
+        if drivers is None:
+            yield "loading", None
         module = load_module(path)
         if isinstance(module, LoadFailure):
             yield "load_failure", module
@@ -346,16 +416,18 @@ def exercise_events(path: Path, calls: Iterable[Call]) -> Iterator[Event]:
         outputs: dict[str, Any] = {}
         for call in calls:
             yield "calling", call.function
-            yield "result", make_call(module, call, outputs, folder)
+            yield "result", make_call(module, call, outputs, folder, driven)
     yield "end", None
 
 
-def run_exercise(path: Path, calls: list[Call]) -> list[CallResult] | LoadFailure:
+def run_exercise(
+    path: Path, calls: list[Call], drivers: Path | None = None
+) -> list[CallResult] | LoadFailure:
     """The same calls in this process, for the runner's own tests. Grading never calls this:
     learner code runs only in `grader.sandbox`'s children."""
     results: list[CallResult] = []
     with redirect_stdout(sys.stderr):
-        for kind, body in exercise_events(path, calls):
+        for kind, body in exercise_events(path, calls, drivers):
             if kind == "load_failure":
                 return body
             if kind == "result":

@@ -28,13 +28,20 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure
 from grader.sandbox import slots, wire
 from grader.sandbox.stack import Spot, last_spot
+
+if TYPE_CHECKING:  # not imported at run time: the zygote imports this package, and what it
+    # imports a learner's file of the same name cannot shadow (concurrent.futures imports
+    # logging; grader.catalog, pydantic)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from grader.catalog import ExerciseEntry
 
 GIB = 1 << 30
 MAX_FRAME = 4 << 20  # one call's answer; the largest real one (exercise05) is under 1 MiB
@@ -54,6 +61,14 @@ MAX_DEPTH = 8  # folders deeper than this are not copied
 PROBE_SECONDS = 20  # a probe that searches the disk for copies of the course stops itself at 5
 # for the zygote and every child: what Python and NumPy need, nothing of the grader's own
 THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+DEFAULT_RUNTIME = "numpy"
+# A torch exercise's child is forked from a zygote that has imported and warmed torch: it
+# starts with about 640 MiB of address space already mapped (torch's libraries, its
+# allocator's reservations), all of it counted by the address-space limit though little of it
+# is memory in use. So a torch exercise without a memory limit of its own in the catalog gets
+# this much more than the global limit, and the learner's code the same room as in a NumPy
+# exercise.
+TORCH_ADDRESS_SPACE = GIB
 
 
 class SubmissionError(ValueError):
@@ -148,7 +163,9 @@ def is_root() -> bool:
 @dataclass
 class Sandbox:
     limits: Limits = field(default_factory=Limits)
-    _zygote: subprocess.Popen[bytes] | None = None
+    # one zygote per runtime (grader.catalog.Runtime), each started when first needed
+    _zygotes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _ready: set[str] = field(default_factory=set)
     _user: dict[str, int] | None = None
     _temporary: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -160,6 +177,11 @@ class Sandbox:
     # grader while its waiter thread reads the zygote: the zygote is handed over once
     _handover: threading.Lock = field(default_factory=threading.Lock)
     _halted: bool = False
+    # The thread that starts every zygote. A zygote dies with the thread that started it (its
+    # PR_SET_PDEATHSIG is about that thread, not the process), and a runtime's zygote may be
+    # started while grading, from grading's waiter thread, which ends with each grade(): so
+    # zygotes are started from this one, which lives as long as the sandbox.
+    _starter: ThreadPoolExecutor | None = None
 
     def __post_init__(self) -> None:
         if is_root() and self.limits.user == "auto":
@@ -187,17 +209,31 @@ class Sandbox:
 
     # -- the zygote ---------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the zygote now, so it gets ready while the grader does its own set-up."""
+    @property
+    def _zygote(self) -> subprocess.Popen[bytes] | None:
+        """The NumPy runtime's zygote, the one every course has."""
+        return self._zygotes.get(DEFAULT_RUNTIME)
+
+    def start(self, runtime: str = DEFAULT_RUNTIME) -> None:
+        """Start the runtime's zygote now, so it gets ready while the grader does its own
+        set-up. Only the NumPy one starts with the sandbox; a torch one with its first
+        exercise (importing torch takes seconds)."""
         if self._halted:
             raise EOFError("grading was stopped")
-        if self._zygote is not None and self._zygote.poll() is None:
+        zygote = self._zygotes.get(runtime)
+        if zygote is not None and zygote.poll() is None:
             return
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
         env.update(THREADS)
+        env["BPGRADE_RUNTIME"] = runtime
         if self.limits.without:
             env["BPGRADE_SANDBOX_WITHOUT"] = ",".join(sorted(self.limits.without))
-        self._zygote = subprocess.Popen(
+        if self._starter is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpgrade-zygote")
+        started = self._starter.submit(
+            subprocess.Popen,
             [sys.executable, "-I", "-m", "grader.sandbox.zygote"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -205,10 +241,11 @@ class Sandbox:
             cwd=tempfile.gettempdir(),
             start_new_session=True,  # Ctrl-C in the terminal reaches the grader, which stops it
         )
-        self._ready = False
+        self._zygotes[runtime] = started.result()
+        self._ready.discard(runtime)
 
-    def _read_frame(self, deadline: float) -> bytes:
-        zygote = self._zygote
+    def _read_frame(self, deadline: float, runtime: str = DEFAULT_RUNTIME) -> bytes:
+        zygote = self._zygotes.get(runtime)
         if zygote is None or zygote.stdout is None:
             raise EOFError("the sandbox process was stopped")
         fd = zygote.stdout.fileno()
@@ -230,13 +267,13 @@ class Sandbox:
             if size == 0:
                 return b""
 
-    def _ensure_ready(self, deadline: float) -> None:
+    def _ensure_ready(self, deadline: float, runtime: str = DEFAULT_RUNTIME) -> None:
         """Wait for the zygote's first frame, which says what confinement it could set up."""
-        self.start()
-        if self._ready:
+        self.start(runtime)
+        if runtime in self._ready:
             return
-        ready = json.loads(self._read_frame(deadline))
-        self._ready = True
+        ready = json.loads(self._read_frame(deadline, runtime))
+        self._ready.add(runtime)
         refused = set(ready.get("refused", [])) if isinstance(ready, dict) else set()
         self._private_root = self._user is not None and "a private filesystem" not in refused
         self._note_refused(refused)
@@ -259,29 +296,34 @@ class Sandbox:
         self._refused |= refused
 
     def _ask(
-        self, request: dict[str, Any], hidden: bytes = b""
+        self, request: dict[str, Any], hidden: bytes = b"", runtime: str = DEFAULT_RUNTIME
     ) -> tuple[dict[str, Any], bytes, bytes, bytes]:
-        deadline = (
-            time.monotonic() + self.limits.timeout + 30.0
-        )  # the zygote enforces the real limit
+        # the zygote enforces the real limit
+        deadline = time.monotonic() + float(request["limits"]["timeout"]) + 30.0
         try:
-            self._ensure_ready(deadline)
-            zygote = self._zygote
+            # a torch zygote's first start imports torch, which takes seconds more
+            self._ensure_ready(deadline + (60.0 if runtime != DEFAULT_RUNTIME else 0.0), runtime)
+            zygote = self._zygotes.get(runtime)
             if zygote is None or zygote.stdin is None:
                 raise EOFError("the sandbox process was stopped")
             zygote.stdin.write(wire.frame(wire.dumps(request)) + hidden)
             zygote.stdin.flush()
-            header = json.loads(self._read_frame(deadline))
-            output, results, stack = (self._read_frame(deadline) for _ in range(3))
+            header = json.loads(self._read_frame(deadline, runtime))
+            output, results, stack = (self._read_frame(deadline, runtime) for _ in range(3))
             return header, output, results, stack
         except (OSError, EOFError, TimeoutError, ValueError):
-            self.stop()  # a fresh one starts with the next exercise
+            self.stop(runtime)  # a fresh one starts with the next exercise
             raise
 
-    def stop(self) -> None:
-        """Kill the zygote and whatever it runs; the next exercise starts a fresh one."""
+    def stop(self, runtime: str | None = None) -> None:
+        """Kill the zygotes (or the runtime's one) and whatever they run; the next exercise
+        starts a fresh one."""
+        for name in [runtime] if runtime is not None else list(self._zygotes):
+            self._stop_zygote(name)
+
+    def _stop_zygote(self, runtime: str) -> None:
         with self._handover:
-            zygote, self._zygote = self._zygote, None
+            zygote = self._zygotes.pop(runtime, None)
         if zygote is None:
             return
         with contextlib.suppress(OSError):
@@ -304,6 +346,9 @@ class Sandbox:
 
     def close(self) -> None:
         self.stop()
+        if self._starter is not None:  # its zygotes are gone: the thread may go too
+            self._starter.shutdown(wait=False)
+            self._starter = None
         for path in self._temporary:
             shutil.rmtree(path, ignore_errors=True)
         self._temporary.clear()
@@ -372,18 +417,34 @@ class Sandbox:
         os.chmod(scratch, 0o700)
         return scratch
 
-    def _request(self, cwd: Path, scratch: Path | None) -> dict[str, Any]:
+    def limits_for(self, exercise: ExerciseEntry | None) -> Limits:
+        """The limits an exercise runs under: the catalog's own timeout and memory for it where
+        it gives them, else the sandbox's; a torch exercise gets TORCH_ADDRESS_SPACE more
+        memory than the sandbox's limit, for what the warm torch maps before its code runs."""
+        if exercise is None:
+            return self.limits
+        memory = exercise.memory
+        if memory is None:
+            extra = TORCH_ADDRESS_SPACE if exercise.runtime == "torch" else 0
+            memory = self.limits.memory + extra
+        timeout = exercise.timeout if exercise.timeout is not None else self.limits.timeout
+        return replace(self.limits, memory=memory, timeout=timeout)
+
+    def _request(
+        self, cwd: Path, scratch: Path | None, limits: Limits | None = None
+    ) -> dict[str, Any]:
         scratch = scratch if scratch is not None else cwd  # (the zygote places it in its root)
+        limits = self.limits if limits is None else limits
         return {
             "limits": {
-                "timeout": self.limits.timeout,
-                "cpu": self.limits.cpu,
-                "memory": self.limits.memory,
-                "output": self.limits.output,
-                "processes": self.limits.processes,
-                "file_size": self.limits.file_size,
-                "scratch": self.limits.scratch,
-                "open_files": self.limits.open_files,
+                "timeout": limits.timeout,
+                "cpu": limits.cpu,
+                "memory": limits.memory,
+                "output": limits.output,
+                "processes": limits.processes,
+                "file_size": limits.file_size,
+                "scratch": limits.scratch,
+                "open_files": limits.open_files,
             },
             "user": self._user,
             "workspace": str(cwd),
@@ -402,40 +463,67 @@ class Sandbox:
 
     # -- running ------------------------------------------------------------------------
 
-    def run(self, path: Path, calls: list[Call], hidden: int = 0) -> Outcome:
+    def run(
+        self,
+        path: Path,
+        calls: list[Call],
+        hidden: int = 0,
+        exercise: ExerciseEntry | None = None,
+        course: Path | None = None,
+    ) -> Outcome:
         """Run `calls` on the learner's file at `path`. The last `hidden` of them are the
         student's hidden cases: the child receives them only once it has answered the others,
-        and what it printed from then on is told apart (`Outcome.hidden_output`)."""
+        and what it printed from then on is told apart (`Outcome.hidden_output`).
+
+        `exercise`, the catalog's entry, chooses the runtime (its zygote) and the limits, and
+        names the drivers module of `course` (by default the course of grader.course) that
+        calls with a driver need."""
+        runtime = DEFAULT_RUNTIME if exercise is None else exercise.runtime
+        if runtime == "torch" and not torch_available():
+            return Outcome(LoadFailure(torch_missing(path.name)))
+        limits = self.limits_for(exercise)
         try:
-            self._ensure_ready(time.monotonic() + 60.0)
+            self._ensure_ready(
+                time.monotonic() + 60.0 * (2 if runtime != DEFAULT_RUNTIME else 1), runtime
+            )
         except (OSError, EOFError, TimeoutError, ValueError) as error:
-            self.stop()
+            self.stop(runtime)
             return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+        drivers: Path | None = None
+        if any(call.driver is not None for call in calls):
+            found = self._drivers(exercise, course)
+            if isinstance(found, LoadFailure):
+                return Outcome(found)
+            drivers = found
         scratch = None if self._private_root else self._scratch()
         public = calls[: len(calls) - hidden]
         request = {
-            **self._request(path.parent, scratch),
+            **self._request(path.parent, scratch, limits),
             "path": str(path),
             "file": path.name,
             "calls": public,
             "hidden": hidden,
         }
+        if drivers is not None:
+            request["drivers"] = str(drivers)
         sealed = wire.frame(wire.dumps(calls[len(public) :])) if hidden else b""
         request["hidden_size"] = len(sealed)
         try:
-            header, output, results, stack = self._ask(request, sealed)
+            header, output, results, stack = self._ask(request, sealed, runtime)
         except (OSError, EOFError, TimeoutError, ValueError) as error:
             return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
         finally:
             if scratch is not None:
                 self.discard(scratch)
+            if drivers is not None:
+                self.discard(drivers.parent)
         self._note_refused(set(header.get("refused") or []))
         if header.get("supervisor_failed") and hidden:
             self.stop()  # the hidden calls may be left unread in its input: start afresh
         text = output.decode("utf-8", errors="replace")
         if header["output_dropped"]:
             text += f"\n[... {size_text(header['output_dropped'])} more output dropped]\n"
-        outcome = self._interpret(path, calls, header, results, stack, hidden)
+        outcome = self._interpret(path, calls, header, results, stack, hidden, limits)
         outcome.output = text
         sent_at = header.get("hidden_sent_at")
         if hidden and isinstance(sent_at, list) and len(output) >= int(sent_at[0]):
@@ -451,6 +539,7 @@ class Sandbox:
         data: bytes,
         stack: bytes,
         hidden: int = 0,
+        limits: Limits | None = None,
     ) -> Outcome:
         sent_at = header.get("hidden_sent_at")
         public_bytes = int(sent_at[1]) if isinstance(sent_at, list) else None
@@ -470,7 +559,8 @@ class Sandbox:
             return Outcome(told.results)
         if header.get("supervisor_failed"):
             return Outcome(LoadFailure(f"the sandbox failed while grading it {where}"))
-        kind, cause = self._cause(header, told.memory is not None or header.get("memory_exceeded"))
+        memory = told.memory is not None or header.get("memory_exceeded")
+        kind, cause = self._cause(header, memory, limits)
         inside = Path(header["folder"]) if header.get("folder") else path.parent.resolve()
         spot = self._spot(kind, told, path.parent.resolve(), inside, stack)
         ending = ", before returning" if kind == "exit" else ""
@@ -508,22 +598,43 @@ class Sandbox:
             return ""  # not one of the submission's files: nothing to show
         return " " + spot.describe(folder)
 
-    def _cause(self, header: dict[str, Any], memory: Any) -> tuple[str, str]:
+    def _cause(
+        self, header: dict[str, Any], memory: Any, limits: Limits | None = None
+    ) -> tuple[str, str]:
         """What stopped the child: a kind (the type of an aborted call's error) and words."""
+        limits = self.limits if limits is None else limits
         if memory:
-            return "memory", f"exceeded the {size_text(self.limits.memory)} memory limit"
+            return "memory", f"exceeded the {size_text(limits.memory)} memory limit"
         if header["timed_out"]:
-            return "timeout", f"timed out after {_seconds(self.limits.timeout)}"
+            return "timeout", f"timed out after {_seconds(limits.timeout)}"
         if header["results_overflow"]:
             return "overflow", "returned more data than any answer needs"
         number = header["signal"]
         if number == signal.SIGXCPU or (
-            number == signal.SIGKILL and header["seconds"] >= self.limits.cpu
+            number == signal.SIGKILL and header["seconds"] >= limits.cpu
         ):
-            return "cpu", f"used more than {_seconds(self.limits.cpu)} of CPU time"
+            return "cpu", f"used more than {_seconds(limits.cpu)} of CPU time"
         if number is not None:
             return "crash", f"crashed ({_signal_name(number)})"
         return "exit", f"the submission exited (status {header['exit']})"
+
+    def _drivers(self, exercise: ExerciseEntry | None, course: Path | None) -> Path | LoadFailure:
+        """A copy of the exercise's drivers module, alone in a private folder the learner's user
+        may read (and, in the minimal root, the only thing of the course it sees, at
+        namespaces.DRIVERS): the course's folders, its specs and solutions among them, stay
+        out of its reach."""
+        from grader.drivers import driver_path
+
+        if exercise is None:
+            return LoadFailure("the grader planned a call with a driver for no exercise")
+        source = driver_path(exercise.name, course)
+        if not source.is_file():
+            return LoadFailure(f"the grader has no drivers for {exercise.name} ({source})")
+        folder = self._private_dir("bpgrade-drivers-")
+        shutil.copyfile(source, folder / source.name)
+        if self._user is not None:
+            _readable_by_all(folder)
+        return folder / source.name
 
     def probe(
         self, read: list[Path], write: list[Path], copies_of: list[Path] | None = None
@@ -610,6 +721,26 @@ class _Told:
         except (wire.WireError, TypeError, ValueError):
             told.garbled = True
         return told
+
+
+def torch_available() -> bool:
+    """Whether torch can be imported here, found without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def torch_missing(file: str) -> str:
+    """The one sentence a torch exercise gets where torch is not installed."""
+    from grader.bundles.source import TORCH_INDEX, TORCH_VERSION
+
+    return (
+        f"{file} runs with PyTorch, which is not installed here: install it with "
+        f"`pip install torch=={TORCH_VERSION} --index-url {TORCH_INDEX}` and check again"
+    )
 
 
 def _signal_name(number: int) -> str:

@@ -269,7 +269,8 @@ def _run(request: dict[str, Any]) -> None:
 
     index = 0
     calls = itertools.chain(request["calls"], _hidden_calls(int(request.get("hidden", 0))))
-    for event in exercise_events(Path(request["path"]), calls):
+    drivers = Path(request["drivers"]) if request.get("drivers") else None
+    for event in exercise_events(Path(request["path"]), calls, drivers):
         send(event)
         if event[0] == "calling":
             _mark(index)

@@ -46,6 +46,9 @@ MS_PRIVATE = 1 << 18
 ROOT = Path("/run/bpgrade/root")  # a mount point; each zygote mounts its own root over it
 SUBMISSION = "/submission"  # where the submission appears inside the root
 SCRATCH = "/tmp"  # the exercise's private scratch space, HOME and TMPDIR
+# where the exercise's drivers module (grader.drivers) appears: a copy of that one file in a
+# folder of its own, read-only, and nothing else of the course
+DRIVERS = "/drivers"
 # top-level folders of the machine that learner code may see, read-only: programs, libraries
 # and the system's configuration (the loader's cache, users, time zones)
 SYSTEM = ("bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc")
@@ -129,7 +132,7 @@ def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
     hidden = [os.path.realpath(folder) for folder in hidden]
     _hide(root, hidden, bound)
     _devices(root)
-    for name in ("proc", SUBMISSION.strip("/"), SCRATCH.strip("/")):
+    for name in ("proc", SUBMISSION.strip("/"), SCRATCH.strip("/"), DRIVERS.strip("/")):
         os.makedirs(f"{root}/{name}", exist_ok=True)
     os.symlink(SCRATCH, f"{root}/dev/shm")  # POSIX shared memory lives in the exercise's tmpfs
     os.mkdir(f"{root}/var")
@@ -222,15 +225,20 @@ def enter_exercise_namespaces(root: Root | None, without: frozenset[str]) -> lis
     return refused
 
 
-def mount_exercise(root: Root, workspace: str, uid: int, scratch_size: int) -> None:
+def mount_exercise(
+    root: Root, workspace: str, uid: int, scratch_size: int, drivers: str | None = None
+) -> None:
     """In the supervisor's own mount namespace: the submission and a private scratch tmpfs
-    owned by the learner's uid, capped in bytes and in files."""
+    owned by the learner's uid, capped in bytes and in files; and `drivers`, the folder that
+    holds a copy of the exercise's drivers module, read-only at DRIVERS."""
     base = str(root.path)
     options = f"mode=700,uid={uid},gid={uid},size={scratch_size},nr_inodes=4096"
     mount("bpgrade-scratch", base + SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, options)
     if root.beneath_scratch:  # the folders above them belong to root, and only pass (0711)
         _hide(base, root.hidden, _bind_interpreter(base, root.beneath_scratch))
     bind(workspace, base + SUBMISSION)
+    if drivers is not None:
+        bind(drivers, base + DRIVERS)
 
 
 def enter_root(root: Root, own_pids: bool) -> None:

@@ -105,6 +105,7 @@ def encode_value(value: Any) -> Any:
                 encode_value(value.args),
                 encode_value(value.kwargs),
                 encode_value(value.keep),
+                value.driver,
             ]
         }
     if isinstance(value, Frame):
@@ -229,13 +230,13 @@ def _record(tag: str, body: Any, depth: int) -> Any:
         )
     if tag == "$load_failure" and len(fields) == 3 and isinstance(fields[2], bool):
         return LoadFailure(_text(fields[0]), _frames(fields[1], depth), fields[2])
-    if tag == "$call" and len(fields) == 5:
+    if tag == "$call" and len(fields) == 6:
         args, kwargs = decode_value(fields[2], depth + 1), decode_value(fields[3], depth + 1)
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             raise WireError("malformed call")
-        return Call(
-            _text(fields[0]), _text(fields[1]), args, kwargs, decode_value(fields[4], depth + 1)
-        )
+        driver = None if fields[5] is None else _text(fields[5])
+        keep = decode_value(fields[4], depth + 1)
+        return Call(_text(fields[0]), _text(fields[1]), args, kwargs, keep, driver)
     raise WireError(f"unknown record {tag}")
 
 

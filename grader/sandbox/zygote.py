@@ -1,8 +1,11 @@
 """The zygote: a small trusted process that forks one sandboxed child per exercise.
 
 It imports NumPy and the runner once, so a child starts in a millisecond instead of paying for
-a fresh interpreter. It never loads reference solutions or judges anything, and it is started
-with a scrubbed environment, so a child forked from it inherits nothing worth stealing.
+a fresh interpreter. There is one zygote per runtime of the catalog (environment variable
+BPGRADE_RUNTIME): "numpy", which never imports torch, and "torch", which also imports torch and
+warms it once, so a torch exercise costs a fork, not an import. It never loads reference
+solutions or judges anything, and it is started with a scrubbed environment, so a child forked
+from it inherits nothing worth stealing.
 
 Protocol on stdin/stdout (frames of `wire.py`): the grader sends a request (a dict); the zygote
 forks, watches the child against the wall clock, kills it and everything it started, and
@@ -309,13 +312,39 @@ PRELOADED = (
 )
 
 
-def _preload() -> None:
+RUNTIMES = ("numpy", "torch")  # the catalog's runtimes (grader.catalog.Runtime)
+
+
+def _preload(runtime: str) -> None:
     import faulthandler  # noqa: F401 - for the child's stack pipe
     import importlib
 
     for group in PRELOADED:
         for name in group.split():
             importlib.import_module(name)
+    if runtime == "torch":
+        _warm_torch()
+
+
+def _warm_torch() -> None:
+    """Import torch and run one small autograd op, once, here: a child forked afterwards finds
+    it ready (import torch takes seconds, the first backward seconds more; a fork, a few ms).
+    One thread per child: the children of a batch run side by side, and a thread pool started
+    here would not survive the fork anyway."""
+    import torch
+
+    torch.set_num_threads(1)
+    with contextlib.suppress(RuntimeError):  # already set by someone: it is one thread then too
+        torch.set_num_interop_threads(1)
+    # each first use loads more of torch (a backward with an upstream gradient imports sympy,
+    # 0.3 s; a module and an optimizer step, 0.8 s more): done here once, not in every child
+    x = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    (2 * x).backward(torch.ones_like(x))
+    layer = torch.nn.Linear(2, 1, dtype=torch.float64)
+    step = torch.optim.SGD(layer.parameters(), lr=0.1)
+    layer(x.detach()[None]).sum().backward()
+    step.step()
+    step.zero_grad()
 
 
 class Exercise:
@@ -344,8 +373,13 @@ class Exercise:
                 self.refused.append("a control group for the exercise")
         if self.private_root:
             assert setup.root is not None
+            drivers = request.get("drivers")
             namespaces.mount_exercise(
-                setup.root, request["workspace"], self.uid, int(limits["scratch"])
+                setup.root,
+                request["workspace"],
+                self.uid,
+                int(limits["scratch"]),
+                os.path.dirname(drivers) if drivers else None,
             )
 
     def where(self) -> dict[str, Any]:
@@ -356,7 +390,11 @@ class Exercise:
             return {}
         file = os.path.join(namespaces.SUBMISSION, self.request["file"])
         env = dict(self.request["env"], HOME=namespaces.SCRATCH, TMPDIR=namespaces.SCRATCH)
-        return {"path": file, "cwd": namespaces.SUBMISSION, "env": env}
+        where = {"path": file, "cwd": namespaces.SUBMISSION, "env": env}
+        drivers = self.request.get("drivers")
+        if drivers:
+            where["drivers"] = os.path.join(namespaces.DRIVERS, os.path.basename(drivers))
+        return where
 
     def enter(self) -> None:
         """In the child, still root: join the group, then the minimal root."""
@@ -436,7 +474,10 @@ def main() -> None:
     from grader import runner  # noqa: F401
     from grader.sandbox import child, wire
 
-    _preload()
+    runtime = os.environ.get("BPGRADE_RUNTIME", "numpy")
+    if runtime not in RUNTIMES:
+        raise SystemExit(f"unknown runtime {runtime!r}")
+    _preload(runtime)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the grader, which stops us
     _become_subreaper()
     child.prepare()

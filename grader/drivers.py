@@ -1,0 +1,84 @@
+"""Drivers: grader-owned functions that drive the learner's objects where the learner's code runs.
+
+A `Call` with `driver="name"` is answered by `name(module, *args, **kwargs)` from the
+exercise's drivers module, `<course>/drivers/<exercise>.py`: it builds objects from plain
+arguments (a `Counter`, a model, an optimizer), calls their methods, passes callbacks, reads
+attributes, and returns plain data. So classes and callbacks can be graded while only plain data
+crosses the line between the judge and the learner's process.
+
+The same driver runs on both sides: in the sandboxed child on the learner's module (the runner
+loads the file by path, `load_driver_file`), and in the grader on the reference solution
+(`load_driver`), so the expected value is what the reference gives through the very same driver.
+A drivers module is course code without answers: it ships in a student release, and it is
+handed to the child as a copy of that one file, never as a way into the course's folders.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.course import course_root
+
+DRIVERS = "drivers"  # the course's folder of drivers modules, one per exercise that has any
+MODULE_PREFIX = "_bpgrade_driver_"  # never the name of a learner's module
+
+Driver = Callable[..., Any]
+
+
+class NoDriver(LookupError):
+    """The exercise has no drivers module, or the module has no driver of that name."""
+
+
+def driver_path(exercise: str, course: Path | None = None) -> Path:
+    """Where the drivers of `exercise` (the catalog's name, exercise03) live."""
+    return (course_root() if course is None else course) / DRIVERS / f"{exercise}.py"
+
+
+def load_driver_file(path: Path) -> ModuleType:
+    """Import a drivers module from its file, under a private name, afresh each time.
+
+    Registered in sys.modules while it runs (dataclasses and pickling look a class's module up
+    there) under a name no learner file can have (a file name starting with an underscore and
+    this prefix is not an exercise), so it never meets a learner's module of the same stem."""
+    name = MODULE_PREFIX + path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise NoDriver(f"cannot load the drivers module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def driver_in(module: ModuleType, name: str) -> Driver:
+    """The driver `name` of a loaded drivers module; NoDriver if it has none."""
+    found = vars(module).get(name)
+    if name.startswith("_") or not callable(found):
+        raise NoDriver(f"the drivers module {module.__file__} has no driver {name!r}")
+    return found
+
+
+_LOADED: dict[tuple[Path, int], ModuleType] = {}
+
+
+def load_driver(exercise: str, name: str, course: Path | None = None) -> Driver:
+    """The driver `name` of `exercise`, for the grader's own side (trusted): the judge calls it
+    on the reference solution as `driver(reference, *args, **kwargs)`. Loaded once per file
+    version, since a check calls it for every case."""
+    path = driver_path(exercise, course)
+    if not path.is_file():
+        raise NoDriver(f"the course has no drivers for {exercise} (looked for {path})")
+    key = (path.resolve(), path.stat().st_mtime_ns)
+    module = _LOADED.get(key)
+    if module is None:
+        module = _LOADED[key] = load_driver_file(path)
+    return driver_in(module, name)
