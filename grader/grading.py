@@ -288,7 +288,7 @@ def _run_and_judge(
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
         runs = [
-            waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls)
+            waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry)
             for p in plans
         ]
         done = zip(plans, runs, strict=True)
