@@ -6,11 +6,13 @@ the reference solutions in site-packages, readable by any user; learner code run
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-COURSE = ("exercises", "solutions", "specs", "quizzes")
+COURSE = ("exercises", "solutions", "specs", "quizzes", "drivers")
+OPTIONAL = ("drivers",)  # a course whose exercises are all plain functions has no drivers
 
 
 class CourseHook(BuildHookInterface):
@@ -20,4 +22,6 @@ class CourseHook(BuildHookInterface):
         if version == "editable":
             return
         for folder in COURSE:
+            if folder in OPTIONAL and not (Path(self.root) / folder).is_dir():
+                continue
             build_data["force_include"][folder] = f"grader/_course/{folder}"

@@ -60,6 +60,7 @@ LAYOUT = (
     "quizzes",
     "grader",
     "specs",
+    "drivers",
 )
 PACKAGED_COURSE = "_course"
 # A numeric gradient must agree with the expected value this much more closely than the judge
@@ -517,6 +518,12 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     copies += [
         (course / "specs" / f, Path("specs") / f) for f in tree_files(course / "specs", links=False)
     ]
+    # drivers (grader.drivers) drive the learner's objects and hold no answers
+    if (course / "drivers").is_dir():
+        copies += [
+            (course / "drivers" / f, Path("drivers") / f)
+            for f in tree_files(course / "drivers", links=False)
+        ]
     copies += [
         (package / f, Path("grader") / f)
         for f in tree_files(package, frozenset({PACKAGED_COURSE}), links=False)

@@ -338,8 +338,8 @@ def test_setup_installs_torch_from_the_wheels_when_the_course_needs_it(tmp_path:
 
 def test_setup_installs_no_torch_for_this_course(tmp_path: Path, collected: list[Any]) -> None:
     """The setup.sh built for this course (its wheels from `small_wheels`, with the torch
-    `build` asked for) installs bpgrade alone: exercise04's docstring mentions
-    torch.nn.functional, but no file imports torch."""
+    `build` asked for) installs bpgrade alone: its catalog has no torch runtime (exercise04's
+    docstring mentions torch.nn.functional)."""
     assert not needs_torch(ROOT)
     built = gradescope.build(
         tmp_path / "autograder.zip", course=ROOT, wheelhouse=tmp_path / "wheelhouse"
@@ -351,23 +351,38 @@ def test_setup_installs_no_torch_for_this_course(tmp_path: Path, collected: list
     assert "torch" not in setup
 
 
-@pytest.mark.parametrize(
-    ("folder", "source"),
-    [
-        ("solutions", "import torch\n"),
-        ("solutions", "def f():\n    from torch import nn\n    return nn\n"),
-        ("exercises", "import numpy as np\nimport torch.nn.functional as F\n"),
-    ],
-)
-def test_a_course_that_imports_torch_needs_it(course: Path, folder: str, source: str) -> None:
-    (course / folder / "exercise06_torch.py").write_text(source)
+def _with_runtime(course: Path, name: str, runtime: str) -> None:
+    """Give the course's exercise `name` a runtime in its catalog."""
+    path = course / "exercises" / "catalog.toml"
+    text = path.read_text()
+    anchor = f'name = "{name}"\n'
+    assert anchor in text
+    path.write_text(text.replace(anchor, f'{anchor}runtime = "{runtime}"\n', 1))
+
+
+def test_a_course_with_a_torch_exercise_needs_torch(course: Path) -> None:
+    """From the catalog's runtimes: one torch exercise is enough."""
+    assert not needs_torch(course)
+    _with_runtime(course, "exercise03", "torch")
     assert needs_torch(course)
 
 
-def test_a_docstring_that_mentions_torch_is_not_an_import(course: Path) -> None:
-    (course / "solutions" / "extra.py").write_text('"""Compare with:\n\nimport torch\n"""\n')
-    (course / "exercises" / "broken.py").write_text("import torch as (\n")  # not Python
+def test_imports_of_torch_do_not_make_a_course_need_it(course: Path) -> None:
+    """A NumPy exercise's files may import or mention torch (a docstring's comparison, a
+    solution that checks itself against torch.nn.Linear): the catalog decides, not a scan."""
+    (course / "solutions" / "extra.py").write_text("import torch\n")
+    (course / "exercises" / "exercise06_torch.py").write_text("import torch.nn.functional as F\n")
+    _with_runtime(course, "exercise03", "numpy")
     assert not needs_torch(course)
+
+
+def test_the_drivers_folder_ships_where_the_course_has_one(course: Path) -> None:
+    names = {f.name for f in source_files(course=course)}
+    assert not any(name.startswith("drivers/") for name in names)
+    (course / "drivers").mkdir()
+    (course / "drivers" / "exercise03.py").write_text("def drive(module):\n    return 1\n")
+    names = {f.name for f in source_files(course=course)}
+    assert "drivers/exercise03.py" in names
 
 
 def test_the_limits_reach_run_autograder() -> None:

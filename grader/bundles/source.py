@@ -4,22 +4,22 @@ around them.
 bpgrade's wheel is built from a small Python project: pyproject.toml, README.md (the
 project's readme), hatch_build.py (the build hook that pyproject.toml names), the `grader`
 package, and the course folders that the hook folds into the package (exercises,
-solutions, quizzes). Never the tests (their corpus holds wrong and right solutions), a
-virtual environment, caches or progress files.
+solutions, specs, quizzes, and drivers where the course has them). Never the tests (their
+corpus holds wrong and right solutions), a virtual environment, caches or progress files.
 """
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import grader
 from grader.course import course_root
 
-COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes")
+COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes", "drivers")
+# a course whose exercises are all plain functions has no drivers (grader.drivers)
+OPTIONAL_FOLDERS = frozenset({"drivers"})
 PROJECT_FILES = ("pyproject.toml", "README.md", "hatch_build.py")
 PACKAGE = "grader"
 # The copy of the course inside a regular install; the bundle carries the course as the
@@ -82,6 +82,8 @@ def source_files(project: Path | None = None, course: Path | None = None) -> lis
     files = [SourceFile(name, project / name) for name in PROJECT_FILES]
     files += _tree(project / PACKAGE, PACKAGE, skip_top=frozenset({PACKAGED_COURSE}))
     for folder in COURSE_FOLDERS:
+        if folder in OPTIONAL_FOLDERS and not (course / folder).is_dir():
+            continue
         if not (course / folder).is_dir():
             raise BundleError(f"the course in {course} has no {folder}/ folder")
         files += _tree(course / folder, folder)
@@ -120,30 +122,13 @@ def _ignored(relative: Path) -> bool:
 
 
 def needs_torch(course: Path | None = None) -> bool:
-    """Whether any exercise or reference solution of the course imports torch.
+    """Whether an exercise of the course's catalog runs with the torch runtime: the catalog
+    says so, whatever the files import (a NumPy exercise's docstring may well say "as
+    torch.nn.Linear does", and a torch exercise's stub may not import torch at all)."""
+    from grader.catalog import load_catalog
 
-    Read from the import statements, not the text: a NumPy exercise's docstring may well
-    say "as torch.nn.Linear does".
-    """
     course = course_root() if course is None else course
-    sources = [p for folder in ("exercises", "solutions") for p in (course / folder).rglob("*.py")]
-    return any("torch" in _imported_packages(path) for path in sources)
-
-
-def _imported_packages(path: Path) -> set[str]:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return set()
-    return set(_top_level_imports(tree))
-
-
-def _top_level_imports(tree: ast.AST) -> Iterator[str]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module.split(".")[0]
+    return "torch" in load_catalog(course / "exercises" / "catalog.toml").runtimes
 
 
 def template(name: str, **values: str) -> str:
