@@ -266,6 +266,20 @@ def test_human_output_of_a_failing_check(workspace: Path) -> None:
     assert "bpgrade hint exercise03" in out
 
 
+def test_the_terminal_shows_each_failing_checks_message_whole(workspace: Path) -> None:
+    """The terminal renders the library's feedback in parts, which gives back the message
+    of the JSON report to the byte (a wrong gradient, and an exception with its traceback)."""
+    for number, text in enumerate((TRANSPOSED_DW, FORWARD_RAISES)):
+        (workspace / str(number)).mkdir()
+        folder = submission(workspace / str(number), {"exercise03_linear.py": text})
+        report = as_report(invoke("check", "3", "--dir", str(folder), "--json"))
+        out = invoke("check", "3", "--dir", str(folder)).output
+        failing = [c for e in report["exercises"] for c in e["checks"] if not c["passed"]]
+        assert failing
+        for check in failing:
+            assert "\n".join("      " + line for line in check["message"].splitlines()) in out
+
+
 def test_a_learner_exception_shows_the_learners_file_line_and_code(workspace: Path) -> None:
     folder = submission(workspace, {"exercise03_linear.py": FORWARD_RAISES})
     result = invoke("check", "3", "--dir", str(folder))
