@@ -116,7 +116,8 @@ class Session:
     fork of the sandbox's process, not a new one (a watch mode, a notebook's cell run again).
 
     The sandbox starts first, so that its process gets ready while the course loads. Close
-    the session (or use it in a `with`) to stop it and remove its folders."""
+    the session (or use it in a `with`) to stop it and remove its folders. A stop while
+    grading (Ctrl-C) halts the sandbox for good: start a new session after it."""
 
     def __init__(self, *, course: Path | str | None = None, limits: Limits | None = None) -> None:
         from grader.sandbox import Limits, Sandbox
