@@ -172,3 +172,27 @@ def test_without_torch_a_torch_exercise_says_how_to_install_it(
     error = report.exercises[1].error or ""
     assert INSTALL in error
     assert error.count(". ") == 0  # one sentence
+
+
+def test_a_torch_exercise_has_the_room_a_numpy_one_has(
+    toy: Catalog, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """512 MiB more, as a NumPy exercise could take under the 1 GiB default: the warm torch
+    already maps about 640 MiB of the child's address space, so under the NumPy exercise's
+    limit this allocation fails; under the torch default (TORCH_ADDRESS_SPACE more) it runs."""
+    pytest.importorskip("torch")
+    exercise = entry(toy, "exercise02")
+    source = """
+        import torch
+
+        def double(x):
+            big = torch.ones(64 * 1024 * 1024, dtype=torch.float64)  # 512 MiB
+            return 2 * x + 0 * big[:1].sum()
+    """
+    workspace = sandbox.workspace(submit(tmp_path, exercise.file, source))
+    call = Call("g", "double", ([1.0], [1.0]), driver="value_and_grad")
+    narrow = exercise.model_copy(update={"memory": sandbox.limits.memory})
+    for runs_with, fits in ((exercise, True), (narrow, False)):
+        outcome = sandbox.run(workspace / exercise.file, [call], exercise=runs_with)
+        (result,) = results(outcome.results)
+        assert (result.error is None) == fits, result.error
