@@ -8,8 +8,9 @@ from types import ModuleType
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck
+from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import batch_factors
+from grader.checks.spec import Function, gradient_of
 from grader.judge.diagnose import Factor
 from grader.numeric import numeric_derivative
 
@@ -61,20 +62,6 @@ def neuron_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _numeric(variable: str, of: Callable[[ModuleType, dict[str, float]], float]) -> Model:
-    def derivative(ref: ModuleType, case: Case) -> float:
-        def moved(value: float) -> float:
-            return of(ref, {**case.inputs, variable: value})
-
-        return numeric_derivative(moved, case.inputs[variable])
-
-    return derivative
-
-
-def _loss(ref: ModuleType, i: dict[str, float]) -> float:
-    return ref.neuron_loss(i["w"], i["b"], i["x"], i["y"])
-
-
 def _slope_of_loss_in_a(ref: ModuleType, case: Case) -> float:
     _, a = _neuron(case)
     return numeric_derivative(lambda a_: (a_ - case.inputs["y"]) ** 2, a)
@@ -95,16 +82,15 @@ def _b_step_after_w(ref: ModuleType, case: Case) -> float:
     return i["b"] - i["lr"] * ref.neuron_gradients(new_w, i["b"], i["x"], i["y"])[1]
 
 
-TUPLE3 = "a tuple (dL_da, da_dz, dz_dw)"
-TUPLE2 = "a tuple (dL_dw, dL_db)"
+NEURON_LOSS = Function("neuron_loss", ARGUMENTS, neuron_cases, returns="L")
+LOCAL_DERIVATIVES = Function(
+    "local_derivatives", ARGUMENTS, neuron_cases, returns=("dL_da", "da_dz", "dz_dw")
+)
+NEURON_GRADIENTS = Function("neuron_gradients", ARGUMENTS, neuron_cases, returns=("dL_dw", "dL_db"))
+DESCENT_STEP = Function("descent_step", (*ARGUMENTS, "lr"), neuron_cases, returns=("w", "b"))
 
 CHECKS: list[Check] = [
-    OutputCheck(
-        name="neuron_loss",
-        function="neuron_loss",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        output_name="L",
+    NEURON_LOSS.output(
         mistakes=(
             Mistake(
                 None,
@@ -118,15 +104,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="local_derivatives.dL_da",
-        function="local_derivatives",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        part=0,
-        output_name="dL_da",
-        shape_of_return=TUPLE3,
-        numeric=_slope_of_loss_in_a,
+    LOCAL_DERIVATIVES.output(
+        "dL_da",
+        gradient=_slope_of_loss_in_a,
         mistakes=(
             Mistake(
                 "wrong_variable",
@@ -135,15 +115,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="local_derivatives.da_dz",
-        function="local_derivatives",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        part=1,
-        output_name="da_dz",
-        shape_of_return=TUPLE3,
-        numeric=_slope_of_sigmoid,
+    LOCAL_DERIVATIVES.output(
+        "da_dz",
+        gradient=_slope_of_sigmoid,
         mistakes=(
             Mistake(
                 "wrong_variable",
@@ -157,14 +131,8 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="local_derivatives.dz_dw",
-        function="local_derivatives",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        part=2,
-        output_name="dz_dw",
-        shape_of_return=TUPLE3,
+    LOCAL_DERIVATIVES.output(
+        "dz_dw",
         mistakes=(
             Mistake(
                 "wrong_variable",
@@ -174,15 +142,9 @@ CHECKS: list[Check] = [
             Mistake(None, "dz/dw = x; 1 is dz/db.", lambda ref, c: 1.0),
         ),
     ),
-    OutputCheck(
-        name="neuron_gradients.dL_dw",
-        function="neuron_gradients",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        part=0,
-        output_name="dL_dw",
-        shape_of_return=TUPLE2,
-        numeric=_numeric("w", _loss),
+    NEURON_GRADIENTS.output(
+        "dL_dw",
+        gradient=gradient_of(NEURON_LOSS, "w"),
         mistakes=(
             Mistake(
                 None,
@@ -214,15 +176,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="neuron_gradients.dL_db",
-        function="neuron_gradients",
-        arguments=ARGUMENTS,
-        make_cases=neuron_cases,
-        part=1,
-        output_name="dL_db",
-        shape_of_return=TUPLE2,
-        numeric=_numeric("b", _loss),
+    NEURON_GRADIENTS.output(
+        "dL_db",
+        gradient=gradient_of(NEURON_LOSS, "b"),
         mistakes=(
             Mistake(
                 None,
@@ -243,14 +199,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="descent_step.w",
-        function="descent_step",
-        arguments=(*ARGUMENTS, "lr"),
-        make_cases=neuron_cases,
-        part=0,
-        output_name="new w",
-        shape_of_return="a tuple (w, b)",
+    DESCENT_STEP.output(
+        "w",
+        shown="new w",
         baseline=_step("w"),
         mistakes=(
             Mistake(
@@ -263,14 +214,9 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    OutputCheck(
-        name="descent_step.b",
-        function="descent_step",
-        arguments=(*ARGUMENTS, "lr"),
-        make_cases=neuron_cases,
-        part=1,
-        output_name="new b",
-        shape_of_return="a tuple (w, b)",
+    DESCENT_STEP.output(
+        "b",
+        shown="new b",
         baseline=_step("b"),
         mistakes=(
             Mistake(
