@@ -140,7 +140,7 @@ def course(tmp_path: Path) -> Path:
     """The repository's course with one more quiz, unvalidated and broken for some students."""
     folder = tmp_path / "course"
     (folder / "quizzes").mkdir(parents=True)
-    for part in ("exercises", "solutions"):
+    for part in ("exercises", "solutions", "specs"):
         (folder / part).symlink_to(REPO / part, target_is_directory=True)
     shutil.copy(QUIZZES / "chain-rule.toml", folder / "quizzes")
     (folder / "quizzes" / "badlog.toml").write_text(BROKEN)

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 MARKER = "BPGRADE-HOSTILE" + "-MARKER"
-COURSE_FOLDERS = ("solutions", "quizzes", "grader/checks", "tests/corpus/exercise02")
+COURSE_FOLDERS = ("solutions", "specs", "quizzes", "grader/checks", "tests/corpus/exercise02")
 MAX_FILES = 40
 
 
