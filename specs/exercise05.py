@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 
-from grader.calls import Call, CallResult, LearnerError, Part, Ref, pick
-from grader.checks.base import (
-    Case,
-    Check,
-    Evidence,
-    Mistake,
-    OutputCheck,
-    Verdict,
-    failed_call,
-)
+from grader.checks.base import Case, Check, Mistake
+from grader.checks.init import InitHeStd, Initialization, InitSeed, InitShapes
 from grader.checks.inputs import batch_factors, label, normal
-from grader.checks.unchanged import ArgumentsUnchanged
-from grader.judge.compare import NotNumeric, as_array, close
-from grader.judge.feedback import describe_call
-from grader.judge.types import type_problem
-from grader.numeric import smooth_numeric_gradient, upstream_loss
+from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, D, H, C): all different, N = 1, more, all equal (every matrix square), and the worked
 # example's (C = 1, D = H)
@@ -74,24 +59,6 @@ def network_cases(rng: np.random.Generator) -> list[Case]:
 
 def _with(params: dict[str, np.ndarray], key: str, value: np.ndarray) -> dict[str, np.ndarray]:
     return {**params, key: value}
-
-
-def _backward_numeric(key: str):
-    def gradient(ref: ModuleType, case: Case) -> np.ndarray:
-        params, X = case.inputs["params"], case.inputs["X"]
-
-        def forward(value: np.ndarray) -> np.ndarray:
-            return ref.two_layer_forward(_with(params, key, value), X)[0]
-
-        return smooth_numeric_gradient(upstream_loss(forward, case.inputs["dY_hat"]), params[key])
-
-    return gradient
-
-
-def _reference_backward(ref: ModuleType, case: Case, dY_hat: np.ndarray) -> dict[str, np.ndarray]:
-    params = copy.deepcopy(case.inputs["params"])
-    _, cache = ref.two_layer_forward(params, case.inputs["X"])
-    return ref.two_layer_backward(params, cache, dY_hat)
 
 
 def _mask_alone(case: Case) -> dict[str, np.ndarray]:
@@ -145,78 +112,52 @@ WRONG_INPUTS = {
 }
 
 
-@dataclass(frozen=True)
-class BackwardCheck(OutputCheck):
-    """two_layer_backward, fed the cache from the learner's own two_layer_forward. The check
-    of the first key also judges the whole dict's keys (the others see their key only)."""
-
-    @property
-    def returned_part(self) -> Part:
-        return None if self.part == KEYS[0] else self.part
-
-    def calls_for(self, case: Case, id: str) -> list[Call]:
-        """forward(A), forward(B), backward(the cache of A): a backward that reads a global
-        left by the last forward, instead of its cache, gets B's numbers."""
-        i = case.inputs
-        forward = Call(f"{id}:forward", "two_layer_forward", (i["params"], i["X"]), keep=0)
-        calls = [forward]
-        if case.twin is not None:
-            other = case.twin.inputs
-            calls.append(
-                Call(f"{id}:other", "two_layer_forward", (other["params"], other["X"]), keep=0)
-            )
-        backward = Call(
-            id,
-            "two_layer_backward",
-            (i["params"], Ref(forward.id, 1), i["dY_hat"]),
-            keep=self.returned_part,
-        )
-        return [*calls, backward]
-
-    def judge_case(
-        self,
-        reference: ModuleType,
-        case: Case,
-        calls: list[Call],
-        results: list[CallResult],
-        oracle: bool = True,
-    ) -> Verdict | None:
-        results = self._narrowed(results)
-        verdict = super().judge_case(reference, case, calls, results, oracle)
-        if verdict is None or verdict.not_started or results[0].error is not None:
-            return verdict
-        Y_hat = reference.two_layer_forward(copy.deepcopy(case.inputs["params"]), case.inputs["X"])[
-            0
-        ]
-        if close(results[0].value, Y_hat):
-            return verdict
-        note = (
-            "\n  Note: your two_layer_forward's Y_hat is wrong on these inputs too, and backward "
-            "works from its cache: fix the forward pass first."
-        )
-        return dataclasses.replace(verdict, message=verdict.message + note)
-
-    def _narrowed(self, results: list[CallResult]) -> list[CallResult]:
-        """The whole grads dict judged for its keys, then only this check's part of it."""
-        last = results[-1]
-        if self.returned_part == self.part or last.error is not None:
-            return results
-        grads = last.value
-        if not isinstance(grads, dict):
-            error = LearnerError("bad_return", "", f"returned a {type(grads).__name__}, not a dict")
-        elif set(grads) != set(KEYS):
-            keys = ", ".join(repr(k) for k in sorted(grads))
-            error = LearnerError(
-                "bad_return",
-                "",
-                f"returned a dict with the keys {keys}, not exactly those of params",
-            )
-        else:
-            return [*results[:-1], dataclasses.replace(last, value=grads[self.part])]
-        return [*results[:-1], dataclasses.replace(last, value=None, error=error)]
+def _step_baseline(case: Case) -> dict[str, np.ndarray]:
+    return case.inputs["params"]
 
 
-def _backward_check(key: str) -> BackwardCheck:
+def _reference_train_step(ref: ModuleType, case: Case) -> tuple[dict[str, np.ndarray], float]:
+    i = copy.deepcopy(case.inputs)
+    return ref.train_step(i["params"], i["X"], i["Y"], i["lr"])
+
+
+def _loss_after_step(ref: ModuleType, case: Case) -> float:
+    new_params, _ = _reference_train_step(ref, case)
+    Y_hat = ref.two_layer_forward(new_params, case.inputs["X"])[0]
+    return float(np.mean((Y_hat - case.inputs["Y"]) ** 2))
+
+
+INIT = Function("init_params", ("D", "H", "C", "seed"))
+FORWARD = Function("two_layer_forward", ("params", "X"), network_cases, returns=("Y_hat", "cache"))
+BACKWARD = Function(
+    "two_layer_backward",
+    ("params", "cache", "dY_hat"),
+    network_cases,
+    returns="grads",
+    keys=KEYS,
+    keys_like="params",
+    cache_from=FORWARD,
+)
+SGD_STEP = Function("sgd_step", ("params", "grads", "lr"), network_cases, returns="new_params")
+TRAIN_STEP = Function(
+    "train_step", ("params", "X", "Y", "lr"), network_cases, returns=("new_params", "loss")
+)
+
+# init_params is random: its checks test the contract (shapes, zeros, the distribution, one
+# generator seeded by `seed`), never the layout of particular numbers: W1 or W2 first, and a
+# draw of shape (D, H) transposed, all pass. (D, H, C) = (64, 256, 16): fan-ins and fan-outs
+# far apart, so each mix-up has its own ratio.
+D, H, C = 64, 256, 16
+INITIALIZATION = Initialization(
+    INIT.name,
+    INIT.arguments,
+    sizes=(D, H, C),
+    shapes=(("W1", (H, D)), ("b1", (H,)), ("W2", (C, H)), ("b2", (C,))),
+    weights=(("W1", D, H), ("W2", H, C)),
+)
+
+
+def _backward_check(key: str) -> Check:
     # an ignored dY_hat is among the mistakes every function is judged for (argument_mistakes)
     mistakes = [
         Mistake(
@@ -252,311 +193,20 @@ def _backward_check(key: str) -> BackwardCheck:
                 lambda ref, c: _bias_summed_over_axis_1(c)[key],
             )
         )
-    return BackwardCheck(
-        name=f"two_layer_backward.{key}",
-        function="two_layer_backward",
-        arguments=("params", "cache", "dY_hat"),
-        make_cases=network_cases,
-        part=key,
-        output_name=f"grads[{key!r}]",
-        shape_of_return="a dict with the keys W1, b1, W2, b2",
-        expected=lambda ref, c: _reference_backward(ref, c, c.inputs["dY_hat"])[key],
-        numeric=_backward_numeric(key),
+    return BACKWARD.output(
+        key,
+        gradient=gradient_of(FORWARD, f"params.{key}", upstream="dY_hat", output=0),
         mistakes=tuple(mistakes),
     )
 
 
-FLOAT64_ARRAY = np.zeros(1)  # what init_params' arrays must be: float64 ndarrays
-
-# init_params is random: its checks test the contract (shapes, zeros, the distribution, one
-# generator seeded by `seed`), never the layout of particular numbers: W1 or W2 first, and a
-# draw of shape (D, H) transposed, all pass.
-
-INIT_SIZES = (
-    64,
-    256,
-    16,
-)  # (D, H, C): fan-ins and fan-outs far apart, so each mix-up has its own ratio
-
-
-@dataclass(frozen=True)
-class InitCheck(Check):
-    name: str
-    function: str = "init_params"
-    judged: tuple[str, ...] = ("W1", "W2")  # the arrays whose types this check answers for
-
-    def cases(self, rng: np.random.Generator) -> list[Case]:
-        seed = int(rng.integers(0, 2**31 - 1))
-        return [Case(f"seed={seed}", {"seed": seed})]
-
-    def calls_for(self, case: Case, id: str) -> list[Call]:
-        return [Call(id, "init_params", INIT_SIZES, {"seed": case.inputs["seed"]})]
-
-    def _params(self, evidence: Evidence) -> tuple[dict[str, np.ndarray] | None, Verdict | None]:
-        calls, results = evidence.calls[0], evidence.results[0]
-        failure = failed_call(self.function, results, calls)
-        if failure is not None:
-            return None, failure
-        value = results[-1].value
-        if not isinstance(value, dict) or any(key not in value for key in KEYS):
-            return None, Verdict(
-                False, f"{_called(calls[-1])} should return a dict with the keys W1, b1, W2, b2."
-            )
-        for key in self.judged:
-            problem = type_problem(value[key], FLOAT64_ARRAY, key)
-            if problem is not None:
-                return None, Verdict(False, f"{_called(calls[-1])}: {problem}")
-        try:
-            return {key: as_array(value[key]) for key in KEYS}, None
-        except NotNumeric:
-            return None, Verdict(
-                False, f"{_called(calls[-1])} returned values that are not arrays of numbers."
-            )
-
-    def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
-        params, failure = self._params(evidence)
-        if failure is not None:
-            return failure
-        assert params is not None
-        return self.judge_params(params, _called(evidence.calls[0][-1]))
-
-    def judge_params(self, params: dict[str, np.ndarray], called: str) -> Verdict:
-        raise NotImplementedError
-
-
-def _called(call: Call) -> str:
-    return describe_call(
-        call.function, ("D", "H", "C", "seed"), (*call.args, *call.kwargs.values())
-    )
-
-
-def _expected_shapes() -> dict[str, tuple[int, ...]]:
-    D, H, C = INIT_SIZES
-    return {"W1": (H, D), "b1": (H,), "W2": (C, H), "b2": (C,)}
-
-
-@dataclass(frozen=True)
-class InitShapes(InitCheck):
-    judged: tuple[str, ...] = KEYS
-
-    def judge_params(self, params: dict[str, np.ndarray], called: str) -> Verdict:
-        for key, shape in _expected_shapes().items():
-            value = params[key]
-            if value.shape != shape:
-                hint = (
-                    " (transposed: W has shape (fan_out, fan_in), as in nn.Linear)"
-                    if value.shape == shape[::-1]
-                    else ""
-                )
-                return Verdict(
-                    False,
-                    f"{called}: {key} has shape {value.shape}, expected {shape}{hint}.",
-                    "transposed" if hint else None,
-                )
-        for key in ("b1", "b2"):
-            if np.any(params[key] != 0):
-                return Verdict(
-                    False,
-                    f"{called}: {key} should start at zero (np.zeros); only the weights are random.",
-                )
-        return Verdict(True, "shapes, dtype and zero biases are right.")
-
-
-@dataclass(frozen=True)
-class InitHeStd(InitCheck):
-    # With 4096 or more draws these bounds are 7 or more standard errors wide: a correct
-    # init never fails them, while every mix-up below lands far outside.
-    std_tolerance: float = 0.08
-    kurtosis_tolerance: float = 0.7
-
-    def judge_params(self, params: dict[str, np.ndarray], called: str) -> Verdict:
-        D, H, C = INIT_SIZES
-        for key, fan_in, fan_out in (("W1", D, H), ("W2", H, C)):
-            if params[key].shape != _expected_shapes()[key]:
-                return Verdict(
-                    False, f"{called}: {key} has the wrong shape; see init_params.shapes."
-                )
-            verdict = self._judge_weights(key, params[key].ravel(), fan_in, fan_out, called)
-            if verdict is not None:
-                return verdict
-        return Verdict(True, "W1 and W2 look like draws from N(0, 2 / fan_in).")
-
-    def _judge_weights(
-        self, key: str, w: np.ndarray, fan_in: int, fan_out: int, called: str
-    ) -> Verdict | None:
-        target = np.sqrt(2.0 / fan_in)
-        std = float(w.std())
-        if abs(std / target - 1) > self.std_tolerance:
-            return Verdict(
-                False,
-                f"{called}: {key} has standard deviation {std:.4g}; He initialization gives "
-                f"sqrt(2 / fan_in) = sqrt(2 / {fan_in}) = {target:.4g}. {_std_mistake(std, fan_in, fan_out)}",
-                "scaled",
-            )
-        if abs(float(w.mean())) > 7 * target / np.sqrt(w.size):
-            return Verdict(
-                False,
-                f"{called}: {key} has mean {w.mean():.4g}; the weights should be centred on 0.",
-            )
-        kurtosis = float(np.mean((w - w.mean()) ** 4) / std**4)
-        if abs(kurtosis - 3.0) > self.kurtosis_tolerance:
-            return Verdict(
-                False,
-                f"{called}: {key} does not look normally distributed (kurtosis {kurtosis:.2f}, a normal "
-                "has 3): draw with rng.normal(0.0, std, size=shape), not rng.uniform.",
-            )
-        return None
-
-
-def _std_mistake(std: float, fan_in: int, fan_out: int) -> str:
-    candidates = {
-        "You used fan_out where fan_in belongs.": np.sqrt(2.0 / fan_out),
-        "That is sqrt(1 / fan_in) (Xavier/LeCun); He uses 2 / fan_in for ReLU layers.": np.sqrt(
-            1.0 / fan_in
-        ),
-        "You passed the variance 2 / fan_in as the standard deviation: take its square root.": 2.0
-        / fan_in,
-        "That is Glorot's sqrt(2 / (fan_in + fan_out)); He uses fan_in alone.": np.sqrt(
-            2.0 / (fan_in + fan_out)
-        ),
-        "That is a standard normal: scale it by sqrt(2 / fan_in).": 1.0,
-    }
-    for sentence, value in candidates.items():
-        if abs(std / value - 1) < 0.08:
-            return sentence
-    return ""
-
-
-@dataclass(frozen=True)
-class InitSeed(InitCheck):
-    def calls_for(self, case: Case, id: str) -> list[Call]:
-        seed = case.inputs["seed"]
-        return [
-            Call(f"{id}:a", "init_params", INIT_SIZES, {"seed": seed}),
-            Call(f"{id}:b", "init_params", INIT_SIZES, {"seed": seed}),
-            Call(id, "init_params", INIT_SIZES, {"seed": seed + 1}),
-        ]
-
-    def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
-        calls, results = evidence.calls[0], evidence.results[0]
-        failure = failed_call(self.function, results, calls)
-        if failure is not None:
-            return failure
-        first, again, other = (r.value for r in results)
-        try:
-            same = all(np.array_equal(pick(first, k), pick(again, k)) for k in KEYS)
-            differs = any(not np.array_equal(pick(first, k), pick(other, k)) for k in ("W1", "W2"))
-        except LookupError:
-            return Verdict(
-                False, f"{_called(calls[0])} should return a dict with the keys W1, b1, W2, b2."
-            )
-        seed = calls[0].kwargs["seed"]
-        if not same:
-            return Verdict(
-                False,
-                f"init_params(..., seed={seed}) gave different weights on two calls: make the generator inside init_params with np.random.default_rng(seed) and draw only from it.",
-            )
-        if not differs:
-            return Verdict(
-                False,
-                f"seed={seed} and seed={seed + 1} gave the same weights: pass seed to np.random.default_rng(seed).",
-            )
-        problem = _stream_problem(first, seed)
-        if problem is not None:
-            return Verdict(False, f"init_params(..., seed={seed}): {problem}")
-        return Verdict(
-            True,
-            "the same seed gives the same params, another seed others, all from one generator.",
-        )
-
-
-def _stream_problem(params: dict[str, Any], seed: int) -> str | None:
-    """Whether W1 and W2 are the draws of one np.random.default_rng(seed), in either order and
-    any layout (a draw of shape (D, H) then .T is the same numbers), at any scale (the std is
-    init_params.he_std's business); in words when they are not."""
-    D, H, C = INIT_SIZES
-    try:
-        w1, w2 = (np.sort(as_array(params[k]).ravel()) for k in ("W1", "W2"))
-    except (NotNumeric, KeyError):
-        return None  # init_params.shapes says what is wrong
-    if w1.size != H * D or w2.size != C * H:
-        return None
-    # biases drawn from the generator too (a mistake of their own) may sit between W1 and W2
-    slack = H + C
-    stream = np.random.default_rng(seed).standard_normal(H * D + C * H + slack)
-
-    def drawn(values: np.ndarray, start: int, draws: np.ndarray = stream) -> bool:
-        segment = np.sort(draws[start : start + values.size])
-        return segment.size == values.size and _proportional(values, segment)
-
-    def after(values: np.ndarray, first: int) -> bool:
-        return any(drawn(values, first + gap) for gap in range(slack + 1))
-
-    if (drawn(w1, 0) and after(w2, H * D)) or (drawn(w2, 0) and after(w1, C * H)):
-        return None
-    if drawn(w1, 0) and drawn(w2, 0):
-        return (
-            "W2 repeats the first numbers W1 was drawn from: each came from a fresh "
-            "np.random.default_rng(seed). Make the generator once, rng = "
-            "np.random.default_rng(seed), and draw W1, then W2, from it."
-        )
-    legacy = np.random.RandomState(seed).standard_normal(H * D + C * H)
-    if drawn(w1, 0, legacy) or drawn(w2, 0, legacy):
-        return (
-            "the weights come from NumPy's global generator (np.random.seed with "
-            "np.random.randn or np.random.normal); draw them from rng = "
-            "np.random.default_rng(seed) with rng.normal(0.0, std, size=shape)."
-        )
-    return (
-        "W1 and W2 are not the draws of np.random.default_rng(seed): make one generator, "
-        "rng = np.random.default_rng(seed), and draw W1, then W2, with "
-        "rng.normal(0.0, std, size=shape)."
-    )
-
-
-def _proportional(values: np.ndarray, draws: np.ndarray) -> bool:
-    """values = k * draws for some k > 0 (both sorted)."""
-    k = float(values @ draws) / float(draws @ draws)
-    return k > 0 and close(values, k * draws)
-
-
-def _step_baseline(case: Case) -> dict[str, np.ndarray]:
-    return case.inputs["params"]
-
-
-def _reference_train_step(ref: ModuleType, case: Case) -> tuple[dict[str, np.ndarray], float]:
-    i = copy.deepcopy(case.inputs)
-    return ref.train_step(i["params"], i["X"], i["Y"], i["lr"])
-
-
-def _loss_after_step(ref: ModuleType, case: Case) -> float:
-    new_params, _ = _reference_train_step(ref, case)
-    Y_hat = ref.two_layer_forward(new_params, case.inputs["X"])[0]
-    return float(np.mean((Y_hat - case.inputs["Y"]) ** 2))
-
-
-TRAIN = dict(
-    function="train_step",
-    arguments=("params", "X", "Y", "lr"),
-    make_cases=network_cases,
-    shape_of_return="a tuple (new_params, loss)",
-)
-
 CHECKS: list[Check] = [
-    InitShapes("init_params.shapes"),
-    InitHeStd("init_params.he_std"),
-    InitSeed("init_params.seed"),
-    OutputCheck(
-        name="two_layer_forward",
-        function="two_layer_forward",
-        arguments=("params", "X"),
-        make_cases=network_cases,
-        keep=0,  # the cache stays with the learner's code; only Y_hat comes back
-        expected=lambda ref, c: ref.two_layer_forward(
-            copy.deepcopy(c.inputs["params"]), c.inputs["X"]
-        )[0],
-        output_name="Y_hat",
-        shape_of_return="a tuple (Y_hat, cache)",
+    InitShapes("init_params.shapes", INITIALIZATION),
+    InitHeStd("init_params.he_std", INITIALIZATION),
+    InitSeed("init_params.seed", INITIALIZATION),
+    FORWARD.output(
+        "Y_hat",  # the cache stays with the learner's code; only Y_hat comes back
+        suffix="",
         mistakes=(
             Mistake(
                 None,
@@ -577,27 +227,14 @@ CHECKS: list[Check] = [
         ),
     ),
     *(_backward_check(key) for key in KEYS),
-    OutputCheck(
-        name="sgd_step",
-        function="sgd_step",
-        arguments=("params", "grads", "lr"),
-        make_cases=network_cases,
-        output_name="new_params",
+    SGD_STEP.output(baseline=_step_baseline),
+    TRAIN_STEP.output(
+        "new_params",
+        suffix="params",
         baseline=_step_baseline,
     ),
-    OutputCheck(
-        name="train_step.params",
-        part=0,
-        output_name="new_params",
-        expected=lambda ref, c: _reference_train_step(ref, c)[0],
-        baseline=_step_baseline,
-        **TRAIN,
-    ),
-    OutputCheck(
-        name="train_step.loss",
-        part=1,
-        output_name="loss",
-        expected=lambda ref, c: _reference_train_step(ref, c)[1],
+    TRAIN_STEP.output(
+        "loss",
         mistakes=(
             Mistake(
                 None,
@@ -605,15 +242,6 @@ CHECKS: list[Check] = [
                 _loss_after_step,
             ),
         ),
-        **TRAIN,
     ),
-    ArgumentsUnchanged(
-        arguments={
-            "init_params": ("D", "H", "C", "seed"),
-            "two_layer_forward": ("params", "X"),
-            "two_layer_backward": ("params", "cache", "dY_hat"),
-            "sgd_step": ("params", "grads", "lr"),
-            "train_step": ("params", "X", "Y", "lr"),
-        }
-    ),
+    arguments_unchanged(INIT, FORWARD, BACKWARD, SGD_STEP, TRAIN_STEP),
 ]

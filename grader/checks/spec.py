@@ -11,14 +11,16 @@ judges, the sentence that says what the function returns, the numeric oracle, an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from grader.calls import Part, pick
+from grader.checks.backward import CacheFedCheck
 from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck
 from grader.checks.unchanged import ArgumentsUnchanged
 from grader.numeric import numeric_derivative, smooth_numeric_gradient, upstream_loss
@@ -34,12 +36,19 @@ class Function:
 
     `returns` names what it returns: one name for a single value ("Z"), a tuple of names for
     a returned tuple (("dX", "dW", "db")), whose items are then judged one check each.
-    `return_shape` says it in words where the names cannot (a dict, say)."""
+    `keys` are those of a returned dict ("grads" with the keys W1, b1...), judged one check
+    each the same way. `cache_from` is the forward pass whose returned `cache` this function
+    takes as its argument of that name: its checks then call that forward first, in the
+    learner's code, and pass its cache along untouched (`CacheFedCheck`).
+    `return_shape` says it in words where the names cannot."""
 
     name: str
     arguments: tuple[str, ...]
     cases: CaseMaker | None = None
     returns: str | tuple[str, ...] = ""
+    keys: tuple[str, ...] = ()
+    keys_like: str = ""  # the argument whose keys a returned dict must have, if any
+    cache_from: Function | None = None
     return_shape: str = ""
 
     @property
@@ -51,7 +60,22 @@ class Function:
         """The sentence that ends "it should return ...", for messages about the structure."""
         if self.return_shape:
             return self.return_shape
+        if self.keys:
+            return f"a dict with the keys {', '.join(self.keys)}"
         return f"a tuple ({', '.join(self.items)})" if self.items else ""
+
+    def _part(self, item: str) -> Part:
+        if item in self.keys:
+            return item
+        if item in self.items:
+            return self.items.index(item)
+        raise ValueError(f"{self.name} returns {self.returns!r}, which has no {item!r}")
+
+    def _shown(self, item: str | None) -> str:
+        single = self.returns if isinstance(self.returns, str) else ""
+        if item is not None and item in self.keys:
+            return f"{single}[{item!r}]"
+        return item or single
 
     def output(
         self,
@@ -74,25 +98,20 @@ class Function:
         Its name is `function.item`, or `function.suffix` where the suffix says more (a
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
         is what the learner reads the value as, where that differs from the item's name."""
-        part: Part = None
-        if item is not None:
-            if item not in self.items:
-                raise ValueError(f"{self.name} returns {self.returns!r}, which has no {item!r}")
-            part = self.items.index(item)
+        part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
         if make_cases is None:
             raise ValueError(f"{self.name} has no cases: give the Function or the output some")
-        single = self.returns if isinstance(self.returns, str) else ""
         whole = item is None and keep is None and len(self.items) > 1
-        return OutputCheck(
+        check = OutputCheck(
             name=f"{self.name}.{tail}" if tail else self.name,
             function=self.name,
             arguments=self.arguments,
             make_cases=make_cases,
             part=part,
             shape_of_return=self.shape_of_return,
-            output_name=shown or item or single,
+            output_name=shown or self._shown(item),
             expected=expected,
             numeric=gradient,
             mistakes=mistakes,
@@ -102,6 +121,25 @@ class Function:
             keep=keep,
             advice=advice,
             elementwise=elementwise,
+        )
+        return check if self.cache_from is None else self._fed_its_cache(check)
+
+    def _fed_its_cache(self, check: OutputCheck) -> CacheFedCheck:
+        forward = self.cache_from
+        assert forward is not None
+        cache = next(name for name in self.arguments if name in forward.items)
+        output = next(i for i, name in enumerate(forward.items) if name != cache)
+        fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(OutputCheck)}
+        return CacheFedCheck(
+            **fields,
+            forward=forward.name,
+            forward_arguments=forward.arguments,
+            forward_output=output,
+            forward_output_name=forward.items[output],
+            cache_item=forward.items.index(cache),
+            cache_argument=cache,
+            keys=self.keys,
+            keys_like=self.keys_like,
         )
 
 
@@ -131,7 +169,7 @@ class GradientOf:
         at = inputs[argument][key] if key else inputs[argument]
         loss = forward if self.upstream is None else upstream_loss(forward, inputs[self.upstream])
         if isinstance(at, float):
-            return numeric_derivative(loss, at)
+            return numeric_derivative(cast(Callable[[float], float], loss), at)
         return smooth_numeric_gradient(loss, at)
 
 
