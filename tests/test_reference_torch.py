@@ -3,6 +3,10 @@
 Every forward value is compared with torch's own operation and every backward function with
 autograd on the same forward, for many seeds and for shapes where N, D_in, D_out and C all
 differ (N = 1 included). The solutions are loaded by path, as the grader loads them.
+
+An exercise's oracle tests are named `test_<exercise>_...` (`pytest -k exercise03` runs one
+exercise's): `bpgrade dev check` refuses an exercise without one in tests/test_reference_torch*.py,
+so a new exercise may bring its own file, tests/test_reference_torch_<exercise>.py.
 """
 
 import copy
@@ -75,7 +79,7 @@ def _new_float64(result: np.ndarray, *inputs: np.ndarray, shape: tuple[int, ...]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_neuron_matches_autograd(seed: int) -> None:
+def test_exercise01_neuron_matches_autograd(seed: int) -> None:
     rng = _rng(seed)
     w, b, x = (float(v) for v in rng.normal(0.0, 2.0, size=3))
     y = float(rng.uniform(-1.0, 2.0))
@@ -115,7 +119,7 @@ def test_neuron_matches_autograd(seed: int) -> None:
 
 @pytest.mark.parametrize("shape", ARRAY_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_activations_match_autograd(seed: int, shape: tuple[int, ...]) -> None:
+def test_exercise02_activations_match_autograd(seed: int, shape: tuple[int, ...]) -> None:
     rng = _rng(seed, *shape)
     Z = rng.normal(0.0, 4.0, size=shape)
     Z[rng.random(shape) < 0.2] = 0.0  # exact zeros: the ReLU slope there is 0, as in torch
@@ -147,7 +151,7 @@ def test_activations_match_autograd(seed: int, shape: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("shape", LAYER_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_linear_matches_autograd(seed: int, shape: tuple[int, int, int, int]) -> None:
+def test_exercise03_linear_matches_autograd(seed: int, shape: tuple[int, int, int, int]) -> None:
     N, D_in, D_out, _ = shape
     rng = _rng(seed, *shape)
     X = rng.normal(size=(N, D_in))
@@ -181,7 +185,7 @@ def test_linear_matches_autograd(seed: int, shape: tuple[int, int, int, int]) ->
 
 @pytest.mark.parametrize("shape", LAYER_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_mse_matches_torch(seed: int, shape: tuple[int, int, int, int]) -> None:
+def test_exercise04_mse_matches_torch(seed: int, shape: tuple[int, int, int, int]) -> None:
     N, _, _, C = shape
     rng = _rng(seed, *shape)
     Y_hat = rng.normal(size=(N, C))
@@ -205,7 +209,9 @@ def test_mse_matches_torch(seed: int, shape: tuple[int, int, int, int]) -> None:
 
 @pytest.mark.parametrize("shape", LAYER_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_softmax_cross_entropy_matches_torch(seed: int, shape: tuple[int, int, int, int]) -> None:
+def test_exercise04_softmax_cross_entropy_matches_torch(
+    seed: int, shape: tuple[int, int, int, int]
+) -> None:
     N, _, _, C = shape
     rng = _rng(seed, *shape)
     logits = rng.normal(0.0, 5.0, size=(N, C))
@@ -290,7 +296,9 @@ def _torch_network(
 
 @pytest.mark.parametrize("shape", LAYER_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_two_layer_backward_matches_autograd(seed: int, shape: tuple[int, int, int, int]) -> None:
+def test_exercise05_two_layer_backward_matches_autograd(
+    seed: int, shape: tuple[int, int, int, int]
+) -> None:
     N, D, _, C = shape
     rng = _rng(seed, *shape)
     params = _params(seed, shape)
@@ -320,7 +328,9 @@ def test_two_layer_backward_matches_autograd(seed: int, shape: tuple[int, int, i
 
 @pytest.mark.parametrize("shape", LAYER_SHAPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_train_step_matches_one_torch_sgd_step(seed: int, shape: tuple[int, int, int, int]) -> None:
+def test_exercise05_train_step_matches_one_torch_sgd_step(
+    seed: int, shape: tuple[int, int, int, int]
+) -> None:
     N, D, _, C = shape
     rng = _rng(seed, *shape)
     params = _params(seed, shape)
