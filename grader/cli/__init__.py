@@ -77,6 +77,7 @@ class LazyGroup(click.Group):
         "autograder": "grader.cli.autograder:autograder",
         "release": "grader.cli.release:release",
         "grade": "grader.cli.batch:grade",
+        "dev": "grader.cli.dev:dev",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
