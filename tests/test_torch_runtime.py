@@ -161,9 +161,9 @@ def test_without_torch_a_torch_exercise_says_how_to_install_it(
     toy: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """And the NumPy exercise beside it grades as usual."""
-    import grader.sandbox
+    import grader.sandbox.client
 
-    monkeypatch.setattr(grader.sandbox, "torch_available", lambda: False)
+    monkeypatch.setattr(grader.sandbox.client, "torch_available", lambda: False)
     with Sandbox() as box:
         report = grade(toy.exercises, TOY / "solutions", TOY / "solutions", sandbox=box)
         assert "torch" not in box._zygotes  # never started
