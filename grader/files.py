@@ -1,25 +1,30 @@
-"""Writing a file whole or not at all: `write_atomically(path, text, mode)`."""
+"""Writing a file whole or not at all: `write_atomically(path, text, mode)` for text, and
+`atomic_file(path, mode)` for whatever else writes to a binary file (a zip, say)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_atomically(path: Path, text: str, mode: int) -> None:
-    """Write `text` (UTF-8, line endings as they are) to `path` atomically: a reader sees the
-    old file or the whole new one, never a half-written one, even if the process is killed
-    mid-write. The folder is made if missing. The file has `mode`, exactly, whatever the
-    umask, before it takes the name `path`; until then, as a temporary file beside it, it is
-    its owner's only (0o600), and it is removed if anything fails on the way."""
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: int) -> Iterator[BinaryIO]:
+    """A binary file to write, which becomes `path` atomically when the block ends: a reader
+    sees the old file or the whole new one, never a half-written one, even if the process is
+    killed mid-write. The folder is made if missing. The file has `mode`, exactly, whatever
+    the umask, before it takes the name `path`; until then, as a temporary file beside it, it
+    is its owner's only (0o600), and it is removed if anything fails on the way, the block
+    included."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        with os.fdopen(fd, "wb") as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         # mkstemp makes the file 0o600; chmod sets the mode exactly, whatever the umask.
@@ -30,6 +35,13 @@ def write_atomically(path: Path, text: str, mode: int) -> None:
             os.unlink(temp)
         raise
     _sync_folder(path.parent)
+
+
+def write_atomically(path: Path, text: str, mode: int) -> None:
+    """Write `text` (UTF-8, line endings as they are) to `path` atomically, as `atomic_file`
+    writes: the old file or the whole new one, with `mode` before it takes the name."""
+    with atomic_file(path, mode) as file:
+        file.write(text.encode("utf-8"))
 
 
 def _sync_folder(folder: Path) -> None:

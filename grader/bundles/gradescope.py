@@ -10,9 +10,7 @@ pip's index switched off. Nothing is downloaded while a submission is graded.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 from grader.bundles import wheels as bundled
 from grader.bundles.source import Limits, needs_torch, source_files, template
 from grader.course import course_root
+from grader.files import atomic_file
 
 SETUP = "setup.sh"
 RUN_AUTOGRADER = "run_autograder"
@@ -91,24 +90,20 @@ def write(output: Path, wheels: bundled.Wheels, limits: Limits | None = None) ->
 
 
 def _write_zip(output: Path, scripts: dict[str, str], files: dict[str, Path]) -> None:
-    # Written beside the target and renamed: an interrupted build never leaves half a zip
-    # where the instructor expects a good one.
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in scripts.items():
-                archive.writestr(_entry(name, _EXECUTABLE), text)
-            for name in sorted(files):
-                # a wheel is compressed already: stored as it is
-                entry = _entry(name, _REGULAR, zipfile.ZIP_STORED)
-                with archive.open(entry, "w") as out, files[name].open("rb") as wheel:
-                    shutil.copyfileobj(wheel, out, 1 << 20)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would surprise whoever uploads it
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # Written whole or not at all (grader.files): an interrupted build never leaves half a
+    # zip where the instructor expects a good one. Readable by all: mkstemp's 0600 would
+    # surprise whoever uploads it.
+    with (
+        atomic_file(output, 0o644) as target,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for name, text in scripts.items():
+            archive.writestr(_entry(name, _EXECUTABLE), text)
+        for name in sorted(files):
+            # a wheel is compressed already: stored as it is
+            entry = _entry(name, _REGULAR, zipfile.ZIP_STORED)
+            with archive.open(entry, "w") as out, files[name].open("rb") as wheel:
+                shutil.copyfileobj(wheel, out, 1 << 20)
 
 
 def _entry(name: str, mode: int, compression: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
