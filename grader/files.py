@@ -1,5 +1,6 @@
-"""Writing a file whole or not at all: `write_atomically(path, text, mode)` for text, and
-`atomic_file(path, mode)` for whatever else writes to a binary file (a zip, say)."""
+"""Files on disk: written whole or not at all, `write_atomically(path, text, mode)` for text
+and `atomic_file(path, mode)` for whatever else writes to a binary file (a zip, say); and a
+folder's tree walked without following links, `tree(root)`."""
 
 from __future__ import annotations
 
@@ -53,3 +54,15 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def tree(root: Path) -> Iterator[Path]:
+    """`root`, then every folder and file under it, never through a link: a link is left
+    out, and what it names is not walked (it could name anything on the machine)."""
+    root = Path(root)
+    yield root
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                yield path

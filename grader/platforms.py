@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.files import tree
+
 GRADESCOPE_ROOT = Path("/autograder")
 PRAIRIELEARN_ROOT = Path("/grade")
 
@@ -188,8 +190,8 @@ def lock_course(course: Path) -> list[Path]:
         folder = Path(course) / name
         if not folder.is_dir():
             continue
-        for path in [folder, *folder.rglob("*")]:
-            if not path.is_symlink():
+        for path in tree(folder):
+            if not path.is_symlink():  # the folder itself may be one
                 path.chmod(stat.S_IMODE(path.stat().st_mode) & ~0o077)
         locked.append(folder)
     return locked

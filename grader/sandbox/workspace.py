@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.calls import LoadFailure
+from grader.files import tree
 from grader.sandbox.walk import copy_submission
 
 if TYPE_CHECKING:
@@ -109,9 +110,5 @@ def _passable(folder: Path) -> bool:
 
 def _readable_by_all(root: Path) -> None:
     """Root owns the copy; the learner's user may read it but change nothing in it."""
-    os.chmod(root, 0o755)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs:
-            os.chmod(Path(folder) / name, 0o755)
-        for name in files:
-            os.chmod(Path(folder) / name, 0o644)
+    for path in tree(root):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
