@@ -11,6 +11,8 @@ Each finding is one `Problem` that names its file, relative to the course folder
 - an exercise has no torch oracle test: a test function named `test_<exercise>_...` in
   tests/test_reference_torch*.py (`pytest -k exercise03` runs an exercise's oracle);
 - the catalog's check names and the spec's (`specs/<exercise>.py`) disagree;
+- a title, hint or stub message shows an answer's code (what `bpgrade release` refuses:
+  grader/giveaway.py);
 - the contract copy (docs/contract.md) differs from the shared curriculum beside the course.
 
 It also derives an exercise's catalog check entries from its spec, for an author to paste.
@@ -69,6 +71,7 @@ def check_course(course: Path) -> list[Problem]:
         graded = {check.function for check in checks if check.function}
         problems += signature_problems(course, entry, graded)
         problems += corpus_problems(course, entry)
+    problems += giveaway_problems(course, catalog)
     problems += expectation_problems(course, catalog)
     problems += oracle_problems(course, catalog)
     problems += contract_problems(course)
@@ -322,6 +325,32 @@ def _first_difference(stub: str | None, solution: str | None) -> str:
             return f"line {number} reads {line.strip()!r}, the solution's {other.strip()!r}"
     longer = "the stub's" if len(ours) > len(theirs) else "the solution's"
     return f"{longer} goes on after line {min(len(ours), len(theirs))}"
+
+
+def giveaway_problems(course: Path, catalog: Catalog) -> list[Problem]:
+    """What `bpgrade release` would refuse: a title, hint or stub message that holds the
+    code of an answer, found by grader.giveaway, refused here before a release is made."""
+    from grader.giveaway import giveaways
+
+    try:
+        found = giveaways(catalog, course / "exercises", course / "solutions")
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return []  # a stub or solution that does not parse is reported as such
+    problems = []
+    for giveaway in found:
+        if giveaway.where.startswith("catalog "):
+            path, where = CATALOG, giveaway.where.removeprefix("catalog ")
+        else:  # "<stub file>:<function> NotImplementedError"
+            file, _, where = giveaway.where.partition(":")
+            path = Path("exercises") / file
+        problems.append(
+            Problem(
+                path,
+                f"{where}: {giveaway.text!r} holds {giveaway.answer}; say what is checked, "
+                "not the code (grader/giveaway.py)",
+            )
+        )
+    return problems
 
 
 # ---------------------------------------------------------------- the corpus

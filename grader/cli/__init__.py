@@ -35,7 +35,7 @@ EXERCISES_DIR = click.option(
 
 # Commands that work from the full course (its reference solutions): a student release has
 # none, so there they are left out of --help and refused in a sentence.
-INSTRUCTOR_COMMANDS = frozenset({"autograder", "grade", "release"})
+INSTRUCTOR_COMMANDS = frozenset({"autograder", "dev", "grade", "release"})
 
 
 class InstructorsOnly(click.ClickException):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import click
 
 
-@click.group()
+# hidden from `bpgrade --help`, which is the learner's loop; README.md's "Adding an exercise"
+# shows it to authors, and a student release refuses it as it refuses every instructor's command
+@click.group(hidden=True)
 def dev() -> None:
     """Author tools: scaffold a new exercise, check the course before learners see it."""
 
