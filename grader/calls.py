@@ -88,8 +88,11 @@ class CallResult:
 
 
 @dataclass(frozen=True)
-class LoadFailure:
-    """The learner's module could not be imported at all."""
+class NoResults:
+    """Why no call of an exercise has a result, in `reason`: the learner's module could not be
+    imported (`frames` where it failed), or the exercise was stopped while it was, or the
+    sandbox could not run it, or the grader could not judge what came back. Every check of
+    the exercise then scores 0, with the reason (`grader.grading`)."""
 
     reason: str
     frames: tuple[Frame, ...] = ()

@@ -22,7 +22,7 @@ from types import FrameType
 
 import numpy as np
 
-from grader.calls import Call, CallResult, LoadFailure
+from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
@@ -176,29 +176,29 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
         with _budget(JUDGE_BUDGET) as deadline:
             return _judge(exercise, outcome, solutions, deadline)
     except _OutOfTime:
-        failure = LoadFailure(
+        failure = NoResults(
             f"the grader gave up judging it after {JUDGE_BUDGET:g} seconds (an answer takes "
             "well under one), so it scores 0; if you think your code is right, please tell "
             "your instructor"
         )
-        return _unloadable(exercise.entry, failure, outcome.output, hidden)
+        return _without_results(exercise.entry, failure, outcome.output, hidden)
     except Unanswerable:
         raise  # a release asked for what it has no answers for: the command says so
     except Exception as error:
         detail = f"{type(error).__name__}: {error}"
-        failure = LoadFailure(
+        failure = NoResults(
             f"the grader failed while judging it ({detail}); this is the grader's fault, "
             "not yours: please tell your instructor"
         )
-        return _unloadable(exercise.entry, failure, outcome.output, hidden)
+        return _without_results(exercise.entry, failure, outcome.output, hidden)
 
 
 def _judge(
     exercise: ExercisePlan, outcome: Outcome, solutions: Path, deadline: float = math.inf
 ) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
-    if isinstance(outcome.results, LoadFailure):
-        return _unloadable(entry, outcome.results, outcome.output, len(exercise.rounds) > 1)
+    if isinstance(outcome.results, NoResults):
+        return _without_results(entry, outcome.results, outcome.output, len(exercise.rounds) > 1)
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
@@ -238,8 +238,8 @@ def _stopped(sentence: str | None) -> str | None:
     return f"{sentence}; what had returned before is graded, the rest scores 0"
 
 
-def _unloadable(
-    entry: ExerciseEntry, failure: LoadFailure, output: str = "", hidden: bool = False
+def _without_results(
+    entry: ExerciseEntry, failure: NoResults, output: str = "", hidden: bool = False
 ) -> ExerciseReport:
     """Every check at 0, with the reason. With hidden cases the checks are listed twice, as
     when graded, so that formats hold back what was printed while hidden cases ran."""
@@ -270,7 +270,7 @@ def _unloadable(
 
 def not_graded(entry: ExerciseEntry, reason: str, hidden: bool = False) -> ExerciseReport:
     """An exercise whose file never ran (it was not found): every check at 0, and why."""
-    return _unloadable(entry, LoadFailure(reason), hidden=hidden)
+    return _without_results(entry, NoResults(reason), hidden=hidden)
 
 
 def _run_and_judge(

@@ -27,7 +27,7 @@ from grader.calls import (
     CallResult,
     Frame,
     LearnerError,
-    LoadFailure,
+    NoResults,
     Opaque,
     Ref,
     pick,
@@ -187,14 +187,14 @@ def learner_imports(folder: Path) -> Iterator[None]:
         sys.dont_write_bytecode = saved_bytecode
 
 
-def load_module(path: Path) -> ModuleType | LoadFailure:
+def load_module(path: Path) -> ModuleType | NoResults:
     """Import one exercise file as a top-level module named after it."""
     folder = path.parent.resolve()
     if not path.is_file():
-        return LoadFailure(f"{path.name} was not found in {path.parent}")
+        return NoResults(f"{path.name} was not found in {path.parent}")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None:
-        return LoadFailure(f"{path.name} could not be loaded as a Python module")
+        return NoResults(f"{path.name} could not be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
     try:
@@ -207,9 +207,9 @@ def load_module(path: Path) -> ModuleType | LoadFailure:
         where = f"{Path(exc.filename or path).name}, line {exc.lineno}"
         text = (exc.text or "").rstrip()
         reason = f"{path.name} has a syntax error: {exc.msg} ({where})\n    {text}"
-        return LoadFailure(reason, syntax_error=True)
+        return NoResults(reason, syntax_error=True)
     except SystemExit:
-        return LoadFailure(f"the submission called sys.exit while {path.name} was being imported")
+        return NoResults(f"the submission called sys.exit while {path.name} was being imported")
     except MemoryError:
         raise  # the sandbox reports the memory limit, not the learner's import
     except Exception as exc:
@@ -225,13 +225,13 @@ def _uncompiled(exc: SyntaxError, folder: Path) -> bool:
     return Path(exc.filename).parent.resolve() == folder
 
 
-def _import_failure(exc: Exception, path: Path, folder: Path) -> LoadFailure:
+def _import_failure(exc: Exception, path: Path, folder: Path) -> NoResults:
     frames = learner_frames(exc.__traceback__, folder)
     if isinstance(exc, ModuleNotFoundError):
         sentence = missing_module(exc, folder)
         if sentence is not None:
-            return LoadFailure(f"importing {path.name} failed: {sentence}", frames)
-    return LoadFailure(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
+            return NoResults(f"importing {path.name} failed: {sentence}", frames)
+    return NoResults(f"importing {path.name} raised {type(exc).__name__}: {exc}", frames)
 
 
 def _resolve(arg: Any, outputs: dict[str, Any]) -> Any:
@@ -376,7 +376,7 @@ def exercise_events(
     path: Path, calls: Iterable[Call], drivers: Path | None = None
 ) -> Iterator[Event]:
     """Import the learner's file and make every call in order, telling each step as it happens:
-    ("loading", None), then ("load_failure", LoadFailure) or, per call, ("calling", function)
+    ("loading", None), then ("load_failure", NoResults) or, per call, ("calling", function)
     and ("result", CallResult); ("end", None) once every call has answered. `drivers`: the
     exercise's drivers module (`grader.drivers`), for calls that name a driver.
 
@@ -403,14 +403,14 @@ def exercise_events(
             reason = (
                 f"the grader's drivers for {path.name} failed to load ({type(exc).__name__}: {exc})"
             )
-            yield "load_failure", LoadFailure(reason)
+            yield "load_failure", NoResults(reason)
             return
     # np.errstate() restores whatever np.seterr the learner's code sets, so it cannot leak out
     with learner_imports(folder), np.errstate():
         if drivers is None:
             yield "loading", None
         module = load_module(path)
-        if isinstance(module, LoadFailure):
+        if isinstance(module, NoResults):
             yield "load_failure", module
             return
         outputs: dict[str, Any] = {}
@@ -422,7 +422,7 @@ def exercise_events(
 
 def run_exercise(
     path: Path, calls: list[Call], drivers: Path | None = None
-) -> list[CallResult] | LoadFailure:
+) -> list[CallResult] | NoResults:
     """The same calls in this process, for the runner's own tests. Grading never calls this:
     learner code runs only in `grader.sandbox`'s children."""
     results: list[CallResult] = []

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.calls import Call, CallResult, LoadFailure
+from grader.calls import Call, CallResult, NoResults
 from grader.sandbox import Exposed, Limits, Sandbox, is_root, protect
 
 from .conftest import SOLUTIONS
@@ -133,7 +133,7 @@ def grade(
     box = Sandbox(Limits(timeout=10, memory=memory, without=without))
     workspace = box.workspace(folder)
     outcome = box.run(workspace / "exercise09_probe.py", [Call("f#0", "f", (1.0,))])
-    assert not isinstance(outcome.results, LoadFailure), outcome.results
+    assert not isinstance(outcome.results, NoResults), outcome.results
     return box, outcome.results[0]
 
 

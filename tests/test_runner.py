@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.calls import Call, CallResult, LoadFailure, Ref
+from grader.calls import Call, CallResult, NoResults, Ref
 from grader.runner import NotPlain, run_exercise, to_plain
 
 # --- to_plain ----------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def write(folder: Path, name: str, source: str) -> Path:
 
 def run(path: Path, *calls: Call) -> list[CallResult]:
     results = run_exercise(path, list(calls))
-    assert not isinstance(results, LoadFailure), results
+    assert not isinstance(results, NoResults), results
     assert len(results) == len(calls)
     return results
 
@@ -563,7 +563,7 @@ def test_an_edited_file_is_read_afresh(tmp_path: Path) -> None:
 def test_a_syntax_error_is_a_load_failure_with_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "rt_syntax.py", "import numpy as np\n\ndef f(x)\n    return x\n")
     outcome = run_exercise(path, [Call("c", "f", (1.0,))])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert "syntax error" in outcome.reason
     assert "line 3" in outcome.reason
     assert outcome.syntax_error
@@ -574,14 +574,14 @@ def test_a_syntax_error_of_code_compiled_at_import_is_not_the_files(tmp_path: Pa
     """exec or ast.parse failing while the module runs: the file itself compiled."""
     path = write(tmp_path, "rt_exec.py", "exec('def f(:')\n")
     outcome = run_exercise(path, [Call("c", "f", (1.0,))])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert not outcome.syntax_error
 
 
 def test_sys_exit_at_import_is_a_load_failure(tmp_path: Path) -> None:
     path = write(tmp_path, "rt_exit_import.py", "import sys\nsys.exit(0)\n")
     outcome = run_exercise(path, [Call("c", "f", (1.0,))])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert "sys.exit" in outcome.reason
 
 
@@ -590,14 +590,14 @@ def test_an_exception_at_import_is_a_load_failure_with_the_learners_frame(
 ) -> None:
     path = write(tmp_path, "rt_import_error.py", "x = 1\ny = 1 / 0\n")
     outcome = run_exercise(path, [])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert "ZeroDivisionError" in outcome.reason
     assert [(f.file, f.line) for f in outcome.frames] == [("rt_import_error.py", 2)]
 
 
 def test_a_missing_file_is_a_load_failure(tmp_path: Path) -> None:
     outcome = run_exercise(tmp_path / "nowhere.py", [])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert "nowhere.py" in outcome.reason
 
 
@@ -617,7 +617,7 @@ def test_an_import_of_a_module_outside_the_course_is_one_sentence_without_frozen
     path = write(tmp_path, "rt_elsewhere.py", "import numpy as np\nimport bpgrade_not_a_module\n")
     monkeypatch.chdir(tmp_path)
     outcome = run_exercise(path, [Call("c", "f", (1.0,))])
-    assert isinstance(outcome, LoadFailure)
+    assert isinstance(outcome, NoResults)
     assert outcome.reason == f"importing rt_elsewhere.py failed: {ELSEWHERE}"
     assert [(f.file, f.line) for f in outcome.frames] == [("rt_elsewhere.py", 2)]
 

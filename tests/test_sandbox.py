@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.calls import Call, CallResult, LoadFailure
+from grader.calls import Call, CallResult, NoResults
 from grader.sandbox import Limits, Sandbox, is_root
 
 ROOT_ONLY = pytest.mark.skipif(not is_root(), reason="needs root to switch users")
@@ -40,7 +40,7 @@ def learner_file(tmp_path: Path, source: str, name: str = "exercise09_probe.py")
     return path
 
 
-def run(box: Sandbox, path: Path, *calls: Call) -> tuple[list[CallResult] | LoadFailure, str]:
+def run(box: Sandbox, path: Path, *calls: Call) -> tuple[list[CallResult] | NoResults, str]:
     workspace = box.workspace(path.parent)
     outcome = box.run(workspace / path.name, list(calls))
     return outcome.results, outcome.output
@@ -64,14 +64,14 @@ def call(function: str, *args: object) -> Call:
     return Call(f"{function}#0", function, args)
 
 
-def failure(results: list[CallResult] | LoadFailure) -> str:
-    assert isinstance(results, LoadFailure), results
+def failure(results: list[CallResult] | NoResults) -> str:
+    assert isinstance(results, NoResults), results
     return results.reason
 
 
-def stopped(results: list[CallResult] | LoadFailure, first: int = 0) -> str:
+def stopped(results: list[CallResult] | NoResults, first: int = 0) -> str:
     """The reason the calls from `first` on never answered: every one of them says it."""
-    assert not isinstance(results, LoadFailure), results
+    assert not isinstance(results, NoResults), results
     errors = [r.error for r in results[first:]]
     assert errors and all(e is not None and e.kind == "aborted" for e in errors), results
     assert len({e.message for e in errors if e is not None}) == 1
@@ -82,7 +82,7 @@ def stopped(results: list[CallResult] | LoadFailure, first: int = 0) -> str:
 def test_plain_results_come_back_and_the_zygote_is_reused(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "def f(x):\n    return x * 2, {'k': [1, 2.5]}\n")
     results, _ = run(sandbox, path, call("f", np.arange(3.0)))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     value = results[0].value
     np.testing.assert_array_equal(value[0], [0.0, 2.0, 4.0])
     assert value[1] == {"k": [1, 2.5]}
@@ -170,7 +170,7 @@ def test_output_is_kept_up_to_the_cap_and_the_rest_is_dropped(
             return x
     """
     results, output = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].value == 1.0  # the flood costs the learner nothing but the output
     assert output.startswith("flood")
     assert "more output dropped]" in output
@@ -180,7 +180,7 @@ def test_output_is_kept_up_to_the_cap_and_the_rest_is_dropped(
 def test_standard_input_is_closed(sandbox: Sandbox, tmp_path: Path) -> None:
     path = learner_file(tmp_path, "def f(x):\n    return input()\n")
     results, _ = run(sandbox, path, call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     error = results[0].error
     assert error is not None and error.type == "EOFError"
 
@@ -204,7 +204,7 @@ def test_an_orphan_holding_the_pipes_neither_delays_nor_outlives_the_exercise(
     started = time.monotonic()
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
     assert time.monotonic() - started < 1.4  # well before the 1.5 s wall clock
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     if sandbox.uid is not None:  # its own uid, in a PID namespace: the pid means nothing here
         assert processes_of(sandbox.uid) == []
     else:
@@ -238,7 +238,7 @@ def test_a_dead_zygote_is_replaced(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox._zygote.kill()
     sandbox._zygote.wait()
     results, _ = run(sandbox, path, call("f", 1.0))
-    assert not isinstance(results, LoadFailure) and results[0].value == 2.0
+    assert not isinstance(results, NoResults) and results[0].value == 2.0
 
 
 def test_a_stop_from_two_threads_at_once_hands_the_zygote_over_once(tmp_path: Path) -> None:
@@ -278,7 +278,7 @@ def test_a_halted_sandbox_starts_no_more_learner_code(tmp_path: Path) -> None:
     with Sandbox(Limits(timeout=5)) as box:
         box.halt()
         results, _ = run(box, path, call("f", 1.0))
-        assert isinstance(results, LoadFailure)
+        assert isinstance(results, NoResults)
         assert box._zygote is None
 
 
@@ -297,7 +297,7 @@ def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     """
     with Sandbox(Limits(timeout=5)) as box:
         results, _ = run(box, learner_file(tmp_path, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].value == 0.0
 
 
@@ -320,7 +320,7 @@ def test_as_root_learner_code_runs_as_the_sandboxs_own_uid_and_cannot_read_root_
             return float(os.getuid()), float(os.geteuid()), readable
     """
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     uid, euid, readable = results[0].value
     assert uid == euid == sandbox.uid
     assert readable == 0.0
@@ -351,7 +351,7 @@ def test_as_root_the_submission_copy_cannot_be_changed(sandbox: Sandbox, tmp_pat
                 return 0.0
     """
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].value == 0.0
 
 
@@ -442,7 +442,7 @@ def test_the_next_child_finds_nothing_of_the_last_ones_answers(
             return float("ANSWER-OF-A" in text or "PRINTED-BY-A" in text)
     """
     results, _ = run(sandbox, learner_file(tmp_path / "b", spy), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].value == 0.0
 
 
@@ -466,7 +466,7 @@ def test_a_flood_on_the_results_pipe_is_cut_short(
     started = time.monotonic()
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
     assert time.monotonic() - started < 5
-    assert isinstance(results, LoadFailure)
+    assert isinstance(results, NoResults)
 
 
 def test_only_plain_number_dtypes_are_decoded() -> None:
@@ -500,7 +500,7 @@ def test_as_root_nothing_the_learner_wrote_in_shared_scratch_survives(
             return x
     """
     results, _ = run(sandbox, learner_file(tmp_path, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert [n for n in names if os.path.exists(n) or os.path.exists(n + ".d")] == []
 
 
@@ -549,7 +549,7 @@ def test_the_standard_library_and_numpy_import_in_the_child(
     imports inside functions, codecs and _strptime that the standard library loads itself."""
     path = learner_file(tmp_path, "import os\n" + textwrap.dedent(STANDARD_IMPORTS))
     results, output = run(sandbox, path, call("f", 1.0))
-    assert not isinstance(results, LoadFailure), results
+    assert not isinstance(results, NoResults), results
     assert results[0].error is None, results[0].error
     value = results[0].value
     assert value[:6] == (2.0, 1, 3, 2020, 1, 1), output
@@ -587,7 +587,7 @@ def test_a_learners_logging_py_is_never_imported_as_root(sandbox: Sandbox, tmp_p
             return float(logging.UID)
     """
     results, _ = run(sandbox, learner_file(folder, source), call("f", 1.0))
-    assert not isinstance(results, LoadFailure), results
+    assert not isinstance(results, NoResults), results
     assert results[0].value not in (None, 0.0)  # the learner's logging.py, run as the learner
     assert not witness.exists()
 
@@ -624,7 +624,7 @@ def test_a_module_outside_the_course_is_named_in_a_sentence(
         pytest.skip("scipy is installed here")
     path = learner_file(tmp_path, "import numpy as np\nimport scipy.linalg\n")
     results, _ = run(sandbox, path, call("f", 1.0))
-    assert isinstance(results, LoadFailure)
+    assert isinstance(results, NoResults)
     assert results.reason == (
         "importing exercise09_probe.py failed: scipy is not part of this course's environment: "
         "use NumPy and the Python standard library"
@@ -656,7 +656,7 @@ def test_calls_that_answered_before_a_timeout_are_kept(sandbox: Sandbox, tmp_pat
     started = time.monotonic()
     results, _ = run(sandbox, path, *calls)
     assert time.monotonic() - started < 5
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].error is None and results[0].value == 2.0
     reason = stopped(results, 1)
     assert reason.startswith("timed out after 1.5 s in second (exercise09_probe.py, line ")
@@ -699,7 +699,7 @@ def test_the_cpu_limit_keeps_what_answered_and_names_the_line(tmp_path: Path) ->
     path = learner_file(tmp_path, source)
     with Sandbox(CpuFirst(timeout=5.0)) as box:
         results, _ = run(box, path, Call("a", "first", (1.0,)), Call("b", "burn", (1.0,)))
-    assert not isinstance(results, LoadFailure)
+    assert not isinstance(results, NoResults)
     assert results[0].value == 1.0
     assert stopped(results, 1) in (
         "used more than 1 s of CPU time in burn (exercise09_probe.py, line 7: `while True:`)",
@@ -785,14 +785,14 @@ def test_hidden_calls_reach_the_child_only_after_the_public_ones_answered(
     workspace = sandbox.workspace(path.parent)
     calls = [Call("f#0", "f", (1.0,)), Call("f#0:hidden", "f", (7771234.5,))]
     outcome = sandbox.run(workspace / path.name, calls, hidden=1)
-    assert not isinstance(outcome.results, LoadFailure), outcome.results
+    assert not isinstance(outcome.results, NoResults), outcome.results
     at_import, later = (r.value for r in outcome.results)
     assert later == 1.0  # the search works: the hidden call's own argument is found
     assert at_import == 0.0
     assert "printed with 7771234.5" in outcome.hidden_output
     assert "printed with 1.0" in outcome.output and "1.0" not in outcome.hidden_output
     again = sandbox.run(workspace / path.name, [Call("f#0", "f", (1.0,))])
-    assert not isinstance(again.results, LoadFailure)
+    assert not isinstance(again.results, NoResults)
     assert again.results[0].value == 0.0  # nothing of it was left where the next child starts
 
 
@@ -803,7 +803,7 @@ def test_how_a_child_stopped_in_its_hidden_cases_is_told_only_with_them(
     workspace = sandbox.workspace(path.parent)
     calls = [Call("f#0", "f", (1.0,)), Call("f#0:hidden", "f", (-1.0,))]
     outcome = sandbox.run(workspace / path.name, calls, hidden=1)
-    assert not isinstance(outcome.results, LoadFailure)
+    assert not isinstance(outcome.results, NoResults)
     assert outcome.stopped is not None and "37" not in outcome.stopped
     assert "hidden cases" in outcome.stopped
     error = outcome.results[1].error

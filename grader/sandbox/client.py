@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.calls import Call, LoadFailure
+from grader.calls import Call, NoResults
 from grader.sandbox import slots, wire
 from grader.sandbox.limits import (
     DEFAULT_RUNTIME,
@@ -354,7 +354,7 @@ class Sandbox:
         calls with a driver need."""
         runtime = DEFAULT_RUNTIME if exercise is None else exercise.runtime
         if runtime == "torch" and not torch_available():
-            return Outcome(LoadFailure(torch_missing(path.name)))
+            return Outcome(NoResults(torch_missing(path.name)))
         limits = self.limits_for(exercise)
         try:
             self._ensure_ready(
@@ -362,11 +362,11 @@ class Sandbox:
             )
         except (OSError, EOFError, TimeoutError, ValueError) as error:
             self.stop(runtime)
-            return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+            return Outcome(NoResults(f"the sandbox failed while grading it ({error})"))
         drivers: Path | None = None
         if any(call.driver is not None for call in calls):
             found = self._folders.drivers(exercise, course)
-            if isinstance(found, LoadFailure):
+            if isinstance(found, NoResults):
                 return Outcome(found)
             drivers = found
         scratch = None if self._private_root else self._folders.scratch()
@@ -385,7 +385,7 @@ class Sandbox:
         try:
             header, output, results, stack = self._ask(request, sealed, runtime)
         except (OSError, EOFError, TimeoutError, ValueError) as error:
-            return Outcome(LoadFailure(f"the sandbox failed while grading it ({error})"))
+            return Outcome(NoResults(f"the sandbox failed while grading it ({error})"))
         finally:
             if scratch is not None:
                 self.discard(scratch)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.calls import Call, CallResult, Frame, LearnerError, LoadFailure
+from grader.calls import Call, CallResult, Frame, LearnerError, NoResults
 from grader.sandbox import wire
 from grader.sandbox.limits import Limits, seconds_text, size_text
 from grader.sandbox.stack import Spot, last_spot
@@ -33,7 +33,7 @@ class Outcome:
     that had answered keep their results; each call that never answered has an "aborted"
     error, and `stopped` says in a sentence what stopped it, in which call, on which line."""
 
-    results: list[CallResult] | LoadFailure
+    results: list[CallResult] | NoResults
     output: str = ""
     stopped: str | None = None
     hidden_output: str = ""  # the end of `output`: what it printed once it had hidden calls
@@ -85,19 +85,19 @@ def _interpret(
     )
     if told.garbled:
         return Outcome(
-            LoadFailure(f"the submission sent back something that is not plain data {where}")
+            NoResults(f"the submission sent back something that is not plain data {where}")
         )
     if told.ended or len(told.results) == len(calls):  # all answered: nothing was lost
         return Outcome(told.results)
     if header.get("supervisor_failed"):
-        return Outcome(LoadFailure(f"the sandbox failed while grading it {where}"))
+        return Outcome(NoResults(f"the sandbox failed while grading it {where}"))
     memory = told.memory is not None or header.get("memory_exceeded")
     kind, cause = _cause(header, memory, limits)
     inside = Path(header["folder"]) if header.get("folder") else path.parent.resolve()
     spot = _spot(kind, told, path.parent.resolve(), inside, stack)
     ending = ", before returning" if kind == "exit" else ""
     if told.calling == 0:  # it was still importing the file: nothing of it can be graded
-        return Outcome(LoadFailure(f"{cause} {where}{spot}{ending}"))
+        return Outcome(NoResults(f"{cause} {where}{spot}{ending}"))
     if told.running is None:  # stopped between two calls, in none of the learner's code
         sentence = f"{cause} before {calls[len(told.results)].function} was called"
     else:
@@ -176,7 +176,7 @@ class Told:
     memory: tuple[Frame, ...] | None = None  # the learner's frames where memory ran out
     ended: bool = False
     garbled: bool = False  # something that is not plain data as the child writes it
-    failure: LoadFailure | None = None  # the file could not be loaded, or no sandbox set up
+    failure: NoResults | None = None  # the file could not be loaded, or no sandbox set up
 
     @property
     def running(self) -> int | None:
@@ -200,7 +200,7 @@ class Told:
                 hidden_phase = public_bytes is not None and offset > public_bytes
                 if kind == "load_failure" and hidden_phase:
                     raise wire.WireError("a failure to load after the calls had begun")
-                if kind == "load_failure" and isinstance(body, LoadFailure):
+                if kind == "load_failure" and isinstance(body, NoResults):
                     told.failure = body
                 elif kind == "calling" and isinstance(body, str):
                     if told.calling > len(told.results) or told.calling >= expected:
@@ -214,7 +214,7 @@ class Told:
                     found = body if isinstance(body, tuple) else ()
                     told.memory = tuple(f for f in found if isinstance(f, Frame))
                 elif kind == "sandbox_error":
-                    told.failure = LoadFailure(f"the sandbox could not be set up: {body}")
+                    told.failure = NoResults(f"the sandbox could not be set up: {body}")
                 elif kind == "end" and len(told.results) == expected:
                     told.ended = True
                 else:

@@ -24,7 +24,7 @@ from grader.calls import (
     CallResult,
     Frame,
     LearnerError,
-    LoadFailure,
+    NoResults,
     Opaque,
     Ref,
 )
@@ -124,7 +124,7 @@ def encode_value(value: Any) -> Any:
                 list(value.aliases),
             ]
         }
-    if isinstance(value, LoadFailure):
+    if isinstance(value, NoResults):
         frames = [encode_value(f) for f in value.frames]
         return {"$load_failure": [value.reason, frames, value.syntax_error]}
     raise WireError(f"cannot send a {type(value).__name__}")
@@ -229,7 +229,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             tuple(_text(a) if isinstance(a, str) else a for a in aliases[:MAX_ALIASES]),
         )
     if tag == "$load_failure" and len(fields) == 3 and isinstance(fields[2], bool):
-        return LoadFailure(_text(fields[0]), _frames(fields[1], depth), fields[2])
+        return NoResults(_text(fields[0]), _frames(fields[1], depth), fields[2])
     if tag == "$call" and len(fields) == 6:
         args, kwargs = decode_value(fields[2], depth + 1), decode_value(fields[3], depth + 1)
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):

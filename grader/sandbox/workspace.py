@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.calls import LoadFailure
+from grader.calls import NoResults
 from grader.files import tree
 from grader.sandbox.walk import copy_submission
 
@@ -80,7 +80,7 @@ class Folders:
         os.chmod(scratch, 0o700)
         return scratch
 
-    def drivers(self, exercise: ExerciseEntry | None, course: Path | None) -> Path | LoadFailure:
+    def drivers(self, exercise: ExerciseEntry | None, course: Path | None) -> Path | NoResults:
         """A copy of the exercise's drivers module, alone in a private folder the learner's user
         may read (and, in the minimal root, the only thing of the course it sees, at
         namespaces.DRIVERS): the course's folders, its specs and solutions among them, stay
@@ -88,10 +88,10 @@ class Folders:
         from grader.drivers import driver_path
 
         if exercise is None:
-            return LoadFailure("the grader planned a call with a driver for no exercise")
+            return NoResults("the grader planned a call with a driver for no exercise")
         source = driver_path(exercise.name, course)
         if not source.is_file():
-            return LoadFailure(f"the grader has no drivers for {exercise.name} ({source})")
+            return NoResults(f"the grader has no drivers for {exercise.name} ({source})")
         folder = self.private("bpgrade-drivers-")
         shutil.copyfile(source, folder / source.name)
         if self.user is not None:
