@@ -24,8 +24,8 @@ import numpy as np
 
 from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
-from grader.checks import checks_for
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
+from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
@@ -89,10 +89,11 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
     )
 
 
-def catalog_checks(entry: ExerciseEntry) -> list[Check]:
+def catalog_checks(entry: ExerciseEntry, solutions: Path | None = None) -> list[Check]:
     """The grader's checks of the catalog's `entry`, in the catalog's order; a LookupError
-    names those the catalog lists and the grader does not have."""
-    checks = {check.name: check for check in checks_for(entry.name)}
+    names those the catalog lists and the grader does not have. Graded against `solutions`
+    that a release left out, they are the checks it recorded (`grader.frozen`)."""
+    checks = {check.name: check for check in checks_of(entry, solutions)}
     unknown = [c.name for c in entry.checks if c.name not in checks]
     if unknown:
         raise LookupError(
@@ -120,10 +121,12 @@ class ExercisePlan:
         return sum(len(cs) for planned in rounds for p in planned for cs in p.calls)
 
 
-def plan_exercise(entry: ExerciseEntry, seed: int, student: str | None = None) -> ExercisePlan:
+def plan_exercise(
+    entry: ExerciseEntry, seed: int, student: str | None = None, solutions: Path | None = None
+) -> ExercisePlan:
     """With a student id, each check also runs on that student's own hidden cases, and its
     points are split evenly between the public and the hidden cases."""
-    chosen = catalog_checks(entry)
+    chosen = catalog_checks(entry, solutions)
     rounds = [(plan(chosen, seed), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
@@ -283,7 +286,7 @@ def _run_and_judge(
 ) -> list[ExerciseReport]:
     """One thread waits on the sandbox, exercise after exercise, while this one judges the
     answers already back: the next child runs while the grader compares."""
-    plans = [plan_exercise(entry, seed, student) for entry in entries]
+    plans = [plan_exercise(entry, seed, student, solutions) for entry in entries]
     workspace = sandbox.workspace(folder)
     waiter = ThreadPoolExecutor(max_workers=1)
     try:

@@ -13,6 +13,10 @@ bytes, floats by their exact repr, dicts by sorted keys (the wire's JSON encodin
 is found again exactly when its inputs are bit for bit the same. Results are stored as the
 wire's plain JSON data (arrays as base64 bytes), and read back with its safe decoder: never
 pickle.
+
+A release records more than the reference's calls: its checks, frozen (`FrozenCheck`, made and
+read by `grader.frozen`). This module holds the models of the whole file
+`expected/<exercise>.json`, the one description of its format.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
@@ -49,18 +53,151 @@ class RecordedCall(BaseModel):
     result: JsonValue = Field(description="The reference's result, as the wire encodes it.")
 
 
+# --- a check, frozen ---------------------------------------------------------------------------
+# A check is a dataclass of the engine (grader/checks) whose fields are settings (names,
+# tolerances, sentences), records of the engine (a Mistake), and callables of the course's spec
+# (the cases it draws, its expected value, each mistake's model, a numeric gradient). A frozen
+# check keeps every setting as data and every callable as what it returned on each case.
+
+ENGINE_TYPE = r"^grader(\.[A-Za-z_][A-Za-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class DataSetting(BaseModel):
+    """Plain data: numbers, text, arrays, and tuples, lists and dicts of those."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["data"] = "data"
+    value: JsonValue = Field(description="As the wire encodes it (grader.sandbox.wire).")
+
+
+class ItemsSetting(BaseModel):
+    """A tuple or a list that holds something other than plain data (mistakes, say)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["items"] = "items"
+    is_tuple: bool
+    items: list[Setting]
+
+
+class MappingSetting(BaseModel):
+    """A dict (text keys) that holds something other than plain data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["mapping"] = "mapping"
+    items: dict[str, Setting]
+
+
+class ObjectSetting(BaseModel):
+    """An instance of one of the grader's dataclasses (a Mistake, an Initialization)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["object"] = "object"
+    type: str = Field(pattern=ENGINE_TYPE, description="module:name, in the grader package.")
+    fields: dict[str, Setting]
+
+
+class AnsweredSetting(BaseModel):
+    """A callable of the spec, as what it returned on each case it was asked about (by
+    `case_key`): never its code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["answered"] = "answered"
+    values: dict[str, JsonValue] = Field(description="case key -> the value, as the wire has it")
+    raised: dict[str, str] = Field(
+        default_factory=dict, description="case key -> the error it raised (a case it cannot take)"
+    )
+
+
+class PlannedSetting(BaseModel):
+    """A callable that only drew the cases: they are recorded in the check's `cases`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["planned"] = "planned"
+
+
+Setting = Annotated[
+    DataSetting | ItemsSetting | MappingSetting | ObjectSetting | AnsweredSetting | PlannedSetting,
+    Field(discriminator="kind"),
+]
+
+
+class FrozenFactor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    meaning: str
+
+
+class FrozenArgument(BaseModel):
+    """One argument of a planned call: an input of one of the check's cases, by the case's
+    index and the input's name (most are, and each is written down once), or a value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case: int | None = None
+    input: str | None = None
+    value: JsonValue = Field(default=None, description="As the wire encodes it.")
+
+
+class FrozenCall(BaseModel):
+    """A planned call (grader.calls.Call)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    function: str
+    args: list[FrozenArgument]
+    kwargs: dict[str, FrozenArgument] = Field(default_factory=dict)
+    keep: JsonValue = Field(default=None, description="The part that comes back, as encoded.")
+    driver: str | None = None
+
+
+class FrozenCase(BaseModel):
+    """One planned case (grader.checks.base.Case), its special values already planted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    inputs: JsonValue = Field(description="The named arguments, as the wire encodes a dict.")
+    factors: dict[str, FrozenFactor] = Field(default_factory=dict)
+    twin: int | None = Field(default=None, description="The index of its second draw, if any.")
+    numeric: bool = True
+    plant: bool = True
+    id: str = Field(description="The id its calls were planned under.")
+    calls: list[FrozenCall]
+
+
+class FrozenCheck(BaseModel):
+    """One check of the catalog, as a release judges with it: its engine class, its settings,
+    its planned cases and calls, and what each of its callables returned on them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: str = Field(pattern=ENGINE_TYPE, description="module:name of its class, in the grader.")
+    fields: dict[str, Setting]
+    cases: list[FrozenCase]
+
+
 class RecordedAnswers(BaseModel):
-    """The file `expected/<exercise>.json` of a release: one exercise's recorded answers."""
+    """The file `expected/<exercise>.json` of a release: one exercise's frozen checks, and the
+    reference's answers to the calls the engine makes itself."""
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal[1] = 1
+    format: Literal[2] = 2
     grader_version: str
     numpy_version: str = Field(description="NumPy that drew the cases; another may draw others.")
     exercise: str
     file: str
     seed: int = Field(description="The seed of the public cases.")
-    checks: list[str] = Field(description="The catalog's check names, in order, when recorded.")
+    checks: list[FrozenCheck] = Field(description="The catalog's checks, in order, when recorded.")
     calls: list[RecordedCall]
 
 
@@ -139,6 +276,11 @@ class Replay(ModuleType):
 
     @property
     def checks(self) -> list[str]:
+        """The names of the checks recorded, in the catalog's order when recorded."""
+        return [check.name for check in self._answers.checks]
+
+    @property
+    def frozen(self) -> list[FrozenCheck]:
         return list(self._answers.checks)
 
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.catalog import Catalog, CheckEntry, load_catalog
+from grader.checks.base import Case, OutputCheck
+from grader.frozen import Answered, Unfreezable, tape
 from grader.giveaway import giveaways
-from grader.grading import DEFAULT_SEED, grade, plan_exercise
+from grader.grading import DEFAULT_SEED, catalog_checks, grade, plan, plan_exercise
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
 from grader.quiz.handout import draw_handout_question, load_handout
@@ -43,11 +47,14 @@ from grader.reference import (
     require_answers,
 )
 from grader.release import ReleaseError, record_exercise, write_release
-from tests.conftest import EXERCISES, ROOT, SOLUTIONS, grade_folder, shared_sandbox
+from grader.release.leaks import spec_names
+from tests.conftest import EXERCISES, ROOT, SOLUTIONS, grade_folder, grade_in, shared_sandbox
 from tests.quiz.helpers import EXAMPLE
 
 BPGRADE = Path(sys.executable).with_name("bpgrade")
 CORPUS = ROOT / "tests" / "corpus"
+SPECS = ROOT / "specs"
+CATALOG = load_catalog(EXERCISES / "catalog.toml")
 GRADED_QUIZ = "graded-example"
 # Wrong files chosen for the corpus sample: common mistakes, most with a diagnosis tag.
 CHOSEN = {
@@ -93,8 +100,10 @@ def bpgrade(*args: str, cwd: Path, env: dict[str, str] | None = None, input: str
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course, plus the example quiz marked graded."""
     folder = tmp_path_factory.mktemp("course")
-    for name in ("exercises", "solutions", "specs", "quizzes"):
-        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("exercises", "solutions", "specs", "quizzes", "drivers"):
+        if (ROOT / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / name, folder / name, ignore=ignore)
     text = EXAMPLE.read_text(encoding="utf-8").replace(
         'id = "example"', f'id = "{GRADED_QUIZ}"\ngraded = true', 1
     )
@@ -131,10 +140,15 @@ def solutions_copy(release: Path) -> Path:
 
 def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
     top = {path.parts[0] for path in WRITTEN}
+    drivers = {"drivers"} if (ROOT / "drivers").is_dir() else set()
     assert top == {
         "README.md", "pyproject.toml", ".gitignore", "exercises", "expected", "quizzes", "grader",
-        "specs",
+        *drivers,
     }  # fmt: skip
+    assert not (release / "specs").exists()  # the checks travel as data (expected/), not code
+    installed = tomllib.loads((release / "pyproject.toml").read_text(encoding="utf-8"))
+    included = installed["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert set(included) == {"exercises", "expected", "quizzes", *drivers}
     package = [path for path in WRITTEN if path.parts[0] == "grader"]
     assert Path("grader/cli/__init__.py") in package
     assert not [p for p in package if "_course" in p.parts or "__pycache__" in p.parts]
@@ -147,7 +161,8 @@ def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
 
 
 def _bodies(path: Path) -> dict[str, str]:
-    """body dump (docstring left out) -> function name, for every function in a file."""
+    """body dump (docstring left out) -> function name, for every function in a file, and
+    expression dump -> "<lambda>" for every lambda (a spec's mistake models are lambdas)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     bodies = {}
     for node in ast.walk(tree):
@@ -157,7 +172,18 @@ def _bodies(path: Path) -> dict[str, str]:
                 body = body[1:]
             if body:
                 bodies[ast.dump(ast.Module(body=body, type_ignores=[]))] = node.name
+        elif isinstance(node, ast.Lambda):
+            bodies[ast.dump(node.body)] = "<lambda>"
     return bodies
+
+
+def _handed_out(release: Path) -> list[Path]:
+    """Every file of the release as written (the tests' own folder `work` left out)."""
+    return [
+        path
+        for path in sorted(release.rglob("*"))
+        if path.is_file() and "work" not in path.relative_to(release).parts
+    ]
 
 
 def test_no_solution_is_handed_out(release: Path) -> None:
@@ -171,16 +197,41 @@ def test_no_solution_is_handed_out(release: Path) -> None:
     }
     assert len(solved) >= 20
     solution_files = {path.read_bytes() for path in SOLUTIONS.glob("*.py")}
-    for path in release.rglob("*"):
-        if "work" in path.relative_to(release).parts or not path.is_file():
-            continue
+    for path in _handed_out(release):
         assert path.read_bytes() not in solution_files, path
         if path.suffix == ".py":
             leaked = set(_bodies(path)) & set(solved)
             assert not leaked, f"{path} defines {[solved[b] for b in leaked]}"
 
 
-def test_the_recorded_answers_are_plain_json_models(release: Path) -> None:
+def test_no_code_of_the_specs_is_handed_out(release: Path) -> None:
+    """The specs' expected values and mistake models are near-solutions (a model is often the
+    whole answer with one slip in it): the release holds no file, function or lambda of
+    theirs, and its recorded checks name none of their modules, functions or classes."""
+    specs = sorted(SPECS.rglob("*.py"))
+    assert {path.stem for path in specs} >= {entry.name for entry in CATALOG.exercises}
+    spec_code = {
+        body: f"{path.name}:{name}" for path in specs for body, name in _bodies(path).items()
+    }
+    models = [body for body, name in spec_code.items() if name.endswith("<lambda>")]
+    assert len(models) >= 20  # the mistake models, among others
+    spec_files = {path.read_bytes() for path in specs}
+    names = spec_names(ROOT)
+    assert {"bpgrade_course_specs", "bpgrade_course_specs.exercise03", "linear_cases"} <= names
+    for path in _handed_out(release):
+        assert "specs" not in path.relative_to(release).parts, path
+        assert path.read_bytes() not in spec_files, path
+        if path.suffix == ".py":
+            leaked = set(_bodies(path)) & set(spec_code)
+            assert not leaked, f"{path} defines {sorted(spec_code[b] for b in leaked)}"
+    for path in sorted((release / "expected").glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        found = [n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)]
+        assert not found, f"{path.name} names {found}"
+        assert "<lambda>" not in text and "<locals>" not in text
+
+
+def test_the_recorded_checks_are_plain_json_models(release: Path) -> None:
     catalog = load_catalog(release / "exercises" / "catalog.toml")
     total = 0
     for entry in catalog.exercises:
@@ -188,11 +239,13 @@ def test_the_recorded_answers_are_plain_json_models(release: Path) -> None:
         json.loads(path.read_text(encoding="utf-8"))  # JSON, not pickle
         answers = RecordedAnswers.model_validate_json(path.read_bytes())
         assert answers.exercise == entry.name and answers.seed == 0
-        assert answers.checks == [c.name for c in entry.checks]
+        assert [check.name for check in answers.checks] == [c.name for c in entry.checks]
+        assert all(check.type.startswith("grader.") for check in answers.checks)
         total += path.stat().st_size
-    # numeric gradients are checked at release time, not recorded: the answers stay small
-    # (every case is drawn twice, so that state kept between calls meets a second draw, and
-    # the reference's answers for the mistakes any function can make are recorded to name them)
+    # each callable of a check is recorded as its value on each public case (a numeric
+    # gradient too: one array, not the reference's calls on perturbed inputs), and a call's
+    # arguments are the case's inputs, by name: every case is drawn twice, so that state kept
+    # between calls meets a second draw, and the mistakes any function can make are recorded
     assert total < 1_500_000
 
 
@@ -249,22 +302,28 @@ def test_corpus_files_fail_the_same_checks_as_under_the_full_grader(
             assert failed[check] == tag, (name, check)
 
 
-def test_the_release_and_the_full_grader_say_the_same(release: Path, tmp_path: Path) -> None:
-    """Word for word, on every corpus file of one exercise (both graded in this process)."""
-
-    catalog = load_catalog(EXERCISES / "catalog.toml")
-    entry = catalog.find("exercise05")
+@pytest.mark.parametrize("exercise", [entry.name for entry in CATALOG.exercises])
+def test_the_release_and_the_full_grader_say_the_same(
+    release: Path, tmp_path: Path, exercise: str
+) -> None:
+    """Word for word, on every corpus file of every exercise of the catalog (both graded in
+    this process): the release's frozen checks judge as the specs' checks do."""
+    entry = CATALOG.find(exercise)
     assert entry is not None
-    for path in sorted((CORPUS / "exercise05").glob("*.py")):
+    files = sorted((CORPUS / exercise).glob("*.py"))
+    assert files, f"tests/corpus/{exercise} is empty"
+    for path in files:
         folder = tmp_path / path.stem
         folder.mkdir()
         shutil.copy(path, folder / entry.file)
         full = grade_folder([entry], folder).exercises[0]
         handed = grade([entry], folder, release / "solutions", sandbox=shared_sandbox())
         got = handed.exercises[0]
-        assert got.status == full.status, path.name
+        assert (got.status, got.score) == (full.status, full.score), path.name
         for a, b in zip(full.checks, got.checks, strict=True):
-            assert (a.passed, a.message, a.diagnosis) == (b.passed, b.message, b.diagnosis)
+            assert (a.name, a.passed, a.message, a.diagnosis) == (
+                b.name, b.passed, b.message, b.diagnosis
+            ), (path.name, a.name)  # fmt: skip
 
 
 def test_the_release_runs_its_own_copy_of_bpgrade(release: Path, solutions_copy: Path) -> None:
@@ -332,6 +391,52 @@ def test_a_replay_answers_recorded_calls_only() -> None:
         replay.linear_forward(X + 1e-6, W, b)
     with pytest.raises(NotRecorded):
         replay.linear_backward(Z, X, W)
+
+
+def test_a_frozen_check_is_the_engines_class_with_answers_for_its_callables(
+    release: Path,
+) -> None:
+    entry = CATALOG.find("exercise03")
+    assert entry is not None
+    spec = {check.name: check for check in catalog_checks(entry)}
+    frozen = {check.name: check for check in catalog_checks(entry, release / "solutions")}
+    assert list(frozen) == list(spec)
+    for name, check in frozen.items():
+        assert isinstance(check, type(spec[name])), name  # the engine's class, planning recorded
+    dW = frozen["linear_backward.dW"]
+    assert isinstance(dW, OutputCheck)
+    assert [m.sentence for m in dW.mistakes] == [m.sentence for m in spec[dW.name].mistakes]
+    assert all(isinstance(m.model, Answered) for m in dW.mistakes)
+    assert isinstance(dW.numeric, Answered)  # the numeric gradient on each case, as recorded
+    assert (dW.function, dW.arguments, dW.part) == ("linear_backward", ("dZ", "X", "W"), 1)
+    (planned,) = plan([dW], DEFAULT_SEED)
+    (drawn,) = plan([spec[dW.name]], DEFAULT_SEED)
+    assert [c.label for c in planned.cases] == [c.label for c in drawn.cases]
+    assert planned.calls[0][0].args[1] is planned.cases[0].inputs["X"]  # inputs once, by name
+    case = planned.cases[0]
+    reference = load_reference(SOLUTIONS / entry.file)
+    model = dW.mistakes[0].model
+    assert np.array_equal(model(None, case), spec[dW.name].mistakes[0].model(reference, case))
+    moved = Case(case.label, {**case.inputs, "X": case.inputs["X"] + 1.0})
+    with pytest.raises(NotRecorded, match=PUBLIC_ONLY):
+        model(None, moved)
+    with pytest.raises(NotRecorded, match=PUBLIC_ONLY):
+        dW.make_cases(np.random.default_rng(5))  # the cases were drawn when it was written
+
+
+@dataclass(frozen=True)
+class CourseOwnCheck(OutputCheck):
+    """A check class a spec might define: a release could not judge with it without its code."""
+
+
+def test_a_check_of_a_class_outside_the_grader_is_not_released() -> None:
+    entry = CATALOG.find("exercise03")
+    assert entry is not None
+    check = catalog_checks(entry)[0]
+    assert isinstance(check, OutputCheck)
+    own = CourseOwnCheck(**{f.name: getattr(check, f.name) for f in fields(check)})
+    with pytest.raises(Unfreezable, match=r"CourseOwnCheck is defined in tests\.test_release"):
+        tape(own, load_reference(SOLUTIONS / entry.file))
 
 
 def test_reference_for_without_solution_or_answers_says_so(tmp_path: Path) -> None:
@@ -434,6 +539,50 @@ def test_the_release_gives_no_answer_away(release: Path, tmp_path: Path) -> None
         ("catalog exercise03 linear_backward.dW title", "dW, from dZ.T @ X")
     ]
     assert found[0].answer.startswith("`dZ.T @ X` (exercise03_linear.py:")
+
+
+@pytest.mark.slow
+def test_a_fresh_editable_install_checks_as_the_full_grader(release: Path, tmp_path: Path) -> None:
+    """What the README tells a learner: a new virtual environment, `pip install -e .` in the
+    release, then `bpgrade check`; the reference solutions pass, and a corpus file fails
+    the checks it fails under the full grader."""
+    handout = tmp_path / "handout"
+    shutil.copytree(release, handout, ignore=shutil.ignore_patterns("work", "answers"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", "."],
+        cwd=handout, capture_output=True, text=True, timeout=600, env=_env(),
+    )  # fmt: skip
+    if install.returncode != 0 and "No matching distribution" in install.stderr:
+        pytest.skip(f"no package index for the build: {install.stderr.strip()[-300:]}")
+    assert install.returncode == 0, install.stderr
+    learner = venv / "bin" / "bpgrade"
+    env = _env()
+    mine = handout / "mine"
+    mine.mkdir()
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copy(path, mine / path.name)
+    run = subprocess.run(
+        [str(learner), "check", "--all", "--json", "--dir", str(mine)],
+        cwd=handout, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert all(e["status"] == "passed" for e in json.loads(run.stdout)["exercises"])
+    (wrong,) = [name for name in corpus_sample(CATALOG) if name.startswith("exercise03/")]
+    entry = CATALOG.find("exercise03")
+    assert entry is not None
+    shutil.copy(CORPUS / wrong, mine / entry.file)
+    run = subprocess.run(
+        [str(learner), "check", "exercise03", "--json", "--dir", str(mine)],
+        cwd=handout, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    checks = json.loads(run.stdout)["exercises"][0]["checks"]
+    full = grade_in(entry, mine)
+    assert [(c["name"], c["passed"], c["message"]) for c in checks] == [
+        (c.name, c.passed, c.message) for c in full.checks
+    ]
 
 
 LEARNER_COMMANDS = ("check", "hint", "list", "quiz")

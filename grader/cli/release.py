@@ -31,8 +31,8 @@ def _size(size: int) -> str:
 )
 def release(target: Path, force: bool) -> None:
     """Write what the course hands out to learners: the stubs, the catalog with its hints,
-    the quizzes (a graded quiz without its answers), the answers of the public cases for
-    `bpgrade check`, and bpgrade itself. Never the reference solutions."""
+    the quizzes (a graded quiz without its answers), the checks frozen on the public cases for
+    `bpgrade check`, and bpgrade itself. Never the reference solutions or the checks' specs."""
     from grader.cli.render import echo
     from grader.course import course_root
     from grader.release import EXPECTED, NotEmpty, ReleaseError, write_release
@@ -49,14 +49,17 @@ def release(target: Path, force: bool) -> None:
     )
     rows = [
         ("exercises/", "the stubs and catalog.toml"),
-        (f"{EXPECTED}/", f"{written.recorded_calls} recorded answers of the public cases"),
+        (f"{EXPECTED}/", f"{written.recorded_checks} checks frozen on the public cases"),
         ("quizzes/", quizzes),
+        ("drivers/", "the drivers of objects, which hold no answers"),
         ("grader/", "bpgrade itself"),
     ]
     echo(f"Wrote the release to {target} ({_size(written.size())}, {written.seconds:.1f} s):")
     for folder, what in rows:
         name = folder.rstrip("/")
         count = written.count(name)
+        if not count and name == "drivers":
+            continue
         files = f"{count} file{'' if count == 1 else 's'}"
         echo(f"  {folder:<11} {files:>9} {_size(written.size(name)):>10}  {what}")
     echo("  README.md, pyproject.toml, .gitignore (for the learner's repository)")
