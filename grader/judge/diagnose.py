@@ -189,8 +189,9 @@ def _ratio(r: np.ndarray, e: np.ndarray) -> float | None:
     """k when r is k times e (k not 1), else None."""
     if r.shape != e.shape or not np.isfinite(r).all() or not np.any(np.abs(e) > 1e-12):
         return None
-    k = float(np.sum(r * e) / np.sum(e * e))
-    if abs(k - 1.0) < 1e-9 or abs(k) < 1e-12 or not close(r, k * e):
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values have no finite ratio
+        k = float(np.sum(r * e) / np.sum(e * e))
+    if not np.isfinite(k) or abs(k - 1.0) < 1e-9 or abs(k) < 1e-12 or not close(r, k * e):
         return None
     return k
 
