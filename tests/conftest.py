@@ -15,6 +15,8 @@ from grader.sandbox import Sandbox
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
+# a course of toy exercises graded through drivers and the torch runtime
+TOY = ROOT / "tests" / "fixtures" / "toy_course"
 
 
 _SANDBOX: Sandbox | None = None
@@ -47,6 +49,13 @@ def grade_in(
 ) -> ExerciseReport:
     """Grade the learner's file for `entry` in `folder`, in the shared sandbox."""
     return grade_folder([entry], folder, seed, student).exercises[0]
+
+
+@pytest.fixture
+def toy(monkeypatch: pytest.MonkeyPatch) -> Catalog:
+    """The toy course's catalog, with the grader reading that course."""
+    monkeypatch.setenv("BPGRADE_COURSE", str(TOY))
+    return load_catalog(TOY / "exercises" / "catalog.toml")
 
 
 @pytest.fixture(scope="session")

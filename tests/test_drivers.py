@@ -14,21 +14,16 @@ from pathlib import Path
 import pytest
 
 from grader.calls import Call
-from grader.catalog import Catalog, ExerciseEntry, load_catalog
+from grader.catalog import Catalog, ExerciseEntry
 from grader.drivers import NoDriver, driver_path, load_driver
 from grader.grading import grade
 from grader.report import ExerciseReport
 from grader.runner import run_exercise
 from grader.sandbox import Sandbox, wire
 
-TOY = Path(__file__).resolve().parent / "fixtures" / "toy_course"
+from .conftest import TOY
+
 SOLUTION = (TOY / "solutions" / "exercise01_counter.py").read_text()
-
-
-@pytest.fixture
-def toy(monkeypatch: pytest.MonkeyPatch) -> Catalog:
-    monkeypatch.setenv("BPGRADE_COURSE", str(TOY))
-    return load_catalog(TOY / "exercises" / "catalog.toml")
 
 
 @pytest.fixture(scope="module")

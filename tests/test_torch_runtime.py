@@ -15,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from grader.calls import Call, CallResult
-from grader.catalog import Catalog, ExerciseEntry, load_catalog
+from grader.catalog import Catalog, ExerciseEntry
 from grader.grading import grade
 from grader.sandbox import GIB, TORCH_ADDRESS_SPACE, Limits, Sandbox
 
-TOY = Path(__file__).resolve().parent / "fixtures" / "toy_course"
+from .conftest import TOY
+
 INSTALL = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
-
-
-@pytest.fixture
-def toy(monkeypatch: pytest.MonkeyPatch) -> Catalog:
-    monkeypatch.setenv("BPGRADE_COURSE", str(TOY))
-    return load_catalog(TOY / "exercises" / "catalog.toml")
 
 
 @pytest.fixture(scope="module")
