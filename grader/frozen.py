@@ -61,7 +61,6 @@ from grader.recorded import (
     Replay,
     Setting,
     call_digest,
-    load_replay,
 )
 from grader.sandbox.wire import WireError, decode_value, encode_value
 
@@ -82,8 +81,8 @@ def case_key(case: Case) -> str:
     return call_digest("case", (case.inputs, twin), {})
 
 
-def _case_in(args: tuple[Any, ...]) -> Case | None:
-    return next((arg for arg in args if isinstance(arg, Case)), None)
+def _case_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Case | None:
+    return next((arg for arg in (*args, *kwargs.values()) if isinstance(arg, Case)), None)
 
 
 def _is_callable(value: Any) -> bool:
@@ -108,7 +107,7 @@ class Tape:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = tuple(self.reference if isinstance(a, ModuleType) else a for a in args)
-        case = _case_in(args)
+        case = _case_in(args, kwargs)
         if case is None:
             self.planning = True
             return self.original(*args, **kwargs)
@@ -281,7 +280,7 @@ class Answered:
         self.raised = setting.raised
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        case = _case_in(args)
+        case = _case_in(args, kwargs)
         if case is None:
             raise NotRecorded(f"{self.where} was recorded for its cases only: {PUBLIC_ONLY}")
         key = case_key(case)
@@ -431,10 +430,14 @@ def frozen_checks(replay: Replay) -> list[Check]:
 def checks_of(entry: ExerciseEntry, solutions: Path | None = None) -> list[Check]:
     """The checks of an exercise: its spec's where the course has its reference solution (or
     no solutions folder is named), else the frozen checks a release recorded beside it."""
-    from grader.reference import expected_path
+    from grader.course import is_release
+    from grader.reference import expected_path, reference_for
 
-    if solutions is not None and not (solutions / entry.file).is_file():
-        recorded = expected_path(entry, solutions)
-        if recorded.is_file():
-            return frozen_checks(load_replay(recorded))
-    return checks_for(entry.name)
+    if solutions is None or (solutions / entry.file).is_file():
+        return checks_for(entry.name)
+    if not (expected_path(entry, solutions).is_file() or is_release(solutions.parent)):
+        return checks_for(entry.name)
+    replay = reference_for(entry, solutions)  # says why when it has no checks recorded
+    if not isinstance(replay, Replay):
+        return checks_for(entry.name)
+    return frozen_checks(replay)

@@ -294,11 +294,25 @@ def read_answers(path: Path) -> RecordedAnswers:
     except OSError as error:
         raise DamagedAnswers(f"{path}: cannot read the recorded answers: {error}") from None
     except ValidationError as error:
+        written = _format_of(path)
+        if written is not None and written != RecordedAnswers.model_fields["format"].default:
+            raise DamagedAnswers(
+                f"{path}: recorded by another version of bpgrade (format {written}); write the "
+                "release again"
+            ) from None
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise DamagedAnswers(
             f"{path}: not a recorded-answers file ({where}: {first['msg']})"
         ) from None
+
+
+def _format_of(path: Path) -> Any:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data.get("format") if isinstance(data, dict) else None
 
 
 @cache

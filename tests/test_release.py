@@ -33,11 +33,13 @@ from grader.quiz.loader import load_quiz
 from grader.quiz.variants import draw
 from grader.recorded import (
     PUBLIC_ONLY,
+    DamagedAnswers,
     NotRecorded,
     RecordedAnswers,
     Recorder,
     Replay,
     call_digest,
+    read_answers,
 )
 from grader.reference import (
     MissingReference,
@@ -437,6 +439,17 @@ def test_a_check_of_a_class_outside_the_grader_is_not_released() -> None:
     own = CourseOwnCheck(**{f.name: getattr(check, f.name) for f in fields(check)})
     with pytest.raises(Unfreezable, match=r"CourseOwnCheck is defined in tests\.test_release"):
         tape(own, load_reference(SOLUTIONS / entry.file))
+
+
+def test_a_recording_of_another_bpgrade_asks_for_the_release_again(
+    release: Path, tmp_path: Path
+) -> None:
+    data = json.loads((release / "expected" / "exercise03.json").read_text(encoding="utf-8"))
+    data["format"] = 1
+    path = tmp_path / "exercise03.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DamagedAnswers, match=r"another version of bpgrade \(format 1\); write the"):
+        read_answers(path)
 
 
 def test_reference_for_without_solution_or_answers_says_so(tmp_path: Path) -> None:
