@@ -335,12 +335,12 @@ def _value(setting: Setting, where: str) -> Any:
 
 
 class _Plan:
-    """The recorded cases and calls of one frozen check."""
+    """The recorded cases and calls of one frozen check. It keeps no state between calls:
+    a case is found again by its key, so a warm session may plan it again and again."""
 
     def __init__(self, frozen: FrozenCheck) -> None:
         self.frozen = frozen
-        self.planned: list[Case] = []
-        self.index: dict[str, int] = {}
+        self._keys: dict[str, int] | None = None
 
     def cases(self) -> list[Case]:
         cases = [
@@ -356,34 +356,44 @@ class _Plan:
         for case, frozen in zip(cases, self.frozen.cases, strict=True):
             if frozen.twin is not None:
                 case.twin = cases[frozen.twin]
-        self.planned = cases
-        self.index = {}
-        for i, case in enumerate(cases):
-            self.index.setdefault(case_key(case), i)
         return cases
 
-    def calls_for(self, case: Case, id: str) -> list[Call]:
-        i = self.index.get(case_key(case))
-        if i is None:
+    def _index(self, case: Case) -> int:
+        if self._keys is None:
+            keys: dict[str, int] = {}
+            for index, planned in enumerate(self.cases()):
+                keys.setdefault(case_key(planned), index)
+            self._keys = keys
+        found = self._keys.get(case_key(case))
+        if found is None:
             raise NotRecorded(f"{self.frozen.name} has no calls recorded for {case.label}")
+        return found
+
+    def calls_for(self, case: Case, id: str) -> list[Call]:
+        i = self._index(case)
         frozen = self.frozen.cases[i]
-        calls = [self._call(call) for call in frozen.calls]
+
+        def argument(arg: FrozenArgument) -> Any:
+            if arg.case is None or arg.input is None:
+                return decode_value(arg.value)
+            if arg.case == i:
+                return case.inputs[arg.input]  # the very object, as when it was planned
+            if case.twin is not None and arg.case == frozen.twin:
+                return case.twin.inputs[arg.input]
+            return decode_value(self.frozen.cases[arg.case].inputs)[arg.input]
+
+        calls = [
+            Call(
+                call.id,
+                call.function,
+                tuple(argument(a) for a in call.args),
+                {name: argument(a) for name, a in call.kwargs.items()},
+                decode_value(call.keep),
+                call.driver,
+            )
+            for call in frozen.calls
+        ]
         return calls if id == frozen.id else [_renamed(c, frozen.id, id) for c in calls]
-
-    def _argument(self, argument: FrozenArgument) -> Any:
-        if argument.case is None or argument.input is None:
-            return decode_value(argument.value)
-        return self.planned[argument.case].inputs[argument.input]  # the object, as planned
-
-    def _call(self, call: FrozenCall) -> Call:
-        return Call(
-            call.id,
-            call.function,
-            tuple(self._argument(arg) for arg in call.args),
-            {name: self._argument(arg) for name, arg in call.kwargs.items()},
-            decode_value(call.keep),
-            call.driver,
-        )
 
 
 def _renamed(call: Call, old: str, new: str) -> Call:
