@@ -8,11 +8,11 @@ the module: it answers a call from what was written down, and raises `NotRecorde
 call that was not (another seed, a student's hidden cases, a numeric gradient's perturbed
 inputs).
 
-The digest is sha256 over a canonical encoding of the arguments: arrays by dtype, shape and
-bytes, floats by their exact repr, dicts by sorted keys (the wire's JSON encoding), so a call
-is found again exactly when its inputs are bit for bit the same. Results are stored as the
-wire's plain JSON data (arrays as base64 bytes), and read back with its safe decoder: never
-pickle.
+The digest is sha256 (its first 128 bits) over a canonical encoding of the arguments: arrays
+by dtype, shape and bytes, floats by their exact repr, dicts by sorted keys (the wire's JSON
+encoding), so a call is found again exactly when its inputs are bit for bit the same. Results
+are stored as the wire's plain JSON data (arrays as base64 bytes), and read back with its safe
+decoder: never pickle.
 
 A release records more than the reference's calls: its checks, frozen (`FrozenCheck`, made and
 read by `grader.frozen`). This module holds the models of the whole file
@@ -34,6 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from grader.sandbox.wire import WireError, decode_value, encode_value
 
 PUBLIC_ONLY = "this release has recorded answers for the public cases only"
+# hex digits of a digest: 128 bits, so that no two of the grader's own inputs ever share one
+DIGEST_LENGTH = 32
 
 
 class Unanswerable(LookupError):
@@ -49,8 +51,10 @@ class RecordedCall(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     function: str
-    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="call_digest of the arguments")
-    result: JsonValue = Field(description="The reference's result, as the wire encodes it.")
+    digest: str = Field(pattern=r"^[0-9a-f]{32}$", description="call_digest of the arguments")
+    result: JsonValue = Field(
+        default=None, description="The reference's result, as the wire encodes it."
+    )
 
 
 # --- a check, frozen ---------------------------------------------------------------------------
@@ -68,7 +72,7 @@ class DataSetting(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["data"] = "data"
-    value: JsonValue = Field(description="As the wire encodes it (grader.sandbox.wire).")
+    value: JsonValue = Field(default=None, description="As the wire encodes it.")
 
 
 class ItemsSetting(BaseModel):
@@ -205,7 +209,7 @@ def call_digest(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     """sha256 of a canonical encoding of a call: the same inputs, bit for bit, the same digest."""
     encoded = [function, encode_value(tuple(args)), encode_value(dict(kwargs))]
     text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
 
 class Recorder(ModuleType):
@@ -305,6 +309,11 @@ def read_answers(path: Path) -> RecordedAnswers:
         raise DamagedAnswers(
             f"{path}: not a recorded-answers file ({where}: {first['msg']})"
         ) from None
+
+
+def dump_answers(answers: RecordedAnswers) -> str:
+    """The file's text: what is None is left out (each such field defaults to None)."""
+    return answers.model_dump_json(exclude_none=True)
 
 
 def _format_of(path: Path) -> Any:

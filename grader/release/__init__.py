@@ -34,6 +34,7 @@ from grader.bundles.source import tree_files
 from grader.catalog import load_catalog
 from grader.giveaway import giveaways
 from grader.quiz.models import Quiz
+from grader.recorded import dump_answers
 from grader.reference import EXPECTED
 from grader.release.errors import NotEmpty, ReleaseError
 from grader.release.leaks import leaks, solution_bodies, spec_bodies
@@ -204,7 +205,7 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     for recorded in answers:
         name = Path(EXPECTED) / f"{recorded.exercise}.json"
         (target / name).parent.mkdir(parents=True, exist_ok=True)
-        (target / name).write_text(recorded.model_dump_json() + "\n", encoding="utf-8")
+        (target / name).write_text(dump_answers(recorded) + "\n", encoding="utf-8")
         written.files.append(name)
         written.recorded_calls += len(recorded.calls)
         written.recorded_checks += len(recorded.checks)

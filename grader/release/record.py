@@ -30,7 +30,7 @@ from grader.catalog import ExerciseEntry
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict, argument_mistakes
 from grader.frozen import Tape, Unfreezable, freeze, tape, thaw
 from grader.grading import DEFAULT_SEED, Planned, catalog_checks, plan
-from grader.recorded import RecordedAnswers, Recorder, Replay
+from grader.recorded import RecordedAnswers, Recorder, Replay, dump_answers
 from grader.reference import load_reference
 from grader.release.errors import ReleaseError
 from grader.runner import run_exercise
@@ -179,7 +179,7 @@ def _verify(
 ) -> None:
     """The frozen checks, read back as a release reads them, plan the same calls and judge as
     the spec's checks do with the reference, on right and on wrong results."""
-    again = RecordedAnswers.model_validate_json(answers.model_dump_json())
+    again = RecordedAnswers.model_validate_json(dump_answers(answers))
     replay = Replay(again)
     for p, frozen in zip(planned, again.checks, strict=True):
         thawed = thaw(frozen)
