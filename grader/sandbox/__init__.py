@@ -13,16 +13,17 @@ environment, and the reference solutions are locked away from that user.
 
 A module a job, on either side of the line between the grader and learner code:
 
-- the grader's side, which runs no learner code in its own process:
-  `client.py` (`Sandbox`: starts the zygotes, sends the calls, reads the answers back),
-  `limits.py` (`Limits`, runtimes, the user), `workspace.py` (the folders a child is given),
-  `walk.py` (which files of a submission are copied), `outcome.py` (what a child's answer says,
-  as results and sentences: it judges what came back) and `protection.py` (as root: a probe
-  proves what learner code could reach, and grading is refused where it could read answers);
-- the learner's side, which never judges: `zygote.py` (forks a child per exercise and watches
-  it), `child.py` (the child: confinement, then the runner on the learner's file),
-  `namespaces.py`, `cgroups.py`, `sweep.py` and `slots.py` (confinement), `stack.py` (where a
-  child's code was when it stopped), and `wire.py`, the plain data between the two.
+- the grader's side, where no learner code runs: `client.py` (`Sandbox`: starts the zygotes,
+  sends the calls, reads the answers back), `limits.py` (`Limits`, the runtimes, the user),
+  `slots.py` (a uid per sandbox), `workspace.py` (the folders a child is given), `walk.py`
+  (which files of a submission are copied), `outcome.py` and `stack.py` (what a child's answer
+  and its stack say, as results and sentences: they judge what came back) and `protection.py`
+  (as root, a probe proves what learner code could reach, and grading is refused where it
+  could read the answers);
+- the learner's side, which judges nothing: `zygote.py` (forks a child per exercise and
+  watches it), `child.py` (the child: confinement, then the runner on the learner's file),
+  `namespaces.py`, `cgroups.py` and `sweep.py` (confinement, and what is left swept away);
+- between them, `wire.py`: plain data, and nothing else.
 
 This package's names are the ones the rest of the grader imports.
 """
