@@ -528,6 +528,29 @@ def test_a_title_that_gives_an_answer_away_stops_the_release(course: Path, tmp_p
     assert not (tmp_path / "handout").exists()
 
 
+def test_a_release_carries_drivers_and_refuses_code_of_a_spec(course: Path, tmp_path: Path) -> None:
+    """Drivers hold no answers: they ship, and a regular install carries them. A file of the
+    course that holds a spec's code (its mistake models are near-solutions) stops the release
+    before anything is recorded or written."""
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy)
+    (copy / "drivers").mkdir(exist_ok=True)
+    driver = "def twice(module, x):\n    return module.linear_forward(x, x, x)\n"
+    (copy / "drivers" / "exercise03.py").write_text(driver, encoding="utf-8")
+    planted = copy / "exercises" / "helpers.py"
+    shutil.copy(SPECS / "exercise03.py", planted)
+    with pytest.raises(ReleaseError, match=r"exercises/helpers\.py:<lambda> is specs/exercise03"):
+        write_release(copy, tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()
+    planted.unlink()
+    written = write_release(copy, tmp_path / "handout")
+    assert (tmp_path / "handout" / "drivers" / "exercise03.py").read_text() == driver
+    pyproject = tomllib.loads((tmp_path / "handout" / "pyproject.toml").read_text())
+    included = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert included["drivers"] == "grader/_course/drivers"
+    assert written.count("drivers") == 1 and written.count("specs") == 0
+
+
 # --- a learner's repository -------------------------------------------------------------------
 
 

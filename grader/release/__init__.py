@@ -172,8 +172,6 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
             "hold an answer's code; rewrite them to say what is checked:\n"
             + "\n".join(f"  {found}" for found in shown)
         )
-    answers = [record_exercise(entry, course / "solutions") for entry in catalog.exercises]
-    quizzes = _load_quizzes(course)
     copies = [
         (course / "exercises" / f, Path("exercises") / f)
         for f in tree_files(course / "exercises", links=False)
@@ -195,6 +193,8 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
             "the release would hand out the code of reference solutions or specs: "
             + "; ".join(found[:5])
         )
+    answers = [record_exercise(entry, course / "solutions") for entry in catalog.exercises]
+    quizzes = _load_quizzes(course)
 
     _clear(target)
     written = Written(target)
