@@ -56,13 +56,14 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def tree(root: Path) -> Iterator[Path]:
-    """`root`, then every folder and file under it, never through a link: a link is left
-    out, and what it names is not walked (it could name anything on the machine)."""
+def tree(root: Path, *, links: bool = False) -> Iterator[Path]:
+    """`root`, then every folder and file under it, never through a link: a folder a link
+    names is not walked (it could name anything on the machine), and a link is left out, or
+    with `links` yielded as it is, for the caller to judge."""
     root = Path(root)
     yield root
     for folder, dirs, files in os.walk(root):
         for name in [*dirs, *files]:
             path = Path(folder) / name
-            if not path.is_symlink():
+            if links or not path.is_symlink():
                 yield path

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grader
 from grader.course import course_root
+from grader.files import tree
 
 COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes", "drivers")
 # a course whose exercises are all plain functions has no drivers (grader.drivers)
@@ -102,14 +103,13 @@ def tree_files(
     shipped as the file it names; with `links=False` links are left out (a release hands its
     files to learners, and a link could name anything on the instructor's machine)."""
     files = []
-    for path in sorted(root.rglob("*")):
+    for path in tree(root, links=links):
         relative = path.relative_to(root)
-        if relative.parts[0] in skip_top or _ignored(relative):
+        if path == root or relative.parts[0] in skip_top or _ignored(relative):
             continue
-        if (path.is_symlink() and not links) or not path.is_file():
-            continue
-        files.append(relative)
-    return files
+        if path.is_file():  # a link's target, where links are shipped
+            files.append(relative)
+    return sorted(files)
 
 
 def _ignored(relative: Path) -> bool:
