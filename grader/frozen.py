@@ -104,6 +104,7 @@ class Tape:
         self.values: dict[str, Any] = {}
         self.raised: dict[str, str] = {}
         self.planning = False  # called without a case: it draws cases
+        self.problem: str | None = None  # said when the check is frozen, not to the judge
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         args = tuple(self.reference if isinstance(a, ModuleType) else a for a in args)
@@ -117,14 +118,16 @@ class Tape:
         except Exception as error:
             self.raised.setdefault(key, f"{type(error).__name__}: {error}")
             raise
-        if key not in self.values:
+        if key not in self.values and self.problem is None:
             try:
                 self.values[key] = encode_value(result)  # now: the caller may change it later
-            except WireError as error:
-                raise Unfreezable(f"{self.where} returned {error}") from None
+            except WireError as error:  # a judge may take any error for a model that failed
+                self.problem = f"{self.where} returned what cannot be written down: {error}"
         return result
 
     def setting(self) -> Setting:
+        if self.problem is not None:
+            raise Unfreezable(self.problem)
         if self.planning and not self.values and not self.raised:
             return PlannedSetting()
         return AnsweredSetting(values=self.values, raised=self.raised)

@@ -8,6 +8,7 @@ with one graded quiz added (the course's own quizzes are all practice).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import re
@@ -23,7 +24,7 @@ import pytest
 
 from grader.catalog import Catalog, CheckEntry, load_catalog
 from grader.checks.base import Case, OutputCheck
-from grader.frozen import Answered, Unfreezable, tape
+from grader.frozen import Answered, Unfreezable, freeze, tape
 from grader.giveaway import giveaways
 from grader.grading import DEFAULT_SEED, catalog_checks, grade, plan, plan_exercise
 from grader.quiz.answers import load_answers
@@ -447,6 +448,20 @@ def test_a_check_of_a_class_outside_the_grader_is_not_released() -> None:
     own = CourseOwnCheck(**{f.name: getattr(check, f.name) for f in fields(check)})
     with pytest.raises(Unfreezable, match=r"CourseOwnCheck is defined in tests\.test_release"):
         tape(own, load_reference(SOLUTIONS / entry.file))
+
+
+def test_a_value_that_cannot_be_written_down_stops_the_release() -> None:
+    entry = CATALOG.find("exercise03")
+    assert entry is not None
+    check = catalog_checks(entry)[0]
+    assert isinstance(check, OutputCheck)
+    odd = dataclasses.replace(check, expected=lambda ref, case: object())
+    taped, _ = tape(odd, load_reference(SOLUTIONS / entry.file))
+    assert isinstance(taped, OutputCheck)
+    (planned,) = plan([taped], DEFAULT_SEED)
+    taped.expected_value(None, planned.cases[0])  # type: ignore[arg-type]
+    with pytest.raises(Unfreezable, match=r"linear_forward\.expected returned what cannot be"):
+        freeze(taped, planned.cases, planned.calls)
 
 
 def test_a_recording_of_another_bpgrade_asks_for_the_release_again(
