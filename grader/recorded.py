@@ -33,6 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from grader.sandbox.wire import WireError, decode_value, encode_value
 
+# a driver's answer is recorded as a call of this prefix and its name, which no function of
+# a reference can have
+DRIVEN = "driver:"
 PUBLIC_ONLY = "this release has recorded answers for the public cases only"
 # hex digits of a digest: 128 bits, so that no two of the grader's own inputs ever share one
 DIGEST_LENGTH = 32
@@ -238,6 +241,24 @@ class Recorder(ModuleType):
 
         return record
 
+    def driven(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        run: Callable[[ModuleType], Any],
+    ) -> Any:
+        """A driver's answer on the reference (`run(module)`), written down as one call of
+        `DRIVEN` + name: the driver's own calls inside are the reference's business."""
+        function = DRIVEN + name
+        digest = call_digest(function, args, kwargs)
+        result = run(self._module)
+        if digest not in self._calls:
+            self._calls[digest] = RecordedCall(
+                function=function, digest=digest, result=encode_value(result)
+            )
+        return result
+
     @property
     def calls(self) -> list[RecordedCall]:
         return list(self._calls.values())
@@ -265,6 +286,10 @@ class Replay(ModuleType):
                 raise NotRecorded(f"the recorded answer of {name} is damaged ({error})") from None
 
         return replay
+
+    def driven(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """What the driver `name` answered on the reference, recorded at its boundary."""
+        return getattr(self, DRIVEN + name)(*args, **kwargs)
 
     def _missing(self, name: str) -> str:
         answers = self._answers

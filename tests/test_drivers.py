@@ -5,6 +5,7 @@ The toy course in tests/fixtures/toy_course grades a `Counter` class through a d
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,8 @@ from grader.calls import Call
 from grader.catalog import Catalog, ExerciseEntry
 from grader.drivers import NoDriver, driver_path, load_driver
 from grader.grading import grade
+from grader.recorded import DRIVEN
+from grader.release import write_release
 from grader.report import ExerciseReport
 from grader.runner import run_exercise
 from grader.sandbox import Sandbox, wire
@@ -100,6 +103,32 @@ def test_a_wrong_counter_fails(toy: Catalog, sandbox: Sandbox, tmp_path: Path, s
     assert "wrong result[" in graded.checks[0].message
 
 
+def test_a_release_records_drivers_at_their_boundary(
+    toy: Catalog, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release holds what each driver answered on the reference, not the calls it made
+    inside: its grader judges a driven class word for word as the full grader does, with
+    no solution, and a torch driver's tensors are recorded as arrays."""
+    release = tmp_path / "release"
+    write_release(TOY, release)
+    recorded = json.loads((release / "expected" / "exercise01.json").read_text())
+    assert {call["function"] for call in recorded["calls"]} == {DRIVEN + "two_counters"}
+    torch_recorded = json.loads((release / "expected" / "exercise02.json").read_text())
+    assert {call["function"] for call in torch_recorded["calls"]} == {DRIVEN + "value_and_grad"}
+    for name, source in [("right", SOLUTION), ("wrong", SOLUTION.replace("+= n", "+= 1"))]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "exercise01_counter.py").write_text(source)
+        full = grade([counter(toy)], folder, TOY / "solutions", sandbox=sandbox).exercises[0]
+        monkeypatch.setenv("BPGRADE_COURSE", str(release))
+        handed = grade([counter(toy)], folder, release / "solutions", sandbox=sandbox)
+        monkeypatch.setenv("BPGRADE_COURSE", str(TOY))
+        got = handed.exercises[0]
+        assert (got.status, got.score) == (full.status, full.score), name
+        assert [c.message for c in got.checks] == [c.message for c in full.checks]
+    assert full.status == "failed"
+
+
 def test_an_exception_in_the_learners_method_shows_the_learners_line(
     toy: Catalog, sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -142,7 +171,7 @@ def test_learner_code_sees_the_driver_and_nothing_else_of_the_course(
     """The drivers module reaches the child as a copy of that one file: beside it there is
     nothing, and the course's specs and solutions stay out of reach (as root, where learner
     code runs as another user on a minimal filesystem)."""
-    secrets = [TOY / "specs" / "common.py", TOY / "solutions" / "exercise01_counter.py"]
+    secrets = [TOY / "specs" / "exercise01.py", TOY / "solutions" / "exercise01_counter.py"]
     spy = SOLUTION.replace(
         "        return self.total",
         textwrap.indent(

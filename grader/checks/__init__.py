@@ -6,13 +6,14 @@ module whose `CHECKS` lists them. The engine knows no exercise by name.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import sys
 import types
 from pathlib import Path
 
-from grader.checks.base import Check
+from grader.checks.base import Check, OutputCheck
 from grader.course import course_root
 
 # The course's specs folder is imported as this package, so a spec may import a sibling
@@ -62,4 +63,12 @@ def checks_for(exercise: str, course: Path | None = None) -> list[Check]:
     package = _specs_package(folder)
     module = importlib.import_module(f"{package}.{exercise}")
     checks: list[Check] = module.CHECKS
-    return checks
+    return [_with_exercise(check, exercise) for check in checks]
+
+
+def _with_exercise(check: Check, exercise: str) -> Check:
+    """A check that calls a driver learns whose drivers module to load from its spec's file
+    name, so that a spec never repeats it."""
+    if isinstance(check, OutputCheck) and check.driver is not None and not check.exercise:
+        return dataclasses.replace(check, exercise=exercise)
+    return check

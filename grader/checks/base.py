@@ -18,6 +18,7 @@ import numpy as np
 
 from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.checks.inputs import plant_special_values
+from grader.drivers import drive
 from grader.judge.compare import (
     NUMERIC_ATOL,
     NUMERIC_RTOL,
@@ -187,6 +188,10 @@ class OutputCheck(Check):
     # arguments the function works on element by element: every case of theirs gets the
     # kink, values just either side of it and large magnitudes planted (inputs.elementwise)
     elementwise: tuple[str, ...] = ()
+    # a driver of the exercise's drivers module (grader.drivers) makes the call on both
+    # sides, where `function` is a class or takes callbacks: `exercise` names that module
+    driver: str | None = None
+    exercise: str = ""
 
     @property
     def label(self) -> str:
@@ -203,7 +208,8 @@ class OutputCheck(Check):
         return cases
 
     def calls_for(self, case: Case, id: str) -> list[Call]:
-        return [Call(id, self.function, self.args(case), keep=self.returned_part)]
+        args = self.args(case)
+        return [Call(id, self.function, args, keep=self.returned_part, driver=self.driver)]
 
     @property
     def returned_part(self) -> Part:
@@ -216,8 +222,10 @@ class OutputCheck(Check):
     def expected_value(self, reference: ModuleType, case: Case) -> Any:
         if self.expected is not None:
             return self.expected(reference, case)
-        whole = getattr(reference, self.function)(*copy.deepcopy(self.args(case)))
-        return pick(whole, self.part)
+        args = copy.deepcopy(self.args(case))
+        if self.driver is not None:
+            return pick(drive(reference, self.exercise, self.driver, *args), self.part)
+        return pick(getattr(reference, self.function)(*args), self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdicts: list[Verdict | None] = []

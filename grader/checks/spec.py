@@ -50,6 +50,10 @@ class Function:
     keys_like: str = ""  # the argument whose keys a returned dict must have, if any
     cache_from: Function | None = None
     return_shape: str = ""
+    # where `name` is a class, or takes callbacks: the driver (of exercise's drivers module)
+    # that builds and drives it from the arguments, on the learner's side and the reference's
+    driver: str | None = None
+    exercise: str = ""
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -104,8 +108,10 @@ class Function:
         if make_cases is None:
             raise ValueError(f"{self.name} has no cases: give the Function or the output some")
         whole = item is None and keep is None and len(self.items) > 1
+        # a driven class or callback is checked by what its driver does with it
+        base = self.driver or self.name
         check = OutputCheck(
-            name=f"{self.name}.{tail}" if tail else self.name,
+            name=f"{base}.{tail}" if tail else base,
             function=self.name,
             arguments=self.arguments,
             make_cases=make_cases,
@@ -121,6 +127,8 @@ class Function:
             keep=keep,
             advice=advice,
             elementwise=elementwise,
+            driver=self.driver,
+            exercise=self.exercise,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

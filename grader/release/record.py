@@ -28,6 +28,7 @@ import grader
 from grader.calls import Call, CallResult
 from grader.catalog import ExerciseEntry
 from grader.checks.base import Check, Evidence, OutputCheck, Verdict, argument_mistakes
+from grader.drivers import driver_path
 from grader.frozen import Tape, Unfreezable, freeze, tape, thaw
 from grader.grading import DEFAULT_SEED, Planned, catalog_checks, plan
 from grader.recorded import RecordedAnswers, Recorder, Replay, dump_answers
@@ -134,7 +135,8 @@ def record_exercise(
             raise ReleaseError(f"{entry.name}: cannot freeze {check.name}: {error}") from None
     planned = plan([check for check, _ in taped], seed)
     calls = [call for p in planned for case_calls in p.calls for call in case_calls]
-    ran = run_exercise(path, calls)
+    drivers = driver_path(entry.name, solutions.parent)
+    ran = run_exercise(path, calls, drivers if drivers.is_file() else None)
     if not isinstance(ran, list):
         raise ReleaseError(f"{entry.name}: the reference solution does not load: {ran.reason}")
     own = {call.id: result for call, result in zip(calls, ran, strict=True)}
