@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.base import Case, Check, Mistake
-from grader.checks.inputs import batch_factors, label, normal
+from grader.checks.inputs import batch_factors, case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, D_in, D_out): all different, N = 1, more, all equal (W square, so a transpose fits),
@@ -23,7 +23,7 @@ def linear_cases(rng: np.random.Generator) -> list[Case]:
             "dZ": normal(rng, n, d_out),
         }
         factors = batch_factors(N=n, D_in=d_in, D_out=d_out)
-        cases.append(Case(label(N=n, D_in=d_in, D_out=d_out), inputs, factors))
+        cases.append(Case(case_label(N=n, D_in=d_in, D_out=d_out), inputs, factors))
     return cases
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.base import Case, Check, Mistake
-from grader.checks.inputs import batch_factors, label, normal
+from grader.checks.inputs import batch_factors, case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, C): different, N = 1, more, equal (a square, where the wrong axis fits), the worked example's
@@ -19,7 +19,7 @@ def regression_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for n, c in SIZES:
         inputs = {"Y_hat": normal(rng, n, c), "Y": normal(rng, n, c)}
-        cases.append(Case(label(N=n, C=c), inputs, batch_factors(N=n, C=c, size=n * c)))
+        cases.append(Case(case_label(N=n, C=c), inputs, batch_factors(N=n, C=c, size=n * c)))
     return cases
 
 
@@ -29,7 +29,7 @@ def classification_cases(rng: np.random.Generator) -> list[Case]:
         # as many different classes as the batch allows, and a class twice once N > C
         labels = rng.permutation(np.resize(rng.permutation(c), n))
         inputs = {"logits": normal(rng, n, c, scale=2.0), "labels": labels}
-        cases.append(Case(label(N=n, C=c), inputs, batch_factors(N=n, C=c)))
+        cases.append(Case(case_label(N=n, C=c), inputs, batch_factors(N=n, C=c)))
     return cases
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from grader.checks.base import Case, Check, Mistake
 from grader.checks.init import InitHeStd, Initialization, InitSeed, InitShapes
-from grader.checks.inputs import batch_factors, label, normal
+from grader.checks.inputs import batch_factors, case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
 # (N, D, H, C): all different, N = 1, more, all equal (every matrix square), and the worked
@@ -53,7 +53,7 @@ def network_cases(rng: np.random.Generator) -> list[Case]:
             "lr": lr,
         }
         factors = batch_factors(N=n, D=d, H=h, C=c, size=n * c, lr=lr)
-        cases.append(Case(label(N=n, D=d, H=h, C=c), inputs, factors))
+        cases.append(Case(case_label(N=n, D=d, H=h, C=c), inputs, factors))
     return cases
 
 

@@ -175,7 +175,7 @@ class OutputCheck(Check):
     arguments: tuple[str, ...]
     make_cases: Callable[[np.random.Generator], list[Case]]
     part: Part = None
-    shape_of_return: str = ""  # e.g. "a tuple (dX, dW, db)", for messages about the structure
+    returns_in_words: str = ""  # e.g. "a tuple (dX, dW, db)", for messages about the structure
     output_name: str = ""
     expected: Callable[[ModuleType, Case], Any] | None = None
     numeric: Callable[[ModuleType, Case], Any] | None = None
@@ -194,7 +194,8 @@ class OutputCheck(Check):
     exercise: str = ""
 
     @property
-    def label(self) -> str:
+    def subject(self) -> str:
+        """What the learner reads the judged value as: Y_hat, grads['W1'], the function."""
         return self.output_name or self.function
 
     def cases(self, rng: np.random.Generator) -> list[Case]:
@@ -236,8 +237,9 @@ class OutputCheck(Check):
                 # once a case is wrong the rest are judged only to name the mistake
                 oracle = not any(verdicts)
                 verdict = self.judge_case(reference, case, calls, results, oracle=oracle)
-            except NotRecorded as missing:  # a release without the expected value of this case
-                return Verdict(False, f"{self.label} cannot be checked on {case.label}: {missing}")
+            except NotRecorded as missing:  # a release without an answer for this case
+                message = f"{self.subject} cannot be checked on {case.label}: {missing}"
+                return Verdict(False, message)
             verdicts.append(verdict)
             if verdict is not None and verdict.not_started:
                 return verdict
@@ -263,8 +265,8 @@ class OutputCheck(Check):
             error = results[-1].error
             if error is not None and error.type in OVERFLOWS:  # an overflow is instability
                 return Verdict(False, failure.message + "\n  " + self.advice, "unstable")
-            if error is not None and error.kind == "bad_return" and self.shape_of_return:
-                message = f"{failure.message[:-1]}; it should return {self.shape_of_return}."
+            if error is not None and error.kind == "bad_return" and self.returns_in_words:
+                message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
                 return Verdict(False, message)
             return failure
         result = results[-1]
@@ -280,7 +282,7 @@ class OutputCheck(Check):
         elif isinstance(expected, tuple):
             verdict = judge.judge_tuple(received, expected)
         else:
-            verdict = judge.array(received, expected, self.label, self._baseline(case))
+            verdict = judge.array(received, expected, self.subject, self._baseline(case))
         if verdict is not None and self.stable and verdict.mismatch:
             # any wrong value for large inputs is a stability problem, whatever else it is
             found = verdict.reading.first if verdict.reading else None
@@ -425,7 +427,7 @@ class _Judgement:
 
     def judge_tuple(self, received: Any, expected: tuple[Any, ...]) -> Verdict | None:
         if not isinstance(received, tuple | list) or len(received) != len(expected):
-            return Verdict(False, f"{self.called} should return {self.check.shape_of_return}.")
+            return Verdict(False, f"{self.called} should return {self.check.returns_in_words}.")
         for name, r, e in zip(self.check.item_names, received, expected, strict=True):
             verdict = self.array(r, e, name, key=name)
             if verdict is not None:
@@ -458,7 +460,7 @@ class _Judgement:
             verdict = self.array(
                 received[key],
                 value,
-                f"{self.check.label}[{key!r}]",
+                f"{self.check.subject}[{key!r}]",
                 None if baseline is None else baseline[key],
                 key,
             )
@@ -505,12 +507,10 @@ class _Judgement:
         """The second, independent oracle: central differences of the reference forward."""
         if self.check.numeric is None or not self.oracle:
             return None
-        try:
-            # the same case recurs (every student's public cases, a watched re-check)
-            found = cached_numeric(self.check.numeric, self.reference, self.case, variable=name)
-            numeric = as_array(found)
-        except NotRecorded:  # a release: the expected value was checked against it then
-            return None
+        # the same case recurs (every student's public cases, a watched re-check); a release
+        # recorded it, and a case it did not record cannot be checked (judge says so)
+        found = cached_numeric(self.check.numeric, self.reference, self.case, variable=name)
+        numeric = as_array(found)
         if close_where_known(received, numeric, NUMERIC_RTOL, NUMERIC_ATOL):
             return None
         known = ~np.isnan(numeric)

@@ -66,5 +66,5 @@ def batch_factors(**sizes: float) -> dict[str, Factor]:
     return {name: Factor(float(value), meanings[name]) for name, value in sizes.items()}
 
 
-def label(**sizes: float) -> str:
+def case_label(**sizes: float) -> str:
     return ", ".join(f"{name}={value:g}" for name, value in sizes.items())

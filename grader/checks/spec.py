@@ -60,7 +60,7 @@ class Function:
         return self.returns if isinstance(self.returns, tuple) else ()
 
     @property
-    def shape_of_return(self) -> str:
+    def returns_in_words(self) -> str:
         """The sentence that ends "it should return ...", for messages about the structure."""
         if self.return_shape:
             return self.return_shape
@@ -116,7 +116,7 @@ class Function:
             arguments=self.arguments,
             make_cases=make_cases,
             part=part,
-            shape_of_return=self.shape_of_return,
+            returns_in_words=self.returns_in_words,
             output_name=shown or self._shown(item),
             expected=expected,
             numeric=gradient,
