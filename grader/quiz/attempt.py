@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import secrets
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grader.files import write_atomically
 from grader.progress import STATE_FILE
 from grader.quiz.answers import AnswerValue
 from grader.quiz.models import Quiz
@@ -95,20 +94,11 @@ def save_attempt(workspace: Path, attempt: Attempt) -> bool:
     then goes on, unsaved, as a read-only folder must not stop a learner)."""
     path = attempt_path(workspace, attempt.quiz)
     attempt.saved_at = _now()
-    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".quiz-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(attempt.model_dump_json(indent=2) + "\n")
-        os.replace(tmp, path)
-        tmp = None
+        write_atomically(path, attempt.model_dump_json(indent=2) + "\n", 0o600)
     except OSError:
         return False
-    finally:
-        # A Ctrl-C between creating the temporary file and renaming it leaves no litter.
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
     return True
 
 
