@@ -144,7 +144,7 @@ def derived_entries(entry: ExerciseEntry | None, checks: list[Check]) -> list[Ch
     return entries
 
 
-def catalog_checks(course: Path, query: str) -> str:
+def catalog_entries_toml(course: Path, query: str) -> str:
     """The `[[exercises.checks]]` tables an exercise's spec calls for: `query` names it as
     the catalog does (exercise03, 3) or, before the catalog has it, as its spec is named."""
     from grader.checks import NoSpec, checks_for

@@ -75,10 +75,10 @@ def check(print_catalog: str | None) -> None:
 
 
 def _catalog_checks(query: str) -> str:
-    from grader.authoring.consistency import CATALOG, catalog_checks
+    from grader.authoring.consistency import CATALOG, catalog_entries_toml
     from grader.course import course_root
 
     try:
-        return catalog_checks(course_root(), query)
+        return catalog_entries_toml(course_root(), query)
     except LookupError as error:
         raise click.UsageError(f"{error} (in {CATALOG.as_posix()} or specs/)") from None
