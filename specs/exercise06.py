@@ -25,6 +25,12 @@ from grader.judge.compare import Magnitude
 H = 1e-5  # the contract's default step
 QUADRATIC = "0.5 x.A.x + c.x"
 WAVY = "sum(w * sin(x)) + sum(x**3) / 6"
+# Right numeric gradients differ by rounding: f evaluated at x[i] + h - 2h rather than at
+# x[i] - h (an ulp apart) moves its value by about 1e-16 * |f|, and the gradient by that over 2h,
+# about 1e-10 here. Forward differences are off by h/2 * f'' (1e-6 or more), a point left moved
+# by h * f'' as well: an absolute tolerance of 1e-8 (of the gradient's scale, at least 1) keeps
+# them two orders of magnitude apart.
+ROUNDING = 1e-8
 # below this a figure is rounding noise (the contract's "below about 1e-7"); above LARGE it is a
 # real error (a planted bug's figure is 0.1 or more on these inputs)
 FIGURES = Magnitude(small=1e-7, large=1e-3)
@@ -235,6 +241,22 @@ def _central(case: Case) -> np.ndarray:
     return grad
 
 
+def _undone_by_arithmetic(x: np.ndarray, h: float = H) -> int:
+    """How many elements of x, moved by += h, -= 2 * h, += h, are not back where they were."""
+    moved = np.array(x, dtype=np.float64)
+    for i in _each_element(moved):
+        moved[i] += h
+        moved[i] -= 2 * h
+        moved[i] += h
+    return int(np.sum(moved != x))
+
+
+UNDONE_BY_ARITHMETIC = (
+    "x was moved back by adding and subtracting h, which leaves rounding behind: x[i] + h - "
+    "2h + h is not always x[i] in floating point. Save x[i] before perturbing it and assign "
+    "the saved value back."
+)
+
 NOT_RESTORED = (
     "x was perturbed in place and never put back: each later element's gradient is taken at a "
     "point already moved by h, and x itself comes back changed. Save x[i] before perturbing it "
@@ -374,16 +396,21 @@ GRADCHECK = Function(
 
 
 CHECKS: list[Check] = [
-    NUMERIC.output("grad", mistakes=GRADIENT_MISTAKES),
-    NUMERIC_STEP.output("grad", suffix="h", mistakes=GRADIENT_MISTAKES),
+    NUMERIC.output("grad", mistakes=GRADIENT_MISTAKES, atol=ROUNDING),
+    NUMERIC_STEP.output("grad", suffix="h", mistakes=GRADIENT_MISTAKES, atol=ROUNDING),
     NUMERIC.output(
         "x_changed",
         shown="x_changed, the number of x's elements left changed",
         mistakes=(
             Mistake("argument_modified", NOT_RESTORED, lambda ref, c: _not_restored(c)[1]),
+            Mistake(
+                "argument_modified",
+                UNDONE_BY_ARITHMETIC,
+                lambda ref, c: _undone_by_arithmetic(c.inputs["x"]),
+            ),
         ),
     ),
-    UPSTREAM.output("grad", mistakes=UPSTREAM_MISTAKES),
+    UPSTREAM.output("grad", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
     REL_ERROR.output(mistakes=REL_MISTAKES),
     REL_ERROR.output(suffix="zeros", cases=zero_cases, stable=True, advice=ZEROS_ADVICE),
     GRADCHECK.output(
@@ -401,6 +428,15 @@ CHECKS: list[Check] = [
         suffix="inputs",
         cases=same_shape_cases,
         shown="inputs_changed, the number of the inputs' elements left changed",
+        mistakes=(
+            Mistake(
+                "argument_modified",
+                "gradcheck perturbed the caller's inputs themselves, and they came back changed "
+                "(moved back by adding and subtracting h, which leaves rounding behind). Hand "
+                "numeric_gradient_upstream a copy of each input.",
+                lambda ref, c: sum(map(_undone_by_arithmetic, c.inputs["inputs"].values())),
+            ),
+        ),
     ),
     arguments_unchanged(REL_ERROR),
 ]

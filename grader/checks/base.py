@@ -20,6 +20,7 @@ from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.checks.inputs import plant_special_values
 from grader.drivers import drive
 from grader.judge.compare import (
+    ATOL,
     NUMERIC_ATOL,
     NUMERIC_RTOL,
     Magnitude,
@@ -196,6 +197,10 @@ class OutputCheck(Check):
     # values judged by their order of magnitude alone (rounding noise against a real error),
     # never digit by digit
     magnitude: Magnitude | None = None
+    # the absolute tolerance against the reference, as a fraction of the output's scale: the
+    # engine's ATOL, or more where right answers differ by more rounding than that (numeric
+    # gradients evaluated at points an ulp apart)
+    atol: float = ATOL
 
     @property
     def subject(self) -> str:
@@ -494,7 +499,7 @@ class _Judgement:
         e = as_array(expected)
         if self.check.magnitude is not None:
             return self._by_magnitude(r, e, name, key)
-        if r.shape == e.shape and close(r, e):
+        if r.shape == e.shape and close(r, e, atol=self.check.atol):
             return self._numeric(r, name) if key is None else None
         reading = diagnose(
             r,
@@ -505,7 +510,7 @@ class _Judgement:
             factors=self.case.factors,
             baseline=baseline,
         )
-        diff = mismatch(r, e) if r.shape == e.shape else None
+        diff = mismatch(r, e, atol=self.check.atol) if r.shape == e.shape else None
         message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
         return Verdict(False, message, reading=reading, mismatch=True)
 
