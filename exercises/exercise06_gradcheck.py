@@ -91,7 +91,9 @@ from typing import Any
 import numpy as np
 
 
-def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+def numeric_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
     """The numeric gradient of a scalar function f at x, by central differences.
 
     Inputs:

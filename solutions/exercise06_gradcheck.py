@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 
 
-def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+def numeric_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
     """The numeric gradient of a scalar function f at x, by central differences.
 
     Inputs:
     - f: a function of one float64 array shaped like x, returning a float
-    - x: the point, an array of any shape (perturbed in place, then restored exactly)
+    - x: the point, an array of any shape (you may perturb it in place; restore it exactly)
     - h: the step
 
     Returns:

@@ -70,9 +70,13 @@ def gradient_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape in ((3, 4), (1,), (2, 3, 2)):
         f = _quadratic(rng, shape)
-        cases.append(Case(f"f = {QUADRATIC}, x of shape {shape}", {"f": f, "x": normal(rng, *shape)}))
+        cases.append(
+            Case(f"f = {QUADRATIC}, x of shape {shape}", {"f": f, "x": normal(rng, *shape)})
+        )
     shape = (4, 3)
-    cases.append(Case(f"f = {WAVY}, x of shape {shape}", {"f": _wavy(rng, shape), "x": normal(rng, *shape)}))
+    cases.append(
+        Case(f"f = {WAVY}, x of shape {shape}", {"f": _wavy(rng, shape), "x": normal(rng, *shape)})
+    )
     example = {"f": WORKED, "x": np.array([1.0, 2.0])}
     cases.append(Case("the worked example: f = x0**2 + 3 x0 x1 at x = (1, 2)", example))
     return cases
@@ -112,7 +116,11 @@ def upstream_cases(rng: np.random.Generator) -> list[Case]:
         "dout": _positive(rng, *shape),
     }
     cases.append(Case(f"f(x) = tanh(x) * g, x of shape {shape}", inputs))
-    inputs = {"f": {"kind": "x.T (a view of x)"}, "x": normal(rng, 3, 2), "dout": _positive(rng, 2, 3)}
+    inputs = {
+        "f": {"kind": "x.T (a view of x)"},
+        "x": normal(rng, 3, 2),
+        "dout": _positive(rng, 2, 3),
+    }
     cases.append(Case("f(x) = x.T, a view of x itself, x of shape (3, 2)", inputs))
     return cases
 
@@ -123,7 +131,11 @@ MULTIPLY = "a * b"
 
 
 def _linear(rng: np.random.Generator, n: int, d_in: int, d_out: int) -> dict[str, Any]:
-    inputs = {"X": _positive(rng, n, d_in), "W": _positive(rng, d_out, d_in), "b": _positive(rng, d_out)}
+    inputs = {
+        "X": _positive(rng, n, d_in),
+        "W": _positive(rng, d_out, d_in),
+        "b": _positive(rng, d_out),
+    }
     return {"layer": LINEAR, "inputs": inputs, "dout": _positive(rng, n, d_out)}
 
 
@@ -183,7 +195,10 @@ def value_cases(rng: np.random.Generator) -> list[Case]:
     tiny = rng.uniform(1e-10, 3e-9, size=5)
     return [
         Case("a and b of shape (3, 4)", {"a": a, "b": a + normal(rng, 3, 4, scale=0.1)}),
-        Case("a and b of shape (6,), close", {"a": close, "b": close * (1 + normal(rng, 6, scale=1e-6))}),
+        Case(
+            "a and b of shape (6,), close",
+            {"a": close, "b": close * (1 + normal(rng, 6, scale=1e-6))},
+        ),
         Case("a and b below 1e-8, shape (5,)", {"a": tiny, "b": rng.uniform(1e-10, 3e-9, size=5)}),
         Case("two floats", {"a": float(rng.normal()), "b": float(rng.normal())}),
     ]
@@ -413,9 +428,7 @@ CHECKS: list[Check] = [
     UPSTREAM.output("grad", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
     REL_ERROR.output(mistakes=REL_MISTAKES),
     REL_ERROR.output(suffix="zeros", cases=zero_cases, stable=True, advice=ZEROS_ADVICE),
-    GRADCHECK.output(
-        "errors", suffix="correct", magnitude=FIGURES, mistakes=(WRONG_INPUT,)
-    ),
+    GRADCHECK.output("errors", suffix="correct", magnitude=FIGURES, mistakes=(WRONG_INPUT,)),
     GRADCHECK.output(
         "errors",
         suffix="planted",

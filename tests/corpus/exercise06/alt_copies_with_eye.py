@@ -34,6 +34,7 @@ def gradcheck(forward, backward, inputs, dout, h=1e-5):
         grads = [grads]
     result = []
     for i in range(len(inputs)):
+
         def only_i(v, i=i):
             args = [np.copy(a) for a in inputs]
             args[i] = v

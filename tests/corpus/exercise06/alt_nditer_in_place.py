@@ -48,8 +48,9 @@ def gradcheck(forward, backward, inputs, dout, h=1e-5):
     inputs = [x.copy() for x in inputs]  # ours to perturb
     errors = []
     for i, x in enumerate(inputs):
+
         def fi(xi):
-            return forward(*inputs[:i], xi, *inputs[i + 1:])
+            return forward(*inputs[:i], xi, *inputs[i + 1 :])
 
         errors.append(rel_error(grads[i], numeric_gradient_upstream(fi, x, dout, h)))
     return tuple(errors)
