@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 
-def _scalar_function(f: dict[str, Any]) -> Callable[[np.ndarray], float]:
+def scalar_function(f: dict[str, Any]) -> Callable[[np.ndarray], float]:
     """f(x) as described: its value is computed from a C-ordered copy of x, so that the same
-    numbers give the same float however the learner hands them over (a view, a copy)."""
+    numbers give the same float however the learner hands them over (a view, a copy). The
+    spec builds the same functions with it, for the models of known mistakes."""
     kind = f["kind"]
     if kind == "0.5 x.A.x + c.x":  # a quadratic: central differences are exact on it
         A, c = f["A"], f["c"]
@@ -64,7 +65,7 @@ def numeric_gradient_of(
     do not hold their original values when it returns."""
     point = np.array(x, dtype=np.float64)
     keyword = {} if h is None else {"h": h}
-    grad = module.numeric_gradient(_scalar_function(f), point, **keyword)
+    grad = module.numeric_gradient(scalar_function(f), point, **keyword)
     return grad, _changed(x, point)
 
 
@@ -80,18 +81,19 @@ def numeric_gradient_upstream_of(
 
 # The layers gradcheck is given, each with its forward pass, its backward pass, and backward
 # passes with one planted bug each. A layer's inputs come in the order of its forward's
-# arguments.
+# arguments. None is a layer of the course's exercises (this module is handed out): the affine
+# layer keeps W as (D_in, D_out), as CS231n does, not as nn.Linear and exercise03 do.
 
 
-def _linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return X @ W.T + b
+def _affine_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return X @ W + b
 
 
-def _linear_backward(bug: str) -> Callable[..., Any]:
-    def backward(dZ: np.ndarray, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
-        upstream = np.ones_like(dZ) if bug == "upstream ignored" else dZ
-        dX = upstream @ W
-        dW = upstream.T @ X
+def _affine_backward(bug: str) -> Callable[..., Any]:
+    def backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
+        upstream = np.ones_like(dY) if bug == "upstream ignored" else dY
+        dX = upstream @ W.T
+        dW = X.T @ upstream
         db = upstream.sum(axis=0)
         if bug == "dW transposed":
             dW = dW.T
@@ -102,15 +104,10 @@ def _linear_backward(bug: str) -> Callable[..., Any]:
     return backward
 
 
-def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-Z))
-
-
-def _sigmoid_backward(bug: str) -> Callable[..., Any]:
-    def backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
-        s = _sigmoid(Z)
-        slope = s * (1 - s)
-        return slope if bug == "upstream ignored" else dA * slope  # one input: the array itself
+def _sine_backward(bug: str) -> Callable[..., Any]:
+    def backward(dY: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        slope = np.cos(Z)
+        return slope if bug == "upstream ignored" else dY * slope  # one input: the array itself
 
     return backward
 
@@ -130,8 +127,8 @@ def _multiply_backward(bug: str) -> Callable[..., Any]:
 
 
 LAYERS: dict[str, tuple[Callable[..., np.ndarray], Callable[[str], Callable[..., Any]]]] = {
-    "linear: X @ W.T + b": (_linear_forward, _linear_backward),
-    "sigmoid(Z)": (_sigmoid, _sigmoid_backward),
+    "affine: X @ W + b": (_affine_forward, _affine_backward),
+    "sin(Z)": (np.sin, _sine_backward),
     "a * b": (_multiply_forward, _multiply_backward),
 }
 

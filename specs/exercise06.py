@@ -20,6 +20,7 @@ import numpy as np
 from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import normal
 from grader.checks.spec import Function, arguments_unchanged
+from grader.drivers import load_driver
 from grader.judge.compare import Magnitude
 
 H = 1e-5  # the contract's default step
@@ -46,18 +47,11 @@ def _wavy(rng: np.random.Generator, shape: tuple[int, ...]) -> dict[str, Any]:
 
 
 def _scalar_function(f: dict[str, Any]) -> Callable[[np.ndarray], float]:
-    """The function the driver builds from the description `f` (the same formula, here for the
-    models of known mistakes)."""
-    if f["kind"] == QUADRATIC:
-        A, c = f["A"], f["c"]
-
-        def quadratic(x: np.ndarray) -> float:
-            v = np.array(x, dtype=np.float64).ravel()
-            return float(0.5 * (v @ (A @ v)) + c @ v)
-
-        return quadratic
-    w = f["w"]
-    return lambda x: float(np.sum(w * np.sin(x)) + np.sum(np.asarray(x) ** 3) / 6)
+    """The very function the driver builds from the description `f`, for the models of known
+    mistakes."""
+    build: Callable[[dict[str, Any]], Callable[[np.ndarray], float]]
+    build = load_driver("exercise06", "scalar_function")
+    return build(f)
 
 
 # the worked example of the stub: f(x) = x0**2 + 3 x0 x1 at x = (1, 2), gradient (8, 3)
@@ -125,23 +119,23 @@ def upstream_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-LINEAR = "linear: X @ W.T + b"
-SIGMOID = "sigmoid(Z)"
+AFFINE = "affine: X @ W + b"
+SINE = "sin(Z)"
 MULTIPLY = "a * b"
 
 
-def _linear(rng: np.random.Generator, n: int, d_in: int, d_out: int) -> dict[str, Any]:
+def _affine(rng: np.random.Generator, n: int, d_in: int, d_out: int) -> dict[str, Any]:
     inputs = {
         "X": _positive(rng, n, d_in),
-        "W": _positive(rng, d_out, d_in),
+        "W": _positive(rng, d_in, d_out),  # (D_in, D_out): the affine layer's own layout
         "b": _positive(rng, d_out),
     }
-    return {"layer": LINEAR, "inputs": inputs, "dout": _positive(rng, n, d_out)}
+    return {"layer": AFFINE, "inputs": inputs, "dout": _positive(rng, n, d_out)}
 
 
-def _sigmoid(rng: np.random.Generator, *shape: int) -> dict[str, Any]:
-    inputs = {"Z": rng.uniform(-2.0, 2.0, size=shape)}
-    return {"layer": SIGMOID, "inputs": inputs, "dout": _positive(rng, *shape)}
+def _sine(rng: np.random.Generator, *shape: int) -> dict[str, Any]:
+    inputs = {"Z": rng.uniform(-1.0, 1.0, size=shape)}  # cos(Z) > 0.5: far from 0
+    return {"layer": SINE, "inputs": inputs, "dout": _positive(rng, *shape)}
 
 
 def _multiply(rng: np.random.Generator, *shape: int) -> dict[str, Any]:
@@ -159,8 +153,8 @@ def correct_layer_cases(rng: np.random.Generator) -> list[Case]:
     """Correct backward passes of three inputs (one a vector), of one input (returned as the
     array itself), and of two (returned as a list)."""
     return [
-        _layer_case(LINEAR, "none", _linear(rng, 3, 4, 2)),
-        _layer_case(SIGMOID, "none", _sigmoid(rng, 3, 4)),
+        _layer_case(AFFINE, "none", _affine(rng, 3, 4, 2)),
+        _layer_case(SINE, "none", _sine(rng, 3, 4)),
         _layer_case(MULTIPLY, "none", _multiply(rng, 2, 3)),
     ]
 
@@ -171,7 +165,7 @@ def same_shape_cases(rng: np.random.Generator) -> list[Case]:
     right."""
     return [
         _layer_case(MULTIPLY, "none", _multiply(rng, 2, 3)),
-        _layer_case(SIGMOID, "none", _sigmoid(rng, 3, 4)),
+        _layer_case(SINE, "none", _sine(rng, 3, 4)),
     ]
 
 
@@ -179,10 +173,10 @@ def planted_bug_cases(rng: np.random.Generator) -> list[Case]:
     """Backward passes with one planted bug each: a figure must be large for the wrong
     gradients only. W is square, so that a transposed dW has W's shape."""
     return [
-        _layer_case(LINEAR, "dW transposed", _linear(rng, 3, 4, 4)),
-        _layer_case(LINEAR, "db not summed", _linear(rng, 3, 4, 4)),
-        _layer_case(LINEAR, "upstream ignored", _linear(rng, 3, 4, 4)),
-        _layer_case(SIGMOID, "upstream ignored", _sigmoid(rng, 2, 3)),
+        _layer_case(AFFINE, "dW transposed", _affine(rng, 3, 4, 4)),
+        _layer_case(AFFINE, "db not summed", _affine(rng, 3, 4, 4)),
+        _layer_case(AFFINE, "upstream ignored", _affine(rng, 3, 4, 4)),
+        _layer_case(SINE, "upstream ignored", _sine(rng, 2, 3)),
         _layer_case(MULTIPLY, "gradients swapped", _multiply(rng, 3, 2)),
     ]
 
