@@ -133,15 +133,23 @@ LAYERS: dict[str, tuple[Callable[..., np.ndarray], Callable[[str], Callable[...,
 }
 
 
+def build_layer(name: str, bug: str) -> tuple[Callable[..., np.ndarray], Callable[..., Any]]:
+    """The forward pass of the layer `name` and its backward pass with the planted `bug` ("none"
+    for a correct one). The spec builds the same layers with it, for the models of known
+    mistakes."""
+    forward, backward = LAYERS[name]
+    return forward, backward(bug)
+
+
 def gradcheck_of(
     module: ModuleType, layer: str, bug: str, inputs: dict[str, np.ndarray], dout: np.ndarray
 ) -> tuple[np.ndarray, int]:
     """gradcheck(forward, backward, inputs, dout) on a layer whose backward has the planted bug
     `bug` ("none" for a correct one): its figures as an array, one per input, and how many
     elements of the inputs were left changed."""
-    forward, backward = LAYERS[layer]
+    forward, backward = build_layer(layer, bug)
     given = tuple(np.array(value, dtype=np.float64) for value in inputs.values())
-    figures = module.gradcheck(forward, backward(bug), given, np.array(dout))
+    figures = module.gradcheck(forward, backward, given, np.array(dout))
     if not isinstance(figures, tuple | list) or len(figures) != len(given):
         raise TypeError(
             f"gradcheck returned {type(figures).__name__} {figures!r:.60}; it should return a "

@@ -50,7 +50,9 @@ shaped like dout; backward(dout, *inputs) returns one gradient per input (a tupl
 with one input, the array itself or a 1-tuple). For each input i, hold the others fixed, take
 the numeric gradient with upstream dout with respect to inputs[i], and compare it with the
 i-th gradient backward returned: one rel_error per input, returned as a tuple of floats. The
-caller's inputs stay unchanged.
+caller's inputs stay unchanged. A gradient of the wrong shape (a db left unsummed, (N, D)
+where b is (D,)) is a bug to report with a large figure, not a reason to stop: rel_error's
+broadcasting gives one.
 
 Reading the figures: a correct backward gives rounding noise, about 1e-10 (below about 1e-7
 is right, and the digits differ between correct checkers); a bug gives 1e-2 or more, and only

@@ -331,6 +331,27 @@ def _against_first_input(ref: ModuleType, case: Case) -> np.ndarray:
     return np.array([_rel(g, dout * b) for g in grads])
 
 
+def _upstream_left_out(ref: ModuleType, case: Case) -> np.ndarray:
+    """backward's gradients (given dout) against numeric gradients of sum(forward(...)), as if
+    dout were ones: those are the correct backward's gradients for an upstream of ones."""
+    build = load_driver("exercise06", "build_layer")
+    inputs, dout = tuple(case.inputs["inputs"].values()), case.inputs["dout"]
+    _, backward = build(case.inputs["layer"], case.inputs["bug"])
+    _, correct = build(case.inputs["layer"], "none")
+    given, ones = backward(dout, *inputs), correct(np.ones_like(dout), *inputs)
+    if isinstance(given, np.ndarray):
+        given, ones = (given,), (ones,)
+    return np.array([_rel(g, n) for g, n in zip(given, ones, strict=True)])
+
+
+UPSTREAM_LEFT_OUT = Mistake(
+    "upstream_ignored",
+    "gradcheck's numeric gradients are those of sum(forward(...)), as if dout were ones, not "
+    "of sum(forward(...) * dout) for the dout backward was given: dout must reach the numeric "
+    "side too (numeric_gradient_upstream multiplies it in).",
+    _upstream_left_out,
+)
+
 WRONG_INPUT = Mistake(
     "wrong_variable",
     "each input's gradient was compared with the numeric gradient of another input: for input "
@@ -338,6 +359,9 @@ WRONG_INPUT = Mistake(
     "compare with the i-th gradient backward returned.",
     _against_first_input,
 )
+
+
+GRADCHECK_MISTAKES = (WRONG_INPUT, UPSTREAM_LEFT_OUT)
 
 
 def _rel_mean(ref: ModuleType, case: Case) -> float:
@@ -422,13 +446,13 @@ CHECKS: list[Check] = [
     UPSTREAM.output("grad", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
     REL_ERROR.output(mistakes=REL_MISTAKES),
     REL_ERROR.output(suffix="zeros", cases=zero_cases, stable=True, advice=ZEROS_ADVICE),
-    GRADCHECK.output("errors", suffix="correct", magnitude=FIGURES, mistakes=(WRONG_INPUT,)),
+    GRADCHECK.output("errors", suffix="correct", magnitude=FIGURES, mistakes=GRADCHECK_MISTAKES),
     GRADCHECK.output(
         "errors",
         suffix="planted",
         cases=planted_bug_cases,
         magnitude=FIGURES,
-        mistakes=(WRONG_INPUT,),
+        mistakes=GRADCHECK_MISTAKES,
     ),
     GRADCHECK.output(
         "inputs_changed",

@@ -24,6 +24,9 @@ def test_classes_and_wrong_cells() -> None:
     assert not SIZES.wrong_cells(right, expected).any()
     wrong = np.array([2e-6, 1e-9, 0.5, 6e-5, 0.0])
     assert SIZES.wrong_cells(wrong, expected).tolist() == [True, True, False, True, True]
+    # a mistake is named by its noise and its real errors, these to six digits
+    assert SIZES.matches(np.array([3e-11, 0.25]), np.array([1e-10, 0.25 + 1e-9]))
+    assert not SIZES.matches(np.array([3e-11, 1 / 3]), np.array([1e-10, 0.25]))
     assert SIZES.words(1e-12) == "below 1e-07 (rounding noise)"
     assert SIZES.words(0.2) == "above 0.001"
 
@@ -45,7 +48,7 @@ def test_a_check_by_magnitude_passes_other_noise_and_names_a_mistake_by_its_size
     swapped = Mistake(
         "wrong_variable",
         "compared with the wrong input.",
-        lambda ref, c: np.array([1e-12, 0.7, 0.9]),
+        lambda ref, c: np.array([1e-12, 0.02, 0.3]),
     )
     check = _check(magnitude=SIZES, mistakes=(swapped,))
     expected = np.array([2e-10, 1e-11, 0.4])

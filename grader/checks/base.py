@@ -518,8 +518,8 @@ class _Judgement:
         self, r: np.ndarray, e: np.ndarray, name: str, key: str | None
     ) -> Verdict | None:
         """`array` for a check judged by order of magnitude: each value must be of the size
-        the expected one is; a known mistake is named when its values are of the sizes
-        received."""
+        the expected one is; a known mistake is named when it gives noise where the learner's
+        values are noise and the same real errors (Magnitude.matches)."""
         size = self.check.magnitude
         assert size is not None
         if r.shape == e.shape and not size.wrong_cells(r, e).any():
@@ -531,7 +531,7 @@ class _Judgement:
                 modeled = as_array(value)
             except NotNumeric:
                 continue
-            if modeled.shape == r.shape and not size.wrong_cells(r, modeled).any():
+            if size.matches(r, modeled):
                 found.append(finding)
         reading = Reading(tuple(found), frozenset(f.family for f, _ in models))
         lines = [

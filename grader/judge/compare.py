@@ -123,6 +123,14 @@ class Magnitude:
         between = (e == 0) & (r == 0)
         return differ | (between & wrong_cells(received, expected))
 
+    def matches(self, received: np.ndarray, modeled: np.ndarray) -> bool:
+        """Whether `received` is what a modelled mistake gives: noise where it gives noise, and
+        its real errors to six digits (a real error is no noise: it tells mistakes apart)."""
+        if received.shape != modeled.shape or self.wrong_cells(received, modeled).any():
+            return False
+        real = ~(self.classes(modeled) < 0)
+        return not wrong_cells(received[real], modeled[real], rtol=1e-6, atol=0.0).any()
+
     def words(self, value: float) -> str:
         """What an expected value is, in words."""
         if np.isnan(value):
