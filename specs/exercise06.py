@@ -2,9 +2,9 @@
 functions, so they are driven (drivers/exercise06.py builds the functions from the plain
 descriptions below); rel_error is called as it is.
 
-The numeric gradients are judged tightly: every correct implementation evaluates f at the same
-points, and on a quadratic central differences are exact up to rounding, so forward differences
-(off by h/2 * f'') and a point left shifted by h both show. gradcheck's figures for a correct
+The numeric gradients are judged tightly (ROUNDING): correct implementations evaluate f at the
+same points, or an ulp apart, and on a quadratic central differences are exact up to rounding,
+so forward differences (off by h/2 * f'') and a point left shifted by h both show. gradcheck's figures for a correct
 backward pass are rounding noise that differs between correct implementations: they are judged
 by their order of magnitude only (`Magnitude`), as is the figure of a planted bug.
 """
@@ -32,8 +32,9 @@ WAVY = "sum(w * sin(x)) + sum(x**3) / 6"
 # by h * f'' as well: an absolute tolerance of 1e-8 (of the gradient's scale, at least 1) keeps
 # them two orders of magnitude apart.
 ROUNDING = 1e-8
-# below this a figure is rounding noise (the contract's "below about 1e-7"); above LARGE it is a
-# real error (a planted bug's figure is 0.1 or more on these inputs)
+# below 1e-7 a figure is rounding noise (the contract's "below about 1e-7"; a correct backward
+# gives 5e-10 at most here); above 1e-3 it is a real error (a planted bug's figure is 0.01 or
+# more on these inputs, whose gradients are all far from 0)
 FIGURES = Magnitude(small=1e-7, large=1e-3)
 
 
