@@ -444,7 +444,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    UPSTREAM.output("grad", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
+    UPSTREAM.output("grad", suffix="", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
     REL_ERROR.output(mistakes=REL_MISTAKES),
     REL_ERROR.output(suffix="zeros", cases=zero_cases, stable=True, advice=ZEROS_ADVICE),
     GRADCHECK.output("errors", suffix="correct", magnitude=FIGURES, mistakes=GRADCHECK_MISTAKES),
