@@ -20,8 +20,10 @@ from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.checks.inputs import plant_special_values
 from grader.drivers import drive
 from grader.judge.compare import (
+    ATOL,
     NUMERIC_ATOL,
     NUMERIC_RTOL,
+    Magnitude,
     NotNumeric,
     as_array,
     close,
@@ -29,7 +31,7 @@ from grader.judge.compare import (
     mismatch,
 )
 from grader.judge.diagnose import Diagnosis, Factor, Finding, Reading, diagnose, model_finding
-from grader.judge.feedback import describe_call, describe_error, describe_mismatch
+from grader.judge.feedback import ITEMS_SHOWN, describe_call, describe_error, describe_mismatch
 from grader.judge.types import type_problem
 from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
@@ -192,6 +194,13 @@ class OutputCheck(Check):
     # sides, where `function` is a class or takes callbacks: `exercise` names that module
     driver: str | None = None
     exercise: str = ""
+    # values judged by their order of magnitude alone (rounding noise against a real error),
+    # never digit by digit
+    magnitude: Magnitude | None = None
+    # the absolute tolerance against the reference, as a fraction of the output's scale: the
+    # engine's ATOL, or more where right answers differ by more rounding than that (numeric
+    # gradients evaluated at points an ulp apart)
+    atol: float = ATOL
 
     @property
     def subject(self) -> str:
@@ -309,7 +318,7 @@ class OutputCheck(Check):
         if numpy_warnings:
             return Verdict(
                 False,
-                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {STABILITY_ADVICE}",
+                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {self.advice}",
                 "unstable",
             )
         bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in _numeric_leaves(received))
@@ -488,7 +497,9 @@ class _Judgement:
                 f"{called} returned {type(received).__name__} for {name}, which is not numbers.",
             )
         e = as_array(expected)
-        if r.shape == e.shape and close(r, e):
+        if self.check.magnitude is not None:
+            return self._by_magnitude(r, e, name, key)
+        if r.shape == e.shape and close(r, e, atol=self.check.atol):
             return self._numeric(r, name) if key is None else None
         reading = diagnose(
             r,
@@ -499,9 +510,45 @@ class _Judgement:
             factors=self.case.factors,
             baseline=baseline,
         )
-        diff = mismatch(r, e) if r.shape == e.shape else None
+        diff = mismatch(r, e, atol=self.check.atol) if r.shape == e.shape else None
         message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
         return Verdict(False, message, reading=reading, mismatch=True)
+
+    def _by_magnitude(
+        self, r: np.ndarray, e: np.ndarray, name: str, key: str | None
+    ) -> Verdict | None:
+        """`array` for a check judged by order of magnitude: each value must be of the size
+        the expected one is; a known mistake is named when it gives noise where the learner's
+        values are noise and the same real errors (Magnitude.matches)."""
+        size = self.check.magnitude
+        assert size is not None
+        if r.shape == e.shape and not size.wrong_cells(r, e).any():
+            return None
+        models = self._models(self.check.mistakes, key)
+        found = []
+        for finding, value in models:
+            try:
+                modeled = as_array(value)
+            except NotNumeric:
+                continue
+            if size.matches(r, modeled):
+                found.append(finding)
+        reading = Reading(tuple(found), frozenset(f.family for f, _ in models))
+        lines = [
+            f"{self.called}: wrong {name}. These values are judged by their size alone: below "
+            f"{size.small:g} is rounding noise, above {size.large:g} a real error."
+        ]
+        if r.shape != e.shape:
+            lines.append(f"  {name}: expected shape {e.shape}, received {r.shape}.")
+        else:
+            wrong = size.wrong_cells(r, e)
+            for index in list(zip(*np.nonzero(wrong), strict=True))[:ITEMS_SHOWN]:
+                at = ", ".join(str(int(i)) for i in index)
+                lines.append(
+                    f"  {name}[{at}]: expected {size.words(float(e[index]))}, received "
+                    f"{float(r[index]):.3g}."
+                )
+        return Verdict(False, "\n".join(lines), reading=reading, mismatch=True)
 
     def _numeric(self, received: np.ndarray, name: str) -> Verdict | None:
         """The second, independent oracle: central differences of the reference forward."""

@@ -23,6 +23,7 @@ from grader.calls import Part, pick
 from grader.checks.backward import CacheFedCheck
 from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck
 from grader.checks.unchanged import ArgumentsUnchanged
+from grader.judge.compare import ATOL, Magnitude
 from grader.numeric import numeric_derivative, smooth_numeric_gradient, upstream_loss
 
 CaseMaker = Callable[[np.random.Generator], list[Case]]
@@ -96,6 +97,8 @@ class Function:
         baseline: Callable[[Case], Any] | None = None,
         keep: Part = None,
         advice: str = STABILITY_ADVICE,
+        magnitude: Magnitude | None = None,
+        atol: float = ATOL,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
@@ -129,6 +132,8 @@ class Function:
             elementwise=elementwise,
             driver=self.driver,
             exercise=self.exercise,
+            magnitude=magnitude,
+            atol=atol,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

@@ -27,6 +27,8 @@ def describe_value(value: Any, depth: int = 0) -> str:
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, str) and len(value) <= 40:
+        return repr(value)  # a driver's description of what it builds ('a * b')
     if isinstance(value, dict | tuple | list) and depth >= DEPTH_SHOWN:
         return "{...}" if isinstance(value, dict) else "(...)"
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,7 +309,8 @@ def test_grading_an_answers_file_leaves_the_progress_and_the_stopped_attempt(
     attempt = attempt_path(workspace, "backprop")
     saved = attempt.read_bytes()
     graded = invoke(str(QUIZZES / "backprop.toml"), "--answers", write_answers(workspace, {}))
-    assert graded.exit_code == 0 and "Score: 0 / 41" in graded.output
+    # out of the bank's whole total, which grows as questions are added
+    assert graded.exit_code == 0 and re.search(r"Score: 0 / \d+\n", graded.output)
     assert progress(workspace)["backprop"]["score"] == 28.0
     assert attempt.read_bytes() == saved
     line = next(line for line in invoke("list").output.splitlines() if "backprop" in line)
