@@ -340,3 +340,26 @@ def test_a_small_kink_under_a_steep_slope_is_still_a_kink() -> None:
     grad = smooth_numeric_gradient(lambda v: float(np.sum(5 * v + 2e-4 * np.maximum(v, 0))), x)
     assert np.isnan(grad[0])
     assert grad[1] == pytest.approx(5.0002, rel=1e-8)
+
+
+def test_a_check_adds_its_sentence_for_an_error_of_a_named_type() -> None:
+    """`errors` teaches what an error's own words cannot (a RecursionError on a deep graph),
+    and only for that type of error."""
+    from grader.calls import Call, CallResult, LearnerError
+    from grader.checks.base import Case, OutputCheck
+
+    check = OutputCheck(
+        name="deep",
+        function="f",
+        arguments=("x",),
+        make_cases=lambda rng: [],
+        errors=(("RecursionError", "Sort without recursion."),),
+    )
+    case = Case("a deep graph", {"x": 1.0})
+    calls = [Call("c0", "f", (1.0,))]
+    for kind, taught in (("RecursionError", True), ("ValueError", False)):
+        failed = CallResult(error=LearnerError("exception", kind, "too deep"))
+        verdict = check.judge_case(np.random, case, calls, [failed])  # type: ignore[arg-type]
+        assert verdict is not None and not verdict.passed
+        assert f"raised {kind}: too deep" in verdict.message
+        assert ("Sort without recursion." in verdict.message) == taught

@@ -192,6 +192,10 @@ class OutputCheck(Check):
     # sides, where `function` is a class or takes callbacks: `exercise` names that module
     driver: str | None = None
     exercise: str = ""
+    # (the type of an error, what to do about it): a sentence added to the message of a case
+    # whose call raised that error, where the error's own words cannot teach the fix (a
+    # RecursionError on a graph thousands of nodes deep: sort without recursion)
+    errors: tuple[tuple[str, str], ...] = ()
 
     @property
     def subject(self) -> str:
@@ -268,6 +272,9 @@ class OutputCheck(Check):
             if error is not None and error.kind == "bad_return" and self.returns_in_words:
                 message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
                 return Verdict(False, message)
+            taught = [sentence for kind, sentence in self.errors if error and error.type == kind]
+            if taught:
+                return Verdict(False, "\n  ".join([failure.message, *taught]))
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part

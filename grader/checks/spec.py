@@ -96,12 +96,14 @@ class Function:
         baseline: Callable[[Case], Any] | None = None,
         keep: Part = None,
         advice: str = STABILITY_ADVICE,
+        errors: tuple[tuple[str, str], ...] = (),
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
         Its name is `function.item`, or `function.suffix` where the suffix says more (a
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
-        is what the learner reads the value as, where that differs from the item's name."""
+        is what the learner reads the value as, where that differs from the item's name;
+        `errors` pairs an error's type with a sentence on what to do when a call raises it."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -129,6 +131,7 @@ class Function:
             elementwise=elementwise,
             driver=self.driver,
             exercise=self.exercise,
+            errors=errors,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 
