@@ -190,14 +190,14 @@ class Value:
         """other - self, for a number other (2 - a): not self - other."""
         # TODO
         raise NotImplementedError(
-            "Value.__rsub__: other is a number; mind the order (other - self)"
+            "Value.__rsub__: other is a number; mind the order of the subtraction"
         )
 
     def __rtruediv__(self, other):
         """other / self, for a number other (2 / a): not self / other."""
         # TODO
         raise NotImplementedError(
-            "Value.__rtruediv__: other is a number; mind the order (other / self)"
+            "Value.__rtruediv__: other is a number; mind the order of the division"
         )
 
     def backward(self):
