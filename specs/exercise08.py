@@ -58,7 +58,7 @@ def _engine(
             self.grad = 0.0
             self.children = tuple(children)
             self.op = op
-            self._backward: Callable[[], None] = lambda: None
+            self._backward: Callable[[], None] = _leaf_rule
 
         def __add__(self, other: Any) -> Value:
             other = other if isinstance(other, Value) else Value(other)
@@ -170,6 +170,10 @@ def _engine(
 
     topological_order = depth_first if order == "depth_first" else reversed_bfs
     return SimpleNamespace(Value=Value, topological_order=topological_order)  # type: ignore[return-value]
+
+
+def _leaf_rule() -> None:
+    """A leaf's backward rule: it has no children to pass its gradient to."""
 
 
 def _driven(driver: str, **mistakes: Any) -> Callable[[ModuleType, Case], Any]:
