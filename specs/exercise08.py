@@ -239,7 +239,7 @@ def _leaf(rng: np.random.Generator, low: float = 0.5, high: float = 2.0) -> floa
     return float(rng.choice([-1.0, 1.0]) * rng.uniform(low, high))
 
 
-def _graph(
+def _program_case(
     label: str, leaves: dict[str, float], program: str, roots: list[str] | None = None
 ) -> Case:
     last = program.split("; ")[-1].split(" = ")[0]
@@ -250,18 +250,18 @@ def operator_cases(rng: np.random.Generator) -> list[Case]:
     """+, *, -, / and unary minus, numbers on either side; every graph uses a node twice."""
     a, b, c = _leaf(rng), _leaf(rng), _leaf(rng)
     return [
-        _graph(
+        _program_case(
             "a * a and a + a",
             {"a": a, "b": b},
             "c = a * a; d = a + a; e = c - d; L = e * b",
         ),
-        _graph(
+        _program_case(
             "numbers on either side: 2 - a, 3 / b, 2 * a, a - 1.5, b / 4, 2 + b",
             {"a": a, "b": b},
             "c = 2 - a; d = 3 / b; e = 2 * a + c; f = a - 1.5; g = b / 4 + (2 + b); "
             "L = e * d + f * g",
         ),
-        _graph(
+        _program_case(
             "a leaf shared by two branches, unary minus and division",
             {"a": a, "b": b, "c": c},
             "u = a * b; v = a / c; w = -a; L = u - v * w",
@@ -274,17 +274,17 @@ def function_cases(rng: np.random.Generator) -> list[Case]:
     node used twice. log and fractional powers only of positive values (the contract's)."""
     a, b = _leaf(rng), abs(_leaf(rng))
     return [
-        _graph(
+        _program_case(
             "powers: a ** 2, a ** 3, b ** -1, b ** 0.5",
             {"a": a, "b": b},
             "c = a ** 2; d = a ** 3; e = b ** -1; f = b ** 0.5; L = c + d * e + f * a",
         ),
-        _graph(
+        _program_case(
             "exp and log",
             {"a": a, "b": b},
             "c = a.exp(); d = (a * b).exp(); e = b.log(); f = c.log(); L = c * d + e * f",
         ),
-        _graph(
+        _program_case(
             "tanh and relu, relu at exactly 0",
             {"a": a, "b": b, "z": 0.0},
             "c = a.tanh(); d = b.relu(); e = (-b).relu(); f = z.relu(); "
@@ -298,17 +298,17 @@ def accumulation_cases(rng: np.random.Generator) -> list[Case]:
     and backward() on two graphs that share a leaf (the grads add up)."""
     a, b, c = _leaf(rng), _leaf(rng), _leaf(rng)
     return [
-        _graph(
+        _program_case(
             "an inner node used three times",
             {"a": a, "b": b},
             "c = a * b; d = c + a; e = c * d; L = e + c",
         ),
-        _graph(
+        _program_case(
             "a node used twice in one operation, then again",
             {"a": a, "b": b},
             "c = a + b; d = c * c; e = d.tanh(); f = e * c; L = f - d",
         ),
-        _graph(
+        _program_case(
             "backward() on L, then on M, which shares the leaf a",
             {"a": a, "b": b, "c": c},
             "u = a * b; v = u.tanh(); L = v + u; m = a * c; M = m + a",
@@ -324,7 +324,7 @@ def order_cases(rng: np.random.Generator) -> list[Case]:
         Case(case.label, {k: v for k, v in case.inputs.items() if k != "roots"})
         for case in accumulation_cases(rng)[:2]
     ] + [
-        _graph(
+        _program_case(
             "a chain with shortcuts",
             {"a": _leaf(rng)},
             "b = a * a; c = b + a; d = c * b; e = d + c; L = e * a",
