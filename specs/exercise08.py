@@ -45,7 +45,8 @@ def _engine(
     """A module with `Value` and `topological_order`, built as the reference is, with the
     mistakes asked for: `assign` names the operations ("+", "*", "**", "exp", ...) whose local
     gradients are written with `=` instead of `+=`;
-    `order` "reversed_bfs" lists the nodes breadth first from the root, reversed; `set_root`
+    `order` "reversed_bfs" lists the nodes breadth first from the root, reversed, and "none"
+    makes backward() run a node's rule each time it reaches the node from the root; `set_root`
     False leaves root.grad at 0; `exp_slope_from_input` uses x as exp's slope instead of
     exp(x); `rsub_as_sub` computes 2 - a as a - 2; `power_off_by_one` uses k * x**k."""
 
@@ -137,10 +138,16 @@ def _engine(
             return other * self**-1
 
         def backward(self) -> None:
-            nodes = topological_order(self)
             if set_root:
                 self.grad = 1.0
-            for node in reversed(nodes):
+            if order == "none":  # each node's rule on reaching it, then its children's, again
+                stack = [self]  # and again for a node reached by several paths
+                while stack:
+                    node = stack.pop()
+                    node._backward()
+                    stack += reversed(node.children)
+                return
+            for node in reversed(topological_order(self)):
                 node._backward()
 
     def depth_first(root: Value) -> list[Value]:
@@ -198,6 +205,12 @@ ORDER = (
     "after all the nodes that use it). A node reached from the root by paths of different "
     "lengths is where a breadth-first order goes wrong."
 )
+UNORDERED = (
+    "backward() ran a node's rule each time it reached the node, before every use of it had "
+    "added into its grad, so a node reached by two paths passed its gradient on twice, the "
+    "first time incomplete: sort the graph first, then run each node's rule exactly once, in "
+    "reverse topological order."
+)
 ROOT = (
     "every grad is 0: backward() must start by setting root.grad = 1.0 (dL/dL = 1); every "
     "local rule multiplies by out.grad, so nothing flows from a root whose grad is 0."
@@ -222,6 +235,7 @@ def _mistakes(driver: str, *names: str) -> tuple[Mistake, ...]:
             for ops in (ALL_OPERATIONS, ("+",), ("*",))
         },
         "order": Mistake(None, ORDER, _driven(driver, order="reversed_bfs")),
+        "unordered": Mistake(None, UNORDERED, _driven(driver, order="none")),
         "root": Mistake(None, ROOT, _driven(driver, set_root=False)),
         "exp": Mistake("wrong_variable", EXP, _driven(driver, exp_slope_from_input=True)),
         "rsub": Mistake("sign", RSUB, _driven(driver, rsub_as_sub=True)),
@@ -399,18 +413,20 @@ CHECKS: list[Check] = [
     OPERATORS.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("operators", "rsub", "order", "assign", "root", "power"),
+        mistakes=_mistakes("operators", "rsub", "order", "unordered", "assign", "root", "power"),
     ),
     FUNCTIONS.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("functions", "exp", "power", "order", "assign", "root"),
+        mistakes=_mistakes("functions", "exp", "power", "order", "unordered", "assign", "root"),
     ),
     TOPOLOGICAL_ORDER.output(
         suffix="", shown="problems", mistakes=_mistakes("topological_order", "order")
     ),
     BACKWARD.output(
-        suffix="", shown=SHOWN, mistakes=_mistakes("backward", "order", "assign", "root")
+        suffix="",
+        shown=SHOWN,
+        mistakes=_mistakes("backward", "order", "unordered", "assign", "root"),
     ),
     DEEP_CHAIN.output(
         suffix="", shown=SHOWN, mistakes=_mistakes("deep_chain", "root"), errors=(RECURSION,)
