@@ -380,6 +380,7 @@ DRIVER_ARGUMENTS = {
     "deep_chain": ("x", "c", "d", "steps"),
 }
 SHOWN = "nodes"  # the driver's answer: "nodes['c.grad']" is c's grad
+# the learner's graph of the first case, data and grad per node, goes into the report (plot)
 
 
 def _driven_function(driver: str, cases: Callable[[np.random.Generator], list[Case]]) -> Function:
@@ -414,11 +415,13 @@ CHECKS: list[Check] = [
         suffix="",
         shown=SHOWN,
         mistakes=_mistakes("operators", "rsub", "order", "unordered", "assign", "root", "power"),
+        plot=True,
     ),
     FUNCTIONS.output(
         suffix="",
         shown=SHOWN,
         mistakes=_mistakes("functions", "exp", "power", "order", "unordered", "assign", "root"),
+        plot=True,
     ),
     TOPOLOGICAL_ORDER.output(
         suffix="", shown="problems", mistakes=_mistakes("topological_order", "order")
@@ -427,6 +430,7 @@ CHECKS: list[Check] = [
         suffix="",
         shown=SHOWN,
         mistakes=_mistakes("backward", "order", "unordered", "assign", "root"),
+        plot=True,
     ),
     DEEP_CHAIN.output(
         suffix="", shown=SHOWN, mistakes=_mistakes("deep_chain", "root"), errors=(RECURSION,)

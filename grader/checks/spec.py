@@ -97,13 +97,15 @@ class Function:
         keep: Part = None,
         advice: str = STABILITY_ADVICE,
         errors: tuple[tuple[str, str], ...] = (),
+        plot: bool = False,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
         Its name is `function.item`, or `function.suffix` where the suffix says more (a
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
         is what the learner reads the value as, where that differs from the item's name;
-        `errors` pairs an error's type with a sentence on what to do when a call raises it."""
+        `errors` pairs an error's type with a sentence on what to do when a call raises it;
+        `plot` puts the first case's answer into the report as a picture's numbers."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -132,6 +134,7 @@ class Function:
             driver=self.driver,
             exercise=self.exercise,
             errors=errors,
+            plot=plot,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 
