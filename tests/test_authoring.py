@@ -22,18 +22,19 @@ from grader.cli import main
 from .conftest import ROOT
 
 # what a course is made of, as dev check reads it (the rest of the repository is bpgrade's)
-COURSE_PARTS = ["exercises", "solutions", "specs", "docs", "tests/corpus"]
+COURSE_PARTS = ["exercises", "solutions", "specs", "drivers", "docs", "tests/corpus"]
 ORACLE = "tests/test_reference_torch.py"
+ORACLES = "tests/test_reference_torch*.py"  # an exercise's own oracle file too (dev new's)
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     course = tmp_path_factory.mktemp("pristine") / "course"
-    drivers = ["drivers"] if (ROOT / "drivers").is_dir() else []  # where exercises have any
-    for part in COURSE_PARTS + drivers:
-        shutil.copytree(ROOT / part, course / part, ignore=shutil.ignore_patterns("__pycache__"))
-    # the oracles: the first exercises' file, and one per exercise added since (dev new)
-    for oracle in (ROOT / "tests").glob("test_reference_torch*.py"):
+    for part in COURSE_PARTS:
+        if (ROOT / part).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / part, course / part, ignore=ignore)
+    for oracle in ROOT.glob(ORACLES):
         shutil.copy(oracle, course / "tests" / oracle.name)
     return course
 

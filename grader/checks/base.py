@@ -7,6 +7,7 @@ the plain `CallResult`s against the reference solution, which it does see.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ from grader.judge.feedback import ITEMS_SHOWN, describe_call, describe_error, de
 from grader.judge.types import type_problem
 from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
+from grader.report import PlotData
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
 STABILITY_ADVICE = (
@@ -71,6 +73,7 @@ class Verdict:
     # only where every wrong case agrees (the message says nothing of them until then)
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
+    data: PlotData | None = None  # the numbers behind a picture of the check, for the report
 
     def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
@@ -201,6 +204,13 @@ class OutputCheck(Check):
     # engine's ATOL, or more where right answers differ by more rounding than that (numeric
     # gradients evaluated at points an ulp apart)
     atol: float = ATOL
+    # (the type of an error, what to do about it): a sentence added to the message of a case
+    # whose call raised that error, where the error's own words cannot teach the fix (a
+    # RecursionError on a graph thousands of nodes deep: sort without recursion)
+    errors: tuple[tuple[str, str], ...] = ()
+    # the first case's answer, a dict keyed "node.quantity" ("c.grad"), goes into the report
+    # as the numbers of a picture: PlotData.layers[quantity][node] (a graph's data and grads)
+    plot: bool = False
 
     @property
     def subject(self) -> str:
@@ -238,6 +248,11 @@ class OutputCheck(Check):
         return pick(getattr(reference, self.function)(*args), self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+        verdict = self._judge(reference, evidence)
+        data = _plot_data(evidence) if self.plot else None
+        return verdict if data is None else dataclasses.replace(verdict, data=data)
+
+    def _judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdicts: list[Verdict | None] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
@@ -277,6 +292,9 @@ class OutputCheck(Check):
             if error is not None and error.kind == "bad_return" and self.returns_in_words:
                 message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
                 return Verdict(False, message)
+            taught = [sentence for kind, sentence in self.errors if error and error.type == kind]
+            if taught:
+                return Verdict(False, "\n  ".join([failure.message, *taught]))
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part
@@ -330,6 +348,23 @@ class OutputCheck(Check):
                 "unstable",
             )
         return None
+
+
+def _plot_data(evidence: Evidence) -> PlotData | None:
+    """The first case's answer as PlotData.layers[quantity][node], where it is a dict of
+    numbers keyed "node.quantity"; None where it is not (an error, another shape)."""
+    if not evidence.results or not evidence.results[0]:
+        return None
+    answer = evidence.results[0][-1].value
+    if evidence.results[0][-1].error is not None or not isinstance(answer, dict):
+        return None
+    layers: dict[str, dict[str, float]] = {}
+    for key, value in answer.items():
+        node, dot, quantity = str(key).rpartition(".")
+        if not dot or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        layers.setdefault(quantity, {})[node] = float(value)
+    return PlotData(layers=layers)
 
 
 def _explanation(wrong: list[Verdict]) -> tuple[Verdict, Finding] | None:

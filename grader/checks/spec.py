@@ -99,12 +99,16 @@ class Function:
         advice: str = STABILITY_ADVICE,
         magnitude: Magnitude | None = None,
         atol: float = ATOL,
+        errors: tuple[tuple[str, str], ...] = (),
+        plot: bool = False,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
         Its name is `function.item`, or `function.suffix` where the suffix says more (a
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
-        is what the learner reads the value as, where that differs from the item's name."""
+        is what the learner reads the value as, where that differs from the item's name;
+        `errors` pairs an error's type with a sentence on what to do when a call raises it;
+        `plot` puts the first case's answer into the report as a picture's numbers."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -134,6 +138,8 @@ class Function:
             exercise=self.exercise,
             magnitude=magnitude,
             atol=atol,
+            errors=errors,
+            plot=plot,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 
