@@ -41,6 +41,8 @@ def _engine(
     exp_slope_from_input: bool = False,
     rsub_as_sub: bool = False,
     power_off_by_one: bool = False,
+    tanh_slope_from_input: bool = False,
+    relu_slope_at_zero: float = 0.0,
 ) -> ModuleType:
     """A module with `Value` and `topological_order`, built as the reference is, with the
     mistakes asked for: `assign` names the operations ("+", "*", "**", "exp", ...) whose local
@@ -48,7 +50,8 @@ def _engine(
     `order` "reversed_bfs" lists the nodes breadth first from the root, reversed, and "none"
     makes backward() run a node's rule each time it reaches the node from the root; `set_root`
     False leaves root.grad at 0; `exp_slope_from_input` uses x as exp's slope instead of
-    exp(x); `rsub_as_sub` computes 2 - a as a - 2; `power_off_by_one` uses k * x**k."""
+    exp(x); `rsub_as_sub` computes 2 - a as a - 2; `power_off_by_one` uses k * x**k;
+    `tanh_slope_from_input` uses 1 - x**2 for tanh; `relu_slope_at_zero` is relu's slope at 0."""
 
     def give(node: Any, amount: float, op: str) -> None:
         node.grad = amount if op in assign else node.grad + amount
@@ -110,10 +113,13 @@ def _engine(
             return self._unary(math.log(self.data), "log", lambda out: 1.0 / self.data)
 
         def tanh(self) -> Value:
-            return self._unary(math.tanh(self.data), "tanh", lambda out: 1.0 - out.data**2)
+            x = self.data
+            if tanh_slope_from_input:
+                return self._unary(math.tanh(x), "tanh", lambda out: 1.0 - x**2)
+            return self._unary(math.tanh(x), "tanh", lambda out: 1.0 - out.data**2)
 
         def relu(self) -> Value:
-            slope = 1.0 if self.data > 0 else 0.0
+            slope = 1.0 if self.data > 0 else relu_slope_at_zero if self.data == 0 else 0.0
             return self._unary(max(0.0, self.data), "relu", lambda out: slope)
 
         def __neg__(self) -> Value:
@@ -226,6 +232,14 @@ RSUB = (
 )
 POWER = "the power rule is off by one: the slope of x**k is k * x**(k - 1), not k * x**k."
 
+TANH = (
+    "tanh's backward used its input: 1 - x**2; the slope of tanh is 1 - tanh(x)**2, from the "
+    "output: self.grad += (1 - out.data**2) * out.grad."
+)
+RELU_AT_ZERO = (
+    "relu's slope at exactly 0 came out as 1; it is 0 there (x > 0, not x >= 0), as in PyTorch."
+)
+
 
 def _mistakes(driver: str, *names: str) -> tuple[Mistake, ...]:
     known = {
@@ -240,6 +254,8 @@ def _mistakes(driver: str, *names: str) -> tuple[Mistake, ...]:
         "exp": Mistake("wrong_variable", EXP, _driven(driver, exp_slope_from_input=True)),
         "rsub": Mistake("sign", RSUB, _driven(driver, rsub_as_sub=True)),
         "power": Mistake(None, POWER, _driven(driver, power_off_by_one=True)),
+        "tanh": Mistake("wrong_variable", TANH, _driven(driver, tanh_slope_from_input=True)),
+        "relu": Mistake(None, RELU_AT_ZERO, _driven(driver, relu_slope_at_zero=1.0)),
     }
     # in the order asked: where two fit a case, the first named is the one shown
     return tuple(m for name in names for key, m in known.items() if key.startswith(name))
@@ -420,7 +436,9 @@ CHECKS: list[Check] = [
     FUNCTIONS.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("functions", "exp", "power", "order", "unordered", "assign", "root"),
+        mistakes=_mistakes(
+            "functions", "exp", "tanh", "relu", "power", "order", "unordered", "assign", "root"
+        ),
         plot=True,
     ),
     TOPOLOGICAL_ORDER.output(
@@ -429,7 +447,7 @@ CHECKS: list[Check] = [
     BACKWARD.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("backward", "order", "unordered", "assign", "root"),
+        mistakes=_mistakes("backward", "order", "unordered", "assign", "root", "tanh"),
         plot=True,
     ),
     DEEP_CHAIN.output(
