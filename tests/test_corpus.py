@@ -60,4 +60,8 @@ def test_corpus_verdict(
                 name + suffix,
                 next(c.message for c in report.checks if c.name == name + suffix),
             )
+        # where a mistake's name is a sentence of its own (no tag), a phrase of it
+        for name, phrase in expected.get("says", {}).items():
+            message = next(c.message for c in report.checks if c.name == name + suffix)
+            assert "Likely mistake" in message and phrase in message, (name + suffix, message)
     assert report.status == ("failed" if expected["fails"] else "passed")

@@ -11,6 +11,7 @@ from grader.judge.compare import Mismatch
 
 SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
 ITEMS_SHOWN = 8  # of a dict, tuple or list described in words; the rest are counted
+WORD_SHOWN = 20  # a string argument this short is shown whole: it names a choice ("relu")
 DEPTH_SHOWN = 4  # of nested containers described in words
 
 # Every text here costs what it shows, never what the value holds: a shape is printed, not
@@ -27,6 +28,8 @@ def describe_value(value: Any, depth: int = 0) -> str:
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, str) and len(value) <= WORD_SHOWN:
+        return repr(value)  # a choice among a few ("relu", "he") tells which case it was
     if isinstance(value, dict | tuple | list) and depth >= DEPTH_SHOWN:
         return "{...}" if isinstance(value, dict) else "(...)"
     if isinstance(value, dict):
