@@ -65,7 +65,9 @@ def test_exercise07_forward_and_backward_match_autograd(
     seed: int, n: int, sizes: tuple[int, ...], activation: str
 ) -> None:
     params, X, dY = _network(seed, n, sizes)
-    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    leaves = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()
+    }
     L = len(sizes) - 1
     out = torch.tensor(X, dtype=torch.float64)
     for layer in range(1, L + 1):

@@ -16,7 +16,9 @@ def init_weights(sizes, scheme, seed=0):
     gen = np.random.default_rng(seed)
     weights = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        weights.append(gen.standard_normal((n_out, n_in)) * math.sqrt(VARIANCE[scheme](n_in, n_out)))
+        weights.append(
+            gen.standard_normal((n_out, n_in)) * math.sqrt(VARIANCE[scheme](n_in, n_out))
+        )
     params = {}
     for i, W in enumerate(weights, start=1):
         params[f"W{i}"] = W

@@ -35,7 +35,9 @@ def sigmoid(z):
 
 
 def nonlinear(z, kind):
-    return {"relu": lambda: z * (z > 0), "tanh": lambda: np.tanh(z), "sigmoid": lambda: sigmoid(z)}[kind]()
+    return {"relu": lambda: z * (z > 0), "tanh": lambda: np.tanh(z), "sigmoid": lambda: sigmoid(z)}[
+        kind
+    ]()
 
 
 def slope(z, kind):

@@ -87,7 +87,7 @@ def saturation(A, activation):
 def clip_grad_norm(grads, max_norm):
     total = 0.0
     for g in grads.values():
-        total += np.sum(g ** 2)
+        total += np.sum(g**2)
     total_norm = float(np.sqrt(total))
     factor = min(1.0, max_norm / (total_norm + 1e-6))
     clipped = {k: g * factor for k, g in grads.items()}
