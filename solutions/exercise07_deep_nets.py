@@ -93,14 +93,14 @@ def deep_forward(
     - cache: what deep_backward needs (the activation, and each layer's input and Z)
     """
     L = len(params) // 2
-    A = X
-    layers = []  # (A_{l-1}, Z_l, A_l) for l = 1 .. L
+    A, Zs = X, []
     for layer in range(1, L + 1):
         Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]
-        out = Z if layer == L else _activate(Z, activation)
-        layers.append((A, Z, out))
-        A = out
-    return A, {"activation": activation, "layers": layers}
+        if layer < L:  # the output layer is linear
+            Zs.append(Z)
+            A = _activate(Z, activation)
+    # each hidden A is activation(Z) again: X and the hidden Zs are all backward needs
+    return Z, {"activation": activation, "X": X, "Zs": Zs}
 
 
 def deep_backward(
@@ -119,17 +119,16 @@ def deep_backward(
     Returns:
     - grads: a dict with the keys and shapes of params
     """
-    activation, layers = cache["activation"], cache["layers"]
+    activation, Zs = cache["activation"], cache["Zs"]
+    As = [cache["X"], *(_activate(Z, activation) for Z in Zs)]  # the input of each layer
     grads = {}
     dZ = dY_hat  # the last layer is linear: dZ_L = dY_hat
-    for layer in range(len(layers), 0, -1):
-        A_prev = layers[layer - 1][0]
-        grads[f"W{layer}"] = dZ.T @ A_prev  # (sizes[l], sizes[l-1])
+    for layer in range(len(As), 0, -1):
+        grads[f"W{layer}"] = dZ.T @ As[layer - 1]  # (sizes[l], sizes[l-1])
         grads[f"b{layer}"] = dZ.sum(axis=0)  # (sizes[l],)
         if layer > 1:
             dA = dZ @ params[f"W{layer}"]  # (N, sizes[l-1])
-            _, Z_prev, A_prev_out = layers[layer - 2]
-            dZ = dA * _slope(Z_prev, A_prev_out, activation)
+            dZ = dA * _slope(Zs[layer - 2], As[layer - 1], activation)
     return {key: grads[key] for key in params}  # in the order of params
 
 

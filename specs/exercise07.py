@@ -18,25 +18,25 @@ import numpy as np
 
 from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import batch_factors, case_label, normal
-from grader.checks.spec import CaseMaker, Function, arguments_unchanged
+from grader.checks.spec import CaseMaker, Function, arguments_unchanged, gradient_of
 from grader.judge.diagnose import Factor
 
 Params = dict[str, np.ndarray]
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
 # (N, sizes): the first with every size different (and none 2), N = 1, a square network (a
-# transpose fits every shape), ten layers (W10 sorts before W2), and two layers
+# transpose fits every shape) and ten layers (W10 sorts before W2); small, as a release
+# writes down every value the reference returns on them
 NETWORKS = [
     (3, (5, 6, 7, 4)),
-    (1, (3, 8, 6, 5, 2)),
+    (1, (3, 6, 5, 4, 2)),
     (4, (4, 4, 4, 4, 4)),
-    (5, (6, 9, 8, 7, 6, 5, 7, 8, 9, 6, 3)),
-    (2, (7, 3, 5)),
+    (2, (4, 5, 3, 6, 4, 5, 3, 6, 5, 4, 3)),
 ]
 # the sizes init_weights is asked for: fan_in differs from fan_out in every layer (so a
 # fan_out in place of a fan_in, or a W drawn (fan_in, fan_out), changes the numbers), one
 # layer alone, and ten
-INIT_SIZES = [(5, 8, 3), (3, 7, 6, 2), (4, 9), (10, 4, 9, 6, 5), (6, 3, 8, 5, 9, 4, 7, 2, 8, 3, 6)]
+INIT_SIZES = [(5, 8, 3), (3, 7, 6, 2), (4, 9), (6, 3, 5, 2, 4, 7, 2, 5, 3, 4, 6)]
 STDS: dict[str, Callable[[int, int], float]] = {
     "xavier": lambda fan_in, fan_out: float(np.sqrt(2.0 / (fan_in + fan_out))),
     "he": lambda fan_in, fan_out: float(np.sqrt(2.0 / fan_in)),
@@ -210,6 +210,15 @@ def _network(
         if layer > 1:
             dZ = (dZ @ params[f"W{layer}"]) * slope(layer - 1)
     return A, grads
+
+
+def numeric_grads(ref: ModuleType, case: Case) -> Params:
+    """The second oracle of deep_backward: central differences of the reference forward
+    with respect to each parameter of this case's network (its keys follow its depth)."""
+    return {
+        key: gradient_of(FORWARD, f"params.{key}", upstream="dY_hat", output=0)(ref, case)
+        for key in case.inputs["params"]
+    }
 
 
 FORWARD_MISTAKES = (
@@ -475,7 +484,10 @@ CHECKS: list[Check] = [
     ),
     *(
         BACKWARD.output(
-            suffix=activation, cases=network_cases(activation), mistakes=BACKWARD_MISTAKES
+            suffix=activation,
+            cases=network_cases(activation),
+            mistakes=BACKWARD_MISTAKES,
+            gradient=numeric_grads,
         )
         for activation in ACTIVATIONS
     ),
