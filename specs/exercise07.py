@@ -10,6 +10,7 @@ or an extra key).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 
 from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import batch_factors, case_label, normal
+from grader.checks.picture import PictureCheck
 from grader.checks.spec import CaseMaker, Function, arguments_unchanged, gradient_of
 from grader.judge.diagnose import Factor
 
@@ -445,6 +447,58 @@ TOTAL_MISTAKES = (
 )
 
 
+# --- the picture: vanishing and exploding, with the learner's own functions -----------------
+
+# ten layers; each activation with the initialization that suits it and one that does not
+PICTURE_SIZES = [8, *([16] * 9), 4]
+PICTURES = [
+    ("sigmoid", "small"),
+    ("sigmoid", "xavier"),
+    ("tanh", "xavier"),
+    ("tanh", "unit"),
+    ("relu", "he"),
+    ("relu", "unit"),
+]
+
+
+def picture_cases(rng: np.random.Generator) -> list[Case]:
+    made = []
+    for activation, scheme in PICTURES:
+        inputs = {
+            "sizes": list(PICTURE_SIZES),
+            "X": normal(rng, 8, PICTURE_SIZES[0]),
+            "dY_hat": normal(rng, 8, PICTURE_SIZES[-1]),
+            "activation": activation,
+            "scheme": scheme,
+        }
+        made.append(Case(f"{activation}, {scheme}", inputs))
+    return made
+
+
+# the driver runs init_weights, deep_forward, deep_backward, gradient_norms and saturation
+PICTURE = Function(
+    "deep_backward",
+    ("sizes", "X", "dY_hat", "activation", "scheme"),
+    picture_cases,
+    returns="picture",
+    driver="deep_picture",
+    exercise="exercise07",
+)
+
+
+def picture_check() -> PictureCheck:
+    """Each layer's gradient norm and each hidden layer's saturation on ten-layer networks,
+    judged against the reference's, and handed to the report for the picture."""
+    check = PICTURE.output(suffix="", shown="picture")
+    fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)}
+    note = (
+        "The picture is your init_weights, deep_forward, deep_backward, gradient_norms and "
+        "saturation together on ten layers (each hidden layer's A is the output of the layers "
+        "before it and an identity layer): fix the checks of those first."
+    )
+    return PictureCheck(**fields, note=note)
+
+
 # --- the checks --------------------------------------------------------------------------------
 
 INIT = Function("init_weights", ("sizes", "scheme", "seed"), returns="params")
@@ -495,5 +549,6 @@ CHECKS: list[Check] = [
     SATURATION.output(mistakes=SATURATION_MISTAKES),
     CLIP.output("clipped", mistakes=CLIPPED_MISTAKES),
     CLIP.output("total_norm", mistakes=TOTAL_MISTAKES),
+    picture_check(),
     arguments_unchanged(INIT, FORWARD, BACKWARD, NORMS, SATURATION, CLIP),
 ]

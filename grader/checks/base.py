@@ -33,6 +33,7 @@ from grader.judge.feedback import describe_call, describe_error, describe_mismat
 from grader.judge.types import type_problem
 from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
+from grader.report import PlotData
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
 STABILITY_ADVICE = (
@@ -69,6 +70,7 @@ class Verdict:
     # only where every wrong case agrees (the message says nothing of them until then)
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
+    data: PlotData | None = None  # numbers behind a picture, for the report (CheckReport.data)
 
     def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
