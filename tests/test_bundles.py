@@ -42,7 +42,8 @@ from grader.platforms import gradescope_layout, prairielearn_layout
 from .conftest import EXERCISES, ROOT, SOLUTIONS, course_total
 
 BPGRADE = Path(sys.executable).with_name("bpgrade")
-COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes")
+# the course's folders (drivers/ too: exercise07 drives the learner's functions together)
+COURSE_FOLDERS = ("exercises", "solutions", "specs", "quizzes", "drivers")
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 TARGET = bundled.Target(("3.11",))
 
@@ -377,6 +378,7 @@ def test_imports_of_torch_do_not_make_a_course_need_it(course: Path) -> None:
 
 
 def test_the_drivers_folder_ships_where_the_course_has_one(course: Path) -> None:
+    shutil.rmtree(course / "drivers")  # a course without drivers has none to ship
     names = {f.name for f in source_files(course=course)}
     assert not any(name.startswith("drivers/") for name in names)
     (course / "drivers").mkdir()
