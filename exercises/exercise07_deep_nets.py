@@ -117,6 +117,11 @@ Checking your work
 ------------------
     bpgrade check exercise07     # grade this file, check by check
     bpgrade hint exercise07      # reveal the next hint when you are stuck
+
+The check deep_picture runs your functions together on ten-layer networks, each activation
+under an initialization that suits it and one that does not. `bpgrade check exercise07 --json`
+gives its numbers (under "data": each layer's gradient norm and each hidden layer's
+saturation), to plot: vanishing is a row of norms falling towards layer 1.
 """
 
 from typing import Any
