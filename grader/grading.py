@@ -84,9 +84,9 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
         max_score=points,
         message=verdict.message,
         diagnosis=verdict.diagnosis,
+        data=verdict.data,
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
-        data=verdict.data,
     )
 
 

@@ -244,7 +244,6 @@ def test_no_code_of_the_specs_is_handed_out(release: Path) -> None:
 
 def test_the_recorded_checks_are_plain_json_models(release: Path) -> None:
     catalog = load_catalog(release / "exercises" / "catalog.toml")
-    total = 0
     for entry in catalog.exercises:
         path = release / "expected" / f"{entry.name}.json"
         json.loads(path.read_text(encoding="utf-8"))  # JSON, not pickle
@@ -252,12 +251,12 @@ def test_the_recorded_checks_are_plain_json_models(release: Path) -> None:
         assert answers.exercise == entry.name and answers.seed == 0
         assert [check.name for check in answers.checks] == [c.name for c in entry.checks]
         assert all(check.type.startswith("grader.") for check in answers.checks)
-        total += path.stat().st_size
-    # each callable of a check is recorded as its value on each public case (a numeric
-    # gradient too: one array, not the reference's calls on perturbed inputs), and a call's
-    # arguments are the case's inputs, by name: every case is drawn twice, so that state kept
-    # between calls meets a second draw, and the mistakes any function can make are recorded
-    assert total < 1_500_000
+        # each callable of a check is recorded as its value on each public case (a numeric
+        # gradient too: one array, not the reference's calls on perturbed inputs), and a
+        # call's arguments are the case's inputs, by name: every case is drawn twice, so that
+        # state kept between calls meets a second draw, and the mistakes any function can make
+        # are recorded (a deep network's, exercise07's, are the most: one per weight matrix)
+        assert path.stat().st_size < 2_000_000, entry.name
 
 
 # --- bpgrade check inside it ------------------------------------------------------------------

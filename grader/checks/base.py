@@ -510,7 +510,7 @@ class _Judgement:
             )
             if verdict is not None:
                 return verdict
-        return None
+        return self._numeric_by_key(received)
 
     def array(
         self,
@@ -585,13 +585,15 @@ class _Judgement:
                 )
         return Verdict(False, "\n".join(lines), reading=reading, mismatch=True)
 
-    def _numeric(self, received: np.ndarray, name: str) -> Verdict | None:
-        """The second, independent oracle: central differences of the reference forward."""
+    def _numeric(self, received: np.ndarray, name: str, found: Any = None) -> Verdict | None:
+        """The second, independent oracle: central differences of the reference forward
+        (`found`, where the oracle's answer is at hand already)."""
         if self.check.numeric is None or not self.oracle:
             return None
-        # the same case recurs (every student's public cases, a watched re-check); a release
-        # recorded it, and a case it did not record cannot be checked (judge says so)
-        found = cached_numeric(self.check.numeric, self.reference, self.case, variable=name)
+        if found is None:
+            # the same case recurs (every student's public cases, a watched re-check); a
+            # release recorded it, and a case it did not record cannot be checked (judge says so)
+            found = cached_numeric(self.check.numeric, self.reference, self.case, variable=name)
         numeric = as_array(found)
         if close_where_known(received, numeric, NUMERIC_RTOL, NUMERIC_ATOL):
             return None
@@ -602,6 +604,19 @@ class _Judgement:
             f"{self.called}: {name} disagrees with the numeric gradient (central differences).\n"
             + describe_mismatch(name, received[known], numeric[known], wrong),
         )
+
+    def _numeric_by_key(self, received: dict[str, Any]) -> Verdict | None:
+        """A returned dict whose keys follow the case (a network's gradients, one W and one b
+        per layer) against an oracle that answers a dict with the same keys, key by key."""
+        if self.check.numeric is None or not self.oracle:
+            return None
+        subject = self.check.subject
+        found = cached_numeric(self.check.numeric, self.reference, self.case, variable=subject)
+        for key, numeric in found.items():
+            verdict = self._numeric(as_array(received[key]), f"{subject}[{key!r}]", numeric)
+            if verdict is not None:
+                return verdict
+        return None
 
     def _models(self, mistakes: Sequence[Mistake], key: str | None) -> list[tuple[Finding, Any]]:
         """What each of these mistakes returns on these inputs."""
