@@ -30,10 +30,10 @@ DTYPE = torch.float64
 def build(net: dict[str, Any]) -> tuple[nn.Module, torch.optim.Optimizer, nn.Module]:
     """The model, its optimizer and the loss that `net` describes.
 
-    net: sizes (D_in, H, D_out), seed (of the parameters and of the stale gradients), loss
-    ("mse" or "cross_entropy"), lr, momentum, mode ("train" or "eval", of every module when
-    handed over), frozen (the first layer's bias takes no gradient), unused (an extra
-    parameter that no forward pass uses, so it gets no gradient either)."""
+    net: sizes (D_in, H, D_out), seed (of the parameters and of the stale gradients),
+    cross_entropy (the loss, else the mean squared error), lr, momentum, training (the mode
+    of every module when handed over), frozen (the first layer's bias takes no gradient),
+    unused (an extra parameter that no forward pass uses, so it gets no gradient either)."""
     d_in, hidden, d_out = (int(n) for n in net["sizes"])
     rng = np.random.default_rng(int(net["seed"]))
     model = nn.Sequential(
@@ -49,11 +49,11 @@ def build(net: dict[str, Any]) -> tuple[nn.Module, torch.optim.Optimizer, nn.Mod
         model[0].bias.requires_grad_(False)
     for parameter in model.parameters():  # what an earlier step left behind
         parameter.grad = _tensor(rng.normal(size=tuple(parameter.shape)))
-    model.train(net.get("mode", "train") == "train")
+    model.train(bool(net["training"]))
     optimizer = torch.optim.SGD(
         model.parameters(), lr=float(net["lr"]), momentum=float(net["momentum"])
     )
-    loss_fn: nn.Module = nn.MSELoss() if net["loss"] == "mse" else nn.CrossEntropyLoss()
+    loss_fn: nn.Module = nn.CrossEntropyLoss() if net["cross_entropy"] else nn.MSELoss()
     return model, optimizer, loss_fn
 
 

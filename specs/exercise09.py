@@ -40,14 +40,18 @@ NETS = [
 ]
 
 
-def _net(rng: np.random.Generator, sizes: tuple[int, ...], loss: str, mode: str, no_grad: str):
+def _net(
+    rng: np.random.Generator, sizes: tuple[int, ...], loss: str, mode: str, no_grad: str
+) -> dict[str, Any]:
+    """The plain description of a model, its optimizer and its loss (drivers/exercise09.py
+    builds them): booleans rather than words, so that a message shows them."""
     return {
         "sizes": list(sizes),
         "seed": int(rng.integers(0, 2**31)),
-        "loss": loss,
+        "cross_entropy": loss == "cross_entropy",
         "lr": LR,
         "momentum": MOMENTUM,
-        "mode": mode,
+        "training": mode == "train",
         "unused": no_grad == "unused",
         "frozen": no_grad == "frozen",
     }
@@ -532,6 +536,24 @@ ACCUMULATED_LOSS_MISTAKES = (
             ACCUMULATED_STEP,
             "loss",
             accumulated_step=_accumulate(lambda n, t, k: 1 / k, mean_of_means=True),
+        ),
+    ),
+    Mistake(
+        "call_order",
+        "the optimizer stepped once per micro-batch (step inside the loop), so each later "
+        "micro-batch's loss was computed with parameters already moved. Step once, after the "
+        "loop.",
+        _bug(ACCUMULATED_STEP, "loss", accumulated_step=_accumulate(_share, step="in_loop")),
+    ),
+    Mistake(
+        "call_order",
+        "the optimizer stepped once per micro-batch (zero_grad and step inside the loop), so "
+        "each later micro-batch's loss was computed with parameters already moved. Clear "
+        "once before the loop, step once after it.",
+        _bug(
+            ACCUMULATED_STEP,
+            "loss",
+            accumulated_step=_accumulate(_share, zero_grad="in_loop", step="in_loop"),
         ),
     ),
     _loss_mistakes(ACCUMULATED_STEP, _accumulate(_share, tensor=True), graph=False),
