@@ -14,6 +14,7 @@ previous step would have left them, so code that never clears them is seen to us
 
 from __future__ import annotations
 
+import itertools
 from types import ModuleType
 from typing import Any
 
@@ -172,7 +173,7 @@ def accumulated_step(
     watch = Watch(model)
     X_t, y_t = _tensor(X), _targets(y)
     bounds = np.cumsum([0, *sizes])
-    batches = [(X_t[a:b].clone(), y_t[a:b].clone()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    batches = [(X_t[a:b].clone(), y_t[a:b].clone()) for a, b in itertools.pairwise(bounds)]
     loss = module.accumulated_step(model, optimizer, loss_fn, batches)
     watch.close()
     return {
@@ -197,9 +198,7 @@ def _backward_of(function: Any, output: torch.Tensor, upstream: Any) -> tuple[An
     return returned if isinstance(returned, tuple) else (returned,)
 
 
-def linear_function(
-    module: ModuleType, X: Any, W: Any, b: Any, dZ: Any
-) -> dict[str, Any]:
+def linear_function(module: ModuleType, X: Any, W: Any, b: Any, dZ: Any) -> dict[str, Any]:
     """LinearFunction.apply(X, W, b), and its backward's (dX, dW, db) for the upstream dZ."""
     inputs = [_tensor(v).requires_grad_(True) for v in (X, W, b)]
     Z = module.LinearFunction.apply(*inputs)

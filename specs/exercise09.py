@@ -141,7 +141,9 @@ SIGMOID_SHAPES = [(3, 5), (4, 4), (2, 3, 4)]
 
 def sigmoid_cases(rng: np.random.Generator) -> list[Case]:
     return [
-        Case(f"Z of shape {shape}", {"Z": normal(rng, *shape, scale=2.0), "dA": normal(rng, *shape)})
+        Case(
+            f"Z of shape {shape}", {"Z": normal(rng, *shape, scale=2.0), "dA": normal(rng, *shape)}
+        )
         for shape in SIGMOID_SHAPES
     ]
 
@@ -188,7 +190,10 @@ LINEAR = Function(
     exercise=EXERCISE,
 )
 LINEAR_GRADCHECK = Function(
-    "LinearFunction", ("X", "W", "b"), linear_gradcheck_cases, driver="linear_gradcheck",
+    "LinearFunction",
+    ("X", "W", "b"),
+    linear_gradcheck_cases,
+    driver="linear_gradcheck",
     exercise=EXERCISE,
 )
 SIGMOID = Function(
@@ -200,7 +205,10 @@ SIGMOID = Function(
     exercise=EXERCISE,
 )
 SIGMOID_GRADCHECK = Function(
-    "SigmoidFunction", ("Z",), sigmoid_gradcheck_cases, driver="sigmoid_gradcheck",
+    "SigmoidFunction",
+    ("Z",),
+    sigmoid_gradcheck_cases,
+    driver="sigmoid_gradcheck",
     exercise=EXERCISE,
 )
 
@@ -275,24 +283,6 @@ def _bug_zero_grad_before_step(model, optimizer, loss_fn, X, y):
     loss.backward()
     optimizer.zero_grad()
     optimizer.step()
-    return loss.item()
-
-
-def _bug_step_before_backward(model, optimizer, loss_fn, X, y):
-    model.train()
-    optimizer.zero_grad()
-    loss = loss_fn(model(X), y)
-    optimizer.step()
-    loss.backward()
-    return loss.item()
-
-
-def _bug_stale_step_then_backward(model, optimizer, loss_fn, X, y):
-    model.train()
-    loss = loss_fn(model(X), y)
-    optimizer.step()
-    optimizer.zero_grad()
-    loss.backward()
     return loss.item()
 
 
@@ -431,12 +421,6 @@ TRAIN_PARAMS_MISTAKES = (
         "backward). The order is zero_grad, forward, backward, step.",
         _bug(TRAIN_STEP, "params", train_step=_bug_zero_grad_before_step),
     ),
-    Mistake(
-        "call_order",
-        "the step used the stale gradients of an earlier step: optimizer.step() ran before "
-        "loss.backward() had filled .grad. The order is zero_grad, forward, backward, step.",
-        _bug(TRAIN_STEP, "params", train_step=_bug_stale_step_then_backward),
-    ),
 )
 
 TRAIN_GRADS_MISTAKES = (
@@ -451,20 +435,6 @@ TRAIN_GRADS_MISTAKES = (
         "every .grad is None after your step: zero_grad ran between backward and step, so "
         "the step found no gradients. The order is zero_grad, forward, backward, step.",
         _bug(TRAIN_STEP, "grads", train_step=_bug_zero_grad_before_step),
-    ),
-    Mistake(
-        "call_order",
-        "the gradients were filled after the step: optimizer.step() ran before "
-        "loss.backward(), so it found no new gradients. The order is zero_grad, forward, "
-        "backward, step.",
-        _bug(TRAIN_STEP, "grads", train_step=_bug_step_before_backward),
-    ),
-    Mistake(
-        "call_order",
-        "the gradients were filled after the step: optimizer.step() ran before "
-        "loss.backward() (on the stale gradients of an earlier step). The order is zero_grad, "
-        "forward, backward, step.",
-        _bug(TRAIN_STEP, "grads", train_step=_bug_stale_step_then_backward),
     ),
 )
 
@@ -565,12 +535,8 @@ CHECKS: list[Check] = [
         shown="loss",
         mistakes=(_loss_mistakes(TRAIN_STEP, _bug_train_step_tensor, graph=True),),
     ),
-    TRAIN_STEP.output(
-        "params", shown="params", mistakes=TRAIN_PARAMS_MISTAKES
-    ),
-    TRAIN_STEP.output(
-        "grads", shown="grads", mistakes=TRAIN_GRADS_MISTAKES
-    ),
+    TRAIN_STEP.output("params", shown="params", mistakes=TRAIN_PARAMS_MISTAKES),
+    TRAIN_STEP.output("grads", shown="grads", mistakes=TRAIN_GRADS_MISTAKES),
     TRAIN_STEP.output(
         "mode",
         shown="mode",
@@ -621,9 +587,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    ACCUMULATED_STEP.output(
-        "loss", shown="loss", mistakes=ACCUMULATED_LOSS_MISTAKES
-    ),
+    ACCUMULATED_STEP.output("loss", shown="loss", mistakes=ACCUMULATED_LOSS_MISTAKES),
     ACCUMULATED_STEP.output(
         "params",
         shown="params",
