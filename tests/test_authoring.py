@@ -22,16 +22,20 @@ from grader.cli import main
 from .conftest import ROOT
 
 # what a course is made of, as dev check reads it (the rest of the repository is bpgrade's)
-COURSE_PARTS = ["exercises", "solutions", "specs", "docs", "tests/corpus"]
+COURSE_PARTS = ["exercises", "solutions", "specs", "drivers", "docs", "tests/corpus"]
 ORACLE = "tests/test_reference_torch.py"
+ORACLES = "tests/test_reference_torch*.py"  # the shared oracle and each exercise's own
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     course = tmp_path_factory.mktemp("pristine") / "course"
     for part in COURSE_PARTS:
-        shutil.copytree(ROOT / part, course / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / ORACLE, course / ORACLE)
+        if (ROOT / part).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / part, course / part, ignore=ignore)
+    for oracle in ROOT.glob(ORACLES):
+        shutil.copy(oracle, course / oracle.relative_to(ROOT))
     return course
 
 
