@@ -184,3 +184,14 @@ def test_exercise09_every_modelled_mistake_shows_on_the_cases() -> None:
             not same(mistake.model(reference, case), check.expected_value(reference, case))
             for case in cases
         ), (check.name, mistake.sentence)
+
+
+def test_exercise09_every_diagnosis_is_documented() -> None:
+    """The README lists every diagnosis a report can carry, the training loop's included."""
+    from typing import get_args
+
+    from grader.judge.diagnose import Diagnosis
+
+    readme = (COURSE / "README.md").read_text(encoding="utf-8")
+    for tag in get_args(Diagnosis):
+        assert f"`{tag}`" in readme, tag
