@@ -102,29 +102,31 @@ def _modes(model: nn.Module) -> np.ndarray:
 
 
 class Watch:
-    """What the model saw while it ran: each module's mode, and whether gradients were on."""
+    """What the model's layers saw while they ran: each one's mode, and whether gradients
+    were on. The layers (the modules without submodules) do the computing, however the
+    model is called (model(X) or model.forward(X))."""
 
     def __init__(self, model: nn.Module) -> None:
+        self.layers = [m for m in model.modules() if next(m.children(), None) is None]
         self.modes: dict[int, float] = {}
         self.grad_enabled = 0.0
-        self.ran = False
         self.handles = [
-            m.register_forward_pre_hook(self._seen(i)) for i, m in enumerate(model.modules())
+            layer.register_forward_pre_hook(self._seen(i)) for i, layer in enumerate(self.layers)
         ]
 
     def _seen(self, index: int) -> Any:
         def hook(module: nn.Module, inputs: Any) -> None:
-            self.ran = True
             self.modes[index] = min(self.modes.get(index, 1.0), 1.0 if module.training else 0.0)
             if torch.is_grad_enabled():
                 self.grad_enabled = 1.0
 
         return hook
 
-    def modes_in_forward(self, model: nn.Module) -> np.ndarray:
-        if not self.ran:
-            raise RuntimeError("the model was never called: run model(X) in your function")
-        return np.array([self.modes.get(i, 1.0) for i, _ in enumerate(model.modules())])
+    def modes_in_forward(self) -> np.ndarray:
+        """1 for each layer that ran in training mode every time, 0 otherwise."""
+        if len(self.modes) < len(self.layers):
+            raise RuntimeError("the model was never called on X: run model(X) in your function")
+        return np.array([self.modes[i] for i in range(len(self.layers))])
 
     def close(self) -> None:
         for handle in self.handles:
@@ -145,7 +147,7 @@ def train_step(module: ModuleType, net: dict[str, Any], X: Any, y: Any) -> dict[
         "loss": _loss(loss),
         "params": _parameters(model),
         "grads": _grads(model),
-        "mode": watch.modes_in_forward(model),
+        "mode": watch.modes_in_forward(),
     }
 
 
@@ -159,7 +161,7 @@ def evaluate(module: ModuleType, net: dict[str, Any], X: Any, y: Any) -> dict[st
     return {
         "loss": _loss(loss),
         "graph": {"grad_enabled": watch.grad_enabled, **_grads(model)},
-        "mode": {"in_forward": watch.modes_in_forward(model), "after": _modes(model)},
+        "mode": {"in_forward": watch.modes_in_forward(), "after": _modes(model)},
     }
 
 
@@ -179,7 +181,7 @@ def accumulated_step(
     return {
         "loss": _loss(loss),
         "params": _parameters(model),
-        "mode": watch.modes_in_forward(model),
+        "mode": watch.modes_in_forward(),
     }
 
 
