@@ -31,7 +31,7 @@ LR, MOMENTUM = 0.1, 0.9
 # ---------------------------------------------------------------- cases
 
 # (N, D_in, H, D_out), loss, the mode every module is in when handed over, and which parameters
-# get no gradient: all sizes different first; N = 1; every size equal; the worked example's
+# get no gradient: all sizes different first; N = 1; every size equal; one with D_in = 2
 NETS = [
     ((3, 4, 5, 6), "mse", "train", "unused"),
     ((1, 3, 4, 2), "mse", "eval", "frozen"),
