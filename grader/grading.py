@@ -86,6 +86,7 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
         diagnosis=verdict.diagnosis,
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
+        data=verdict.data,
     )
 
 

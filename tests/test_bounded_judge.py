@@ -268,6 +268,9 @@ def test_feedback_costs_what_it_shows() -> None:
     same = np.zeros((4, 3))
     assert "(* = wrong)" in describe_mismatch("A", same, expected, mismatch(same, expected))
     assert describe_value(tuple(range(10**5))) == "(0, 1, 2, 3, 4, 5, 6, 7, ... 99992 more)"
+    # a string is shown quoted (a program, an activation's name), a long one clipped
+    assert describe_value(("relu", "c = a * a")) == "('relu', 'c = a * a')"
+    assert describe_value("x" * 10**6).endswith("... 999800 more characters")
 
 
 @pytest.mark.parametrize(

@@ -60,4 +60,7 @@ def test_corpus_verdict(
                 name + suffix,
                 next(c.message for c in report.checks if c.name == name + suffix),
             )
+        for name, words in expected.get("says", {}).items():  # a likely mistake without a tag
+            message = next(c.message for c in report.checks if c.name == name + suffix)
+            assert words in message, (name + suffix, message)
     assert report.status == ("failed" if expected["fails"] else "passed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from typing import Any
 
 import numpy as np
@@ -340,3 +342,48 @@ def test_a_small_kink_under_a_steep_slope_is_still_a_kink() -> None:
     grad = smooth_numeric_gradient(lambda v: float(np.sum(5 * v + 2e-4 * np.maximum(v, 0))), x)
     assert np.isnan(grad[0])
     assert grad[1] == pytest.approx(5.0002, rel=1e-8)
+
+
+def test_a_check_adds_its_sentence_for_an_error_of_a_named_type() -> None:
+    """`errors` teaches what an error's own words cannot (a RecursionError on a deep graph),
+    and only for that type of error."""
+    from grader.calls import Call, CallResult, LearnerError
+    from grader.checks.base import Case, OutputCheck
+
+    check = OutputCheck(
+        name="deep",
+        function="f",
+        arguments=("x",),
+        make_cases=lambda rng: [],
+        errors=(("RecursionError", "Sort without recursion."),),
+    )
+    case = Case("a deep graph", {"x": 1.0})
+    calls = [Call("c0", "f", (1.0,))]
+    for kind, taught in (("RecursionError", True), ("ValueError", False)):
+        failed = CallResult(error=LearnerError("exception", kind, "too deep"))
+        verdict = check.judge_case(np.random, case, calls, [failed])  # type: ignore[arg-type]
+        assert verdict is not None and not verdict.passed
+        assert f"raised {kind}: too deep" in verdict.message
+        assert ("Sort without recursion." in verdict.message) == taught
+
+
+def test_a_plotted_check_reports_its_first_answer_as_a_pictures_numbers() -> None:
+    """`plot`: a dict keyed "node.quantity" becomes PlotData.layers[quantity][node]; an answer
+    of another shape, or an error, gives no data."""
+    from grader.calls import Call, CallResult, LearnerError
+    from grader.checks.base import Case, Evidence, OutputCheck
+
+    def evidence(result: CallResult) -> Evidence:
+        return Evidence([Case("g", {"x": 1.0})], [[Call("c0", "f", (1.0,))]], [[result]], [], [])
+
+    answer = {"a.data": 2.0, "c.data": 4.0, "c.grad": 1.0, "a.grad": 4.0}
+    check = OutputCheck(name="g", function="f", arguments=("x",), make_cases=lambda rng: [])
+    plotted = dataclasses.replace(check, plot=True)
+    reference = types.SimpleNamespace(f=lambda x: answer)
+    right = CallResult(value=answer)
+    assert check.judge(reference, evidence(right)).data is None  # type: ignore[arg-type]
+    verdict = plotted.judge(reference, evidence(right))  # type: ignore[arg-type]
+    assert verdict.passed and verdict.data is not None
+    assert verdict.data.layers == {"data": {"a": 2.0, "c": 4.0}, "grad": {"c": 1.0, "a": 4.0}}
+    for other in (CallResult(value=[1.0]), CallResult(error=LearnerError("exception", "E", "m"))):
+        assert plotted.judge(reference, evidence(other)).data is None  # type: ignore[arg-type]

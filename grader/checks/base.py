@@ -7,6 +7,7 @@ the plain `CallResult`s against the reference solution, which it does see.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -20,8 +21,10 @@ from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.checks.inputs import plant_special_values
 from grader.drivers import drive
 from grader.judge.compare import (
+    ATOL,
     NUMERIC_ATOL,
     NUMERIC_RTOL,
+    Magnitude,
     NotNumeric,
     as_array,
     close,
@@ -29,10 +32,11 @@ from grader.judge.compare import (
     mismatch,
 )
 from grader.judge.diagnose import Diagnosis, Factor, Finding, Reading, diagnose, model_finding
-from grader.judge.feedback import describe_call, describe_error, describe_mismatch
+from grader.judge.feedback import ITEMS_SHOWN, describe_call, describe_error, describe_mismatch
 from grader.judge.types import type_problem
 from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
+from grader.report import PlotData
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
 STABILITY_ADVICE = (
@@ -69,6 +73,7 @@ class Verdict:
     # only where every wrong case agrees (the message says nothing of them until then)
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
+    data: PlotData | None = None  # the numbers behind a picture of the check, for the report
 
     def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
@@ -192,6 +197,20 @@ class OutputCheck(Check):
     # sides, where `function` is a class or takes callbacks: `exercise` names that module
     driver: str | None = None
     exercise: str = ""
+    # values judged by their order of magnitude alone (rounding noise against a real error),
+    # never digit by digit
+    magnitude: Magnitude | None = None
+    # the absolute tolerance against the reference, as a fraction of the output's scale: the
+    # engine's ATOL, or more where right answers differ by more rounding than that (numeric
+    # gradients evaluated at points an ulp apart)
+    atol: float = ATOL
+    # (the type of an error, what to do about it): a sentence added to the message of a case
+    # whose call raised that error, where the error's own words cannot teach the fix (a
+    # RecursionError on a graph thousands of nodes deep: sort without recursion)
+    errors: tuple[tuple[str, str], ...] = ()
+    # the first case's answer, a dict keyed "node.quantity" ("c.grad"), goes into the report
+    # as the numbers of a picture: PlotData.layers[quantity][node] (a graph's data and grads)
+    plot: bool = False
 
     @property
     def subject(self) -> str:
@@ -229,6 +248,11 @@ class OutputCheck(Check):
         return pick(getattr(reference, self.function)(*args), self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+        verdict = self._judge(reference, evidence)
+        data = _plot_data(evidence) if self.plot else None
+        return verdict if data is None else dataclasses.replace(verdict, data=data)
+
+    def _judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdicts: list[Verdict | None] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
@@ -268,6 +292,9 @@ class OutputCheck(Check):
             if error is not None and error.kind == "bad_return" and self.returns_in_words:
                 message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
                 return Verdict(False, message)
+            taught = [sentence for kind, sentence in self.errors if error and error.type == kind]
+            if taught:
+                return Verdict(False, "\n  ".join([failure.message, *taught]))
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part
@@ -309,7 +336,7 @@ class OutputCheck(Check):
         if numpy_warnings:
             return Verdict(
                 False,
-                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {STABILITY_ADVICE}",
+                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {self.advice}",
                 "unstable",
             )
         bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in _numeric_leaves(received))
@@ -321,6 +348,23 @@ class OutputCheck(Check):
                 "unstable",
             )
         return None
+
+
+def _plot_data(evidence: Evidence) -> PlotData | None:
+    """The first case's answer as PlotData.layers[quantity][node], where it is a dict of
+    numbers keyed "node.quantity"; None where it is not (an error, another shape)."""
+    if not evidence.results or not evidence.results[0]:
+        return None
+    answer = evidence.results[0][-1].value
+    if evidence.results[0][-1].error is not None or not isinstance(answer, dict):
+        return None
+    layers: dict[str, dict[str, float]] = {}
+    for key, value in answer.items():
+        node, dot, quantity = str(key).rpartition(".")
+        if not dot or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        layers.setdefault(quantity, {})[node] = float(value)
+    return PlotData(layers=layers)
 
 
 def _explanation(wrong: list[Verdict]) -> tuple[Verdict, Finding] | None:
@@ -488,7 +532,9 @@ class _Judgement:
                 f"{called} returned {type(received).__name__} for {name}, which is not numbers.",
             )
         e = as_array(expected)
-        if r.shape == e.shape and close(r, e):
+        if self.check.magnitude is not None:
+            return self._by_magnitude(r, e, name, key)
+        if r.shape == e.shape and close(r, e, atol=self.check.atol):
             return self._numeric(r, name) if key is None else None
         reading = diagnose(
             r,
@@ -499,9 +545,45 @@ class _Judgement:
             factors=self.case.factors,
             baseline=baseline,
         )
-        diff = mismatch(r, e) if r.shape == e.shape else None
+        diff = mismatch(r, e, atol=self.check.atol) if r.shape == e.shape else None
         message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
         return Verdict(False, message, reading=reading, mismatch=True)
+
+    def _by_magnitude(
+        self, r: np.ndarray, e: np.ndarray, name: str, key: str | None
+    ) -> Verdict | None:
+        """`array` for a check judged by order of magnitude: each value must be of the size
+        the expected one is; a known mistake is named when it gives noise where the learner's
+        values are noise and the same real errors (Magnitude.matches)."""
+        size = self.check.magnitude
+        assert size is not None
+        if r.shape == e.shape and not size.wrong_cells(r, e).any():
+            return None
+        models = self._models(self.check.mistakes, key)
+        found = []
+        for finding, value in models:
+            try:
+                modeled = as_array(value)
+            except NotNumeric:
+                continue
+            if size.matches(r, modeled):
+                found.append(finding)
+        reading = Reading(tuple(found), frozenset(f.family for f, _ in models))
+        lines = [
+            f"{self.called}: wrong {name}. These values are judged by their size alone: below "
+            f"{size.small:g} is rounding noise, above {size.large:g} a real error."
+        ]
+        if r.shape != e.shape:
+            lines.append(f"  {name}: expected shape {e.shape}, received {r.shape}.")
+        else:
+            wrong = size.wrong_cells(r, e)
+            for index in list(zip(*np.nonzero(wrong), strict=True))[:ITEMS_SHOWN]:
+                at = ", ".join(str(int(i)) for i in index)
+                lines.append(
+                    f"  {name}[{at}]: expected {size.words(float(e[index]))}, received "
+                    f"{float(r[index]):.3g}."
+                )
+        return Verdict(False, "\n".join(lines), reading=reading, mismatch=True)
 
     def _numeric(self, received: np.ndarray, name: str) -> Verdict | None:
         """The second, independent oracle: central differences of the reference forward."""

@@ -23,6 +23,7 @@ from grader.calls import Part, pick
 from grader.checks.backward import CacheFedCheck
 from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck
 from grader.checks.unchanged import ArgumentsUnchanged
+from grader.judge.compare import ATOL, Magnitude
 from grader.numeric import numeric_derivative, smooth_numeric_gradient, upstream_loss
 
 CaseMaker = Callable[[np.random.Generator], list[Case]]
@@ -96,12 +97,18 @@ class Function:
         baseline: Callable[[Case], Any] | None = None,
         keep: Part = None,
         advice: str = STABILITY_ADVICE,
+        magnitude: Magnitude | None = None,
+        atol: float = ATOL,
+        errors: tuple[tuple[str, str], ...] = (),
+        plot: bool = False,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
         Its name is `function.item`, or `function.suffix` where the suffix says more (a
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
-        is what the learner reads the value as, where that differs from the item's name."""
+        is what the learner reads the value as, where that differs from the item's name;
+        `errors` pairs an error's type with a sentence on what to do when a call raises it;
+        `plot` puts the first case's answer into the report as a picture's numbers."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -129,6 +136,10 @@ class Function:
             elementwise=elementwise,
             driver=self.driver,
             exercise=self.exercise,
+            magnitude=magnitude,
+            atol=atol,
+            errors=errors,
+            plot=plot,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

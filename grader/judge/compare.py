@@ -95,3 +95,48 @@ def mismatch(
         max_abs=float(diff[wrong].max(initial=0.0)),
         max_rel=float(rel[meaningful].max()) if meaningful.any() else None,
     )
+
+
+@dataclass(frozen=True)
+class Magnitude:
+    """Values judged by their order of magnitude alone, where the digits are rounding noise
+    that differs between right answers (the relative error of a correct backward pass, about
+    1e-10 here and 1e-11 there): an expected value below `small` is noise, and the received
+    one must be below it too; one above `large` (or infinite) is a real error, and the
+    received one must be above it too; one in between is judged as usual."""
+
+    small: float
+    large: float
+
+    def classes(self, values: Any) -> np.ndarray:
+        """-1 for noise, 1 for a real error, 0 in between, NaN for NaN, cell by cell."""
+        v = np.abs(as_array(values))
+        with np.errstate(invalid="ignore"):
+            out = np.where(v < self.small, -1.0, np.where(v > self.large, 1.0, 0.0))
+        return np.where(np.isnan(v), np.nan, out)
+
+    def wrong_cells(self, received: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """A boolean mask of the cells of another size than expected (shapes agree)."""
+        r, e = self.classes(received), self.classes(expected)
+        both_nan = np.isnan(r) & np.isnan(e)
+        differ = ~(r == e) & ~both_nan
+        between = (e == 0) & (r == 0)
+        return differ | (between & wrong_cells(received, expected))
+
+    def matches(self, received: np.ndarray, modeled: np.ndarray) -> bool:
+        """Whether `received` is what a modelled mistake gives: noise where it gives noise, and
+        its real errors to six digits (a real error is no noise: it tells mistakes apart)."""
+        if received.shape != modeled.shape or self.wrong_cells(received, modeled).any():
+            return False
+        real = ~(self.classes(modeled) < 0)
+        return not wrong_cells(received[real], modeled[real], rtol=1e-6, atol=0.0).any()
+
+    def words(self, value: float) -> str:
+        """What an expected value is, in words."""
+        if np.isnan(value):
+            return "NaN"
+        if abs(value) < self.small:
+            return f"below {self.small:g} (rounding noise)"
+        if abs(value) > self.large:
+            return f"above {self.large:g}"
+        return f"{value:.4g}"

@@ -12,6 +12,7 @@ from grader.judge.compare import Mismatch
 SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
 ITEMS_SHOWN = 8  # of a dict, tuple or list described in words; the rest are counted
 DEPTH_SHOWN = 4  # of nested containers described in words
+STRING_SHOWN = 200  # characters of a string shown (a graph's program, an activation's name)
 
 # Every text here costs what it shows, never what the value holds: a shape is printed, not
 # walked (np.zeros((10**12, 0)) has a trillion rows and no element), and a table is drawn only
@@ -27,6 +28,11 @@ def describe_value(value: Any, depth: int = 0) -> str:
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, str):
+        shown = value[:STRING_SHOWN]
+        return repr(shown) + (
+            f"... {len(value) - STRING_SHOWN} more characters" if len(value) > STRING_SHOWN else ""
+        )
     if isinstance(value, dict | tuple | list) and depth >= DEPTH_SHOWN:
         return "{...}" if isinstance(value, dict) else "(...)"
     if isinstance(value, dict):
