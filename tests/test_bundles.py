@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -339,32 +340,51 @@ def test_setup_installs_torch_from_the_wheels_when_the_course_needs_it(tmp_path:
     assert "VERSIONS=(3.11 3.12)" in setup
 
 
-def test_setup_installs_no_torch_for_this_course(tmp_path: Path, collected: list[Any]) -> None:
-    """The setup.sh built for this course (its wheels from `small_wheels`, with the torch
-    `build` asked for) installs bpgrade alone: its catalog has no torch runtime (exercise04's
-    docstring mentions torch.nn.functional)."""
-    assert not needs_torch(ROOT)
+def _built_setup(tmp_path: Path, course: Path) -> tuple[bool, str]:
     built = gradescope.build(
-        tmp_path / "autograder.zip", course=ROOT, wheelhouse=tmp_path / "wheelhouse"
+        tmp_path / "autograder.zip", course=course, wheelhouse=tmp_path / "wheelhouse"
     )
     with zipfile.ZipFile(built.path) as archive:
-        setup = archive.read(gradescope.SETUP).decode("utf-8")
-    assert not built.installs_torch
+        return built.installs_torch, archive.read(gradescope.SETUP).decode("utf-8")
+
+
+def test_setup_installs_torch_for_this_course(tmp_path: Path, collected: list[Any]) -> None:
+    """The setup.sh built for this course (its wheels from `small_wheels`, with the torch
+    `build` asked for) installs torch because exercise09 runs with it, and only then."""
+    assert needs_torch(ROOT)
+    installs_torch, setup = _built_setup(tmp_path, ROOT)
+    assert installs_torch
+    assert '"bpgrade[torch]"' in setup
+
+
+def test_setup_installs_no_torch_for_a_numpy_course(
+    tmp_path: Path, course: Path, collected: list[Any]
+) -> None:
+    """Without a torch runtime in its catalog a course's setup.sh installs bpgrade alone
+    (exercise04's docstring mentions torch.nn.functional, exercise09's imports torch)."""
+    _with_runtime(course, "exercise09", "numpy")
+    assert not needs_torch(course)
+    installs_torch, setup = _built_setup(tmp_path, course)
+    assert not installs_torch
     assert '--find-links "$WHEELS" "bpgrade"\n' in setup
     assert "torch" not in setup
 
 
 def _with_runtime(course: Path, name: str, runtime: str) -> None:
-    """Give the course's exercise `name` a runtime in its catalog."""
+    """Give the course's exercise `name` a runtime in its catalog (in place of its own)."""
     path = course / "exercises" / "catalog.toml"
     text = path.read_text()
     anchor = f'name = "{name}"\n'
     assert anchor in text
-    path.write_text(text.replace(anchor, f'{anchor}runtime = "{runtime}"\n', 1))
+    head, _, rest = text.partition(anchor)
+    end = rest.find("[[")  # the exercise's own table ends where its checks begin
+    block = re.sub(r'(?m)^runtime = "[a-z]+"\n', "", rest[:end])
+    path.write_text(f'{head}{anchor}runtime = "{runtime}"\n{block}{rest[end:]}')
 
 
 def test_a_course_with_a_torch_exercise_needs_torch(course: Path) -> None:
     """From the catalog's runtimes: one torch exercise is enough."""
+    _with_runtime(course, "exercise09", "numpy")
     assert not needs_torch(course)
     _with_runtime(course, "exercise03", "torch")
     assert needs_torch(course)
@@ -376,10 +396,12 @@ def test_imports_of_torch_do_not_make_a_course_need_it(course: Path) -> None:
     (course / "solutions" / "extra.py").write_text("import torch\n")
     (course / "exercises" / "exercise06_torch.py").write_text("import torch.nn.functional as F\n")
     _with_runtime(course, "exercise03", "numpy")
+    _with_runtime(course, "exercise09", "numpy")
     assert not needs_torch(course)
 
 
 def test_the_drivers_folder_ships_where_the_course_has_one(course: Path) -> None:
+    assert "drivers/exercise09.py" in {f.name for f in source_files(course=course)}
     shutil.rmtree(course / "drivers", ignore_errors=True)  # a course of plain functions only
     names = {f.name for f in source_files(course=course)}
     assert not any(name.startswith("drivers/") for name in names)
@@ -711,7 +733,8 @@ def test_grade_sh_without_an_exercise(tmp_path: Path, pl_course: Path, course: P
     ("version", "numpy", "said"),
     [
         ("3.14", True, "the grading image runs Python 3.14"),
-        ("3.11", False, "lacks a package learner code needs (numpy)"),
+        # exercise09 runs with torch, so the course needs it on the image too
+        ("3.11", False, "lacks a package learner code needs (numpy, torch)"),
     ],
 )
 def test_grade_sh_on_an_image_the_course_part_does_not_fit(
@@ -780,7 +803,7 @@ def test_cli_builds_both_bundles(tmp_path: Path, course: Path, collected: list[A
         main, ["autograder", "gradescope", "-o", str(tmp_path / "ag.zip"), *house], env=env
     )
     assert zipped.exit_code == 0, zipped.output
-    assert f"Wrote {tmp_path / 'ag.zip'}" in zipped.output and "without torch" in zipped.output
+    assert f"Wrote {tmp_path / 'ag.zip'}" in zipped.output and "with torch" in zipped.output
     assert "for Python 3.11 (x86_64)" in zipped.output
     assert zipfile.is_zipfile(tmp_path / "ag.zip")
 

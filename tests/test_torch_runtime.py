@@ -63,8 +63,9 @@ def test_the_catalog_gives_runtimes_and_limits(toy: Catalog) -> None:
     assert box.limits_for(own) == Limits(timeout=5.0, memory=3 * GIB)
 
 
-def test_the_default_course_is_numpy_only(catalog: Catalog) -> None:
-    assert catalog.runtimes == {"numpy"}
+def test_the_default_course_needs_torch_for_exercise09_only(catalog: Catalog) -> None:
+    assert catalog.runtimes == {"numpy", "torch"}
+    assert [e.name for e in catalog.exercises if e.runtime == "torch"] == ["exercise09"]
 
 
 @pytest.mark.parametrize(

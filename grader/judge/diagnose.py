@@ -26,6 +26,14 @@ Diagnosis = Literal[
     "wrong_variable",
     "argument_modified",
     "unstable",
+    # the training loop (exercise09): .grad never cleared; zero_grad, backward and step out of
+    # order (or inside an accumulation loop); a loss returned as a tensor; a graph built where
+    # none is needed; a module left in (or run in) the wrong mode
+    "stale_gradients",
+    "call_order",
+    "tensor_returned",
+    "graph_built",
+    "wrong_mode",
 ]
 
 
