@@ -8,6 +8,7 @@ the reference and every comparison stay here.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import signal
 import threading
@@ -29,7 +30,7 @@ from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
-from grader.sandbox import Outcome, Sandbox
+from grader.sandbox import Outcome, Sandbox, torch_available
 
 DEFAULT_SEED = 0
 # a student's own cases are shown once the deadline has passed (Gradescope's term)
@@ -277,6 +278,16 @@ def not_graded(entry: ExerciseEntry, reason: str, hidden: bool = False) -> Exerc
     return _without_results(entry, NoResults(reason), hidden=hidden)
 
 
+def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
+    """A torch exercise needs torch twice, seconds each: imported in its zygote, and here,
+    where the judge drives the reference. Both start now, so that they overlap each other and
+    the exercises before it, rather than wait for its turn."""
+    if not any(entry.runtime == "torch" for entry in entries) or not torch_available():
+        return
+    sandbox.start("torch")
+    threading.Thread(target=importlib.import_module, args=("torch",), name="bpgrade-torch").start()
+
+
 def _run_and_judge(
     entries: list[ExerciseEntry],
     folder: Path,
@@ -288,6 +299,7 @@ def _run_and_judge(
     """One thread waits on the sandbox, exercise after exercise, while this one judges the
     answers already back: the next child runs while the grader compares."""
     plans = [plan_exercise(entry, seed, student, solutions) for entry in entries]
+    _start_torch(entries, sandbox)
     workspace = sandbox.workspace(folder)
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
