@@ -30,7 +30,7 @@ from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
-from grader.sandbox import Outcome, Sandbox, torch_available
+from grader.sandbox import Outcome, Sandbox
 
 DEFAULT_SEED = 0
 # a student's own cases are shown once the deadline has passed (Gradescope's term)
@@ -282,10 +282,9 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
     """A torch exercise needs torch twice, seconds each: imported in its zygote, and here,
     where the judge drives the reference. Both start now, so that they overlap each other and
     the exercises before it, rather than wait for its turn."""
-    if not any(entry.runtime == "torch" for entry in entries) or not torch_available():
-        return
-    sandbox.start("torch")
-    threading.Thread(target=importlib.import_module, args=("torch",), name="bpgrade-torch").start()
+    if any(entry.runtime == "torch" for entry in entries) and sandbox.start_early("torch"):
+        importer = threading.Thread(target=importlib.import_module, args=("torch",))
+        importer.start()
 
 
 def _run_and_judge(

@@ -155,6 +155,14 @@ class Sandbox:
         self._zygotes[runtime] = started.result()
         self._ready.discard(runtime)
 
+    def start_early(self, runtime: str) -> bool:
+        """Start a runtime's zygote ahead of its first exercise, where this machine can run
+        that runtime at all; whether it did."""
+        if runtime == "torch" and not torch_available():
+            return False
+        self.start(runtime)
+        return True
+
     def _read_frame(self, deadline: float, runtime: str = DEFAULT_RUNTIME) -> bytes:
         zygote = self._zygotes.get(runtime)
         if zygote is None or zygote.stdout is None:
