@@ -869,7 +869,8 @@ def test_cli_student_id_and_lock(tmp_path: Path, course: Path) -> None:
 # made from the local package indexes pip is configured with (file:// URLs and find-links
 # folders), never from the network.
 
-WHEELHOUSE_NEEDS = ("pip", "hatchling", "numpy", "click", "pydantic")
+# (torch: the course has a torch exercise, so its bundles install torch, or the image has it)
+WHEELHOUSE_NEEDS = ("pip", "hatchling", "numpy", "click", "pydantic", "torch==2.13.0")
 
 
 @pytest.fixture(scope="session")
@@ -1015,14 +1016,15 @@ def test_the_prairielearn_course_part_grades_a_job_offline_without_installing(
     prairielearn.build(
         part, prairielearn.Options(target=bundled.this_python()), wheelhouse=wheelhouse
     )
-    # the grading image: its own Python with NumPy, as prairielearn/grader-python's /venv
+    # the grading image: its own Python with NumPy (and torch), as prairielearn/grader-python's
     image = tmp_path / "image"
     made = subprocess.run([base_python(), "-m", "venv", "--without-pip", str(image)])
     assert made.returncode == 0
     pip = next(wheelhouse.glob("pip-*.whl"))
+    provided = ["numpy", "torch"] if needs_torch(ROOT) else ["numpy"]  # the stock image's
     numpy = run_offline(
         [str(image / "bin" / "python"), f"{pip}/pip", "install", "--quiet", "--no-index",
-         "--find-links", str(wheelhouse), "numpy"]
+         "--find-links", str(wheelhouse), *provided]
     )  # fmt: skip
     assert numpy.returncode == 0, numpy.stderr
     path = f"{image / 'bin'}:/usr/bin:/bin"  # no bpgrade, no uv: only the image's Python
