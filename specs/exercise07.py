@@ -251,7 +251,7 @@ BACKWARD_MISTAKES = (
 # --- gradient_norms, saturation, clip_grad_norm -----------------------------------------------
 
 
-def _grads(rng: np.random.Generator, sizes: tuple[int, ...], backwards: bool) -> Params:
+def _drawn_grads(rng: np.random.Generator, sizes: tuple[int, ...], backwards: bool) -> Params:
     """A grads dict whose layers' norms differ (each W's scale is its own), in layer order or
     in the order a backward pass fills it (the last layer first)."""
     layers = range(len(sizes) - 1, 0, -1) if backwards else range(1, len(sizes))
@@ -270,7 +270,7 @@ def norm_cases(rng: np.random.Generator) -> list[Case]:
         backwards = index % 2 == 0 or len(sizes) > 10
         order = "last layer first" if backwards else "first layer first"
         label = f"sizes={list(sizes)}, keys {order}"
-        made.append(Case(label, {"grads": _grads(rng, sizes, backwards)}))
+        made.append(Case(label, {"grads": _drawn_grads(rng, sizes, backwards)}))
     return made
 
 
@@ -360,7 +360,7 @@ def clip_cases(rng: np.random.Generator) -> list[Case]:
     each tensor by its own norm would change nothing)."""
     made = []
     for index, (_, sizes) in enumerate(NETWORKS[:3]):
-        grads = _grads(rng, sizes, backwards=index == 1)
+        grads = _drawn_grads(rng, sizes, backwards=index == 1)
         norms = [float(np.sqrt(np.sum(g**2))) for g in grads.values()]
         total = float(np.sqrt(sum(n**2 for n in norms)))
         fraction = float(rng.uniform(0.3, 0.9))

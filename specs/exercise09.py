@@ -57,7 +57,7 @@ def _net(
     }
 
 
-def _targets(rng: np.random.Generator, loss: str, n: int, d_out: int) -> np.ndarray:
+def _drawn_targets(rng: np.random.Generator, loss: str, n: int, d_out: int) -> np.ndarray:
     if loss == "mse":
         return normal(rng, n, d_out)
     return rng.integers(0, d_out, size=n)
@@ -75,7 +75,7 @@ def net_cases(rng: np.random.Generator) -> list[Case]:
         inputs = {
             "net": _net(rng, (d_in, h, d_out), loss, mode, no_grad),
             "X": normal(rng, n, d_in),
-            "y": _targets(rng, loss, n, d_out),
+            "y": _drawn_targets(rng, loss, n, d_out),
         }
         sizes = {"N": n, "D_in": d_in, "H": h, "D_out": d_out}
         cases.append(Case(_label(sizes, loss, mode, no_grad), inputs, batch_factors(**sizes)))
@@ -101,7 +101,7 @@ def accumulation_cases(rng: np.random.Generator) -> list[Case]:
         inputs = {
             "net": _net(rng, (d_in, h, d_out), loss, mode, no_grad),
             "X": normal(rng, n, d_in),
-            "y": _targets(rng, loss, n, d_out),
+            "y": _drawn_targets(rng, loss, n, d_out),
             "sizes": list(parts),
         }
         sizes = {"N": n, "D_in": d_in, "H": h, "D_out": d_out}

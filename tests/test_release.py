@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.bundles.source import needs_torch
 from grader.catalog import Catalog, CheckEntry, load_catalog
 from grader.checks.base import Case, OutputCheck
 from grader.frozen import Answered, Unfreezable, freeze, tape
@@ -609,6 +610,12 @@ def test_a_fresh_editable_install_checks_as_the_full_grader(release: Path, tmp_p
     shutil.copytree(release, handout, ignore=shutil.ignore_patterns("work", "answers"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    if needs_torch(release):  # as the README says: torch's CPU build first, pinned
+        torch = subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "torch==2.13.0"],
+            capture_output=True, text=True, timeout=900, env=_env(),
+        )  # fmt: skip
+        assert torch.returncode == 0, torch.stderr
     install = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", "."],
         cwd=handout, capture_output=True, text=True, timeout=600, env=_env(),
