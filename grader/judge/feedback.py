@@ -11,7 +11,6 @@ from grader.judge.compare import Mismatch
 
 SIDE_BY_SIDE_MAX = 30  # cells; larger arrays get the numbers without the table
 ITEMS_SHOWN = 8  # of a dict, tuple or list described in words; the rest are counted
-WORD_SHOWN = 20  # a string argument this short is shown whole: it names a choice ("relu")
 DEPTH_SHOWN = 4  # of nested containers described in words
 STRING_SHOWN = 200  # characters of a string shown (a graph's program, an activation's name)
 
