@@ -235,6 +235,18 @@ def momentum_two_steps(p: dict[str, float]) -> float:
     return float(w.detach())
 
 
+def unequal_micro_batches(p: dict[str, float]) -> float:
+    """The weight on the first micro-batch's mean loss that makes accumulation match the whole
+    batch's mean: the whole mean's gradient per example over the micro-batch mean's."""
+    n1, n2 = int(p["n1"]), int(p["n2"])
+    losses = torch.ones(n1 + n2, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.mse_loss(losses, torch.zeros(n1 + n2, dtype=torch.float64)).backward()
+    whole = float(losses.grad[0])  # type: ignore[index]
+    first = torch.ones(n1, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.mse_loss(first, torch.zeros(n1, dtype=torch.float64)).backward()
+    return whole / float(first.grad[0])  # type: ignore[index]
+
+
 ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "forward-loss"): forward_loss,
     ("backprop", "chain-rule-two-layer"): chain_rule_two_layer,
@@ -259,6 +271,7 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("chain-rule", "branch-sum"): branch_sum,
     ("pytorch-loop", "accumulation-steps"): accumulation_steps,
     ("pytorch-loop", "momentum-two-steps"): momentum_two_steps,
+    ("pytorch-loop", "unequal-micro-batches"): unequal_micro_batches,
 }
 
 
