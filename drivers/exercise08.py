@@ -127,8 +127,8 @@ def topological_order(module: ModuleType, leaves: dict[str, float], program: str
 
 
 def deep_chain(module: ModuleType, x: float, c: float, d: float, steps: int) -> dict[str, Any]:
-    """L = (...((x*c + d)*c + d)...) over `steps` steps, thousands of nodes deep: L's data, x's
-    grad after L.backward(), and what is wrong with topological_order(L)."""
+    """L = (...((x*c + d)*c + d)...) over `steps` steps, thousands of nodes deep: L's data, L's
+    and x's grads after L.backward(), and what is wrong with topological_order(L)."""
     value = module.Value
     leaf = value(float(x))
     node = leaf
@@ -137,6 +137,7 @@ def deep_chain(module: ModuleType, x: float, c: float, d: float, steps: int) -> 
     node.backward()
     return {
         "L.data": _number(node, "L", "data"),
+        "L.grad": _number(node, "L", "grad"),
         "x.grad": _number(leaf, "x", "grad"),
         **_order_problems(node, module.topological_order(node)),
     }

@@ -445,6 +445,23 @@ CHECKS: list[Check] = [
         ),
     ),
     UPSTREAM.output("grad", suffix="", mistakes=UPSTREAM_MISTAKES, atol=ROUNDING),
+    UPSTREAM.output(
+        "x_changed",
+        suffix="x",
+        shown="x_changed, the number of x's elements left changed",
+        mistakes=(
+            Mistake(
+                "argument_modified",
+                NOT_RESTORED,
+                lambda ref, c: int(np.asarray(c.inputs["x"]).size),
+            ),
+            Mistake(
+                "argument_modified",
+                UNDONE_BY_ARITHMETIC,
+                lambda ref, c: _undone_by_arithmetic(c.inputs["x"]),
+            ),
+        ),
+    ),
     REL_ERROR.output(mistakes=REL_MISTAKES),
     REL_ERROR.output(suffix="zeros", cases=zero_cases, stable=True, advice=ZEROS_ADVICE),
     GRADCHECK.output("errors", suffix="correct", magnitude=FIGURES, mistakes=GRADCHECK_MISTAKES),

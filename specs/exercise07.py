@@ -134,6 +134,26 @@ XAVIER_MISTAKES = (
             c, std=lambda fan_in, fan_out: float(np.sqrt(6.0 / (fan_in + fan_out)))
         ),
     ),
+    Mistake(
+        "scaled",
+        "the std is sqrt(1 / fan_in), LeCun's; Xavier's averages the two fans: "
+        "sqrt(2 / (fan_in + fan_out)), so the backward pass keeps its scale too.",
+        lambda ref, c: _drawn(c, std=lambda fan_in, fan_out: float(np.sqrt(1.0 / fan_in))),
+    ),
+    Mistake(
+        "scaled",
+        "the std is sqrt(2 / fan_in), He's (made for ReLU, which zeroes half its inputs); "
+        "Xavier's is sqrt(2 / (fan_in + fan_out)).",
+        lambda ref, c: _drawn(c, std=lambda fan_in, fan_out: float(np.sqrt(2.0 / fan_in))),
+    ),
+    Mistake(
+        "scaled",
+        "the std is sqrt(1 / (fan_in + fan_out)); Xavier's normal draw has a 2 on top: "
+        "sqrt(2 / (fan_in + fan_out)).",
+        lambda ref, c: _drawn(
+            c, std=lambda fan_in, fan_out: float(np.sqrt(1.0 / (fan_in + fan_out)))
+        ),
+    ),
 )
 
 

@@ -47,7 +47,10 @@ def _engine(
     """A module with `Value` and `topological_order`, built as the reference is, with the
     mistakes asked for: `assign` names the operations ("+", "*", "**", "exp", ...) whose local
     gradients are written with `=` instead of `+=`;
-    `order` "reversed_bfs" lists the nodes breadth first from the root, reversed, and "none"
+    `order` "reversed_bfs" lists the nodes breadth first from the root, reversed,
+    "reversed_preorder" lists each node when first reached depth first (before its children),
+    reversed, "leaves_first"
+    runs the rules in topological order without reversing it (the root last), and "none"
     makes backward() run a node's rule each time it reaches the node from the root; `set_root`
     False leaves root.grad at 0; `exp_slope_from_input` uses x as exp's slope instead of
     exp(x); `rsub_as_sub` computes 2 - a as a - 2; `power_off_by_one` uses k * x**k;
@@ -153,7 +156,8 @@ def _engine(
                     node._backward()
                     stack += reversed(node.children)
                 return
-            for node in reversed(topological_order(self)):
+            nodes = topological_order(self)
+            for node in nodes if order == "leaves_first" else reversed(nodes):
                 node._backward()
 
     def depth_first(root: Value) -> list[Value]:
@@ -181,7 +185,20 @@ def _engine(
                     queue.append(child)
         return nodes[::-1]
 
-    topological_order = depth_first if order == "depth_first" else reversed_bfs
+    def reversed_preorder(root: Value) -> list[Value]:
+        nodes: list[Value] = []
+        visited: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) not in visited:
+                visited.add(id(node))
+                nodes.append(node)
+                stack += [c for c in reversed(node.children) if id(c) not in visited]
+        return nodes[::-1]
+
+    orders = {"reversed_bfs": reversed_bfs, "reversed_preorder": reversed_preorder}
+    topological_order = orders.get(order, depth_first)
     return SimpleNamespace(Value=Value, topological_order=topological_order)  # type: ignore[return-value]
 
 
@@ -210,6 +227,11 @@ ORDER = (
     "must run the local rules in reverse topological order (the root first, every node "
     "after all the nodes that use it). A node reached from the root by paths of different "
     "lengths is where a breadth-first order goes wrong."
+)
+LEAVES_FIRST = (
+    "backward() ran the local rules leaves first: each node passed on its grad before any "
+    "had reached it, so only the root's own children got a grad. Run them in reverse "
+    "topological order, the root first: for node in reversed(topological_order(self))."
 )
 UNORDERED = (
     "backward() ran a node's rule each time it reached the node, before every use of it had "
@@ -249,7 +271,9 @@ def _mistakes(driver: str, *names: str) -> tuple[Mistake, ...]:
             for ops in (ALL_OPERATIONS, ("+",), ("*",))
         },
         "order": Mistake(None, ORDER, _driven(driver, order="reversed_bfs")),
+        "order_preorder": Mistake(None, ORDER, _driven(driver, order="reversed_preorder")),
         "unordered": Mistake(None, UNORDERED, _driven(driver, order="none")),
+        "leaves_first": Mistake(None, LEAVES_FIRST, _driven(driver, order="leaves_first")),
         "root": Mistake(None, ROOT, _driven(driver, set_root=False)),
         "exp": Mistake("wrong_variable", EXP, _driven(driver, exp_slope_from_input=True)),
         "rsub": Mistake("sign", RSUB, _driven(driver, rsub_as_sub=True)),
@@ -430,14 +454,25 @@ CHECKS: list[Check] = [
     OPERATORS.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("operators", "rsub", "order", "unordered", "assign", "root", "power"),
+        mistakes=_mistakes(
+            "operators", "rsub", "order", "unordered", "assign", "root", "leaves_first", "power"
+        ),
         plot=True,
     ),
     FUNCTIONS.output(
         suffix="",
         shown=SHOWN,
         mistakes=_mistakes(
-            "functions", "exp", "tanh", "relu", "power", "order", "unordered", "assign", "root"
+            "functions",
+            "exp",
+            "tanh",
+            "relu",
+            "power",
+            "order",
+            "unordered",
+            "assign",
+            "root",
+            "leaves_first",
         ),
         plot=True,
     ),
@@ -447,11 +482,16 @@ CHECKS: list[Check] = [
     BACKWARD.output(
         suffix="",
         shown=SHOWN,
-        mistakes=_mistakes("backward", "order", "unordered", "assign", "root", "tanh"),
+        mistakes=_mistakes(
+            "backward", "order", "unordered", "assign", "root", "leaves_first", "tanh"
+        ),
         plot=True,
     ),
     DEEP_CHAIN.output(
-        suffix="", shown=SHOWN, mistakes=_mistakes("deep_chain", "root"), errors=(RECURSION,)
+        suffix="",
+        shown=SHOWN,
+        mistakes=_mistakes("deep_chain", "root", "leaves_first"),
+        errors=(RECURSION,),
     ),
     NEURON_WITH_VALUES.output(),
 ]

@@ -407,9 +407,11 @@ def _loss_mistakes(function: Function, bug: Callable[..., Any], graph: bool) -> 
 TRAIN_PARAMS_MISTAKES = (
     Mistake(
         "stale_gradients",
-        "the gradients were never cleared: loss.backward() adds to .grad, so the step used the "
-        "new gradients plus whatever the last step left there. Call optimizer.zero_grad() "
-        "before backward.",
+        "the step used the new gradients plus whatever .grad held before the call (the "
+        "grader leaves stale values there, as an earlier backward would): loss.backward() "
+        "adds to .grad. Clear it first, as the contract orders: model.train(), "
+        "optimizer.zero_grad(), forward, backward, step (a zero_grad after the step comes "
+        "too late for this one).",
         _bug(TRAIN_STEP, "params", train_step=_bug_no_zero_grad),
     ),
     Mistake(
@@ -430,8 +432,9 @@ TRAIN_GRADS_MISTAKES = (
     ),
     Mistake(
         "call_order",
-        "every .grad is None after your step: zero_grad ran between backward and step, so "
-        "the step found no gradients. The order is zero_grad, forward, backward, step.",
+        "every .grad is None after your call: zero_grad ran after backward, either before "
+        "the step (which then found no gradients) or after it (which then used the stale "
+        "values left in .grad). The order is zero_grad, forward, backward, step.",
         _bug(TRAIN_STEP, "grads", train_step=_bug_zero_grad_before_step),
     ),
 )

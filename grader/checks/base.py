@@ -468,6 +468,10 @@ class _Judgement:
     case: Case
     called: str
     oracle: bool
+    # the keys of a dict answer already judged right, with the learner's values: a mistake
+    # that would have got one of them wrong is not the learner's (the dict's first wrong key
+    # alone cannot tell "no grad flowed" from "grads flowed the wrong way")
+    agreed: dict[str, Any] = field(default_factory=dict)
 
     def judge_tuple(self, received: Any, expected: tuple[Any, ...]) -> Verdict | None:
         if not isinstance(received, tuple | list) or len(received) != len(expected):
@@ -510,6 +514,7 @@ class _Judgement:
             )
             if verdict is not None:
                 return verdict
+            self.agreed[key] = received[key]
         return self._numeric_by_key(received)
 
     def array(
@@ -544,6 +549,7 @@ class _Judgement:
             generic=self._models(argument_mistakes(self.check, self.case), key),
             factors=self.case.factors,
             baseline=baseline,
+            atol=self.check.atol,
         )
         diff = mismatch(r, e, atol=self.check.atol) if r.shape == e.shape else None
         message = "\n".join([f"{called}: wrong {name}.", describe_mismatch(name, r, e, diff)])
@@ -625,13 +631,27 @@ class _Judgement:
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    value = _model_part(mistake.model(self.reference, self.case), key)
+                    whole = mistake.model(self.reference, self.case)
+                    if not self._explains_agreed(whole):
+                        continue
+                    value = _model_part(whole, key)
             except Unanswerable:  # a release without this model: diagnose without it
                 continue
             except Exception:  # a substitution the reference cannot take
                 continue
             modeled.append((model_finding(mistake.tag, mistake.sentence), value))
         return modeled
+
+    def _explains_agreed(self, answer: Any) -> bool:
+        if not self.agreed or not isinstance(answer, dict):
+            return True
+        try:
+            return all(
+                key in answer and close(as_array(answer[key]), as_array(value))
+                for key, value in self.agreed.items()
+            )
+        except (NotNumeric, ValueError):
+            return True
 
 
 def argument_mistakes(check: OutputCheck, case: Case) -> list[Mistake]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from grader.judge.compare import FLOAT32_RTOL, NotNumeric, as_array, close
+from grader.judge.compare import ATOL, FLOAT32_RTOL, NotNumeric, as_array, close
 
 Diagnosis = Literal[
     "transposed",
@@ -93,6 +93,7 @@ def diagnose(
     generic: Sequence[tuple[Finding, Any]] = (),
     factors: Mapping[str, Factor] | None = None,
     baseline: Any = None,
+    atol: float = ATOL,
 ) -> Reading:
     """Every explanation that fits `received` exactly, best first.
 
@@ -101,7 +102,8 @@ def diagnose(
     (swapped, transposed, an upstream left out), ranked after a flipped sign and a transposed
     result, the plainer names when a swap only flips or transposes it. `baseline`, when
     given, is subtracted from both sides before looking for a factor or a sign: an update is
-    judged by its step.
+    judged by its step. `atol` is how close a right answer must be (a check of values that
+    carry rounding noise allows more): a known mistake matches as closely as that.
     """
     found: list[Finding] = []
     tried: set[str] = set()
@@ -109,7 +111,7 @@ def diagnose(
     def models(pairs: Sequence[tuple[Finding, Any]]) -> None:
         for finding, value in pairs:
             tried.add(finding.family)
-            if close(received, value):
+            if close(received, value, atol=max(atol, ATOL)):
                 found.append(finding)
 
     models(modeled)
