@@ -150,7 +150,12 @@ def test_dev_new_refuses_to_overwrite(course: Path) -> None:
         again.stderr
     )
     assert {p: p.read_bytes() for p in course.rglob("*") if p.is_file()} == before
-    # an exercise the catalog has, under another topic: the entry is not written twice
+    # an exercise the contract names, under another topic: refused, the contract's name holds
+    other = dev(course, "new", "exercise03", "--topic", "other")
+    assert other.exit_code == 1
+    assert "the contract names exercise03's file exercises/exercise03_linear.py" in other.stderr
+    # and in a course without a contract, one its catalog has: the entry is not written twice
+    (course / "docs" / "contract.md").unlink()
     other = dev(course, "new", "exercise03", "--topic", "other")
     assert other.exit_code == 1
     assert "exercises/catalog.toml (its entry exercise03)" in other.stderr
@@ -174,6 +179,23 @@ def test_dev_new_takes_the_topic_from_the_title() -> None:
         "exercise07_deep_networks_vanishing_gradients.py"
     )
     assert new_exercise("exercise07").file == "exercise07_topic.py"
+
+
+CONTRACT_TEXT = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+
+
+def test_dev_new_takes_the_file_name_and_title_from_the_contract() -> None:
+    exercise = new_exercise("exercise10", contract=CONTRACT_TEXT)
+    assert (exercise.file, exercise.title) == ("exercise10_normalization.py", "Normalization")
+    titled = new_exercise("exercise10", title="Batchnorm and layernorm", contract=CONTRACT_TEXT)
+    assert (titled.file, titled.title) == ("exercise10_normalization.py", "Batchnorm and layernorm")
+    # an exercise the contract does not name yet: the author's topic, or the title's words
+    assert new_exercise("exercise42", "scale", contract=CONTRACT_TEXT).file == "exercise42_scale.py"
+
+
+def test_dev_new_refuses_a_topic_the_contract_contradicts() -> None:
+    with pytest.raises(ScaffoldError, match=r"exercises/exercise10_normalization\.py"):
+        new_exercise("exercise10", "batchnorm", contract=CONTRACT_TEXT)
 
 
 def test_dev_refuses_a_student_release(course: Path) -> None:

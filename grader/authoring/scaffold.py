@@ -19,10 +19,12 @@ from pydantic import ValidationError
 
 from grader.authoring.consistency import (
     CATALOG,
+    CONTRACT,
     CORPUS,
     EXPECTATIONS,
     checks_toml,
     derived_entries,
+    shared_contract,
     toml_string,
 )
 from grader.catalog import Catalog, ExerciseEntry
@@ -71,11 +73,36 @@ class NewExercise:
         }
 
 
-def new_exercise(name: str, topic: str | None = None, title: str | None = None) -> NewExercise:
-    """The request checked: `name` is exerciseNN, a topic is lowercase words joined by _
-    (from the title where none is given)."""
+def contracted(contract: str, name: str) -> tuple[str, str] | None:
+    """The topic and title the exercise contract gives exerciseNN, from its heading
+    "## exerciseNN — title (`exercises/exerciseNN_topic.py`)"; None where it has none."""
+    heading = re.search(
+        rf"^## {name} — (?P<title>.+?) \(`exercises/{name}_(?P<topic>[a-z0-9_]+)\.py`\)",
+        contract,
+        re.MULTILINE,
+    )
+    if heading is None:
+        return None
+    title = heading["title"].strip()
+    return heading["topic"], title[:1].upper() + title[1:]
+
+
+def new_exercise(
+    name: str, topic: str | None = None, title: str | None = None, contract: str = ""
+) -> NewExercise:
+    """The request checked: `name` is exerciseNN, a topic is lowercase words joined by _.
+    Where the exercise contract (its text) names the exercise's file, that file it is, and
+    the contract's title is the default; otherwise the topic comes from the title."""
     if not re.fullmatch(r"exercise\d{2}", name):
         raise ScaffoldError(f"{name!r} is not an exercise name like exercise06")
+    fixed = contracted(contract, name)
+    if fixed is not None:
+        if topic is not None and topic != fixed[0]:
+            raise ScaffoldError(
+                f"the contract names {name}'s file exercises/{name}_{fixed[0]}.py; course "
+                f"material relies on it, so the topic is {fixed[0]!r}, not {topic!r}"
+            )
+        topic, title = fixed[0], title or fixed[1]
     title = (title or DEFAULT_TITLE).strip().rstrip(".")
     if topic is None:
         words = re.findall(r"[a-z0-9]+", title.lower()) if title != DEFAULT_TITLE else []
@@ -83,6 +110,14 @@ def new_exercise(name: str, topic: str | None = None, title: str | None = None) 
     if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", topic):
         raise ScaffoldError(f"the topic {topic!r} should be lowercase words joined by _: linear")
     return NewExercise(name, topic, title)
+
+
+def contract_text(course: Path) -> str:
+    """The course's exercise contract: the shared curriculum beside the checkout, or its copy."""
+    for path in (shared_contract(course), course / CONTRACT):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return ""
 
 
 def render(template: str, exercise: NewExercise) -> str:

@@ -23,13 +23,19 @@ def new(name: str, topic: str | None, title: str | None) -> None:
     """Scaffold exerciseNN in the course: a stub, a solution, a check spec, a corpus of two
     learner files with their verdicts, a torch oracle test and the catalog entry, a small
     working example to edit. Nothing is overwritten."""
-    from grader.authoring.scaffold import ScaffoldError, new_exercise, next_steps, scaffold
+    from grader.authoring.scaffold import (
+        ScaffoldError,
+        contract_text,
+        new_exercise,
+        next_steps,
+        scaffold,
+    )
     from grader.cli.render import echo
     from grader.course import course_root
 
     course = course_root()
     try:
-        exercise = new_exercise(name, topic, title)
+        exercise = new_exercise(name, topic, title, contract_text(course))
         written = scaffold(course, exercise)
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from None
