@@ -102,6 +102,10 @@ def _leading(case: Case) -> tuple[int, ...]:
     return tuple(range(case.inputs["X"].ndim - 1))
 
 
+def _without_eps(case: Case) -> Case:
+    return Case(case.label, {**case.inputs, "eps": 0.0}, case.factors)
+
+
 def _naive_forward(case: Case, axis: int) -> np.ndarray:
     """The variance as E[x**2] - E[x]**2."""
     c = case.inputs
@@ -123,6 +127,11 @@ BESSEL = (
     "the variance was divided by N - 1 (np.var(..., ddof=1), or torch.var's default): in "
     "training, batchnorm normalizes with the biased variance, the mean of the squared "
     "deviations, divided by N."
+)
+LAYER_BESSEL = (
+    "the variance was divided by D - 1 (np.var(..., ddof=1), or torch.var's default): "
+    "layernorm normalizes with the biased variance, the mean of the squared deviations, "
+    "divided by D."
 )
 EPS_OUTSIDE = (
     "eps was added to the standard deviation, sqrt(var) + eps: it belongs inside the square "
@@ -147,6 +156,10 @@ NAIVE_VAR = (
     "is rounding noise (even negative). Compute it as the mean of the squared deviations from "
     "the mean, ((X - mean)**2).mean(...)."
 )
+NO_EPS = (
+    "eps is missing: X - mean is divided by sqrt(var) alone. A constant feature has var = 0 and "
+    "gives 0 / 0 = NaN; sqrt(var + eps) keeps every division finite."
+)
 EPS_ADVICE = (
     "A constant feature has variance 0: eps inside the square root, sqrt(var + eps), keeps "
     "the division finite, and X - mean is 0 there, so Y is beta."
@@ -158,6 +171,7 @@ def batch_forward_mistakes(naive: bool = False) -> tuple[Mistake, ...]:
         _model(None, BESSEL, lambda c: _forward(c, 0, ddof=1)),
         _model(None, EPS_OUTSIDE, lambda c: _forward(c, 0, eps_outside=True)),
         _model("transposed", BATCH_AXIS, lambda c: _forward(c, 1)),
+        _model(None, NO_EPS, lambda c: _forward(_without_eps(c), 0)),
     )
     return (
         (*mistakes, _model(None, NAIVE_VAR, lambda c: _naive_forward(c, 0))) if naive else mistakes
@@ -182,6 +196,7 @@ def batch_dX_mistakes() -> tuple[Mistake, ...]:
         _model(None, BESSEL, lambda c: _dX(c, 0, ddof=1)),
         _model(None, EPS_OUTSIDE, lambda c: _dX(c, 0, eps_outside=True)),
         _model("transposed", BATCH_AXIS, lambda c: _dX(c, 1)),
+        _model(None, NO_EPS, lambda c: _dX(_without_eps(c), 0)),
         _model(
             None,
             "dX lacks the term of the mean, - mean(dxhat): the mean is computed from every x of "
@@ -244,6 +259,28 @@ def _dgamma_product(axis: int) -> Callable[[Case], np.ndarray]:
     return lambda c: c.inputs["dY"] * _xhat(c, axis)
 
 
+def dgamma_mistakes(axis: int) -> tuple[Mistake, ...]:
+    """dgamma not summed as it should be, and dgamma from an xhat computed wrongly (as the
+    forward's mistakes compute it)."""
+    layer = axis != 0
+    wrong_axis = 0 if layer else 1
+
+    def summed(stat_axis: int, no_eps: bool = False, **how: Any) -> Callable[[Case], np.ndarray]:
+        def model(c: Case) -> np.ndarray:
+            xhat, _ = _stats(c.inputs["X"], stat_axis, 0.0 if no_eps else _eps(c), **how)
+            return np.asarray((c.inputs["dY"] * xhat).sum(axis=_leading(c)))
+
+        return model
+
+    return (
+        *param_grad_mistakes("dgamma", _dgamma_product(axis)),
+        _model(None, LAYER_BESSEL if layer else BESSEL, summed(axis, ddof=1)),
+        _model(None, EPS_OUTSIDE, summed(axis, eps_outside=True)),
+        _model("transposed", LAYER_AXIS if layer else BATCH_AXIS, summed(wrong_axis)),
+        _model(None, NO_EPS, summed(axis, no_eps=True)),
+    )
+
+
 def _dbeta_product(c: Case) -> np.ndarray:
     return np.asarray(c.inputs["dY"])
 
@@ -294,6 +331,16 @@ def batch_cases(
     return cases
 
 
+def _deviations(rng: np.random.Generator, n: int, d: int, axis: int) -> np.ndarray:
+    """(n, d) deviations that are never close together along `axis`: each column (axis 0) or
+    row (axis 1) a shuffle of evenly spaced values from -1.5 to 1.5. Random draws may put two
+    values of a feature close (with N = 2, its variance near eps): there a right dX comes out
+    of a cancellation that costs its digits, and right answers disagree beyond OFFSET_ATOL."""
+    m = (n, d)[axis]
+    rows = [rng.permutation(np.linspace(-1.5, 1.5, m)) for _ in range((d, n)[axis])]
+    return np.array(rows).T if axis == 0 else np.array(rows)
+
+
 def offset_cases(layer: bool = False) -> CaseMaker:
     """Features (rows, for layernorm) whose mean is up to 1e8 times their spread."""
 
@@ -306,7 +353,7 @@ def offset_cases(layer: bool = False) -> CaseMaker:
             else:
                 spread = rng.uniform(0.5, 2.0, size=d)
                 offsets = np.resize(np.array(OFFSETS), d)
-            X = offsets * spread + normal(rng, n, d) * spread
+            X = (offsets + _deviations(rng, n, d, 1 if layer else 0)) * spread
             inputs = {
                 "X": X,
                 "gamma": _gain(rng, d),
@@ -354,7 +401,7 @@ def running_cases(momentum: bool = False, offset: bool = False) -> CaseMaker:
             X = _features(rng, n, d)
             if offset:
                 spread = rng.uniform(0.5, 2.0, size=d)
-                X = (np.resize(np.array(OFFSETS), d) + normal(rng, n, d)) * spread
+                X = (np.resize(np.array(OFFSETS), d) + _deviations(rng, n, d, 0)) * spread
             inputs: dict[str, Any] = {
                 "running_mean": normal(rng, d, scale=3.0),
                 "running_var": rng.uniform(2.0, 6.0, size=d),
@@ -454,10 +501,14 @@ def running_mistakes(item: int) -> tuple[Mistake, ...]:
 
 
 def _both(tag: Diagnosis | None, sentence: str, **how: Any) -> Mistake:
-    """A mistake of running_stats judged whole, both items of its tuple."""
-    return _model(tag, sentence, lambda c: _running(c, **how))
+    """A mistake of running_stats judged whole: what it gives for each item of the tuple, by
+    name (as the judge reads the model of a tuple judged whole)."""
+    return _model(
+        tag, sentence, lambda c: dict(zip(RUNNING_ITEMS, _running(c, **how), strict=True))
+    )
 
 
+RUNNING_ITEMS = ("new_mean", "new_var")
 RUNNING_WHOLE = (
     _both(None, REVERSED, reversed_=True),
     _both(None, BIASED, ddof=0),
@@ -503,11 +554,12 @@ def layer_forward_mistakes() -> tuple[Mistake, ...]:
     return (
         _model(
             None,
-            BESSEL.replace("batchnorm", "layernorm").replace("N", "D"),
+            LAYER_BESSEL,
             lambda c: _forward(c, -1, ddof=1),
         ),
         _model(None, EPS_OUTSIDE, lambda c: _forward(c, -1, eps_outside=True)),
         _model("transposed", LAYER_AXIS, lambda c: _forward(c, 0)),
+        _model(None, NO_EPS, lambda c: _forward(_without_eps(c), -1)),
     )
 
 
@@ -520,6 +572,7 @@ def layer_dX_mistakes() -> tuple[Mistake, ...]:
         ),
         _model(None, EPS_OUTSIDE, lambda c: _dX(c, -1, eps_outside=True)),
         _model("transposed", LAYER_AXIS, lambda c: _dX(c, 0)),
+        _model(None, NO_EPS, lambda c: _dX(_without_eps(c), -1)),
         _model(
             "upstream_ignored",
             "gamma is missing from dX: Y = gamma * xhat + beta, so dxhat = dY * gamma.",
@@ -595,11 +648,16 @@ def _constant(function: Function, layer: bool, mistakes: tuple[Mistake, ...] = (
 
 
 def _with_param_grads(mistake: Mistake, axis: int) -> Mistake:
-    """A dX mistake of a backward pass judged whole: dgamma and dbeta right beside it."""
+    """A dX mistake of a backward pass judged whole: dgamma and dbeta right beside it, each
+    item by name (as the judge reads the model of a tuple judged whole)."""
 
-    def model(ref: ModuleType, c: Case) -> tuple[Any, np.ndarray, np.ndarray]:
+    def model(ref: ModuleType, c: Case) -> dict[str, Any]:
         dY, leading = c.inputs["dY"], _leading(c)
-        return mistake.model(ref, c), (dY * _xhat(c, axis)).sum(axis=leading), dY.sum(axis=leading)
+        return {
+            "dX": mistake.model(ref, c),
+            "dgamma": (dY * _xhat(c, axis)).sum(axis=leading),
+            "dbeta": dY.sum(axis=leading),
+        }
 
     return Mistake(mistake.tag, mistake.sentence, model)
 
@@ -617,14 +675,14 @@ CHECKS: list[Check] = [
         mistakes=(*batch_forward_mistakes(), _default_eps(lambda c: _forward(c, 0))),
     ),
     _offset(BN_FORWARD, False, batch_forward_mistakes(naive=True)),
-    _constant(BN_FORWARD, False),
+    _constant(BN_FORWARD, False, batch_forward_mistakes()),
     BN_BACKWARD.output(
         "dX", gradient=gradient_of(BN_FORWARD, "X", upstream="dY"), mistakes=batch_dX_mistakes()
     ),
     BN_BACKWARD.output(
         "dgamma",
         gradient=gradient_of(BN_FORWARD, "gamma", upstream="dY"),
-        mistakes=param_grad_mistakes("dgamma", _dgamma_product(0)),
+        mistakes=dgamma_mistakes(0),
     ),
     BN_BACKWARD.output(
         "dbeta",
@@ -639,12 +697,15 @@ CHECKS: list[Check] = [
         mistakes=(*batch_dX_mistakes(), _default_eps(lambda c: _dX(c, 0))),
     ),
     _offset(BN_BACKWARD, False, _backward_whole(0)),
-    _constant(BN_BACKWARD, False),
+    _constant(BN_BACKWARD, False, _backward_whole(0)),
     COLUMN_SUMS.output(
         suffix="dX",
         shown="the column sums of dX",
         magnitude=NOISE_OR_REAL,
-        mistakes=(_model(None, CONSTANTS, lambda c: _dX(c, 0, constants=True).sum(axis=0)),),
+        mistakes=(
+            _model(None, CONSTANTS, lambda c: _dX(c, 0, constants=True).sum(axis=0)),
+            _model("transposed", BATCH_AXIS, lambda c: _dX(c, 1).sum(axis=0)),
+        ),
     ),
     RUNNING.output("new_mean", mistakes=running_mistakes(0)),
     RUNNING.output("new_var", mistakes=running_mistakes(1)),
@@ -666,15 +727,19 @@ CHECKS: list[Check] = [
         cases=layer_cases(eps=True),
         mistakes=(*layer_forward_mistakes(), _default_eps(lambda c: _forward(c, -1))),
     ),
-    _offset(LN_FORWARD, True, layer_forward_mistakes()),
-    _constant(LN_FORWARD, True),
+    _offset(
+        LN_FORWARD,
+        True,
+        (*layer_forward_mistakes(), _model(None, NAIVE_VAR, lambda c: _naive_forward(c, -1))),
+    ),
+    _constant(LN_FORWARD, True, layer_forward_mistakes()),
     LN_BACKWARD.output(
         "dX", gradient=gradient_of(LN_FORWARD, "X", upstream="dY"), mistakes=layer_dX_mistakes()
     ),
     LN_BACKWARD.output(
         "dgamma",
         gradient=gradient_of(LN_FORWARD, "gamma", upstream="dY"),
-        mistakes=param_grad_mistakes("dgamma", _dgamma_product(-1)),
+        mistakes=dgamma_mistakes(-1),
     ),
     LN_BACKWARD.output(
         "dbeta",
