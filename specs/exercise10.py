@@ -419,18 +419,28 @@ def running_cases(momentum: bool = False, offset: bool = False) -> CaseMaker:
     return cases
 
 
-def eval_cases(rng: np.random.Generator) -> list[Case]:
-    made = []
-    for n, d in BATCHES:
-        inputs = {
-            "X": _features(rng, n, d),
-            "gamma": _gain(rng, d),
-            "beta": normal(rng, d, scale=2.0),
-            "running_mean": normal(rng, d, scale=3.0),
-            "running_var": rng.uniform(0.2, 6.0, size=d),
-        }
-        made.append(Case(case_label(N=n, D=d), inputs, _batch_factors(n, d)))
-    return made
+def eval_cases(eps: bool = False) -> CaseMaker:
+    """Running statistics far from the batch's; `eps` adds a large eps, of the order of the
+    running variances."""
+
+    def cases(rng: np.random.Generator) -> list[Case]:
+        made = []
+        for n, d in BATCHES:
+            inputs: dict[str, Any] = {
+                "X": _features(rng, n, d),
+                "gamma": _gain(rng, d),
+                "beta": normal(rng, d, scale=2.0),
+                "running_mean": normal(rng, d, scale=3.0),
+                "running_var": rng.uniform(0.2, 6.0, size=d),
+            }
+            label = case_label(N=n, D=d)
+            if eps:
+                inputs["eps"] = float(rng.uniform(0.3, 2.0))
+                label += f", eps={inputs['eps']:.3g}"
+            made.append(Case(label, inputs, _batch_factors(n, d)))
+        return made
+
+    return cases
 
 
 def layer_cases(eps: bool = False) -> CaseMaker:
@@ -518,15 +528,15 @@ RUNNING_WHOLE = (
 
 def _eval(case: Case, **how: Any) -> np.ndarray:
     c = case.inputs
-    mean, var = c["running_mean"], c["running_var"]
+    mean, var, eps = c["running_mean"], c["running_var"], _eps(case)
     if how.get("batch"):
         X = c["X"]
         mean, var = X.mean(axis=0), X.var(axis=0)
     if how.get("as_std"):
-        return c["gamma"] * (c["X"] - mean) / (var + EPS) + c["beta"]
+        return c["gamma"] * (c["X"] - mean) / (var + eps) + c["beta"]
     if how.get("eps_outside"):
-        return c["gamma"] * (c["X"] - mean) / (np.sqrt(var) + EPS) + c["beta"]
-    return c["gamma"] * (c["X"] - mean) / np.sqrt(var + EPS) + c["beta"]
+        return c["gamma"] * (c["X"] - mean) / (np.sqrt(var) + eps) + c["beta"]
+    return c["gamma"] * (c["X"] - mean) / np.sqrt(var + eps) + c["beta"]
 
 
 EVAL_MISTAKES = (
@@ -614,13 +624,19 @@ RUNNING_MOMENTUM = Function(
 EVAL = Function(
     "batchnorm_eval",
     ("X", "gamma", "beta", "running_mean", "running_var"),
-    eval_cases,
+    eval_cases(),
     returns="Y",
+)
+EVAL_EPS = Function(
+    "batchnorm_eval", ("X", "gamma", "beta", "running_mean", "running_var", "eps"), returns="Y"
 )
 LN_FORWARD = Function("layernorm_forward", ("X", "gamma", "beta"), layer_cases(), returns="Y")
 LN_FORWARD_EPS = Function("layernorm_forward", ("X", "gamma", "beta", "eps"), returns="Y")
 LN_BACKWARD = Function(
     "layernorm_backward", ("dY", "X", "gamma"), layer_cases(), returns=("dX", "dgamma", "dbeta")
+)
+LN_BACKWARD_EPS = Function(
+    "layernorm_backward", ("dY", "X", "gamma", "eps"), returns=("dX", "dgamma", "dbeta")
 )
 
 OFFSET_ADVICE = NAIVE_VAR
@@ -721,6 +737,11 @@ CHECKS: list[Check] = [
         mistakes=RUNNING_WHOLE,
     ),
     EVAL.output(mistakes=EVAL_MISTAKES),
+    EVAL_EPS.output(
+        suffix="eps",
+        cases=eval_cases(eps=True),
+        mistakes=(*EVAL_MISTAKES, _default_eps(_eval)),
+    ),
     LN_FORWARD.output(mistakes=layer_forward_mistakes()),
     LN_FORWARD_EPS.output(
         suffix="eps",
@@ -746,7 +767,14 @@ CHECKS: list[Check] = [
         gradient=gradient_of(LN_FORWARD, "beta", upstream="dY"),
         mistakes=param_grad_mistakes("dbeta", _dbeta_product),
     ),
+    LN_BACKWARD_EPS.output(
+        "dX",
+        suffix="eps",
+        cases=layer_cases(eps=True),
+        gradient=gradient_of(LN_FORWARD_EPS, "X", upstream="dY"),
+        mistakes=(*layer_dX_mistakes(), _default_eps(lambda c: _dX(c, -1))),
+    ),
     arguments_unchanged(
-        BN_FORWARD_EPS, BN_BACKWARD_EPS, RUNNING_MOMENTUM, EVAL, LN_FORWARD_EPS, LN_BACKWARD
+        BN_FORWARD_EPS, BN_BACKWARD_EPS, RUNNING_MOMENTUM, EVAL_EPS, LN_FORWARD_EPS, LN_BACKWARD_EPS
     ),
 ]
