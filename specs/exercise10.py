@@ -639,7 +639,12 @@ LN_BACKWARD_EPS = Function(
     "layernorm_backward", ("dY", "X", "gamma", "eps"), returns=("dX", "dgamma", "dbeta")
 )
 
-OFFSET_ADVICE = NAIVE_VAR
+OFFSET_ADVICE = (
+    "Compute each variance as the mean of the squared deviations from the mean, "
+    "((X - mean)**2).mean(...), never as E[x**2] - E[x]**2: where a feature's mean is 1e8 "
+    "times its spread, both terms are about 1e16 and agree in every digit the variance needs, "
+    "so their difference is rounding noise (even negative)."
+)
 
 
 def _offset(function: Function, layer: bool, mistakes: tuple[Mistake, ...]) -> Check:
@@ -716,7 +721,12 @@ CHECKS: list[Check] = [
     _constant(BN_BACKWARD, False, _backward_whole(0)),
     COLUMN_SUMS.output(
         suffix="dX",
-        shown="the column sums of dX",
+        shown="dX.sum(axis=0)",
+        why=(
+            "Why it is zero: the batch mean is subtracted from every example, so shifting a "
+            "whole feature by a constant leaves Y, and the loss, unchanged; the gradient along "
+            "that shift, the sum of the column of dX, is 0."
+        ),
         magnitude=NOISE_OR_REAL,
         mistakes=(
             _model(None, CONSTANTS, lambda c: _dX(c, 0, constants=True).sum(axis=0)),
