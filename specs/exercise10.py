@@ -14,10 +14,13 @@ their own:
   values are judged to 1e-6 of their scale (OFFSET_ATOL);
 - `.constant`: one constant feature (a constant row for layernorm), whose variance is 0: eps
   keeps the division finite;
-- `batchnorm_column_sums.dX`: batchnorm's dX summed over the batch, judged by its size alone (Magnitude).
-  The batch mean is subtracted from every example, so Y does not change when a feature is
-  shifted by a constant: the gradient along that shift, the column's sum, is exactly zero. A
-  backward pass that holds the mean and variance constant breaks it.
+- `batchnorm_column_sums.dX`: batchnorm's dX summed over the batch (drivers/exercise10.py),
+  judged by its size alone (Magnitude). The batch mean is subtracted from every example, so Y
+  does not change when a feature is shifted by a constant: the gradient along that shift, the
+  column's sum, is exactly zero. A backward pass that holds the mean and variance constant
+  breaks it.
+- `.offset` and `.constant` are stability checks (`stable`): a NumPy warning fails them, and
+  a wrong value there is tagged `unstable`, with the mistake's own sentence where one fits.
 """
 
 from __future__ import annotations
