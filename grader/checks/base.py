@@ -211,6 +211,9 @@ class OutputCheck(Check):
     # the first case's answer, a dict keyed "node.quantity" ("c.grad"), goes into the report
     # as the numbers of a picture: PlotData.layers[quantity][node] (a graph's data and grads)
     plot: bool = False
+    # a sentence added to every failing verdict of a started function: why what the check
+    # holds to is true (an invariant's reason), where no single mistake's sentence says it
+    why: str = ""
 
     @property
     def subject(self) -> str:
@@ -249,6 +252,8 @@ class OutputCheck(Check):
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdict = self._judge(reference, evidence)
+        if self.why and not verdict.passed and not verdict.not_started:
+            verdict = dataclasses.replace(verdict, message=f"{verdict.message}\n  {self.why}")
         data = _plot_data(evidence) if self.plot else None
         return verdict if data is None else dataclasses.replace(verdict, data=data)
 

@@ -101,6 +101,7 @@ class Function:
         atol: float = ATOL,
         errors: tuple[tuple[str, str], ...] = (),
         plot: bool = False,
+        why: str = "",
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
@@ -108,7 +109,8 @@ class Function:
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
         is what the learner reads the value as, where that differs from the item's name;
         `errors` pairs an error's type with a sentence on what to do when a call raises it;
-        `plot` puts the first case's answer into the report as a picture's numbers."""
+        `plot` puts the first case's answer into the report as a picture's numbers; `why`
+        is a sentence added to each failing verdict, on why what the check holds to is true."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -140,6 +142,7 @@ class Function:
             atol=atol,
             errors=errors,
             plot=plot,
+            why=why,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

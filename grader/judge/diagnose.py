@@ -70,10 +70,14 @@ class Reading:
 
 @dataclass(frozen=True)
 class Factor:
-    """A size the learner may have multiplied or divided by, e.g. N, the batch size."""
+    """A size the learner may have multiplied or divided by, e.g. N, the batch size.
+
+    `smallest` is the least value the contract lets this size take (batchnorm takes N >= 2):
+    the cases meet it (tests/test_case_design.py)."""
 
     value: float
     meaning: str
+    smallest: float = 1.0
 
 
 COMMON_RATES = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01, 0.005, 0.001, 1e-4)

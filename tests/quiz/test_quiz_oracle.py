@@ -247,6 +247,14 @@ def unequal_micro_batches(p: dict[str, float]) -> float:
     return whole / float(first.grad[0])  # type: ignore[index]
 
 
+def running_var_step(p: dict[str, float]) -> float:
+    """PyTorch's own batchnorm in training mode updates its running variance in place."""
+    mean, var = torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)
+    batch = torch.tensor([[p["x1"]], [p["x2"]]], dtype=torch.float64)
+    torch.nn.functional.batch_norm(batch, mean, var, training=True, momentum=0.1)
+    return float(var[0])
+
+
 ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "forward-loss"): forward_loss,
     ("backprop", "chain-rule-two-layer"): chain_rule_two_layer,
@@ -266,6 +274,7 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "minibatch-mean"): minibatch_mean,
     ("backprop", "sgd-step"): sgd_step,
     ("backprop", "centered-difference"): centered_difference,
+    ("backprop", "running-var-step"): running_var_step,
     ("chain-rule", "composite"): composite,
     ("chain-rule", "sigmoid-squared"): sigmoid_squared,
     ("chain-rule", "branch-sum"): branch_sum,
