@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
 from grader.catalog import Catalog
+
+from .conftest import ROOT
 
 EXERCISE = {
     "name": "exercise01",
@@ -77,3 +81,9 @@ def test_advice_is_worth_no_points_and_adds_nothing() -> None:
         Catalog.model_validate(
             {"exercises": [{**EXERCISE, "checks": [{"name": "neuron_loss", "title": "L"}]}]}
         )
+
+
+def test_the_readme_lists_every_exercise_of_the_catalog(catalog: Catalog) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| (exercise\d{2}) \| `(exercise\d{2}_\w+\.py)` \|", readme, re.M))
+    assert rows == {(entry.name, entry.file) for entry in catalog.exercises}
