@@ -419,7 +419,7 @@ def _reach(how: dict[str, Any]) -> Any:
     return model
 
 
-LEAKS = [m for m in MASK_MISTAKES if m[2]["mask"] != "strict"]
+LEAKS = MASK_MISTAKES
 
 
 # --- the picture ---------------------------------------------------------------------------
@@ -446,10 +446,25 @@ PICTURE = Function(
 )
 
 
+def _picture_of(how: dict[str, Any]) -> Any:
+    def model(ref: Any, c: Case) -> dict[str, np.ndarray]:
+        P = _attend({**c.inputs, "Wv": c.inputs["Wk"]}, **how)["P"]  # P needs no Wv
+        return {f"query {t + 1}": P[0, t] for t in range(P.shape[1])}
+
+    return model
+
+
 def picture_check() -> PictureCheck:
     """Each query's weights over the keys, judged against the reference's and handed to the
     report for the picture (a lower-triangular heat map)."""
-    check = PICTURE.output(suffix="", shown="picture")
+    check = PICTURE.output(
+        suffix="",
+        shown="picture",
+        mistakes=tuple(
+            Mistake(tag, sentence, _picture_of(how))
+            for tag, sentence, how in (*MASK_MISTAKES, *SCALE_MISTAKES)
+        ),
+    )
     fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)}
     note = (
         "The picture is your attention_weights on one sequence, one row per query position: "
@@ -528,6 +543,11 @@ CHECKS: list[Check] = [
         suffix="large",
         cases=large_backward_cases,
         stable=True,
+        mistakes=tuple(
+            Mistake(tag, sentence, lambda ref, c, how=how: _attend(c.inputs, **how))
+            for group in (MASK_MISTAKES, BACKWARD_MISTAKES)
+            for tag, sentence, how in group
+        ),
     ),
     CAUSAL_GRADIENTS.output(
         suffix="",
