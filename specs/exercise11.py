@@ -20,7 +20,7 @@ from grader.checks.base import Case, Check, Mistake
 from grader.checks.inputs import case_label, normal
 from grader.checks.picture import PictureCheck
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
-from grader.judge.diagnose import Factor
+from grader.judge.diagnose import Diagnosis, Factor
 
 # (B, T, C, H): all different (none 2), B = 1 with H > C, T = 1, every size equal (a
 # transpose fits), and the worked example's (1, 3, 2, 4)
@@ -165,10 +165,9 @@ def _one_hot_rows(X: np.ndarray, Wq: np.ndarray, Wk: np.ndarray) -> bool:
     return True
 
 
-def _large_inputs() -> dict[str, np.ndarray]:
-    """|X| up to 1000 (both signs present), weights with rows of norm about 1, drawn from a
-    fixed seed until each row's softmax is one-hot (its scores, of order 1e5, far apart)."""
-    rng = np.random.default_rng(11)
+def _large_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """|X| up to 1000 (both signs present), weights with rows of norm about 1, drawn until
+    each row's softmax is one-hot (its scores, of order 1e5, far apart): most draws are."""
     b, t, c, h = 2, 4, 5, 3
     while True:
         X = np.clip(normal(rng, b, t, c, scale=400.0), -1000.0, 1000.0)
@@ -190,14 +189,16 @@ def _huge_scores() -> dict[str, np.ndarray]:
 
 
 def large_cases(rng: np.random.Generator) -> list[Case]:
+    """A fixed draw, a random one (called twice, as every random case), and huge scores."""
     return [
-        Case("|X| up to 1000, weights of norm about 1", _large_inputs()),
+        Case("|X| up to 1000, weights of norm about 1", _large_inputs(np.random.default_rng(11))),
+        Case("|X| up to 1000, a random draw", _large_inputs(rng)),
         Case("scores of +-1e12 (B=1, T=3, C=2, H=4)", _huge_scores()),
     ]
 
 
 def large_backward_cases(rng: np.random.Generator) -> list[Case]:
-    return large_cases(rng)[:1]
+    return large_cases(rng)[:2]
 
 
 def _attend(inputs: dict[str, Any], **how: Any) -> dict[str, np.ndarray]:
@@ -264,7 +265,8 @@ def _attend(inputs: dict[str, Any], **how: Any) -> dict[str, np.ndarray]:
 
 
 # (tag, sentence, how) of every known mistake; each check takes the part it judges
-MASK_MISTAKES = [
+Known = tuple[Diagnosis | None, str, dict[str, Any]]
+MASK_MISTAKES: list[Known] = [
     (
         None,
         "the mask was applied after the softmax: the weights of each row no longer sum to 1. "
@@ -292,7 +294,7 @@ MASK_MISTAKES = [
         {"mask": "none"},
     ),
 ]
-SCALE_MISTAKES = [
+SCALE_MISTAKES: list[Known] = [
     (
         None,
         "the scores are not scaled: S = Q @ K^T / sqrt(H), the forward's factor (and so the "
@@ -311,7 +313,7 @@ SCALE_MISTAKES = [
         {"scale": "sqrt_c"},
     ),
 ]
-FINITE_MASK_MISTAKES = [
+FINITE_MASK_MISTAKES: list[Known] = [
     (
         None,
         "the mask is a finite constant (-1e9): where every score a position may see is below "
@@ -326,7 +328,7 @@ FINITE_MASK_MISTAKES = [
         {"mask": "added"},
     ),
 ]
-BACKWARD_MISTAKES = [
+BACKWARD_MISTAKES: list[Known] = [
     (
         None,
         "the softmax's backward is P * (1 - P) * dP, the diagonal of its Jacobian alone: each "
@@ -358,10 +360,20 @@ BACKWARD_MISTAKES = [
 ]
 
 
-def mistakes(output: str, *groups: list[tuple[Any, str, dict[str, Any]]]) -> tuple[Mistake, ...]:
+def _modelled(how: dict[str, Any], output: str | None = None) -> Any:
+    """What _attend computes with this mistake: one output, or all of them (a dict)."""
+
+    def model(ref: Any, c: Case) -> Any:
+        found = _attend(c.inputs, **how)
+        return found if output is None else found[output]
+
+    return model
+
+
+def mistakes(output: str, *groups: list[Known]) -> tuple[Mistake, ...]:
     """The known mistakes of `output` ("Y", "P", "dX", ...), modelled by _attend."""
     return tuple(
-        Mistake(tag, sentence, lambda ref, c, how=how: _attend(c.inputs, **how)[output])
+        Mistake(tag, sentence, _modelled(how, output))
         for group in groups
         for tag, sentence, how in group
     )
@@ -544,7 +556,7 @@ CHECKS: list[Check] = [
         cases=large_backward_cases,
         stable=True,
         mistakes=tuple(
-            Mistake(tag, sentence, lambda ref, c, how=how: _attend(c.inputs, **how))
+            Mistake(tag, sentence, _modelled(how))
             for group in (MASK_MISTAKES, BACKWARD_MISTAKES)
             for tag, sentence, how in group
         ),
