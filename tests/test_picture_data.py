@@ -48,3 +48,24 @@ def test_the_json_report_leaves_data_out_where_a_check_has_none(catalog: Catalog
     dumped = grade_in(entry, SOLUTIONS).model_dump()
     with_data = [c["name"] for c in dumped["checks"] if "data" in c]
     assert with_data == ["deep_picture"]
+
+
+def test_exercise11_picture_is_each_querys_weights(catalog: Catalog, tmp_path: Path) -> None:
+    """exercise11's picture: one row of attention weights per query position, causal (zero
+    after the query) and summing to 1; an anti-causal file's picture is its own."""
+    entry = catalog.find("exercise11")
+    assert entry is not None
+
+    def rows(checks: list[CheckReport]) -> list[list[float]]:
+        check = next(c for c in checks if c.name == "attention_picture")
+        assert check.data is not None
+        return [list(values.values()) for values in check.data.layers.values()]
+
+    ours = rows(grade_in(entry, SOLUTIONS).checks)
+    assert len(ours) == 6 and all(len(row) == 6 for row in ours)
+    for t, row in enumerate(ours):
+        assert all(p == 0.0 for p in row[t + 1 :]) and abs(sum(row) - 1.0) < 1e-12
+    wrong = Path(__file__).parent / "corpus" / "exercise11" / "bug_anti_causal_mask.py"
+    theirs = rows(grade_file(entry, wrong, tmp_path).checks)
+    assert theirs[0][-1] > 0.0  # the first query sees the last position
+    assert theirs[-1] == [0.0] * 5 + [1.0]  # and the last one only itself

@@ -255,6 +255,26 @@ def running_var_step(p: dict[str, float]) -> float:
     return float(var[0])
 
 
+def causal_weight(p: dict[str, float]) -> float:
+    """Position 1's weight on position 0, through a -inf causal mask and torch's softmax (the
+    scores of rows 0 and 2 do not matter to row 1)."""
+    scores = torch.tensor([[p["a"], 0.0, 0.0], [p["a"], p["b"], p["c"]], [0.0, 0.0, 0.0]])
+    future = torch.triu(torch.ones(3, 3, dtype=torch.bool), diagonal=1)
+    P = torch.softmax(scores.double().masked_fill(future, float("-inf")), dim=-1)
+    return float(P[1, 0])
+
+
+def embedding_repeated_token(p: dict[str, float]) -> float:
+    """dW[3, 0] of torch's embedding, token 3 at k positions among others."""
+    k = int(p["k"])
+    idx = torch.tensor([[3] * k + [0, 1]])
+    W = torch.zeros(5, 2, dtype=torch.float64, requires_grad=True)
+    dOut = torch.full((1, k + 2, 2), 0.25, dtype=torch.float64)
+    dOut[0, :k, 0] = p["g"]
+    torch.nn.functional.embedding(idx, W).backward(dOut)
+    return float(W.grad[3, 0])  # type: ignore[index]
+
+
 ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "forward-loss"): forward_loss,
     ("backprop", "chain-rule-two-layer"): chain_rule_two_layer,
@@ -275,6 +295,8 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "sgd-step"): sgd_step,
     ("backprop", "centered-difference"): centered_difference,
     ("backprop", "running-var-step"): running_var_step,
+    ("backprop", "causal-weight"): causal_weight,
+    ("backprop", "embedding-repeated-token"): embedding_repeated_token,
     ("chain-rule", "composite"): composite,
     ("chain-rule", "sigmoid-squared"): sigmoid_squared,
     ("chain-rule", "branch-sum"): branch_sum,
