@@ -17,6 +17,13 @@ import click
 from grader import __version__
 from grader.cli.options import limits_options, make_limits
 
+# The grader's NumPy works on small arrays, where BLAS threads spinning against the sandbox's
+# children on a shared machine cost more than they give (exercise05's reference graded in 0.10 s
+# on one thread, 0.20 s with a pool). Set before NumPy is first imported, which the CLI does
+# lazily; the sandbox gives learner code one thread of its own (grader/sandbox/limits.py).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 if TYPE_CHECKING:
     from grader.api import Session
     from grader.catalog import Catalog, ExerciseEntry
