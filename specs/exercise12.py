@@ -42,7 +42,8 @@ NETWORKS = [(3, 5, 7, 6, 4), (1, 4, 5, 4, 6), (4, 6, 6, 6, 6), (2, 3, 9, 3, 8)]
 # --- gelu and gelu_backward -------------------------------------------------------------------
 
 SHAPES = [(3, 5), (1, 13), (4, 4), (2, 4, 2)]
-LARGE = np.array([[-1000.0, -300.0, -40.0, -5.0, 0.0], [5.0, 40.0, 300.0, 1000.0, -0.5]])
+# large enough that tanh (and erf) saturate: these check finiteness and silence, not the formula
+LARGE = np.array([[-1000.0, -300.0, -40.0, -30.0, 0.0], [30.0, 40.0, 300.0, 1000.0, -600.0]])
 
 
 def gelu_cases(rng: np.random.Generator) -> list[Case]:
@@ -448,7 +449,8 @@ def first_loss_cases(rng: np.random.Generator) -> list[Case]:
     for B, T, V, C in [(3, 8, 61, 16), (1, 5, 13, 12)]:
         inputs = {"V": V, "T": T, "C": C, "seed": int(rng.integers(0, 10_000)),
                   "idx": rng.integers(0, V, size=(B, T)), "targets": rng.integers(0, V, size=(B, T))}  # fmt: skip
-        made.append(Case(f"V={V} (ln V = {math.log(V):.4f}), B={B}, T={T}, C={C}", inputs))
+        factors = {"T": Factor(float(T), "T, the number of positions")}
+        made.append(Case(f"V={V} (ln V = {math.log(V):.4f}), B={B}, T={T}, C={C}", inputs, factors))
     return made
 
 
@@ -482,8 +484,6 @@ def train_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _starts(rng: np.random.Generator, ids: np.ndarray, T: int, B: int, how: str) -> np.ndarray:
-    if how == "choice":
-        return rng.choice(len(ids) - T, size=B)
     if how == "short":
         return rng.integers(0, len(ids) - T - 1, size=B)
     if how == "permutation":
@@ -515,9 +515,6 @@ def _trained(ref: ModuleType, case: Case, how: str = "", reseeded: bool = False,
 TRAIN_VARIANTS = (
     ({"reseeded": True}, "a generator was made afresh every step, so every step trained on the "
      "same windows: make rng = np.random.default_rng(seed) once, before the loop."),
-    ({"how": "choice"}, "the starts were drawn with rng.choice: the contract's draw is "
-     "rng.integers(0, len(ids) - T, size=batch_size), one call per step, so every correct "
-     "train sees the same windows."),
     ({"how": "permutation"}, "the starts were drawn with rng.permutation: the contract's draw "
      "is rng.integers(0, len(ids) - T, size=batch_size), one call per step."),
     ({"how": "short"}, "the starts were drawn from rng.integers(0, len(ids) - T - 1, ...): the "
@@ -561,8 +558,9 @@ def curve_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def sample_cases(rng: np.random.Generator) -> list[Case]:
+    """A fixed case, as the curve's: its verdict never depends on the draw."""
     ids, V = text_ids()
-    seed = int(rng.integers(0, 10_000))
+    seed = 0
     prompt = [int(i) for i in np.array(ids)[:12]]
     inputs = {"ids": np.array(ids), "V": V, "T": 8, "C": 16, "steps": 20, "lr": 0.5,
               "batch_size": 8, "prompt": prompt, "n": 20, "seed": seed}  # fmt: skip
