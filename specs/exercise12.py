@@ -24,7 +24,7 @@ from grader.checks.inputs import normal
 from grader.checks.picture import PictureCheck
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.course import course_root
-from grader.judge.diagnose import Factor
+from grader.judge.diagnose import Diagnosis, Factor
 
 Params = dict[str, np.ndarray]
 EPS = 1e-5
@@ -342,7 +342,7 @@ def _other_forward_backward(ref: ModuleType, case: Case) -> Params:
     return ref.gpt_backward(copy.deepcopy(case.inputs["params"]), cache_)
 
 
-NETWORK_VARIANTS = (
+NETWORK_VARIANTS: tuple[tuple[Variant, Diagnosis | None, str], ...] = (
     (
         Variant(gelu="erf", slope="erf"),
         None,
@@ -361,7 +361,7 @@ NETWORK_VARIANTS = (
         "the final layernorm is missing: logits = layernorm_f(x2) @ Wlm.T.",
     ),
 )
-BACKWARD_VARIANTS = (
+BACKWARD_VARIANTS: tuple[tuple[Variant, Diagnosis | None, str], ...] = (
     *NETWORK_VARIANTS,
     (
         Variant(keep_mlp_residual=False),
@@ -512,7 +512,7 @@ def _trained(ref: ModuleType, case: Case, how: str = "", reseeded: bool = False,
     return params, losses
 
 
-TRAIN_VARIANTS = (
+TRAIN_VARIANTS: tuple[tuple[dict[str, Any], str], ...] = (
     ({"reseeded": True}, "a generator was made afresh every step, so every step trained on the "
      "same windows: make rng = np.random.default_rng(seed) once, before the loop."),
     ({"how": "permutation"}, "the starts were drawn with rng.permutation: the contract's draw "
@@ -524,10 +524,16 @@ TRAIN_VARIANTS = (
 )  # fmt: skip
 
 
+def _train_model(how: dict[str, Any], item: int) -> Any:
+    def model(ref: ModuleType, case: Case) -> Any:
+        return _trained(ref, case, **how)[item]
+
+    return model
+
+
 def _train_mistakes(item: int) -> tuple[Mistake, ...]:
     return tuple(
-        Mistake(None, sentence, lambda ref, c, how=how: _trained(ref, c, **how)[item])
-        for how, sentence in TRAIN_VARIANTS
+        Mistake(None, sentence, _train_model(how, item)) for how, sentence in TRAIN_VARIANTS
     )
 
 
@@ -548,10 +554,11 @@ def text_ids() -> tuple[tuple[int, ...], int]:
 
 
 def curve_cases(rng: np.random.Generator) -> list[Case]:
-    """A fixed case: the course's text, V = its characters, T = 16, C = 32, 80 steps."""
+    """A fixed case: the course's text, V = its characters, T = 16, C = 16, 60 steps of 8
+    windows (the loss falls from ln V = 4.11 to about 2.6, in a fifth of a second)."""
     ids, V = text_ids()
-    inputs = {"ids": np.array(ids), "V": V, "T": 16, "C": 32, "steps": 80, "lr": 0.5,
-              "batch_size": 16, "seed": 0}  # fmt: skip
+    inputs = {"ids": np.array(ids), "V": V, "T": 16, "C": 16, "steps": 60, "lr": 1.0,
+              "batch_size": 8, "seed": 0}  # fmt: skip
     return [
         Case(f"the course's text ({len(ids)} characters, V={V}), ln V = {math.log(V):.3f}", inputs)
     ]
