@@ -244,13 +244,12 @@ def gpt_forward(
 
     Returns a tuple of:
     - loss: a float, the mean over all B * T positions of -log softmax(logits)[target]
-    - cache: what gpt_backward needs
+    - cache: what gpt_backward needs (here idx and targets: it recomputes the rest)
     """
-    cache = _block(params, idx)
-    logp = _log_softmax(cache["logits"])
+    logp = _log_softmax(_block(params, idx)["logits"])
     picked = np.take_along_axis(logp, targets[..., None], axis=-1)
-    cache["targets"] = targets
-    return float(-picked.mean()), cache
+    # the cache is the inputs alone: backward recomputes the intermediates from params
+    return float(-picked.mean()), {"idx": idx.copy(), "targets": targets.copy()}
 
 
 def gpt_backward(params: dict[str, np.ndarray], cache: Any) -> dict[str, np.ndarray]:
@@ -263,8 +262,9 @@ def gpt_backward(params: dict[str, np.ndarray], cache: Any) -> dict[str, np.ndar
     Returns:
     - grads: a dict with the keys and shapes of params
     """
-    p, c = params, cache
-    idx, targets = c["idx"], c["targets"]
+    p = params
+    idx, targets = cache["idx"], cache["targets"]
+    c = _block(params, idx)
     B, T = idx.shape
     V, C = p["wte"].shape
 

@@ -35,8 +35,8 @@ KEYS = ("wte", "wpe", "Wq", "Wk", "Wv", "Wo", "W1", "W2", "Wlm",
 TEXT = ("exercises", "data", "alice.txt")
 
 # (B, T, V, T of wpe, C): all different, with a context shorter than wpe (its last rows get no
-# gradient); B = 1; V = T = C (wte, wpe and Wlm square, where a transpose fits); a wide one
-NETWORKS = [(3, 5, 7, 6, 4), (1, 4, 5, 4, 6), (4, 6, 6, 6, 6), (2, 3, 9, 3, 8)]
+# gradient); B = 1; V = T = C (wte, wpe and Wlm square, where a transpose fits); a short one
+NETWORKS = [(3, 5, 7, 6, 4), (1, 4, 5, 4, 6), (4, 6, 6, 6, 6), (2, 3, 9, 3, 5)]
 
 
 # --- gelu and gelu_backward -------------------------------------------------------------------
@@ -143,9 +143,9 @@ ORDER = ("wte", "wpe", "Wq", "Wk", "Wv", "Wo", "W1", "W2", "Wlm")
 
 
 def init_cases(rng: np.random.Generator) -> list[Case]:
-    """(V, T, C): all different, the course's own sizes, and V = T = C."""
+    """(V, T, C): all different (twice), and V = T = C."""
     made = []
-    for V, T, C in [(7, 5, 3), (61, 16, 32), (6, 6, 6)]:
+    for V, T, C in [(7, 5, 3), (13, 8, 10), (6, 6, 6)]:
         seed = int(rng.integers(0, 10_000))
         made.append(
             Case(f"V={V}, T={T}, C={C}, seed={seed}", {"V": V, "T": T, "C": C, "seed": seed})
@@ -333,15 +333,6 @@ def _network(ref: ModuleType, case: Case, variant: Variant = Variant()) -> tuple
     return loss, {key: g[key] for key in p}
 
 
-def _other_forward_backward(ref: ModuleType, case: Case) -> Params:
-    """The gradients of the forward pass that ran last (the other draw's)."""
-    if case.twin is None:
-        raise LookupError("no other forward pass ran")
-    other = copy.deepcopy(case.twin.inputs)
-    _, cache_ = ref.gpt_forward(other["params"], other["idx"], other["targets"])
-    return ref.gpt_backward(copy.deepcopy(case.inputs["params"]), cache_)
-
-
 NETWORK_VARIANTS: tuple[tuple[Variant, Diagnosis | None, str], ...] = (
     (
         Variant(gelu="erf", slope="erf"),
@@ -419,20 +410,23 @@ def _variant_model(variant: Variant, key: str | None) -> Any:
     return model
 
 
+def reference_gradient(key: str) -> Any:
+    """The reference's gradient of one key: a check of one key keeps (and a release writes
+    down) that array alone, not every gradient of every case of every key's check."""
+
+    def expected(ref: ModuleType, case: Case) -> np.ndarray:
+        i = copy.deepcopy(case.inputs)
+        _, cache_ = ref.gpt_forward(i["params"], i["idx"], i["targets"])
+        return ref.gpt_backward(i["params"], cache_)[key]
+
+    return expected
+
+
 def backward_mistakes(key: str) -> tuple[Mistake, ...]:
-    found = [
+    return tuple(
         Mistake(tag, sentence, _variant_model(variant, key))
         for variant, tag, sentence in BACKWARD_VARIANTS
-    ]
-    found.append(
-        Mistake(
-            None,
-            "these are the gradients of the last forward pass you ran, not of the cache you were "
-            "given: gpt_backward must work from its cache alone.",
-            lambda ref, c: _other_forward_backward(ref, c)[key],
-        )
     )
-    return tuple(found)
 
 
 LOSS_MISTAKES = tuple(
@@ -468,7 +462,7 @@ FIRST_LOSS = Function(
 
 # (V, T of wpe, C, B, T of the windows, steps, lr): every size different, B = 1, windows
 # shorter than wpe
-TRAININGS = [(7, 6, 4, 3, 5, 4, 0.3), (5, 4, 6, 1, 4, 3, 0.5), (9, 5, 8, 4, 3, 3, 0.2)]
+TRAININGS = [(7, 6, 4, 3, 5, 4, 0.3), (5, 4, 6, 1, 4, 3, 0.5), (9, 5, 5, 4, 3, 3, 0.2)]
 
 
 def train_cases(rng: np.random.Generator) -> list[Case]:
@@ -710,7 +704,10 @@ CHECKS: list[Check] = [
     INIT.output(mistakes=INIT_MISTAKES, shown="params"),
     FORWARD.output("loss", mistakes=LOSS_MISTAKES),
     FIRST_LOSS.output(suffix="", shown="loss", mistakes=()),
-    *(BACKWARD.output(key, mistakes=backward_mistakes(key)) for key in KEYS),
+    *(
+        BACKWARD.output(key, expected=reference_gradient(key), mistakes=backward_mistakes(key))
+        for key in KEYS
+    ),
     TRAIN.output(
         "new_params",
         suffix="params",
