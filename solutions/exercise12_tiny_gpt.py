@@ -244,11 +244,11 @@ def gpt_forward(
 
     Returns a tuple of:
     - loss: a float, the mean over all B * T positions of -log softmax(logits)[target]
-    - cache: what gpt_backward needs (here idx and targets: it recomputes the rest)
+    - cache: what gpt_backward needs
     """
+    # the cache here is the inputs alone: gpt_backward recomputes the intermediates
     logp = _log_softmax(_block(params, idx)["logits"])
     picked = np.take_along_axis(logp, targets[..., None], axis=-1)
-    # the cache is the inputs alone: backward recomputes the intermediates from params
     return float(-picked.mean()), {"idx": idx.copy(), "targets": targets.copy()}
 
 
