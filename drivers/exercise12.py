@@ -1,5 +1,5 @@
 """Drivers of exercise12: the learner's own functions together, from init_gpt to a loss, a
-loss curve on the course's text, and ids sampled after training."""
+loss curve on the course's text, and whether the ids sampled after training are valid."""
 
 from __future__ import annotations
 
@@ -53,8 +53,14 @@ def sample_after_training(
     prompt: list[int],
     n: int,
     seed: int,
-) -> list[int]:
-    """init_gpt, train, then generate after a prompt: the new ids, as Python ints."""
+) -> dict[str, float]:
+    """init_gpt, train, then generate after a prompt: how many ids came back, and how many of
+    them are valid (integers in [0, V)). Which ids they are is generate's own check, on given
+    params: after training, a tiny difference in the params may change a draw or not."""
     params = module.init_gpt(V, T, C, seed)
     trained, _ = module.train(params, ids, steps, lr, batch_size, T, seed)
-    return [int(i) for i in module.generate(trained, prompt, n, seed)]
+    new = list(module.generate(trained, prompt, n, seed))
+    valid = [
+        isinstance(i, int | np.integer) and not isinstance(i, bool) and 0 <= int(i) < V for i in new
+    ]
+    return {"count": float(len(new)), "valid": float(sum(valid))}

@@ -586,7 +586,7 @@ SAMPLE = Function(
     "generate",
     ("ids", "V", "T", "C", "steps", "lr", "batch_size", "prompt", "n", "seed"),
     sample_cases,
-    returns="new",
+    returns="sample",
     driver="sample_after_training",
     exercise="exercise12",
 )
@@ -721,6 +721,10 @@ CHECKS: list[Check] = [
     GENERATE.output(
         mistakes=GENERATE_MISTAKES, errors=(("ValueError", CROP), ("IndexError", CROP))
     ),
-    SAMPLE.output(suffix="", shown="new ids"),
+    SAMPLE.output(
+        suffix="",
+        shown="the count of new ids, and of valid ones",
+        errors=(("ValueError", CROP), ("IndexError", CROP)),
+    ),
     arguments_unchanged(INIT, FORWARD, BACKWARD, TRAIN, GENERATE, GELU, GELU_BACKWARD),
 ]
