@@ -35,8 +35,9 @@ KEYS = ("wte", "wpe", "Wq", "Wk", "Wv", "Wo", "W1", "W2", "Wlm",
 TEXT = ("exercises", "data", "alice.txt")
 
 # (B, T, V, T of wpe, C): all different, with a context shorter than wpe (its last rows get no
-# gradient); B = 1; V = T = C (wte, wpe and Wlm square, where a transpose fits); a short one
-NETWORKS = [(3, 5, 7, 6, 4), (1, 4, 5, 4, 6), (4, 6, 6, 6, 6), (2, 3, 9, 3, 5)]
+# gradient); B = 1; V = T = C (wte, wpe and Wlm square, where a transpose fits). Small: a
+# release writes down every case's value of every model of every key's check
+NETWORKS = [(3, 5, 7, 6, 4), (1, 4, 6, 4, 3), (3, 5, 5, 5, 5)]
 
 
 # --- gelu and gelu_backward -------------------------------------------------------------------
@@ -143,9 +144,9 @@ ORDER = ("wte", "wpe", "Wq", "Wk", "Wv", "Wo", "W1", "W2", "Wlm")
 
 
 def init_cases(rng: np.random.Generator) -> list[Case]:
-    """(V, T, C): all different (twice), and V = T = C."""
+    """(V, T, C): all different, and V = T = C."""
     made = []
-    for V, T, C in [(7, 5, 3), (13, 8, 10), (6, 6, 6)]:
+    for V, T, C in [(7, 5, 3), (6, 6, 6)]:
         seed = int(rng.integers(0, 10_000))
         made.append(
             Case(f"V={V}, T={T}, C={C}, seed={seed}", {"V": V, "T": T, "C": C, "seed": seed})
@@ -422,10 +423,31 @@ def reference_gradient(key: str) -> Any:
     return expected
 
 
+# the gradients each change of the backward pass reaches, from where it happens back to the
+# embeddings (a change of the loss, of the forward's GELU or of the final layernorm reaches all)
+BEFORE_X1 = ("wte", "wpe", "Wq", "Wk", "Wv", "Wo", "ln1_g", "ln1_b")
+BEFORE_GELU = (*BEFORE_X1, "W1", "b1", "ln2_g", "ln2_b")
+
+
+def _reaches(variant: Variant) -> tuple[str, ...]:
+    if variant.gelu != "tanh" or variant.mean_over != "BT" or not variant.final_norm:
+        return KEYS
+    if variant.slope != "tanh":
+        return BEFORE_GELU
+    if not variant.keep_mlp_residual:
+        return BEFORE_X1
+    if not variant.keep_attention_residual:
+        return ("wte", "wpe")
+    return ("wte",) if variant.wte != "add_at" else ("wpe",)
+
+
 def backward_mistakes(key: str) -> tuple[Mistake, ...]:
+    """The changes that reach `key`'s gradient: a model of one that does not would only
+    repeat the right answer (and a release would write it down for every case)."""
     return tuple(
         Mistake(tag, sentence, _variant_model(variant, key))
         for variant, tag, sentence in BACKWARD_VARIANTS
+        if key in _reaches(variant)
     )
 
 
@@ -462,7 +484,7 @@ FIRST_LOSS = Function(
 
 # (V, T of wpe, C, B, T of the windows, steps, lr): every size different, B = 1, windows
 # shorter than wpe
-TRAININGS = [(7, 6, 4, 3, 5, 4, 0.3), (5, 4, 6, 1, 4, 3, 0.5), (9, 5, 5, 4, 3, 3, 0.2)]
+TRAININGS = [(7, 6, 4, 3, 5, 4, 0.3), (5, 4, 3, 1, 4, 3, 0.5)]
 
 
 def train_cases(rng: np.random.Generator) -> list[Case]:
@@ -560,16 +582,22 @@ def curve_cases(rng: np.random.Generator) -> list[Case]:
     return [Case(label, inputs)]
 
 
+# the sample after training trains on the text's first characters only: 20 steps use few
+SAMPLE_TEXT = 1000
+
+
 def sample_cases(rng: np.random.Generator) -> list[Case]:
-    """20 steps on the course's text, then 20 ids after a prompt of 12 from a drawn place."""
+    """20 steps on the start of the course's text, then 20 ids after a prompt of 12 from a
+    drawn place."""
     ids, V = text_ids()
     seed = int(rng.integers(0, 10_000))
-    start = int(rng.integers(0, len(ids) - 12))
+    start = int(rng.integers(0, SAMPLE_TEXT - 12))
     prompt = list(ids[start : start + 12])
-    inputs = {"ids": np.array(ids), "V": V, "T": 8, "C": 16, "steps": 20, "lr": 0.5,
-              "batch_size": 8, "prompt": prompt, "n": 20, "seed": seed}  # fmt: skip
+    inputs = {"ids": np.array(ids[:SAMPLE_TEXT]), "V": V, "T": 8, "C": 16, "steps": 20,
+              "lr": 0.5, "batch_size": 8, "prompt": prompt, "n": 20, "seed": seed}  # fmt: skip
     label = (
-        f"20 steps on the course's text, then 20 ids after ids[{start}:{start + 12}], seed={seed}"
+        f"20 steps on the text's first {SAMPLE_TEXT} characters (V={V}), then 20 ids after "
+        f"ids[{start}:{start + 12}], seed={seed}"
     )
     return [Case(label, inputs)]
 
