@@ -275,6 +275,27 @@ def embedding_repeated_token(p: dict[str, float]) -> float:
     return float(W.grad[3, 0])  # type: ignore[index]
 
 
+def gpt_first_loss(p: dict[str, float]) -> float:
+    # a freshly initialized model: logits near 0, here exactly 0, at every position
+    V = int(p["V"])
+    logits = torch.zeros(4, V, dtype=torch.float64)
+    targets = torch.tensor([0, V // 2, V - 1, 1])
+    return float(torch.nn.functional.cross_entropy(logits, targets))
+
+
+def gpt_wpe_gradient(p: dict[str, float]) -> float:
+    # x0 = wte[idx] + wpe[:T] for a batch of 3; dx0 is zero except at position 2, channel 0
+    wpe = torch.zeros(4, 2, dtype=torch.float64, requires_grad=True)
+    wte = torch.zeros(5, 2, dtype=torch.float64)
+    idx = torch.tensor([[0, 1, 2], [3, 3, 4], [1, 0, 0]])
+    x0 = torch.nn.functional.embedding(idx, wte) + wpe[:3]
+    upstream = torch.zeros(3, 3, 2, dtype=torch.float64)
+    upstream[:, 2, 0] = torch.tensor([p["g1"], p["g2"], p["g3"]], dtype=torch.float64)
+    x0.backward(upstream)
+    assert wpe.grad is not None
+    return float(wpe.grad[2, 0])
+
+
 ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "forward-loss"): forward_loss,
     ("backprop", "chain-rule-two-layer"): chain_rule_two_layer,
@@ -297,6 +318,8 @@ ORACLES: dict[tuple[str, str], Callable[[dict[str, float]], float]] = {
     ("backprop", "running-var-step"): running_var_step,
     ("backprop", "causal-weight"): causal_weight,
     ("backprop", "embedding-repeated-token"): embedding_repeated_token,
+    ("backprop", "gpt-first-loss"): gpt_first_loss,
+    ("backprop", "gpt-wpe-gradient"): gpt_wpe_gradient,
     ("chain-rule", "composite"): composite,
     ("chain-rule", "sigmoid-squared"): sigmoid_squared,
     ("chain-rule", "branch-sum"): branch_sum,

@@ -27,9 +27,10 @@ def fixed_point(
     ROUND_FLOOR, ROUND_CEILING), so that the LMS accepts at least what grading does."""
     exact = Decimal(repr(value))  # the shortest decimal that is this float: 0.1, not 0.1000...1
     if rounding != ROUND_HALF_EVEN:
-        # Float noise (0.01 * 0.1 = 0.0010000000000000002) must not round a bound outward;
-        # 12 digits stay far inside grading's own slack of 1e-9.
-        exact = Decimal(f"{exact:.12g}")
+        # Float noise (0.01 * 0.1 = 0.0010000000000000002, in the 16th and 17th digits) must
+        # not round a bound outward; 15 digits drop it, and keep an answer such as
+        # log(27) + 0.01 = 3.305836866004329 from rounding inward (12 would cut it to ...866).
+        exact = Decimal(f"{exact:.15g}")
     if exact == 0:
         return "0"
     # The place of the last digit kept: 10**(adjusted - digits + 1).
