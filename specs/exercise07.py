@@ -10,16 +10,14 @@ or an extra key).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake
+from grader.checks.base import Case, Check, Mistake, OutputCheck
 from grader.checks.inputs import batch_factors, case_label, normal
-from grader.checks.picture import PictureCheck
 from grader.checks.spec import CaseMaker, Function, arguments_unchanged, gradient_of
 from grader.judge.diagnose import Factor
 
@@ -506,17 +504,15 @@ PICTURE = Function(
 )
 
 
-def picture_check() -> PictureCheck:
+def picture_check() -> OutputCheck:
     """Each layer's gradient norm and each hidden layer's saturation on ten-layer networks,
     judged against the reference's, and handed to the report for the picture."""
-    check = PICTURE.output(suffix="", shown="picture")
-    fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)}
     note = (
         "The picture is your init_weights, deep_forward, deep_backward, gradient_norms and "
         "saturation together on ten layers (each hidden layer's A is the output of the layers "
         "before it and an identity layer): fix the checks of those first."
     )
-    return PictureCheck(**fields, note=note)
+    return PICTURE.output(suffix="", shown="picture", plot="layers", why=note)
 
 
 # --- the checks --------------------------------------------------------------------------------

@@ -457,7 +457,7 @@ CHECKS: list[Check] = [
         mistakes=_mistakes(
             "operators", "rsub", "order", "unordered", "assign", "root", "leaves_first", "power"
         ),
-        plot=True,
+        plot="graph",
     ),
     FUNCTIONS.output(
         suffix="",
@@ -474,7 +474,7 @@ CHECKS: list[Check] = [
             "root",
             "leaves_first",
         ),
-        plot=True,
+        plot="graph",
     ),
     TOPOLOGICAL_ORDER.output(
         suffix="", shown="problems", mistakes=_mistakes("topological_order", "order")
@@ -485,7 +485,7 @@ CHECKS: list[Check] = [
         mistakes=_mistakes(
             "backward", "order", "unordered", "assign", "root", "leaves_first", "tanh"
         ),
-        plot=True,
+        plot="graph",
     ),
     DEEP_CHAIN.output(
         suffix="",

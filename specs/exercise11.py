@@ -11,14 +11,12 @@ must still give masked entries exactly 0: a finite mask constant fails there.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake
+from grader.checks.base import Case, Check, Mistake, OutputCheck
 from grader.checks.inputs import case_label, normal
-from grader.checks.picture import PictureCheck
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.judge.diagnose import Diagnosis, Factor
 
@@ -466,23 +464,23 @@ def _picture_of(how: dict[str, Any]) -> Any:
     return model
 
 
-def picture_check() -> PictureCheck:
+def picture_check() -> OutputCheck:
     """Each query's weights over the keys, judged against the reference's and handed to the
     report for the picture (a lower-triangular heat map)."""
-    check = PICTURE.output(
+    note = (
+        "The picture is your attention_weights on one sequence, one row per query position: "
+        "fix the attention_weights check first."
+    )
+    return PICTURE.output(
         suffix="",
         shown="picture",
         mistakes=tuple(
             Mistake(tag, sentence, _picture_of(how))
             for tag, sentence, how in (*MASK_MISTAKES, *SCALE_MISTAKES)
         ),
+        plot="layers",
+        why=note,
     )
-    fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)}
-    note = (
-        "The picture is your attention_weights on one sequence, one row per query position: "
-        "fix the attention_weights check first."
-    )
-    return PictureCheck(**fields, note=note)
 
 
 # --- the checks ------------------------------------------------------------------------------

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, ones_upstream
+from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
 from grader.checks.inputs import normal
-from grader.checks.picture import PictureCheck
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.course import course_root
 from grader.judge.diagnose import Diagnosis, Factor
@@ -620,15 +619,13 @@ SAMPLE = Function(
 )
 
 
-def curve_check() -> PictureCheck:
-    check = CURVE.output(suffix="", shown="losses")
-    fields = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)}
+def curve_check() -> OutputCheck:
     note = (
         "The curve is your init_gpt and train on the course's text (exercises/data/alice.txt): "
         "its first loss is about ln V, and it falls as the model learns which characters follow "
         "which. Fix the checks of init_gpt, gpt_forward, gpt_backward and train first."
     )
-    return PictureCheck(**fields, note=note)
+    return CURVE.output(suffix="", shown="losses", plot="layers", why=note)
 
 
 # --- generate --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from grader.judge.types import type_problem
 from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
 from grader.report import PlotData
+
+# how a check's answers become the numbers of a picture (OutputCheck.plot)
+Plot = Literal["graph", "layers"]
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
 STABILITY_ADVICE = (
@@ -208,9 +211,12 @@ class OutputCheck(Check):
     # whose call raised that error, where the error's own words cannot teach the fix (a
     # RecursionError on a graph thousands of nodes deep: sort without recursion)
     errors: tuple[tuple[str, str], ...] = ()
-    # the first case's answer, a dict keyed "node.quantity" ("c.grad"), goes into the report
-    # as the numbers of a picture: PlotData.layers[quantity][node] (a graph's data and grads)
-    plot: bool = False
+    # how the learner's answers become the numbers of a picture in the report (right or
+    # wrong: it is their picture): "graph", the first case's dict keyed "node.quantity"
+    # ("c.grad") as PlotData.layers[quantity][node] (a graph's data and grads); "layers", each
+    # first draw's dict of per-layer lists ({"grad_norm": [...]}) as
+    # PlotData.layers["quantity, case"][layer], numbered from 1
+    plot: Plot | None = None
     # a sentence added to every failing verdict of a started function: why what the check
     # holds to is true (an invariant's reason), where no single mistake's sentence says it
     why: str = ""
@@ -254,7 +260,7 @@ class OutputCheck(Check):
         verdict = self._judge(reference, evidence)
         if self.why and not verdict.passed and not verdict.not_started:
             verdict = dataclasses.replace(verdict, message=f"{verdict.message}\n  {self.why}")
-        data = _plot_data(evidence) if self.plot else None
+        data = _plot_data(evidence, self.plot) if self.plot else None
         return verdict if data is None else dataclasses.replace(verdict, data=data)
 
     def _judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
@@ -363,9 +369,32 @@ class OutputCheck(Check):
         return None
 
 
-def _plot_data(evidence: Evidence) -> PlotData | None:
-    """The first case's answer as PlotData.layers[quantity][node], where it is a dict of
-    numbers keyed "node.quantity"; None where it is not (an error, another shape)."""
+def _plot_data(evidence: Evidence, plot: Plot) -> PlotData | None:
+    layers = _graph(evidence) if plot == "graph" else _per_layer(evidence)
+    return PlotData(layers=layers) if layers else None
+
+
+def _per_layer(evidence: Evidence) -> dict[str, dict[str, float]]:
+    """Each first draw's answer, {quantity: [per layer]}, as {"quantity, case": {layer: v}};
+    what is not a list of numbers shows nothing."""
+    layers: dict[str, dict[str, float]] = {}
+    for case, results in zip(evidence.cases, evidence.results, strict=True):
+        answer = results[-1].value if results else None
+        if not case.numeric or not isinstance(answer, dict):  # a second draw: shown once
+            continue
+        for quantity, values in answer.items():
+            try:
+                numbers = [float(v) for v in values]
+            except (TypeError, ValueError):
+                continue
+            series = {str(i): v for i, v in enumerate(numbers, start=1)}
+            layers[f"{quantity}, {case.label}"] = series
+    return layers
+
+
+def _graph(evidence: Evidence) -> dict[str, dict[str, float]] | None:
+    """The first case's answer as {quantity: {node: value}}, where it is a dict of numbers
+    keyed "node.quantity"; None where it is not (an error, another shape)."""
     if not evidence.results or not evidence.results[0]:
         return None
     answer = evidence.results[0][-1].value
@@ -377,7 +406,7 @@ def _plot_data(evidence: Evidence) -> PlotData | None:
         if not dot or isinstance(value, bool) or not isinstance(value, int | float):
             return None
         layers.setdefault(quantity, {})[node] = float(value)
-    return PlotData(layers=layers)
+    return layers
 
 
 def _explanation(wrong: list[Verdict]) -> tuple[Verdict, Finding] | None:

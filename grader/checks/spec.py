@@ -21,7 +21,7 @@ import numpy as np
 
 from grader.calls import Part, pick
 from grader.checks.backward import CacheFedCheck
-from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck
+from grader.checks.base import STABILITY_ADVICE, Case, Mistake, OutputCheck, Plot
 from grader.checks.unchanged import ArgumentsUnchanged
 from grader.judge.compare import ATOL, Magnitude
 from grader.numeric import numeric_derivative, smooth_numeric_gradient, upstream_loss
@@ -100,7 +100,7 @@ class Function:
         magnitude: Magnitude | None = None,
         atol: float = ATOL,
         errors: tuple[tuple[str, str], ...] = (),
-        plot: bool = False,
+        plot: Plot | None = None,
         why: str = "",
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
@@ -109,7 +109,7 @@ class Function:
         `stable` variant on large inputs, the item of a tuple under a shorter name); `shown`
         is what the learner reads the value as, where that differs from the item's name;
         `errors` pairs an error's type with a sentence on what to do when a call raises it;
-        `plot` puts the first case's answer into the report as a picture's numbers; `why`
+        `plot` puts the answers into the report as a picture's numbers (OutputCheck.plot); `why`
         is a sentence added to each failing verdict, on why what the check holds to is true."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
