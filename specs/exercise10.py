@@ -83,18 +83,26 @@ def _dX(
     no_mean_term: bool = False,
     no_var_term: bool = False,
     no_gamma: bool = False,
+    mean_axis: int | tuple[int, ...] | None = None,
     **how: Any,
 ) -> np.ndarray:
     """dX in the compact form, inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
-    from statistics computed as `how` says, or with a term left out."""
+    from statistics computed as `how` says, or with a term left out; `mean_axis` takes the
+    backward's two means along another axis than the forward's statistics."""
     c = case.inputs
     xhat, inv_std = _stats(c["X"], axis, _eps(case), **how)
     dxhat = c["dY"] if no_gamma else c["dY"] * c["gamma"]
     if constants:
         return dxhat * inv_std
-    mean_term = 0.0 if no_mean_term else dxhat.mean(axis=axis, keepdims=True)
-    var_term = 0.0 if no_var_term else xhat * (dxhat * xhat).mean(axis=axis, keepdims=True)
+    along = axis if mean_axis is None else mean_axis
+    mean_term = 0.0 if no_mean_term else dxhat.mean(axis=along, keepdims=True)
+    var_term = 0.0 if no_var_term else xhat * (dxhat * xhat).mean(axis=along, keepdims=True)
     return inv_std * (dxhat - mean_term - var_term)
+
+
+def _in_3d(case: Case, value: np.ndarray) -> np.ndarray | None:
+    """A model of a mistake about axis 1, which is the last axis (and right) for a 2-D X."""
+    return value if case.inputs["X"].ndim > 2 else None
 
 
 def _xhat(case: Case, axis: int) -> np.ndarray:
@@ -147,6 +155,15 @@ BATCH_AXIS = (
 LAYER_AXIS = (
     "each feature was normalized over the batch (axis=0), as batchnorm does: layernorm "
     "normalizes each vector along the last axis over its own D features (axis=-1)."
+)
+LAYER_POSITIONS_AXIS = (
+    "each feature was normalized over the positions of its sequence (axis=1): layernorm "
+    "normalizes each vector along the last axis over its own D features (axis=-1)."
+)
+LAYER_BACKWARD_AXIS = (
+    "dX's two means, mean(dxhat) and mean(dxhat * xhat), were taken along axis {axis}, as in "
+    "batchnorm's backward; layernorm's statistics are along the last axis, and so are they: "
+    "axis=-1, keepdims=True."
 )
 CONSTANTS = (
     "dX treats the batch mean and variance as constants, dX = dY * gamma / sqrt(var + eps). "
@@ -572,6 +589,7 @@ def layer_forward_mistakes() -> tuple[Mistake, ...]:
         ),
         _model(None, EPS_OUTSIDE, lambda c: _forward(c, -1, eps_outside=True)),
         _model("transposed", LAYER_AXIS, lambda c: _forward(c, 0)),
+        _model("transposed", LAYER_POSITIONS_AXIS, lambda c: _in_3d(c, _forward(c, 1))),
         _model(None, NO_EPS, lambda c: _forward(_without_eps(c), -1)),
     )
 
@@ -585,6 +603,17 @@ def layer_dX_mistakes() -> tuple[Mistake, ...]:
         ),
         _model(None, EPS_OUTSIDE, lambda c: _dX(c, -1, eps_outside=True)),
         _model("transposed", LAYER_AXIS, lambda c: _dX(c, 0)),
+        _model("transposed", LAYER_POSITIONS_AXIS, lambda c: _in_3d(c, _dX(c, 1))),
+        _model(
+            None,
+            LAYER_BACKWARD_AXIS.format(axis="0 (over every row of the batch)"),
+            lambda c: _dX(c, -1, mean_axis=_leading(c)),
+        ),
+        _model(
+            None,
+            LAYER_BACKWARD_AXIS.format(axis=1),
+            lambda c: _in_3d(c, _dX(c, -1, mean_axis=1)),
+        ),
         _model(None, NO_EPS, lambda c: _dX(_without_eps(c), -1)),
         _model(
             "upstream_ignored",

@@ -202,7 +202,7 @@ def large_backward_cases(rng: np.random.Generator) -> list[Case]:
 def _attend(inputs: dict[str, Any], **how: Any) -> dict[str, np.ndarray]:
     """Y, P and the four gradients of causal attention, computed right or with one mistake:
     `mask` "causal" (-inf before the softmax), "after" (the softmax's output zeroed above the
-    diagonal), "strict" (the diagonal hidden too), "anti" (s < t hidden), "none", "constant"
+    diagonal), "strict" (the diagonal hidden too), "anti" (s < t hidden), "loose" (s > t + 1 hidden), "none", "constant"
     (-1e9 set) or "added" (-1e9 added); `scale` the forward's factor ("sqrt_h", "none", "h",
     "sqrt_c"); `backward_scale` False leaves it out of dS alone; `diagonal` takes
     P * (1 - P) * dP for the softmax's backward; `paths` the ones of Q, K, V dX gets;
@@ -222,6 +222,7 @@ def _attend(inputs: dict[str, Any], **how: Any) -> dict[str, np.ndarray]:
         "after": np.triu(ones, k=1),
         "strict": np.triu(ones, k=0),
         "anti": np.tril(ones, k=-1),
+        "loose": np.triu(ones, k=2),
         "none": ~ones,
         "constant": np.triu(ones, k=1),
         "added": np.triu(ones, k=1),
@@ -284,6 +285,12 @@ MASK_MISTAKES: list[Known] = [
         "the mask is anti-causal: it hides the past (s < t) and lets each position see the "
         "future. Hide s > t, the entries above the diagonal.",
         {"mask": "anti"},
+    ),
+    (
+        None,
+        "the mask is off by one: it hides s > t + 1, so position t also sees the position just "
+        "after it. Hide every s > t, the entries above the diagonal: np.triu(..., k=1).",
+        {"mask": "loose"},
     ),
     (
         None,

@@ -88,9 +88,12 @@ class Verdict:
         )
 
 
+LIKELY = "Likely mistake"
+
+
 def with_likely_mistake(message: str, finding: Finding) -> str:
     tag = f" ({finding.tag})" if finding.tag else ""
-    return f"{message}\n  Likely mistake{tag}: {finding.sentence}"
+    return f"{message}\n  {LIKELY}{tag}: {finding.sentence}"
 
 
 @dataclass
@@ -220,6 +223,9 @@ class OutputCheck(Check):
     # a sentence added to every failing verdict of a started function: why what the check
     # holds to is true (an invariant's reason), where no single mistake's sentence says it
     why: str = ""
+    # a sentence for a failing verdict of a started function that names no mistake: where
+    # else to look (the learner's own helpers that this function runs, ungraded on their own)
+    unnamed: str = ""
 
     @property
     def subject(self) -> str:
@@ -258,8 +264,13 @@ class OutputCheck(Check):
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdict = self._judge(reference, evidence)
-        if self.why and not verdict.passed and not verdict.not_started:
-            verdict = dataclasses.replace(verdict, message=f"{verdict.message}\n  {self.why}")
+        if not verdict.passed and not verdict.not_started:
+            unnamed = self.unnamed if LIKELY not in verdict.message else ""
+            for sentence in (self.why, unnamed):
+                if sentence:
+                    verdict = dataclasses.replace(
+                        verdict, message=f"{verdict.message}\n  {sentence}"
+                    )
         data = _plot_data(evidence, self.plot) if self.plot else None
         return verdict if data is None else dataclasses.replace(verdict, data=data)
 

@@ -102,6 +102,7 @@ class Function:
         errors: tuple[tuple[str, str], ...] = (),
         plot: Plot | None = None,
         why: str = "",
+        unnamed: str = "",
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
@@ -110,7 +111,8 @@ class Function:
         is what the learner reads the value as, where that differs from the item's name;
         `errors` pairs an error's type with a sentence on what to do when a call raises it;
         `plot` puts the answers into the report as a picture's numbers (OutputCheck.plot); `why`
-        is a sentence added to each failing verdict, on why what the check holds to is true."""
+        is a sentence added to each failing verdict, on why what the check holds to is true;
+        `unnamed` one added where no known mistake is named, on where else to look."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -143,6 +145,7 @@ class Function:
             errors=errors,
             plot=plot,
             why=why,
+            unnamed=unnamed,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 
