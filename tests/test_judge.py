@@ -368,7 +368,7 @@ def test_a_check_adds_its_sentence_for_an_error_of_a_named_type() -> None:
 
 
 def test_a_plotted_check_reports_its_first_answer_as_a_pictures_numbers() -> None:
-    """`plot`: a dict keyed "node.quantity" becomes PlotData.layers[quantity][node]; an answer
+    """`plot="graph"`: a dict keyed "node.quantity" becomes PlotData.layers[quantity][node]; an answer
     of another shape, or an error, gives no data."""
     from grader.calls import Call, CallResult, LearnerError
     from grader.checks.base import Case, Evidence, OutputCheck
@@ -378,7 +378,7 @@ def test_a_plotted_check_reports_its_first_answer_as_a_pictures_numbers() -> Non
 
     answer = {"a.data": 2.0, "c.data": 4.0, "c.grad": 1.0, "a.grad": 4.0}
     check = OutputCheck(name="g", function="f", arguments=("x",), make_cases=lambda rng: [])
-    plotted = dataclasses.replace(check, plot=True)
+    plotted = dataclasses.replace(check, plot="graph")
     reference = types.SimpleNamespace(f=lambda x: answer)
     right = CallResult(value=answer)
     assert check.judge(reference, evidence(right)).data is None  # type: ignore[arg-type]
