@@ -368,8 +368,8 @@ def test_a_check_adds_its_sentence_for_an_error_of_a_named_type() -> None:
 
 
 def test_a_plotted_check_reports_its_first_answer_as_a_pictures_numbers() -> None:
-    """`plot="graph"`: a dict keyed "node.quantity" becomes PlotData.layers[quantity][node]; an answer
-    of another shape, or an error, gives no data."""
+    """`plot="graph"`: a dict keyed "node.quantity" becomes PlotData.layers[quantity][node];
+    an answer of another shape, or an error, gives no data."""
     from grader.calls import Call, CallResult, LearnerError
     from grader.checks.base import Case, Evidence, OutputCheck
 
