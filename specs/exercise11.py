@@ -375,7 +375,7 @@ def _modelled(how: dict[str, Any], output: str | None = None) -> Any:
     return model
 
 
-def mistakes(output: str, *groups: list[Known]) -> tuple[Mistake, ...]:
+def known_mistakes(output: str, *groups: list[Known]) -> tuple[Mistake, ...]:
     """The known mistakes of `output` ("Y", "P", "dX", ...), modelled by _attend."""
     return tuple(
         Mistake(tag, sentence, _modelled(how, output))
@@ -523,11 +523,11 @@ CAUSAL_GRADIENTS = Function(
 )
 
 
-def _backward(item: str) -> Check:
+def _backward_check(item: str) -> Check:
     return BACKWARD.output(
         item,
         gradient=gradient_of(FORWARD, item[1:], upstream="dY"),
-        mistakes=mistakes(item, BACKWARD_MISTAKES, MASK_MISTAKES, SCALE_MISTAKES),
+        mistakes=known_mistakes(item, BACKWARD_MISTAKES, MASK_MISTAKES, SCALE_MISTAKES),
     )
 
 
@@ -537,25 +537,25 @@ CHECKS: list[Check] = [
         gradient=gradient_of(EMBED_FORWARD, "W", upstream="dOut"), mistakes=EMBEDDING_MISTAKES
     ),
     SOFTMAX_BACKWARD.output(mistakes=SOFTMAX_MISTAKES),
-    WEIGHTS.output(mistakes=mistakes("P", MASK_MISTAKES, SCALE_MISTAKES)),
-    FORWARD.output(mistakes=mistakes("Y", MASK_MISTAKES, SCALE_MISTAKES)),
+    WEIGHTS.output(mistakes=known_mistakes("P", MASK_MISTAKES, SCALE_MISTAKES)),
+    FORWARD.output(mistakes=known_mistakes("Y", MASK_MISTAKES, SCALE_MISTAKES)),
     WEIGHTS.output(
         suffix="large",
         cases=large_cases,
         stable=True,
-        mistakes=mistakes("P", FINITE_MASK_MISTAKES, MASK_MISTAKES),
+        mistakes=known_mistakes("P", FINITE_MASK_MISTAKES, MASK_MISTAKES),
     ),
     FORWARD.output(
         suffix="large",
         cases=large_cases,
         stable=True,
-        mistakes=mistakes("Y", FINITE_MASK_MISTAKES, MASK_MISTAKES),
+        mistakes=known_mistakes("Y", FINITE_MASK_MISTAKES, MASK_MISTAKES),
     ),
     CAUSAL_OUTPUTS.output(
         suffix="",
         mistakes=tuple(Mistake(tag, sentence, _leak(how)) for tag, sentence, how in LEAKS),
     ),
-    *(_backward(item) for item in ("dX", "dWq", "dWk", "dWv")),
+    *(_backward_check(item) for item in ("dX", "dWq", "dWk", "dWv")),
     BACKWARD.output(
         suffix="large",
         cases=large_backward_cases,
