@@ -696,11 +696,14 @@ class _Judgement:
         return modeled
 
     def _explains_agreed(self, answer: Any) -> bool:
+        """Whether a mistake's whole answer has what the learner got right, within the
+        tolerance a right answer has (diagnose matches the wrong key within it too)."""
         if not self.agreed or not isinstance(answer, dict):
             return True
         try:
             return all(
-                key in answer and close(as_array(answer[key]), as_array(value))
+                key in answer
+                and close(as_array(answer[key]), as_array(value), atol=max(self.check.atol, ATOL))
                 for key, value in self.agreed.items()
             )
         except (NotNumeric, ValueError):
