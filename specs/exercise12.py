@@ -89,6 +89,8 @@ def _gelu_slope(Z: np.ndarray, form: str = "tanh") -> np.ndarray:
         return 0.5 * (1.0 + t) + 0.5 * Z * (1.0 - t**2)
     if form == "no_cube_slope":  # d/dZ of 0.044715 Z**3 left out
         return 0.5 * (1.0 + t) + 0.5 * Z * (1.0 - t**2) * GELU_C
+    if form == "no_z_factor":  # the product rule's second term without its Z
+        return 0.5 * (1.0 + t) + 0.5 * (1.0 - t**2) * du
     return 0.5 * (1.0 + t) + 0.5 * Z * (1.0 - t**2) * du
 
 
@@ -106,6 +108,8 @@ SLOPE_SENTENCES = {
     "multiply (1 - t**2) by du/dZ = sqrt(2 / pi) * (1 + 3 * 0.044715 * Z**2).",
     "no_cube_slope": "du/dZ is missing the slope of the cubic term: u = sqrt(2 / pi) * "
     "(Z + 0.044715 * Z**3), so du/dZ = sqrt(2 / pi) * (1 + 3 * 0.044715 * Z**2).",
+    "no_z_factor": "the product rule's second term lost its Z: gelu = 0.5 * Z * (1 + t), so "
+    "the part from t is 0.5 * Z * (1 - t**2) * du/dZ, with Z in front.",
     "erf": "this is the slope of the exact GELU (erf); the contract's GELU is the tanh "
     "approximation, and gelu_backward is its slope.",
 }
@@ -276,6 +280,7 @@ class Variant:
     wte: str = "add_at"  # "assigned": dW[idx] += dx0, repeated tokens counted once
     wpe: str = "summed"  # "unpadded": (T, C); "mean": averaged over the batch
     final_norm: bool = True
+    b1_before_gelu: bool = False  # db1 summed from the gradient at GELU's output, not its input
 
 
 def _network(ref: ModuleType, case: Case, variant: Variant = Variant()) -> tuple[float, Params]:
@@ -310,6 +315,8 @@ def _network(ref: ModuleType, case: Case, variant: Variant = Variant()) -> tuple
     g["W2"], g["b2"] = _weight(dx2, a), dx2.sum(axis=(0, 1))
     du = (dx2 @ p["W2"]) * _gelu_slope(u, variant.slope)
     g["W1"], g["b1"] = _weight(du, h2), du.sum(axis=(0, 1))
+    if variant.b1_before_gelu:
+        g["b1"] = (dx2 @ p["W2"]).sum(axis=(0, 1))
     dh2, g["ln2_g"], g["ln2_b"] = ref.layernorm_backward(du @ p["W1"], x1, p["ln2_g"], EPS)
     dx1 = dx2 + dh2 if variant.keep_mlp_residual else dh2
     g["Wo"] = _weight(dx1, y)
@@ -373,8 +380,20 @@ BACKWARD_VARIANTS: tuple[tuple[Variant, Diagnosis | None, str], ...] = (
         "each pass the gradient straight through as well, dx1 = dx2 + ..., dx0 = dx1 + ....",
     ),
     *(
-        (Variant(slope=form), None, f"{SLOPE_SENTENCES[form]} (in gpt_backward's GELU)")
-        for form in ("no_tanh_term", "no_sech_term", "no_inner_slope", "no_cube_slope")
+        (Variant(slope=form), None, f"in gpt_backward's GELU, {SLOPE_SENTENCES[form]}")
+        for form in (
+            "no_tanh_term",
+            "no_sech_term",
+            "no_inner_slope",
+            "no_cube_slope",
+            "no_z_factor",
+        )
+    ),
+    (
+        Variant(b1_before_gelu=True),
+        None,
+        "b1's gradient skipped GELU's slope: b1 is added before the GELU, u = h2 @ W1.T + b1, "
+        "so db1 sums du = (dx2 @ W2) * gelu'(u) over batch and positions, as dW1 uses du.",
     ),
     (
         Variant(wte="assigned"),
@@ -429,6 +448,8 @@ BEFORE_GELU = (*BEFORE_X1, "W1", "b1", "ln2_g", "ln2_b")
 
 
 def _reaches(variant: Variant) -> tuple[str, ...]:
+    if variant.b1_before_gelu:
+        return ("b1",)
     if variant.gelu != "tanh" or variant.mean_over != "BT" or not variant.final_norm:
         return KEYS
     if variant.slope != "tanh":
@@ -625,7 +646,8 @@ def curve_check() -> OutputCheck:
         "its first loss is about ln V, and it falls as the model learns which characters follow "
         "which. Fix the checks of init_gpt, gpt_forward, gpt_backward and train first."
     )
-    return CURVE.output(suffix="", shown="losses", plot="layers", why=note)
+    # train's own checks repeat its seeded calls: 60 steps on the text are not run twice
+    return CURVE.output(suffix="", shown="losses", plot="layers", why=note, repeat_seeded=False)
 
 
 # --- generate --------------------------------------------------------------------------------
@@ -783,6 +805,7 @@ CHECKS: list[Check] = [
     SAMPLE.output(
         suffix="",
         shown="the count of new ids, and of valid ones",
+        repeat_seeded=False,  # generate's own check repeats its calls
         errors=(("ValueError", CROP), ("IndexError", CROP)),
     ),
     arguments_unchanged(INIT, FORWARD, BACKWARD, TRAIN, GENERATE, GELU, GELU_BACKWARD),

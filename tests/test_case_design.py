@@ -8,18 +8,32 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.catalog import load_catalog
+from grader.catalog import ExerciseEntry, load_catalog
 from grader.checks import checks_for
-from grader.checks.base import Case, OutputCheck
+from grader.checks.base import Case, OutputCheck, numeric_leaves, same_data
 from grader.checks.inputs import SPECIAL_VALUES
 from grader.grading import plan
+from grader.reference import reference_for
 
-from .conftest import EXERCISES
+from .conftest import EXERCISES, SOLUTIONS
 
 SIZE_NAMES = ("N", "D", "D_in", "D_out", "H", "C")
+ENTRIES = load_catalog(EXERCISES / "catalog.toml").exercises
 OUTPUT_CHECKS = [
     pytest.param(check, id=check.name)
-    for entry in load_catalog(EXERCISES / "catalog.toml").exercises
+    for entry in ENTRIES
+    for check in checks_for(entry.name)
+    if isinstance(check, OutputCheck)
+]
+SEEDED_CHECKS = [
+    pytest.param(check, id=check.name)
+    for entry in ENTRIES
+    for check in checks_for(entry.name)
+    if isinstance(check, OutputCheck) and "seed" in check.arguments and check.repeat_seeded
+]
+REFERENCED_CHECKS = [
+    pytest.param(entry, check, id=f"{entry.name}:{check.name}")
+    for entry in ENTRIES
     for check in checks_for(entry.name)
     if isinstance(check, OutputCheck)
 ]
@@ -97,3 +111,27 @@ def test_hidden_layers_meet_the_kink(seed: int) -> None:
         assert (hidden == 0).any()
         assert ((np.abs(hidden) > 0) & (np.abs(hidden) < 0.01)).any()
         assert (np.abs(hidden) > 6).any()
+
+
+@pytest.mark.parametrize("check", SEEDED_CHECKS)
+def test_a_seeded_function_is_called_twice_on_the_same_inputs(check: OutputCheck) -> None:
+    """Code that draws from np.random's global functions answers differently each call: a
+    repeat with the same seed names it, where one call alone only looks wrong."""
+    case = _cases(check)[0]
+    again, call = check.calls_for(case, "c")
+    assert again.function == call.function and again.id != call.id
+    for first, second in zip(again.args, call.args, strict=True):
+        assert same_data(first, second)
+        if isinstance(first, np.ndarray | dict | list):  # what the first call does stays there
+            assert first is not second
+
+
+@pytest.mark.parametrize(("entry", "check"), REFERENCED_CHECKS)
+def test_the_reference_answers_are_finite(entry: ExerciseEntry, check: OutputCheck) -> None:
+    """The judge takes a NaN where a NaN is expected as right (compare.wrong_cells): so the
+    reference must never compute one, or a learner's NaN would pass. An array of NaN alone is
+    a driver's word for "no value" (exercise09's .grad left None), not arithmetic."""
+    reference = reference_for(entry, SOLUTIONS)
+    for case in _cases(check)[:2]:
+        for leaf in numeric_leaves(check.expected_value(reference, case)):
+            assert np.isfinite(leaf).all() or np.isnan(leaf).all(), case.label

@@ -226,6 +226,10 @@ class OutputCheck(Check):
     # a sentence for a failing verdict of a started function that names no mistake: where
     # else to look (the learner's own helpers that this function runs, ungraded on their own)
     unnamed: str = ""
+    # a function that takes a seed is called twice on the same inputs: different answers mean
+    # randomness from outside that seed (np.random's global functions), named as such; False
+    # where a call is costly and another check of the function repeats it already
+    repeat_seeded: bool = True
 
     @property
     def subject(self) -> str:
@@ -244,7 +248,12 @@ class OutputCheck(Check):
 
     def calls_for(self, case: Case, id: str) -> list[Call]:
         args = self.args(case)
-        return [Call(id, self.function, args, keep=self.returned_part, driver=self.driver)]
+        call = Call(id, self.function, args, keep=self.returned_part, driver=self.driver)
+        if self.repeat_seeded and "seed" in self.arguments:
+            # its own copies: what the first call does to its arguments never reaches the second
+            again = dataclasses.replace(call, id=f"{id}{AGAIN}", args=copy.deepcopy(args))
+            return [again, call]
+        return [call]
 
     @property
     def returned_part(self) -> Part:
@@ -320,6 +329,9 @@ class OutputCheck(Check):
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part
+        unseeded = _unseeded(called, calls, results)
+        if unseeded is not None:
+            return unseeded
         expected = self.expected_value(reference, case)
         judge = _Judgement(self, reference, case, called, oracle and case.numeric)
         if self.stable:
@@ -336,9 +348,8 @@ class OutputCheck(Check):
                     f"the trouble. {self.advice}"
                 )
                 return Verdict(False, f"{verdict.message}\n  {advice}", "unstable")
-            # wrong for large inputs is unstable, whatever else it is
-            finding = Finding("unstable", found.sentence)
-            return Verdict(False, with_likely_mistake(verdict.message, finding), "unstable")
+            # a known mistake that shows on large inputs too is that mistake, named as such
+            return Verdict(False, with_likely_mistake(verdict.message, found), "unstable")
         if (
             verdict is not None
             and verdict.mismatch
@@ -369,7 +380,7 @@ class OutputCheck(Check):
                 f"{called} raised a NumPy warning: {numpy_warnings[0]}. {self.advice}",
                 "unstable",
             )
-        bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in _numeric_leaves(received))
+        bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in numeric_leaves(received))
         if bad:
             return Verdict(
                 False,
@@ -378,6 +389,25 @@ class OutputCheck(Check):
                 "unstable",
             )
         return None
+
+
+AGAIN = ":same-seed"  # the id suffix of a seeded call's first, identical twin
+
+
+def _unseeded(called: str, calls: Sequence[Call], results: Sequence[CallResult]) -> Verdict | None:
+    """A failing verdict where a seeded call and its identical twin answered differently."""
+    if len(calls) < 2 or not calls[0].id.endswith(AGAIN):
+        return None
+    if same_data(results[0].value, results[-1].value):
+        return None
+    sentence = (
+        "two calls with the same inputs and seed gave different answers, so the randomness "
+        "comes from somewhere other than the seed (np.random's global functions, or a "
+        "generator made outside the function): make rng = np.random.default_rng(seed) inside "
+        "it and draw only from rng."
+    )
+    message = f"{called}: a different answer every call."
+    return Verdict(False, with_likely_mistake(message, Finding("unseeded", sentence)), "unseeded")
 
 
 def _plot_data(evidence: Evidence, plot: Plot) -> PlotData | None:
@@ -494,7 +524,7 @@ def with_twins(
     cases: list[Case] = []
     for case, twin in zip(first, second, strict=True):
         cases.append(case)
-        if _same_inputs(case.inputs, twin.inputs):
+        if same_data(case.inputs, twin.inputs):
             continue  # a fixed case: a second call would only repeat it
         twin.label = f"{twin.label}, a second draw"
         twin.numeric = False
@@ -503,12 +533,21 @@ def with_twins(
     return cases
 
 
-def _same_inputs(a: Any, b: Any) -> bool:
+def same_data(a: Any, b: Any) -> bool:
+    """Whether two values are the same data (NaN equal to NaN: a repeat of the same NaN)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same_inputs(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(a, b)
-    return bool(a == b)
+        try:
+            return np.array_equal(a, b, equal_nan=True)
+        except TypeError:  # not numbers: equal_nan cannot look at them
+            return np.array_equal(a, b)
+    try:
+        return bool(a == b) or (a != a and b != b)
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -795,7 +834,7 @@ def _with_known_mistake(unstable: Verdict, value: Verdict | None) -> Verdict:
     found = next(f for f in value.reading.findings if f.key.startswith("model:"))
     return Verdict(
         False,
-        with_likely_mistake(unstable.message, Finding("unstable", found.sentence)),
+        with_likely_mistake(unstable.message, found),
         "unstable",
     )
 
@@ -808,14 +847,14 @@ def _modelled(verdict: Verdict) -> bool:
 
 def _overflowed(result: CallResult, received: Any) -> bool:
     warned = any(w.startswith("RuntimeWarning") for w in result.warnings)
-    return warned and any(not np.isfinite(leaf).all() for leaf in _numeric_leaves(received))
+    return warned and any(not np.isfinite(leaf).all() for leaf in numeric_leaves(received))
 
 
-def _numeric_leaves(value: Any) -> list[np.ndarray]:
+def numeric_leaves(value: Any) -> list[np.ndarray]:
     if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _numeric_leaves(item)]
+        return [leaf for item in value.values() for leaf in numeric_leaves(item)]
     if isinstance(value, tuple):
-        return [leaf for item in value for leaf in _numeric_leaves(item)]
+        return [leaf for item in value for leaf in numeric_leaves(item)]
     try:
         return [as_array(value)]
     except NotNumeric:

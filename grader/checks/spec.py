@@ -103,6 +103,7 @@ class Function:
         plot: Plot | None = None,
         why: str = "",
         unnamed: str = "",
+        repeat_seeded: bool = True,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
@@ -112,7 +113,8 @@ class Function:
         `errors` pairs an error's type with a sentence on what to do when a call raises it;
         `plot` puts the answers into the report as a picture's numbers (OutputCheck.plot); `why`
         is a sentence added to each failing verdict, on why what the check holds to is true;
-        `unnamed` one added where no known mistake is named, on where else to look."""
+        `unnamed` one added where no known mistake is named, on where else to look;
+        `repeat_seeded` False spares a costly seeded call its repeat (OutputCheck)."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -146,6 +148,7 @@ class Function:
             plot=plot,
             why=why,
             unnamed=unnamed,
+            repeat_seeded=repeat_seeded,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

@@ -26,6 +26,7 @@ Diagnosis = Literal[
     "wrong_variable",
     "argument_modified",
     "unstable",
+    "unseeded",  # randomness from outside the seed it was given
     # the training loop (exercise09): .grad never cleared; zero_grad, backward and step out of
     # order (or inside an accumulation loop); a loss returned as a tensor; a graph built where
     # none is needed; a module left in (or run in) the wrong mode
