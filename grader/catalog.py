@@ -115,11 +115,14 @@ class ExerciseEntry(BaseModel):
         return self
 
     def hint_order(self, failing: list[str]) -> list[int]:
-        """The hints' indices, the most useful first: those serving the first failing check,
-        then the next failing check's, then the hints for the whole exercise, then the rest;
-        each group in the catalog's order."""
+        """The hints' indices, the most useful first: those serving the first failing check
+        (those naming it before those naming all its parts), then the next failing check's,
+        then the hints for the whole exercise, then the rest; each group in catalog order."""
         ranked: list[int] = []
-        groups = [[i for i, h in enumerate(self.hints) if h.serves(check)] for check in failing]
+        groups = []
+        for check in failing:  # a hint that names the check itself before one for all its parts
+            groups.append([i for i, h in enumerate(self.hints) if check in h.checks])
+            groups.append([i for i, h in enumerate(self.hints) if h.serves(check)])
         groups.append([i for i, h in enumerate(self.hints) if not h.checks])
         groups.append(list(range(len(self.hints))))
         for group in groups:

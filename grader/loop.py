@@ -198,19 +198,14 @@ def init_workspace(course: Path, target: Path) -> list[Path]:
     exercises/). Refuses a folder that is not empty; returns the files written, relative."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise NotEmpty(f"{target} is not empty: bpgrade init writes into a new or empty folder.")
+    from grader.bundles.source import tree_files
+
     source = course / EXERCISES
     written: list[Path] = []
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if not path.is_file() or path.is_symlink() or _skipped(relative):
-            continue
+    for relative in tree_files(source, links=False):  # no caches, dotfiles or links
         destination = target / EXERCISES / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
+        shutil.copyfile(source / relative, destination)
         written.append(Path(EXERCISES) / relative)
     return written
 
-
-def _skipped(relative: Path) -> bool:
-    """Caches and hidden files are not the course's."""
-    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)

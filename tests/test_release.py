@@ -28,6 +28,7 @@ from grader.checks.base import Case, OutputCheck
 from grader.frozen import Answered, Unfreezable, freeze, tape
 from grader.giveaway import giveaways
 from grader.grading import DEFAULT_SEED, catalog_checks, grade, plan, plan_exercise
+from grader.loop import STUBS
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
 from grader.quiz.handout import draw_handout_question, load_handout
@@ -160,6 +161,8 @@ def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
     for path in EXERCISES.iterdir():
         if path.is_file():
             assert (release / "exercises" / path.name).read_bytes() == path.read_bytes()
+    for stub in EXERCISES.glob("*.py"):  # the untouched copies `bpgrade reset` puts back
+        assert (release / STUBS / stub.name).read_bytes() == stub.read_bytes()
     catalog = load_catalog(release / "exercises" / "catalog.toml")
     assert all(entry.hints for entry in catalog.exercises)
 

@@ -14,7 +14,7 @@ import click
 
 from grader.cli import EXERCISES_DIR, _catalog, _resolve
 from grader.cli.options import limits_options, make_limits
-from grader.cli.render import echo, progress_bar
+from grader.cli.render import echo, progress_bar, wrapped
 from grader.course import course_root, is_release, workspace_root
 from grader.loop import Standing, exercises_folder, saved_results, shown_path
 
@@ -37,10 +37,8 @@ def next_(folder: Path | None) -> None:
     bar = progress_bar(standing.score, standing.max_score)
     echo(f"{click.style(heading, bold=True)}  {bar}  {score}")
     if not folder.is_dir():
-        echo(
-            f"There is no folder {shown_path(folder)} here. "
-            "`bpgrade init DIR` makes a workspace with the exercises in DIR."
-        )
+        say = f"There is no folder {shown_path(folder)} here. "
+        echo(wrapped("", say + "`bpgrade init DIR` makes a workspace with the exercises in DIR."))
         return
     current = standing.current
     if current is None:
@@ -49,13 +47,13 @@ def next_(folder: Path | None) -> None:
         return
     path = shown_path(folder / current.file)
     record = standing.saved.get(current.name)
-    echo(f"You are on {click.style(current.name, bold=True)}, {current.title}.")
+    echo(wrapped(f"You are on {current.name},", f"{current.title}."))
     if record is None or record.status == "not_started":
-        echo(f"Next: write {path}, then run `bpgrade check` (or `bpgrade watch`).")
+        echo(wrapped("Next:", f"write {path}, then run `bpgrade check` (or `bpgrade watch`)."))
     else:
         last = f"{record.score:g}/{record.max_score:g}, {record.status.replace('_', ' ')}"
         echo(f"Last checked: {last}.")
-        echo(f"Next: fix {path} and run `bpgrade check`; stuck? `bpgrade hint`.")
+        echo(wrapped("Next:", f"fix {path} and run `bpgrade check`; stuck? `bpgrade hint`."))
 
 
 @click.command()

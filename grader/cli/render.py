@@ -139,16 +139,20 @@ def next_step(
 def _first_not_passed(
     report: Report, catalog: Catalog, saved: dict[str, ExerciseProgress] | None
 ) -> str | None:
-    """The course's first exercise that neither this report nor the saved results pass."""
+    """The first exercise after the last one checked that neither this report nor the saved
+    results pass (coming round to the course's start): never one passed already."""
     from grader.course import workspace_root
-    from grader.loop import exercises_folder, saved_results
+    from grader.loop import Standing, exercises_folder, saved_results
 
     if saved is None:
         saved = saved_results(workspace_root(), exercises_folder())
-    passed = {name for name, record in saved.items() if record.status == "passed"}
+    merged = dict(saved)
     for exercise in report.exercises:
-        (passed.add if exercise.status == "passed" else passed.discard)(exercise.name)
-    return next((e.name for e in catalog.exercises if e.name not in passed), None)
+        merged[exercise.name] = ExerciseProgress(
+            status=exercise.status, score=exercise.score, max_score=exercise.max_score
+        )
+    following = Standing(catalog, merged).following(report.exercises[-1].name)
+    return following.name if following is not None else None
 
 
 BAR_WIDTH = 24
@@ -205,7 +209,11 @@ def wrapped(prefix: str, text: str, styled_prefix: str | None = None) -> str:
     """`prefix text` wrapped to the terminal, continued two spaces in; the prefix styled
     after wrapping, so that its escape codes count for nothing."""
     lines = textwrap.wrap(
-        f"{prefix} {text}", width=terminal_width(), subsequent_indent="  ", break_long_words=False
+        f"{prefix} {text}" if prefix else text,
+        width=terminal_width(),
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,  # a file name or a command is not split at its hyphens
     )
     if styled_prefix is not None and lines:
         lines[0] = styled_prefix + lines[0][len(prefix) :]
@@ -217,7 +225,7 @@ def hint_lines(entry: ExerciseEntry, revealed: list[int], failing: list[str]) ->
     total = len(entry.hints)
     if failing:
         said = f"Your last check of {entry.name} failed {failing[0]} first: its hints come first."
-        yield click.style(wrapped("", said).lstrip(), dim=True)
+        yield click.style(wrapped("", said), dim=True)
     for number, index in enumerate(revealed, start=1):
         prefix = f"Hint {number}/{total}:"
         styled = click.style(prefix, bold=number == len(revealed))
