@@ -104,15 +104,15 @@ def watch(
 
 def _watching(round_: Round, folder: Path) -> str:
     """The line under each report: what is watched now, and when it was checked."""
-    stamp = datetime.now().strftime("%H:%M:%S")
+    stamp = f"[{datetime.now():%H:%M:%S}]"
     if not round_.passed:
         path = shown_path(folder / round_.entry.file)
-        said = f"[{stamp}] Watching {path}: save it to check again (Ctrl-C stops)."
-        return click.style(said, dim=True)
+        said = f"Watching {path}: save to check again (Ctrl-C stops)."
+        return click.style(wrapped(stamp, said), dim=True)
     if round_.following is None:
-        return click.style(f"[{stamp}] {round_.entry.name} passed.", dim=True)
+        return click.style(f"{stamp} {round_.entry.name} passed.", dim=True)
     path = shown_path(folder / round_.following.file)
-    return click.style(f"[{stamp}] Moving on: watching {path} (Ctrl-C stops).", bold=True)
+    return click.style(wrapped(stamp, f"Moving on: watching {path} (Ctrl-C stops)."), bold=True)
 
 
 @click.command()
