@@ -223,6 +223,7 @@ def test_no_name_checks_the_exercise_the_learner_is_on(workspace: Path) -> None:
     assert result.exit_code == 1
     assert "Checking exercise01, the first exercise not passed yet." in result.output
     assert "exercise01  One neuron and the chain rule" in result.output
+    assert "Next: write exercises/exercise01_chain_rule.py" in result.output  # with its folder
 
 
 def test_dir_pointing_at_a_missing_folder_is_bad_usage(workspace: Path) -> None:
