@@ -58,13 +58,33 @@ class CheckEntry(BaseModel):
         return self
 
 
+class Hint(BaseModel):
+    """A hint for a stuck learner. Written in the catalog as a plain string (for the whole
+    exercise) or as a table `{ text = "...", checks = ["softmax"] }` naming the checks it
+    serves, so that `bpgrade hint` gives it first when one of those checks fails. A check
+    named `linear_backward` serves its parts too (`linear_backward.dW`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1)
+    checks: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+    def serves(self, check: str) -> bool:
+        return any(check == name or check.startswith(name + ".") for name in self.checks)
+
+
 class ExerciseEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^exercise\d{2}$")
     file: str = Field(pattern=r"^exercise\d{2}_[a-z0-9_]+\.py$")
     title: str
-    hints: list[str] = []
+    hints: list[Hint] = []
     checks: list[CheckEntry] = Field(min_length=1)
     runtime: Runtime = "numpy"
     # the sandbox's limits for this exercise, where they differ from the grader's own (a
@@ -88,7 +108,31 @@ class ExerciseEntry(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
+        for number, hint in enumerate(self.hints, start=1):
+            unknown = [c for c in hint.checks if not any(_part(name, c) for name in names)]
+            if unknown:
+                raise ValueError(f"hint {number} serves no check named {', '.join(unknown)}")
         return self
+
+    def hint_order(self, failing: list[str]) -> list[int]:
+        """The hints' indices, the most useful first: those serving the first failing check
+        (those naming it before those naming all its parts), then the next failing check's,
+        then the hints for the whole exercise, then the rest; each group in catalog order."""
+        ranked: list[int] = []
+        groups = []
+        for check in failing:  # a hint that names the check itself before one for all its parts
+            groups.append([i for i, h in enumerate(self.hints) if check in h.checks])
+            groups.append([i for i, h in enumerate(self.hints) if h.serves(check)])
+        groups.append([i for i, h in enumerate(self.hints) if not h.checks])
+        groups.append(list(range(len(self.hints))))
+        for group in groups:
+            ranked += [index for index in group if index not in ranked]
+        return ranked
+
+
+def _part(check: str, name: str) -> bool:
+    """`check` is `name` or one of its parts (`linear_backward.dW` of `linear_backward`)."""
+    return check == name or check.startswith(name + ".")
 
 
 class Catalog(BaseModel):

@@ -60,6 +60,27 @@ def release_around(start: Path) -> Path | None:
     return None
 
 
+def is_workspace(folder: Path) -> bool:
+    """A learner's workspace: it holds their exercises (with the catalog) or bpgrade's state,
+    and nobody else may write into it (the trust rule a course has)."""
+    holds = (folder / "exercises" / "catalog.toml").is_file() or (folder / ".bpgrade").is_dir()
+    return holds and _trusted(folder)
+
+
+def workspace_root(start: Path | None = None) -> Path:
+    """Where the learner's progress, hints and quiz answers live, and where `exercises/` is
+    looked for: the nearest workspace that is `start` (the working directory) or one of its
+    ancestors, else `start` itself. So every command works from inside `exercises/`."""
+    try:
+        here = (start if start is not None else Path.cwd()).resolve()
+    except OSError:  # the working directory was removed
+        return Path(".")
+    for folder in (here, *here.parents):
+        if is_workspace(folder):
+            return folder
+    return here
+
+
 def course_root() -> Path:
     override = os.environ.get("BPGRADE_COURSE")
     if override:

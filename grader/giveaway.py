@@ -231,9 +231,9 @@ def giveaways(catalog: Catalog, exercises: Path, solutions: Path) -> list[Giveaw
         stub_text = normalize(stub.read_text(encoding="utf-8")) if stub.is_file() else ""
         shown_by_stub = {c: w for c, w in lines.items() if c not in stub_text}
         for number, hint in enumerate(entry.hints, start=1):
-            answer = _holds(hint, shown_by_stub)
+            answer = _holds(hint.text, shown_by_stub)
             if answer is not None:
-                found.append(Giveaway(f"{place} hint {number}", hint, answer))
+                found.append(Giveaway(f"{place} hint {number}", hint.text, answer))
         if stub.is_file():
             for function, message in stub_messages(stub):
                 strict(f"{entry.file}:{function} NotImplementedError", message)

@@ -1,6 +1,8 @@
 """The learner's progress, remembered in the workspace between commands.
 
-The workspace is the folder bpgrade runs in; the state is one JSON file in it,
+The workspace is the folder `grader.course.workspace_root` finds (the nearest one holding
+`exercises/catalog.toml` or `.bpgrade/`, from the folder bpgrade runs in); the state is one
+JSON file in it,
 `.bpgrade/progress.json`, described by the `Progress` model. Exercise results are kept
 per exercises folder, so `bpgrade check --dir solutions` never overwrites a learner's own.
 """
@@ -33,6 +35,8 @@ class ExerciseProgress(BaseModel):
     score: float
     max_score: float
     checked_at: datetime = Field(default_factory=_now)
+    # the checks that failed, in the report's order: `bpgrade hint` serves the first one first
+    failing: list[str] = []
 
 
 class QuizAttempt(BaseModel):
@@ -46,6 +50,9 @@ class Progress(BaseModel):
     exercises: dict[str, dict[str, ExerciseProgress]] = {}
     # exercise name -> how many hints have been revealed
     hints_shown: dict[str, int] = {}
+    # exercise name -> the catalog's indices of the hints revealed, in the order they were
+    # (targeted hints come in the order the failing checks ask for, not the catalog's)
+    hints_revealed: dict[str, list[int]] = {}
     # quiz id -> the latest attempt
     quizzes: dict[str, QuizAttempt] = {}
 
@@ -86,21 +93,48 @@ def record_report(workspace: Path, folder: Path, report: Report) -> None:
     saved = progress.exercises.setdefault(folder_key(workspace, folder), {})
     for exercise in report.exercises:
         saved[exercise.name] = ExerciseProgress(
-            status=exercise.status, score=exercise.score, max_score=exercise.max_score
+            status=exercise.status,
+            score=exercise.score,
+            max_score=exercise.max_score,
+            failing=[c.name for c in exercise.checks if not c.passed]
+            if exercise.status == "failed"
+            else [],
         )
     save(workspace, progress)
 
 
-def reveal_hint(workspace: Path, exercise: str, available: int) -> int:
-    """One more hint revealed for `exercise`; returns how many are revealed now."""
+def revealed_hints(progress: Progress, exercise: str) -> list[int]:
+    """The catalog's indices of the hints revealed for `exercise`, in the order revealed; a
+    file from before targeted hints counted them, which were the first ones in order."""
+    if exercise in progress.hints_revealed:
+        return list(progress.hints_revealed[exercise])
+    return list(range(progress.hints_shown.get(exercise, 0)))
+
+
+def reveal_hint(workspace: Path, exercise: str, order: list[int]) -> list[int]:
+    """Reveal the first hint of `order` (the catalog's indices, the most useful first) not
+    revealed yet; returns the indices revealed now, in the order they were."""
     progress = load(workspace)
-    shown = min(progress.hints_shown.get(exercise, 0) + 1, available)
-    progress.hints_shown[exercise] = shown
+    revealed = revealed_hints(progress, exercise)
+    unseen = [index for index in order if index not in revealed]
+    if unseen:
+        revealed.append(unseen[0])
+    progress.hints_revealed[exercise] = revealed
+    progress.hints_shown[exercise] = len(revealed)
     save(workspace, progress)
-    return shown
+    return revealed
 
 
 def reset_hints(workspace: Path, exercise: str) -> None:
     progress = load(workspace)
     progress.hints_shown.pop(exercise, None)
+    progress.hints_revealed.pop(exercise, None)
     save(workspace, progress)
+
+
+def forget_exercise(workspace: Path, folder: Path, exercise: str) -> None:
+    """Drop the saved result of `exercise` in `folder` (its file was put back to the stub)."""
+    progress = load(workspace)
+    saved = progress.exercises.get(folder_key(workspace, folder), {})
+    if saved.pop(exercise, None) is not None:
+        save(workspace, progress)

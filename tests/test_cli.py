@@ -90,6 +90,11 @@ def invoke(*args: str, color: bool = False, env: dict[str, str] | None = None) -
     return CliRunner().invoke(main, list(args), color=color, env=env, catch_exceptions=False)
 
 
+def unwrapped(text: str) -> str:
+    """`text` with its lines joined again, as it was before it was wrapped to the terminal."""
+    return " ".join(text.split())
+
+
 def as_report(result: Result) -> dict[str, Any]:
     return json.loads(result.stdout)
 
@@ -213,11 +218,12 @@ def test_an_unknown_name_with_nothing_close(workspace: Path) -> None:
     assert "exercise01" in result.output
 
 
-def test_no_name_and_no_all_is_bad_usage(workspace: Path) -> None:
+def test_no_name_checks_the_exercise_the_learner_is_on(workspace: Path) -> None:
     result = invoke("check")
-    assert result.exit_code == 2
-    assert "--all" in result.output
-    assert "exercise01" in result.output
+    assert result.exit_code == 1
+    assert "Checking exercise01, the first exercise not passed yet." in result.output
+    assert "exercise01  One neuron and the chain rule" in result.output
+    assert "Next: write exercises/exercise01_chain_rule.py" in result.output  # with its folder
 
 
 def test_dir_pointing_at_a_missing_folder_is_bad_usage(workspace: Path) -> None:
@@ -357,7 +363,7 @@ def test_hints_are_revealed_one_at_a_time(workspace: Path, catalog: Catalog) -> 
         for number in range(1, shown + 1):
             assert f"Hint {number}/{total}:" in result.output
         assert f"Hint {shown + 1}/{total}:" not in result.output
-        assert entry.hints[shown - 1] in result.output
+        assert unwrapped(entry.hints[shown - 1].text) in unwrapped(result.output)
     assert "That was the last hint." in result.output
     again = invoke("hint", "3")
     assert again.exit_code == 0

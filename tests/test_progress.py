@@ -40,3 +40,26 @@ def test_a_failed_save_says_so_and_leaves_the_old_file_and_no_temp_file(
     assert not progress.save(tmp_path, Progress(hints_shown={"exercise01": 2}))
     assert path.read_bytes() == before
     assert os.listdir(path.parent) == [path.name]
+
+
+def test_a_failed_exercise_keeps_its_failing_checks_in_order(tmp_path: Path) -> None:
+    from grader.report import CheckReport, ExerciseReport, summarize
+
+    def check(name: str, passed: bool) -> CheckReport:
+        return CheckReport(
+            name=name, title=name, passed=passed, score=float(passed), max_score=1.0, message=""
+        )
+
+    checks = [check("linear_forward", True), check("linear_backward.dW", False)]
+    checks.append(check("linear_backward.db", False))
+    failed = ExerciseReport(
+        name="exercise03", title="t", file="f.py", status="failed", score=1.0, max_score=3.0,
+        checks=checks,
+    )  # fmt: skip
+    not_started = failed.model_copy(update={"name": "exercise04", "status": "not_started"})
+    progress.record_report(tmp_path, tmp_path / "exercises", summarize([failed, not_started]))
+    saved = progress.load(tmp_path).exercises["exercises"]
+    assert saved["exercise03"].failing == ["linear_backward.dW", "linear_backward.db"]
+    assert saved["exercise04"].failing == []  # nothing to hint at before it is written
+    progress.forget_exercise(tmp_path, tmp_path / "exercises", "exercise03")
+    assert set(progress.load(tmp_path).exercises["exercises"]) == {"exercise04"}

@@ -28,6 +28,7 @@ from grader.checks.base import Case, OutputCheck
 from grader.frozen import Answered, Unfreezable, freeze, tape
 from grader.giveaway import giveaways
 from grader.grading import DEFAULT_SEED, catalog_checks, grade, plan, plan_exercise
+from grader.loop import STUBS
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
 from grader.quiz.handout import draw_handout_question, load_handout
@@ -160,6 +161,8 @@ def test_the_layout_is_what_a_course_hands_out(release: Path) -> None:
     for path in EXERCISES.iterdir():
         if path.is_file():
             assert (release / "exercises" / path.name).read_bytes() == path.read_bytes()
+    for stub in EXERCISES.glob("*.py"):  # the untouched copies `bpgrade reset` puts back
+        assert (release / STUBS / stub.name).read_bytes() == stub.read_bytes()
     catalog = load_catalog(release / "exercises" / "catalog.toml")
     assert all(entry.hints for entry in catalog.exercises)
 
@@ -651,7 +654,7 @@ def test_a_fresh_editable_install_checks_as_the_full_grader(release: Path, tmp_p
     ]
 
 
-LEARNER_COMMANDS = ("check", "hint", "list", "quiz")
+LEARNER_COMMANDS = ("check", "hint", "init", "list", "next", "quiz", "reset", "watch")
 INSTRUCTOR_COMMANDS = ("autograder", "grade", "release")
 
 
@@ -690,7 +693,7 @@ def test_an_instructors_command_in_a_release_says_so(release: Path, args: tuple[
     assert run.stdout == ""
     assert run.stderr == (
         f"Error: bpgrade {args[0]} is for instructors' checkouts of the course; a student "
-        "release has check, hint, list and quiz.\n"
+        "release has check, hint, init, list, next, quiz, reset and watch.\n"
     )
     assert not (release / "again").exists() and not (release / "grades.csv").exists()
 

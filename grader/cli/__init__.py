@@ -34,9 +34,9 @@ EXERCISES_DIR = click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("exercises"),
-    show_default=True,
-    help="The folder that holds the exercise files.",
+    default=None,
+    help="The folder that holds the exercise files  [default: exercises/ of the workspace, "
+    "found from here up]",
 )
 
 
@@ -85,6 +85,10 @@ class LazyGroup(click.Group):
         "release": "grader.cli.release:release",
         "grade": "grader.cli.batch:grade",
         "dev": "grader.cli.dev:dev",
+        "next": "grader.cli.loop:next_",
+        "watch": "grader.cli.loop:watch",
+        "reset": "grader.cli.loop:reset",
+        "init": "grader.cli.loop:init",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -103,17 +107,27 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="bpgrade")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Learn backpropagation by doing it: exercises checked as you go, and quizzes.
 
     \b
     The loop: edit exercises/exercise01_chain_rule.py, then
-      bpgrade check exercise01     grade it, with feedback on what is wrong
-      bpgrade hint exercise01      one more hint each time
-      bpgrade list                 your progress
+      bpgrade check                grade the exercise you are on, with feedback
+      bpgrade watch                grade it again each time you save
+      bpgrade hint                 one more hint for what failed, each time
+      bpgrade                      where you are and what to do next
     """
+    if ctx.invoked_subcommand is None:  # `bpgrade` alone: where the learner is
+        from grader.cli.loop import next_
+
+        ctx.invoke(next_)
 
 
 def _catalog() -> Catalog:
@@ -172,7 +186,7 @@ def _resolve(catalog: Catalog, names: tuple[str, ...]) -> list[ExerciseEntry]:
 def check(
     names: tuple[str, ...],
     all_: bool,
-    folder: Path,
+    folder: Path | None,
     as_json: bool,
     fmt: str | None,
     output: Path | None,
@@ -184,15 +198,21 @@ def check(
     user: str,
     verbose: bool,
 ) -> None:
-    """Grade exercises: NAME is exercise03, 3 or exercise03_linear.
+    """Grade exercises: NAME is exercise03, 3 or exercise03_linear; none, the one you are
+    on (the first not passed yet).
 
     Learner code runs in separate, limited processes (as --user when run as root); the
     results never come from code the learner could have changed.
     """
+    from grader.loop import exercises_folder
+
     if as_json and fmt not in (None, "json"):
         raise click.UsageError("--json prints our own report; use --format alone for others")
     if output is not None and fmt is None:
         fmt = "json"
+    folder = exercises_folder(folder)
+    if not names and not all_:
+        names = (_current_exercise(folder, quiet=as_json or fmt is not None),)
     results = Results(fmt, output, folder)
     request = Request(None if all_ else names, folder, seed, student_id, answers)
     limits = make_limits(timeout, memory, user)
@@ -204,6 +224,24 @@ def check(
         _show_check(report, catalog, results, as_json, verbose)
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _current_exercise(folder: Path, quiet: bool) -> str:
+    """The exercise the learner is on, said on standard error where standard output is a
+    report in a format."""
+    from grader.cli.render import echo
+    from grader.course import workspace_root
+    from grader.loop import Standing, saved_results
+
+    standing = Standing(_catalog(), saved_results(workspace_root(), folder))
+    current = standing.current
+    if current is None:
+        raise click.UsageError(
+            "every exercise has passed: name one to check it again, or use --all."
+        )
+    said = f"Checking {current.name}, the first exercise not passed yet."
+    echo(click.style(said, dim=True), err=quiet)
+    return current.name
 
 
 @dataclass(frozen=True)
@@ -316,10 +354,11 @@ def _show_check(
 ) -> None:
     from grader import progress
     from grader.cli.render import echo, report_text
+    from grader.course import workspace_root
 
     results.write(report)
     if report.error is None:
-        progress.record_report(Path.cwd(), results.folder, report)
+        progress.record_report(workspace_root(), results.folder, report)
     if as_json or (results.fmt is not None and results.output is None):
         from grader.formats import render
 
@@ -333,39 +372,46 @@ def _show_check(
 
 @main.command(name="list")
 @EXERCISES_DIR
-def list_(folder: Path) -> None:
+def list_(folder: Path | None) -> None:
     """Every exercise with its status and score, and every quiz with yours."""
-    from grader import progress
     from grader.cli.render import echo, progress_text
-    from grader.course import quizzes_dir
+    from grader.course import quizzes_dir, workspace_root
+    from grader.loop import exercises_folder, saved_results
     from grader.quiz.listing import course_quizzes
 
-    state = progress.load(Path.cwd())
-    saved = state.exercises.get(progress.folder_key(Path.cwd(), folder), {})
-    echo(progress_text(_catalog(), saved, course_quizzes(quizzes_dir(), Path.cwd())))
+    workspace = workspace_root()
+    saved = saved_results(workspace, exercises_folder(folder, workspace))
+    echo(progress_text(_catalog(), saved, course_quizzes(quizzes_dir(), workspace)))
 
 
 @main.command()
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option("--reset", is_flag=True, help="Hide the hints again.")
-def hint(name: str, reset: bool) -> None:
-    """Reveal one more hint for an exercise each time you ask."""
+def hint(name: str | None, reset: bool) -> None:
+    """Reveal one more hint each time you ask: first those for the first check that failed
+    when you last checked. NAME: the exercise (default: the one you are on)."""
     from grader import progress
-    from grader.cli.render import echo
+    from grader.cli.render import echo, hint_lines
+    from grader.course import workspace_root
+    from grader.loop import Standing, exercises_folder, saved_results
 
-    entry = _resolve(_catalog(), (name,))[0]
+    catalog = _catalog()
+    workspace = workspace_root()
+    saved = saved_results(workspace, exercises_folder(None, workspace))
+    if name is None:
+        current = Standing(catalog, saved).current
+        if current is None:
+            raise click.UsageError("every exercise has passed: name one for its hints.")
+        name = current.name
+    entry = _resolve(catalog, (name,))[0]
     if reset:
-        progress.reset_hints(Path.cwd(), entry.name)
+        progress.reset_hints(workspace, entry.name)
         echo(f"Hints for {entry.name} hidden again.")
         return
-    shown = progress.reveal_hint(Path.cwd(), entry.name, len(entry.hints))
     if not entry.hints:
         echo(f"{entry.name} has no hints.")
         return
-    for number, text in enumerate(entry.hints[:shown], start=1):
-        prefix = click.style(f"Hint {number}/{len(entry.hints)}:", bold=number == shown)
-        echo(f"{prefix} {text}")
-    if shown == len(entry.hints):
-        echo(click.style("That was the last hint.", dim=True))
-    else:
-        echo(click.style(f"Run `bpgrade hint {entry.name}` again for the next one.", dim=True))
+    record = saved.get(entry.name)
+    failing = record.failing if record is not None and record.status != "passed" else []
+    revealed = progress.reveal_hint(workspace, entry.name, entry.hint_order(failing))
+    echo("\n".join(hint_lines(entry, revealed, failing)))

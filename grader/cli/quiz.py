@@ -41,6 +41,13 @@ class QuizGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _workspace() -> Path:
+    """Where the learner's answers and attempts live (`grader.course.workspace_root`)."""
+    from grader.course import workspace_root
+
+    return workspace_root()
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     raise SystemExit(EXIT_INVALID)
@@ -187,7 +194,7 @@ def _take_interactively(
     from grader.quiz.attempt import discard_attempt, new_variant_seed, save_attempt, start_attempt
     from grader.quiz.session import run_session
 
-    workspace = Path.cwd()
+    workspace = _workspace()
     again = f"bpgrade quiz {shlex.quote(reference)}"
     stopped = _Stopped(loaded, again, seed, new_variant, restart)
     attempt = stopped.resumed()
@@ -236,7 +243,7 @@ class _Stopped:
         """The stopped attempt to go on with, if there is one and the learner wants it."""
         from grader.quiz.attempt import discard_attempt, load_attempt, resumable
 
-        workspace = Path.cwd()
+        workspace = _workspace()
         loaded, again = self.loaded, self.again
         saved = load_attempt(workspace, loaded.id)
         if saved is None:
@@ -303,7 +310,7 @@ def _hand_in(path: Path, answers_file: Path | None, seed: int | None) -> None:
     if answers_file is not None:
         _fail(f"{handout.id} is handed in and graded by your course: it cannot be scored here.")
     chosen = seed if seed is not None else default_seed(current_user(), handout.id)
-    if not run_handout(handout, chosen, answers_path(Path.cwd(), handout)):
+    if not run_handout(handout, chosen, answers_path(_workspace(), handout)):
         raise SystemExit(EXIT_STOPPED)
 
 
@@ -324,7 +331,7 @@ def list_quizzes() -> None:
     from grader.course import quizzes_dir
     from grader.quiz.listing import course_quizzes
 
-    standings = course_quizzes(quizzes_dir(), Path.cwd())
+    standings = course_quizzes(quizzes_dir(), _workspace())
     if not standings:
         click.echo(f"No quizzes in {quizzes_dir()}.")
         return

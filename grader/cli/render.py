@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import click
 
 from grader.api import feedback
-from grader.catalog import Catalog
+from grader.catalog import Catalog, ExerciseEntry
 from grader.progress import ExerciseProgress
 from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
 
@@ -104,11 +106,18 @@ def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def next_step(report: Report, catalog: Catalog) -> str:
-    """The one thing the learner should do now."""
+def next_step(
+    report: Report, catalog: Catalog, saved: dict[str, ExerciseProgress] | None = None
+) -> str:
+    """The one thing the learner should do now. `saved`: the results saved for the files
+    checked (None: the workspace's exercises/), so that once this report's exercises pass,
+    the next exercise named is the first one not passed yet, never one passed already."""
+    from grader.loop import exercises_folder, shown_path
+
     for exercise in report.exercises:
         if exercise.status == "not_started":
-            return f"Next: write {exercise.file}, then run `bpgrade check {exercise.name}`."
+            path = shown_path(exercises_folder() / exercise.file)
+            return f"Next: write {path}, then run `bpgrade check {exercise.name}`."
         if exercise.status != "passed":
             return (
                 f"Next: fix {exercise.name} and check again; stuck? `bpgrade hint {exercise.name}`."
@@ -120,14 +129,44 @@ def next_step(report: Report, catalog: Catalog) -> str:
             return f"Next: take the quiz again, `bpgrade quiz {quiz.quiz}`."
     if not report.exercises:
         return ""
-    last = report.exercises[-1].name
-    names = [e.name for e in catalog.exercises]
-    following = names[names.index(last) + 1] if last in names[:-1] else None
-    if following and len(report.exercises) == 1:
-        return (
-            click.style("Passed!", fg="green", bold=True) + f" Next: `bpgrade check {following}`."
+    following = _first_not_passed(report, catalog, saved)
+    if following is None:
+        return click.style("Everything passed.", fg="green", bold=True)
+    done = "Passed!" if len(report.exercises) == 1 else "All of these passed."
+    return click.style(done, fg="green", bold=True) + f" Next: `bpgrade check {following}`."
+
+
+def _first_not_passed(
+    report: Report, catalog: Catalog, saved: dict[str, ExerciseProgress] | None
+) -> str | None:
+    """The first exercise after the last one checked that neither this report nor the saved
+    results pass (coming round to the course's start): never one passed already."""
+    from grader.course import workspace_root
+    from grader.loop import Standing, exercises_folder, saved_results
+
+    if saved is None:
+        saved = saved_results(workspace_root(), exercises_folder())
+    merged = dict(saved)
+    for exercise in report.exercises:
+        merged[exercise.name] = ExerciseProgress(
+            status=exercise.status, score=exercise.score, max_score=exercise.max_score
         )
-    return click.style("Everything passed.", fg="green", bold=True)
+    following = Standing(catalog, merged).following(report.exercises[-1].name)
+    return following.name if following is not None else None
+
+
+BAR_WIDTH = 24
+
+
+def progress_bar(done: float, total: float, width: int = BAR_WIDTH) -> str:
+    """`█████░░░░░` (or `[#####.....]` where standard output is not Unicode)."""
+    filled = round(width * done / total) if total > 0 else 0
+    if _unicode():
+        return click.style("█" * filled, fg="green") + click.style("░" * (width - filled), dim=True)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+TITLE_WIDTH = 45  # a row fits 80 columns: 14 + title + 2 + points 6 + 2 + status 11
 
 
 def progress_text(
@@ -137,22 +176,64 @@ def progress_text(
 ) -> str:
     rows = []
     done = 0
-    width = max(len(e.title) for e in catalog.exercises)
+    score = 0.0
+    width = min(max(len(e.title) for e in catalog.exercises), TITLE_WIDTH)
     for entry in catalog.exercises:
         record = saved.get(entry.name)
         if record is None:
-            status, score = click.style("not checked", dim=True), f"-/{entry.max_score:g}"
+            status, points = click.style("not checked", dim=True), f"-/{entry.max_score:g}"
         else:
-            status, score = _status(record.status), _points(record.score, record.max_score)
+            status, points = _status(record.status), _points(record.score, record.max_score)
             done += record.status == "passed"
-        rows.append(f"  {entry.name}  {entry.title:<{width}}  {score:>6}  {status}")
+            score += record.score
+        title = entry.title if len(entry.title) <= width else entry.title[: width - 1] + "…"
+        rows.append(f"  {entry.name}  {title:<{width}}  {points:>6}  {status}")
     total = len(catalog.exercises)
-    lines = [click.style(f"Exercises: {done} of {total} passed", bold=True), *rows]
+    max_score = sum(entry.max_score for entry in catalog.exercises)
+    heading = click.style(f"Exercises: {done} of {total} passed", bold=True)
+    bar = f"{progress_bar(score, max_score)}  {score:g}/{max_score:g} points"
+    lines = [f"{heading}  {bar}", *rows]
     if quizzes:
         taken = sum(quiz.latest is not None for quiz in quizzes)
         heading = f"Quizzes: {taken} of {len(quizzes)} taken"
         lines += ["", click.style(heading, bold=True), *quiz_rows(quizzes, "  ")]
     return "\n".join(lines)
+
+
+def terminal_width() -> int:
+    """The terminal's columns (80 where there is none, or COLUMNS says so), 40 at least."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+def wrapped(prefix: str, text: str, styled_prefix: str | None = None) -> str:
+    """`prefix text` wrapped to the terminal, continued two spaces in; the prefix styled
+    after wrapping, so that its escape codes count for nothing."""
+    lines = textwrap.wrap(
+        f"{prefix} {text}" if prefix else text,
+        width=terminal_width(),
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,  # a file name or a command is not split at its hyphens
+    )
+    if styled_prefix is not None and lines:
+        lines[0] = styled_prefix + lines[0][len(prefix) :]
+    return "\n".join(lines)
+
+
+def hint_lines(entry: ExerciseEntry, revealed: list[int], failing: list[str]) -> Iterable[str]:
+    """The hints revealed for `entry`, in the order they were, the newest in bold; wrapped."""
+    total = len(entry.hints)
+    if failing:
+        said = f"Your last check of {entry.name} failed {failing[0]} first: its hints come first."
+        yield click.style(wrapped("", said), dim=True)
+    for number, index in enumerate(revealed, start=1):
+        prefix = f"Hint {number}/{total}:"
+        styled = click.style(prefix, bold=number == len(revealed))
+        yield wrapped(prefix, entry.hints[index].text, styled)
+    if len(revealed) >= total:
+        yield click.style("That was the last hint.", dim=True)
+    else:
+        yield click.style(f"Run `bpgrade hint {entry.name}` again for the next one.", dim=True)
 
 
 QUIZ_TITLE_WIDTH = 30  # a row fits 80 columns with a 16-character name

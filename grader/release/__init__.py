@@ -4,7 +4,8 @@
         README.md           for learners: install, then the loop (check, hint, list, quiz)
         pyproject.toml      `pip install -e .` here gives a `bpgrade` that reads this course
         exercises/          the stubs, exactly as in the course, and catalog.toml (with hints)
-        expected/           each exercise's checks frozen on the public cases (`grader.frozen`)
+        expected/           each exercise's checks frozen on the public cases (`grader.frozen`),
+                            and stubs/, the untouched stubs that `bpgrade reset` puts back
         quizzes/            practice quizzes whole; graded ones without their answers
         drivers/            where the course has them: they drive objects, and hold no answers
         grader/             the bpgrade package (without the course a regular install carries)
@@ -33,6 +34,7 @@ import grader
 from grader.bundles.source import tree_files
 from grader.catalog import load_catalog
 from grader.giveaway import giveaways
+from grader.loop import STUBS
 from grader.quiz.models import Quiz
 from grader.recorded import dump_answers
 from grader.reference import EXPECTED
@@ -175,6 +177,12 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
     copies = [
         (course / "exercises" / f, Path("exercises") / f)
         for f in tree_files(course / "exercises", links=False)
+    ]
+    # exercises/ becomes the learner's own: `bpgrade reset` puts a stub back from a copy
+    copies += [
+        (course / "exercises" / f, STUBS / f)
+        for f in tree_files(course / "exercises", links=False)
+        if f.suffix == ".py" and len(f.parts) == 1
     ]
     # drivers (grader.drivers) drive the learner's objects and hold no answers
     if (course / "drivers").is_dir():

@@ -126,16 +126,19 @@ Each file in `exercises/` opens with the math, the shapes and a small worked exa
 function you write says what it takes and returns. Edit one, then:
 
 ```bash
+bpgrade                      # where you are and what to do next
 bpgrade check {first.name}     # grade one exercise (also: {first.name[-2:]}, {first.stem})
+bpgrade watch                # grade the one you are on again at each save
 bpgrade hint {first.name}      # one more hint each time you ask (--reset hides them again)
 bpgrade list                 # every exercise, its status and score
+bpgrade reset {first.name}     # its stub back, your file kept in .bpgrade/backups/
 bpgrade check --all          # grade everything
 ```
 
 A failing check says which function was called with which shapes, which output is wrong and
 by how much, and, when the mistake is a known one, what it is. A function you have not started
-is reported as *not started*. Progress and hints are kept in `.bpgrade/` in the folder you run
-`bpgrade` from.
+is reported as *not started*. Progress and hints are kept in `.bpgrade/` of this folder,
+wherever inside it you run `bpgrade` from.
 
 | exercise | file | topic |
 |---|---|---|
