@@ -651,7 +651,7 @@ def test_a_fresh_editable_install_checks_as_the_full_grader(release: Path, tmp_p
     ]
 
 
-LEARNER_COMMANDS = ("check", "hint", "list", "quiz")
+LEARNER_COMMANDS = ("check", "hint", "list", "plot", "quiz")
 INSTRUCTOR_COMMANDS = ("autograder", "grade", "release")
 
 

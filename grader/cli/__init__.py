@@ -85,6 +85,7 @@ class LazyGroup(click.Group):
         "release": "grader.cli.release:release",
         "grade": "grader.cli.batch:grade",
         "dev": "grader.cli.dev:dev",
+        "plot": "grader.cli.plot:plot",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
