@@ -199,8 +199,9 @@ def test_the_graph_has_every_nodes_numbers_and_dot_text(session: Session) -> Non
 
 def test_the_graph_of_a_not_started_value_says_so(session: Session) -> None:
     picture = pictures.make("exercise08", folder=EXERCISES, session=session)
-    assert "not started" in picture.notes[0]
-    pictures.text(picture)  # the graph's shape, with no numbers
+    # the stub's Value is made, then its first operator raises: the note names the operator
+    assert "__mul__ raises NotImplementedError" in picture.notes[0]
+    assert "\n  c     a * b" in pictures.text(picture)  # the graph's shape, with no numbers
 
 
 def test_not_started_calls_say_so_for_each_function(session: Session) -> None:
@@ -248,7 +249,8 @@ def test_the_command_refuses_an_exercise_without_a_picture() -> None:
 def test_without_matplotlib_a_png_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # import matplotlib fails
     code, output = _invoke(
         "exercise11", "--dir", str(SOLUTIONS), "--png", str(tmp_path / "a.png")
     )

@@ -63,7 +63,13 @@ def _trouble(function: str, result: CallResult) -> str | None:
     if error is None:
         return None
     if error.kind == "not_implemented":
-        return f"your {function} is not started yet (it raises NotImplementedError)."
+        frame = error.frames[-1] if error.frames else None
+        if frame is None or frame.function in (function, "<module>"):
+            return f"your {function} is not started yet (it raises NotImplementedError)."
+        return (
+            f"your {function} is not finished: {frame.function} raises NotImplementedError "
+            f"({frame.file}, line {frame.line})."
+        )
     if error.kind == "exception":
         return f"your {function} raised {error.type}: {error.message}"
     if error.kind == "bad_return":

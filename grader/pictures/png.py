@@ -27,9 +27,9 @@ class PlotsMissing(RuntimeError):
 def figure(picture: Picture) -> Figure:
     """The picture as a matplotlib Figure (for a notebook to show, or `save_png`)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
+        # the Agg canvas of this figure alone: pyplot's global backend (a notebook's inline
+        # one, say) is left as it is, and no window ever opens
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise PlotsMissing(
@@ -38,6 +38,7 @@ def figure(picture: Picture) -> Figure:
     panels = picture.panels or []
     heights = [_height(panel) for panel in panels] or [1.0]
     fig = Figure(figsize=(9, sum(heights) + 1.2), layout="constrained")
+    FigureCanvasAgg(fig)
     fig.suptitle(f"{picture.exercise}: {picture.title}", fontsize=13, fontweight="bold")
     if not panels:
         ax = fig.add_subplot()
