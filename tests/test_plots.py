@@ -246,6 +246,29 @@ def test_the_command_refuses_an_exercise_without_a_picture() -> None:
     assert code == 2 and "has no picture" in output
 
 
+def test_the_command_refuses_a_folder_that_is_not_there(tmp_path: Path) -> None:
+    code, output = _invoke("exercise01", "--dir", str(tmp_path / "nowhere"))
+    assert code == 2 and "there is no folder" in output
+
+
+def test_a_file_under_a_browsers_name_is_drawn(
+    session: Session, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The file `bpgrade check` would grade: in exercises/, named as a browser saved it."""
+    entry = catalog.find("exercise05")
+    assert entry is not None
+    (tmp_path / "exercises").mkdir()
+    renamed = entry.file.replace(".py", " (1).py")
+    shutil.copy(SOLUTIONS / entry.file, tmp_path / "exercises" / renamed)
+    picture = pictures.make(entry, folder=tmp_path, session=session)
+    assert not picture.notes and isinstance(picture.panels[0], Network)
+
+
+def test_a_missing_file_is_a_sentence(session: Session, tmp_path: Path) -> None:
+    picture = pictures.make("exercise01", folder=tmp_path, session=session)
+    assert picture.panels == [] and "was not found" in picture.notes[0]
+
+
 def test_without_matplotlib_a_png_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

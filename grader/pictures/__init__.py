@@ -57,10 +57,13 @@ def make(
     in `folder`, computed in the sandbox of `session` (or of a session of its own).
 
     Raises `grader.api.CheckError` (its message a sentence) for an exercise that is not in
-    the course or has no picture; a learner's function that fails is a note in the picture."""
-    from grader.api import CheckError, Session
+    the course or has no picture, or a folder that is not there; a learner's function that
+    fails is a note in the picture."""
+    from grader.api import CheckError, NoSubmission, Session
     from grader.pictures.making import MAKERS
 
+    if not Path(folder).is_dir():
+        raise NoSubmission(Path(folder))
     own = session is None
     session = Session(course=course) if session is None else session
     try:

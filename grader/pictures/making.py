@@ -41,13 +41,20 @@ Maker = Callable[["Session", "ExerciseEntry", Path], Picture]
 
 
 def _run(session: Session, entry: ExerciseEntry, folder: Path, calls: list[Call]) -> Any:
-    """The learner's answers to `calls` (a CallResult each), or why there are none (a sentence)."""
-    if not (folder / entry.file).is_file():
-        return f"there is no file {folder / entry.file}."
+    """The learner's answers to `calls` (a CallResult each), or why there are none (a sentence).
+    The file is the one `bpgrade check` grades (`grader.layout`: in `exercises/` below the
+    folder, or under a name a browser gave it)."""
+    from grader.layout import locate
+
+    layout = locate(folder, [entry])
+    found = layout.files.get(entry.name)
+    if found is None:
+        return layout.missing.get(entry.name, f"there is no file {folder / entry.file}.")
+    path = folder / found
     sandbox = session.sandbox
-    workspace = sandbox.workspace(folder)
+    workspace = sandbox.workspace(path.parent)
     try:
-        outcome = sandbox.run(workspace / entry.file, calls, 0, entry, session.course)
+        outcome = sandbox.run(workspace / path.name, calls, 0, entry, session.course)
     finally:
         sandbox.discard(workspace)
     if isinstance(outcome.results, NoResults):
