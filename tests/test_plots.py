@@ -5,8 +5,11 @@ be drawn."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import itertools
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -279,3 +282,33 @@ def test_without_matplotlib_a_png_says_how_to_install_it(
     )
     assert code == 1 and "bpgrade[plots]" in output
     assert not (tmp_path / "a.png").exists()
+
+
+def test_a_terminal_without_utf8_gets_ascii() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "plot", "exercise11", "--dir", str(SOLUTIONS)],
+        capture_output=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.isascii() and b"#" in done.stdout
+
+
+class _Terminal(io.StringIO):
+    encoding = "utf-8"
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_on_a_terminal_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.cli.plot import _style
+
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert _style().colour and _style().unicode
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not _style().colour

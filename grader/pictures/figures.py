@@ -32,6 +32,7 @@ class LayerRows:
     rows: dict[str, list[float]]
     log: bool = False
     unit: str = ""  # how a value reads ("" for a plain number, "%" for a fraction shown as %)
+    highlight: tuple[str, ...] = ()  # the rows the lesson is about, drawn stronger
 
 
 @dataclass(frozen=True)

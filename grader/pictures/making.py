@@ -308,6 +308,7 @@ def deep(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
     check = _checked(session, entry, folder, "deep_picture", picture)
     if check is None or check.data is None:
         return picture
+    lesson = ("sigmoid, small init", "relu, he init")  # vanishing, and flat
     for quantity, title, log, unit in (
         ("grad_norm", "gradient norm of each layer's W, log scale", True, ""),
         ("saturation", "saturation of each hidden layer (share of units stuck flat)", False, "%"),
@@ -320,7 +321,10 @@ def deep(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
         if rows:
             count = max(len(r) for r in rows.values())
             layers = [str(i) for i in range(1, count + 1)]
-            picture.panels.append(LayerRows(title, layers, rows, log=log, unit=unit))
+            shown = tuple(row for row in lesson if row in rows) if log else ()
+            picture.panels.append(
+                LayerRows(title, layers, rows, log=log, unit=unit, highlight=shown)
+            )
     return picture
 
 

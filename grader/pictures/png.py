@@ -110,8 +110,10 @@ def _layer_rows(ax: Axes, panel: LayerRows) -> None:
         # markers of their own, largest first, so that rows on the same values all show
         marker = MARKERS[index % len(MARKERS)]
         size = max(10 - 1.5 * index, 3)
+        strong = not panel.highlight or name in panel.highlight
         ax.plot(positions[: len(values)], values, marker=marker, markersize=size, label=name,
-                linewidth=2)
+                linewidth=(3 if panel.highlight else 2) if strong else 1.2,
+                alpha=1.0 if strong else 0.55)
     if panel.log:
         ax.set_yscale("log")
     ax.set_xticks(positions, panel.layers)
