@@ -312,3 +312,12 @@ def test_colour_on_a_terminal_unless_no_color(monkeypatch: pytest.MonkeyPatch) -
     assert _style().colour and _style().unicode
     monkeypatch.setenv("NO_COLOR", "1")
     assert not _style().colour
+
+
+def test_the_training_loss_starts_near_a_uniform_guess(session: Session) -> None:
+    picture = pictures.make("exercise12", folder=SOLUTIONS, session=session)
+    curve = picture.panels[0]
+    assert isinstance(curve, Curves)
+    uniform = curve.marks["ln V, a uniform guess"]
+    losses = [v for v in curve.series["loss"] if v is not None]
+    assert abs(losses[0] - uniform) < 0.1 and losses[-1] < uniform - 1.0

@@ -20,6 +20,7 @@ class Curves:
     x_label: str
     series: dict[str, list[float | None]]
     log: bool = False
+    marks: dict[str, float] = field(default_factory=dict)  # levels to read against (ln V)
 
 
 @dataclass(frozen=True)

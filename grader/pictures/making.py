@@ -11,6 +11,7 @@ not started or fails, the picture says so in a sentence and draws what it can.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -438,7 +439,9 @@ def training_loss(session: Session, entry: ExerciseEntry, folder: Path) -> Pictu
     for label, values in check.data.layers.items():
         losses: list[float | None] = list(values.values())
         steps = [float(k) for k in values]
-        picture.panels.append(Curves(label, steps, "step", {"loss": losses}))
+        size = re.search(r"\bV=(\d+)", label)  # the vocabulary's size, as the case names it
+        marks = {"ln V, a uniform guess": math.log(int(size[1]))} if size else {}
+        picture.panels.append(Curves(label, steps, "step", {"loss": losses}, marks=marks))
     return picture
 
 

@@ -93,6 +93,8 @@ def _curves(ax: Axes, panel: Curves) -> None:
     for name, values in panel.series.items():
         ys = [math.nan if v is None else v for v in values]
         ax.plot(panel.x, ys, label=name, linewidth=2)
+    for index, (name, level) in enumerate(panel.marks.items()):
+        ax.axhline(level, color=f"C{len(panel.series) + index}", linestyle="--", label=name)
     if panel.log:
         ax.set_yscale("log")
     ax.axhline(0.0, color="grey", linewidth=0.5)

@@ -136,6 +136,7 @@ def _curves(panel: Curves, style: Style, width: int) -> list[str]:
         lines.append(f"  {_cut(name, label_width - 1):<{label_width}}{spark}  {span}")
     first, last = panel.x[0], panel.x[-1]
     lines.append(f"  {'':<{label_width}}{panel.x_label} from {number(first)} to {number(last)}")
+    lines += [f"  {name}: {number(level)}" for name, level in panel.marks.items()]
     return lines
 
 
