@@ -207,6 +207,23 @@ def test_the_graph_of_a_not_started_value_says_so(session: Session) -> None:
     assert "\n  c     a * b" in pictures.text(picture)  # the graph's shape, with no numbers
 
 
+def test_a_graph_without_backward_yet_is_drawn_with_its_data(
+    session: Session, catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = catalog.find("exercise08")
+    assert entry is not None
+    source = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
+    start = source.index("    def backward")
+    body = source.index('"""', source.index('"""', start) + 3) + 3  # after its docstring
+    unfinished = source[:body] + "\n        raise NotImplementedError\n" + source[body:]
+    (tmp_path / entry.file).write_text(unfinished, encoding="utf-8")
+    picture = pictures.make(entry, folder=tmp_path, session=session)
+    graph = picture.panels[0]
+    assert isinstance(graph, Graph)
+    assert all(node.data is not None and node.grad is None for node in graph.nodes)
+    assert "backward raises NotImplementedError" in picture.notes[0]
+
+
 def test_not_started_calls_say_so_for_each_function(session: Session) -> None:
     picture = pictures.make("exercise01", folder=EXERCISES, session=session)
     assert picture.panels == []

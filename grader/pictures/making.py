@@ -353,9 +353,10 @@ def graph(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
     of every node (exercise08's own driver builds it, as its checks do)."""
     planned, edges = _graph_edges(GRAPH_PROGRAM, list(GRAPH_LEAVES))
     root = planned[-1].name
-    call = Call(
-        "graph", "Value", (dict(GRAPH_LEAVES), GRAPH_PROGRAM, [root]), driver="operators"
-    )
+    calls = [  # data first, on its own: a Value without backward() yet still has it
+        Call("data", "Value", (dict(GRAPH_LEAVES), GRAPH_PROGRAM), driver="graph_data"),
+        Call("graph", "Value", (dict(GRAPH_LEAVES), GRAPH_PROGRAM, [root]), driver="operators"),
+    ]
     picture = Picture(
         entry.name,
         "Your computational graph: data forward, grad backward",
@@ -364,14 +365,15 @@ def graph(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
             f"{root} moves when that node moves; a node used twice adds up the grad of each use."
         ),
     )
-    results = _run(session, entry, folder, [call])
+    results = _run(session, entry, folder, calls)
     numbers: dict[str, Any] = {}
     if isinstance(results, str):
         picture.notes.append(f"{entry.name} could not run: {results}")
-    elif results[0].error is not None:
-        picture.notes.append(_trouble("Value", results[0]) or "your Value gave no numbers.")
-    elif isinstance(results[0].value, dict):
-        numbers = results[0].value
+    else:
+        picture.notes += _first_troubles([("Value", result) for result in results])
+        for result in results:
+            if result.error is None and isinstance(result.value, dict):
+                numbers.update(result.value)
     nodes = [
         Node(
             n.name,
