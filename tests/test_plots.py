@@ -189,6 +189,26 @@ def test_the_network_draws_every_connection_and_a_falling_loss(session: Session)
     assert len(loss) == 30 and loss[-1] < loss[0] / 2
 
 
+def _unwritten(source: str, function: str) -> str:
+    """`source` with `function`'s body cut short, after its docstring, by NotImplementedError."""
+    start = source.index(f"def {function}(")
+    body = source.index('"""', source.index('"""', start) + 3) + 3
+    indent = " " * (len(source[: start].rsplit("\n", 1)[1]) + 4)
+    return source[:body] + f"\n{indent}raise NotImplementedError\n" + source[body:]
+
+
+def test_a_network_without_train_step_yet_still_shows_the_blame(
+    session: Session, catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = catalog.find("exercise05")
+    assert entry is not None
+    source = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
+    (tmp_path / entry.file).write_text(_unwritten(source, "train_step"), encoding="utf-8")
+    picture = pictures.make(entry, folder=tmp_path, session=session)
+    assert [type(panel) for panel in picture.panels] == [Network]
+    assert picture.notes == ["your train_step is not started yet (it raises NotImplementedError)."]
+
+
 def test_the_graph_has_every_nodes_numbers_and_dot_text(session: Session) -> None:
     picture = pictures.make("exercise08", folder=SOLUTIONS, session=session)
     graph = picture.panels[0]
@@ -203,7 +223,7 @@ def test_the_graph_has_every_nodes_numbers_and_dot_text(session: Session) -> Non
 def test_the_graph_of_a_not_started_value_says_so(session: Session) -> None:
     picture = pictures.make("exercise08", folder=EXERCISES, session=session)
     # the stub's Value is made, then its first operator raises: the note names the operator
-    assert "__mul__ raises NotImplementedError" in picture.notes[0]
+    assert "your __mul__ is not written yet" in picture.notes[0]
     assert "\n  c     a * b" in pictures.text(picture)  # the graph's shape, with no numbers
 
 
@@ -213,15 +233,12 @@ def test_a_graph_without_backward_yet_is_drawn_with_its_data(
     entry = catalog.find("exercise08")
     assert entry is not None
     source = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
-    start = source.index("    def backward")
-    body = source.index('"""', source.index('"""', start) + 3) + 3  # after its docstring
-    unfinished = source[:body] + "\n        raise NotImplementedError\n" + source[body:]
-    (tmp_path / entry.file).write_text(unfinished, encoding="utf-8")
+    (tmp_path / entry.file).write_text(_unwritten(source, "backward"), encoding="utf-8")
     picture = pictures.make(entry, folder=tmp_path, session=session)
     graph = picture.panels[0]
     assert isinstance(graph, Graph)
     assert all(node.data is not None and node.grad is None for node in graph.nodes)
-    assert "backward raises NotImplementedError" in picture.notes[0]
+    assert "your backward is not written yet" in picture.notes[0]
 
 
 def test_not_started_calls_say_so_for_each_function(session: Session) -> None:

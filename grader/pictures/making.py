@@ -75,8 +75,8 @@ def _trouble(function: str, result: CallResult) -> str | None:
         if frame is None or frame.function in (function, "<module>"):
             return f"your {function} is not started yet (it raises NotImplementedError)."
         return (
-            f"your {function} is not finished: {frame.function} raises NotImplementedError "
-            f"({frame.file}, line {frame.line})."
+            f"your {frame.function} is not written yet ({frame.file}, line {frame.line} raises "
+            f"NotImplementedError), and the picture needs it."
         )
     if error.kind == "exception":
         return f"your {function} raised {error.type}: {error.message}"
@@ -220,7 +220,10 @@ def two_layer(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
     """The gradient of every weight after one train_step, and the loss over a few steps."""
     params, X, Y = _training_data()
     lr = LEARNING_RATE
-    calls = [Call("step1", "train_step", (params, X, Y, lr))]
+    calls = [  # the blame by their backward; the loss by their train_step, step after step
+        Call("blame", "two_layer_backward", (params, X, Y), driver="step_blame"),
+        Call("step1", "train_step", (params, X, Y, lr)),
+    ]
     for k in range(2, STEPS + 1):
         previous = Ref(f"step{k - 1}", 0)
         calls.append(Call(f"step{k}", "train_step", (previous, X, Y, lr), keep=1))
@@ -228,33 +231,36 @@ def two_layer(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
         entry.name,
         "Your two-layer network: the blame flowing back",
         caption=(
-            "Each connection is drawn as strong as its weight's gradient after one train_step: "
-            "the blame for the error flows back from the outputs through W2, then through the "
-            "ReLU (units that were off pass none back) to W1."
+            "Each connection is drawn as strong as its weight's gradient in one training step, "
+            "by your two_layer_forward and two_layer_backward: the blame for the error flows "
+            "back from the outputs through W2, then through the ReLU (units that were off pass "
+            "none back) to W1."
         ),
     )
     results = _run(session, entry, folder, calls)
     if isinstance(results, str):
         picture.notes.append(f"{entry.name} could not run: {results}")
         return picture
-    picture.notes += _first_troubles([("train_step", r) for r in results])
-    first = results[0]
-    gradients = _step_gradients(params, first.value, lr) if first.error is None else None
+    blame, steps = results[0], results[1:]
+    picture.notes += _first_troubles(
+        [("two_layer_backward", blame)] + [("train_step", r) for r in steps]
+    )
+    gradients = _blame(params, blame) or _step_gradients(params, steps[0], lr)
     if gradients is not None:
         picture.panels.append(
             Network(
-                "|gradient| of each weight after one step (stronger: more blame)",
+                "the blame of one training step: |gradient| of each weight (stronger: more)",
                 list(NETWORK_SIZES),
                 gradients,
                 ["W1 (input to hidden)", "W2 (hidden to output)"],
             )
         )
-    elif first.error is None:
+    elif blame.error is None or steps[0].error is None:
         picture.notes.append(
-            "your train_step's first answer is not (new_params, loss) with W1 and W2 of the "
-            "shapes they came in: the connections are not drawn."
+            "neither your two_layer_backward's grads nor your train_step's new params have W1 "
+            "and W2 of the shapes they came in: the connections are not drawn."
         )
-    losses = [_number(_loss_of(r)) for r in results]
+    losses = [_number(_loss_of(r)) for r in steps]
     if any(loss is not None for loss in losses):
         steps = [float(k) for k in range(1, len(losses) + 1)]
         picture.panels.append(
@@ -273,21 +279,37 @@ def _loss_of(result: CallResult) -> CallResult:
     return result
 
 
-def _step_gradients(
-    params: dict[str, np.ndarray], answer: Any, lr: float
-) -> list[list[list[float]]] | None:
-    """Each W's gradient, (params - new_params) / lr, where the answer has W1 and W2 of the
-    shapes they came in; None where it has not."""
-    if not isinstance(answer, tuple | list) or len(answer) != 2 or not isinstance(answer[0], dict):
+def _weights(params: dict[str, np.ndarray], answer: Any) -> list[np.ndarray] | None:
+    """W1 and W2 of a dict of the learner's, where both have the shapes of `params`."""
+    if not isinstance(answer, dict):
         return None
-    gradients = []
-    for key in ("W1", "W2"):
-        new = answer[0].get(key)
-        if not isinstance(new, np.ndarray) or new.shape != params[key].shape:
-            return None
-        gradient = (params[key] - new.astype(np.float64)) / lr
-        gradients.append(np.nan_to_num(gradient).tolist())
-    return gradients
+    found = [answer.get(key) for key in ("W1", "W2")]
+    arrays = [w for w in found if isinstance(w, np.ndarray)]
+    if len(arrays) != 2:
+        return None
+    if any(w.shape != params[k].shape for w, k in zip(arrays, ("W1", "W2"), strict=True)):
+        return None
+    return [np.nan_to_num(w.astype(np.float64)) for w in arrays]
+
+
+def _blame(params: dict[str, np.ndarray], result: CallResult) -> list[list[list[float]]] | None:
+    """dW1 and dW2 from the learner's backward, where it gave them."""
+    grads = _weights(params, result.value) if result.error is None else None
+    return [g.tolist() for g in grads] if grads is not None else None
+
+
+def _step_gradients(
+    params: dict[str, np.ndarray], result: CallResult, lr: float
+) -> list[list[list[float]]] | None:
+    """Each W's gradient as a train_step moved it, (params - new_params) / lr, where its
+    answer is (new_params, loss) with W1 and W2 of the shapes they came in; else None."""
+    answer = result.value
+    if result.error is not None or not isinstance(answer, tuple | list) or len(answer) != 2:
+        return None
+    new = _weights(params, answer[0])
+    if new is None:
+        return None
+    return [((params[k] - w) / lr).tolist() for k, w in zip(("W1", "W2"), new, strict=True)]
 
 
 # --- exercise07: gradients through deep networks -----------------------------------------------

@@ -157,7 +157,7 @@ def _network(ax: Axes, panel: Network) -> None:
     for k, name in enumerate(names):
         ax.text(k, max(panel.sizes) / 2 + 0.2, name, ha="center", fontsize=9)
     ax.text(columns - 1, -max(panel.sizes) / 2 - 0.3,
-            f"red: positive gradient, blue: negative; the thickest is |{largest:.3g}|",
+            f"red: positive gradient, blue: negative; the thickest: |gradient| = {largest:.3g}",
             ha="right", fontsize=8)
     ax.set_xlim(-0.4, columns - 0.6)
     ax.set_ylim(-max(panel.sizes) / 2 - 0.6, max(panel.sizes) / 2 + 0.6)
