@@ -36,6 +36,9 @@ class Style:
     def title(self, words: str) -> str:
         return f"\x1b[1m{words}\x1b[0m" if self.colour else words
 
+    def warning(self, words: str) -> str:
+        return f"\x1b[33m{words}\x1b[0m" if self.colour else words
+
 
 def text(picture: Picture, style: Style | None = None) -> str:
     """The whole picture: its title, the notes, each panel, the caption, wrapped to width."""
@@ -45,7 +48,8 @@ def text(picture: Picture, style: Style | None = None) -> str:
     width = max(style.width, 40)
     lines = [style.title(_cut(f"{picture.exercise}: {picture.title}", width))]
     for note in picture.notes:
-        lines += textwrap.wrap(note, width, initial_indent="! ", subsequent_indent="  ")
+        wrapped = textwrap.wrap(note, width, initial_indent="! ", subsequent_indent="  ")
+        lines += [style.warning(line) for line in wrapped]
     for panel in picture.panels:
         lines += ["", style.title(_cut(panel.title, width))]
         lines += _panel(panel, style, width)
@@ -158,8 +162,8 @@ def _layer_rows(panel: LayerRows, style: Style, width: int) -> list[str]:
             cells = "".join(f"{mark * (cell - 1):<{cell}}" for mark in marks)
         ends = f"{_value(row[0], panel.unit)} -> {_value(row[-1], panel.unit)}" if row else ""
         label = _cut(name, label_width - 1)
-        lines.append(_cut(f"  {label:<{label_width}}{cells:<{cell * len(panel.layers)}}  {ends}",
-                          width))
+        line = _cut(f"  {label:<{label_width}}{cells:<{cell * len(panel.layers)}}  {ends}", width)
+        lines.append(style.title(line) if name in panel.highlight else line)
     if bounds is not None:
         low, high = bounds
         scale = "log scale" if panel.log else "scale"
