@@ -355,3 +355,18 @@ def test_the_training_loss_starts_near_a_uniform_guess(session: Session) -> None
     uniform = curve.marks["ln V, a uniform guess"]
     losses = [v for v in curve.series["loss"] if v is not None]
     assert abs(losses[0] - uniform) < 0.1 and losses[-1] < uniform - 1.0
+
+
+def test_a_function_that_never_returns_is_one_sentence_with_its_line(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = catalog.find("exercise01")
+    assert entry is not None
+    source = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
+    endless = _unwritten(source, "neuron_gradients").replace(
+        "raise NotImplementedError", "while True:\n        pass", 1
+    )
+    (tmp_path / entry.file).write_text(endless, encoding="utf-8")
+    code, output = _invoke("exercise01", "--dir", str(tmp_path), "--timeout", "1")
+    assert code == 0 and output.count("timed out") == 1
+    assert "`while True:`" in output  # the line it was on

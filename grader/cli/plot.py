@@ -11,6 +11,7 @@ import click
 
 from grader import pictures
 from grader.cli import EXERCISES_DIR
+from grader.cli.options import limits_options, make_limits
 from grader.pictures.dot import dot_text, svg
 
 
@@ -39,7 +40,16 @@ def _style() -> pictures.Style:
     help="Also write the picture into this folder: EXERCISE.png, and for a graph its "
     ".dot (and .svg where Graphviz is installed).",
 )
-def plot(name: str, folder: Path, png_file: Path | None, out_dir: Path | None) -> None:
+@limits_options
+def plot(
+    name: str,
+    folder: Path,
+    png_file: Path | None,
+    out_dir: Path | None,
+    timeout: float,
+    memory: int,
+    user: str,
+) -> None:
     """Draw EXERCISE's picture from your own code: 01, 05, 07, 08, 11 and 12 have one.
 
     \b
@@ -50,12 +60,13 @@ def plot(name: str, folder: Path, png_file: Path | None, out_dir: Path | None) -
     exercise11  the attention weights
     exercise12  your training loss
     """
-    from grader.api import CheckError
+    from grader.api import CheckError, Session
 
     if png_file is not None and out_dir is not None:
         raise click.UsageError("give --png FILE or --out DIR, not both.")
     try:
-        picture = pictures.make(name, folder=folder)
+        with Session(limits=make_limits(timeout, memory, user)) as session:
+            picture = pictures.make(name, folder=folder, session=session)
     except CheckError as error:
         raise click.UsageError(str(error)) from None
     click.echo(pictures.text(picture, _style()))

@@ -88,13 +88,14 @@ def _trouble(function: str, result: CallResult) -> str | None:
 
 
 def _first_troubles(named: list[tuple[str, CallResult]]) -> list[str]:
-    """The first sentence of trouble for each function, in order, each once."""
+    """The first sentence of trouble for each function, in order, each sentence once (a time
+    limit stops every call after it with the same one)."""
     said: dict[str, str] = {}
     for function, result in named:
         sentence = _trouble(function, result)
         if sentence and function not in said:
             said[function] = sentence
-    return list(said.values())
+    return list(dict.fromkeys(said.values()))
 
 
 def _number(result: CallResult) -> float | None:
