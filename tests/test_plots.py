@@ -370,3 +370,16 @@ def test_a_function_that_never_returns_is_one_sentence_with_its_line(
     code, output = _invoke("exercise01", "--dir", str(tmp_path), "--timeout", "1")
     assert code == 0 and output.count("timed out") == 1
     assert "`while True:`" in output  # the line it was on
+
+
+def test_a_diverging_loss_is_drawn_on_a_log_scale(tmp_path: Path) -> None:
+    """A loss that blows up to 1e146 would be a flat line and a wall on a linear scale."""
+    diverging = Curves("loss", [1.0, 2.0, 3.0], "step", {"loss": [4.1, 3e40, 6e146]})
+    falling = Curves("loss", [1.0, 2.0, 3.0], "step", {"loss": [4.1, 3.0, 2.5]})
+    assert diverging.on_log_scale and not falling.on_log_scale
+    picture = Picture("exercise12", "loss", panels=[diverging])
+    drawn = pictures.text(picture)
+    _fits(drawn)
+    assert "log scale" in drawn and "▁▃█" in drawn  # 1e40 is near a quarter of the way up
+    if importlib.util.find_spec("matplotlib") is not None:
+        _valid_png(pictures.save_png(picture, tmp_path / "loss.png"))

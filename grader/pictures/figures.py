@@ -7,6 +7,7 @@ drawn, and why). The numbers in it came from the learner's own code, run in the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -21,6 +22,21 @@ class Curves:
     series: dict[str, list[float | None]]
     log: bool = False
     marks: dict[str, float] = field(default_factory=dict)  # levels to read against (ln V)
+
+    @property
+    def on_log_scale(self) -> bool:
+        """Asked for, or every series spans decades (a loss that diverges)."""
+        return self.log or all(spans_decades(values) for values in self.series.values())
+
+
+def spans_decades(values: list[float | None], decades: float = 6.0) -> bool:
+    """All positive, from the smallest to the largest more than `decades` powers of ten: a
+    curve that diverges (or vanishes) is drawn on a log scale, or it is a flat line and a
+    wall."""
+    numbers = [v for v in values if v is not None and math.isfinite(v)]
+    if not numbers or min(numbers) <= 0:
+        return False
+    return max(numbers) / min(numbers) > 10**decades
 
 
 @dataclass(frozen=True)

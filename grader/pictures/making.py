@@ -385,7 +385,8 @@ def graph(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
         "Your computational graph: data forward, grad backward",
         caption=(
             f"Built with your Value, then {root}.backward(): each node's grad is how much "
-            f"{root} moves when that node moves; a node used twice adds up the grad of each use."
+            f"{root} moves when that node moves; a node used twice adds up the grad of each use. "
+            "bpgrade check exercise08 says whether these are right."
         ),
     )
     results = _run(session, entry, folder, calls)

@@ -95,7 +95,7 @@ def _curves(ax: Axes, panel: Curves) -> None:
         ax.plot(panel.x, ys, label=name, linewidth=2)
     for index, (name, level) in enumerate(panel.marks.items()):
         ax.axhline(level, color=f"C{len(panel.series) + index}", linestyle="--", label=name)
-    if panel.log:
+    if panel.on_log_scale:
         ax.set_yscale("log")
     ax.axhline(0.0, color="grey", linewidth=0.5)
     ax.set_xlabel(panel.x_label)

@@ -121,23 +121,27 @@ def _resampled(values: list[float | None], count: int) -> list[float | None]:
 
 def _curves(panel: Curves, style: Style, width: int) -> list[str]:
     label_width = min(max(len(name) for name in panel.series) + 2, 14)
-    range_width = 22
-    count = max(min(len(panel.x), width - label_width - range_width - 4), 8)
+    log = panel.on_log_scale
+    bounds = {name: _bounds(values, log) for name, values in panel.series.items()}
+    spans = {
+        name: "no numbers" if found is None else f"{number(found[0])} to {number(found[1])}"
+        for name, found in bounds.items()
+    }
+    scale = ", log scale" if log else ""
+    room = width - 2 - label_width - 2 - max(len(span + scale) for span in spans.values())
+    count = max(min(len(panel.x), room), 8)
     lines = []
     for name, values in panel.series.items():
-        bounds = _bounds(values, panel.log)
         shown = _resampled(values, count)
-        if bounds is None:
+        found = bounds[name]
+        if found is None:
             spark = style.missing * len(shown)
-            span = "no numbers"
         else:
-            low, high = bounds
             spark = "".join(
-                _block(_scaled(v, low, high, panel.log), style.levels, style.missing)
-                for v in shown
+                _block(_scaled(v, *found, log), style.levels, style.missing) for v in shown
             )
-            span = f"{number(low)} to {number(high)}"
-        lines.append(f"  {_cut(name, label_width - 1):<{label_width}}{spark}  {span}")
+        label = _cut(name, label_width - 1)
+        lines.append(_cut(f"  {label:<{label_width}}{spark}  {spans[name]}{scale}", width))
     first, last = panel.x[0], panel.x[-1]
     lines.append(f"  {'':<{label_width}}{panel.x_label} from {number(first)} to {number(last)}")
     lines += [f"  {name}: {number(level)}" for name, level in panel.marks.items()]
