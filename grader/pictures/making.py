@@ -3,8 +3,9 @@
 Two ways, both through a `grader.api.Session`, so that learner code only ever runs in the
 sandbox's children: the data a check already puts in the report (`CheckReport.data`:
 exercise07's gradient norms, exercise11's attention weights, exercise12's loss curve), or
-calls made for the picture alone (exercise01's loss over a grid of w, exercise05's training
-steps, exercise08's graph through its driver), planned here as `Call`s, as grading plans them.
+calls made for the picture alone (exercise01's loss over a grid of w, exercise05's blame and
+training steps, exercise08's graph, the last two with drivers of the course's drivers/),
+planned here as `Call`s, as grading plans them.
 A picture is not a grade: nothing here is judged or scored. Where the learner's function is
 not started or fails, the picture says so in a sentence and draws what it can.
 """
@@ -41,7 +42,9 @@ Maker = Callable[["Session", "ExerciseEntry", Path], Picture]
 # --- running calls in the sandbox --------------------------------------------------------------
 
 
-def _run(session: Session, entry: ExerciseEntry, folder: Path, calls: list[Call]) -> Any:
+def _run(
+    session: Session, entry: ExerciseEntry, folder: Path, calls: list[Call]
+) -> list[CallResult] | str:
     """The learner's answers to `calls` (a CallResult each), or why there are none (a sentence).
     The file is the one `bpgrade check` grades (`grader.layout`: in `exercises/` below the
     folder, or under a name a browser gave it)."""
@@ -263,12 +266,9 @@ def two_layer(session: Session, entry: ExerciseEntry, folder: Path) -> Picture:
         )
     losses = [_number(_loss_of(r)) for r in steps]
     if any(loss is not None for loss in losses):
-        steps = [float(k) for k in range(1, len(losses) + 1)]
-        picture.panels.append(
-            Curves(f"the loss of {len(losses)} train_steps (lr = {lr:g})", steps, "step", {
-                "loss": losses
-            })
-        )
+        numbers = [float(k) for k in range(1, len(losses) + 1)]
+        title = f"the loss of {len(losses)} train_steps (lr = {lr:g})"
+        picture.panels.append(Curves(title, numbers, "step", {"loss": losses}))
     return picture
 
 
