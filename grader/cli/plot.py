@@ -54,7 +54,7 @@ def plot(
 
     \b
     exercise01  one neuron's loss and slope as w moves, and the factor a(1-a)
-    exercise05  your network's gradients after a train_step, and its loss
+    exercise05  your network's gradients in one training step, and its loss
     exercise07  gradient norms and saturation, layer by layer
     exercise08  your computational graph, data and grad per node
     exercise11  the attention weights
