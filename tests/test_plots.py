@@ -384,3 +384,12 @@ def test_a_diverging_loss_is_drawn_on_a_log_scale(tmp_path: Path) -> None:
     assert "log scale" in drawn and "▁▃█" in drawn  # 1e40 is near a quarter of the way up
     if importlib.util.find_spec("matplotlib") is not None:
         _valid_png(pictures.save_png(picture, tmp_path / "loss.png"))
+
+
+def test_a_notebook_shows_the_picture_itself(deep: Picture) -> None:
+    """Jupyter's display protocol: the PNG under the cell, the text as its plain form."""
+    pretty = pytest.importorskip("IPython.lib.pretty")
+    assert "sigmoid, small init" in pretty.pretty(deep)
+    png = deep._repr_png_()
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert png is not None and png[:8] == PNG_MAGIC

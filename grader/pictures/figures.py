@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,18 @@ class Picture:
     panels: list[Panel] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     caption: str = ""  # what the picture shows, in a sentence or two
+
+    # In Jupyter, the picture itself under the cell: a PNG where matplotlib is installed, and
+    # the terminal's text otherwise (IPython's display protocol; nothing imported before).
+    def _repr_png_(self) -> bytes | None:
+        from grader.pictures.png import PlotsMissing, png_bytes
+
+        try:
+            return png_bytes(self)
+        except PlotsMissing:
+            return None
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from grader.pictures.terminal import Style, text
+
+        printer.text(text(self, Style(width=100)))

@@ -57,6 +57,15 @@ def figure(picture: Picture) -> Figure:
     return fig
 
 
+def png_bytes(picture: Picture) -> bytes:
+    """The picture as the bytes of a PNG file; PlotsMissing without matplotlib."""
+    import io
+
+    buffer = io.BytesIO()
+    figure(picture).savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
 def save_png(picture: Picture, path: Path | str) -> Path:
     """Draw the picture into the PNG file `path`; PlotsMissing without matplotlib."""
     path = Path(path)
