@@ -83,6 +83,13 @@ def backward(
     return _graph(module, leaves, program, roots)
 
 
+def graph_data(module: ModuleType, leaves: dict[str, float], program: str) -> dict[str, float]:
+    """The forward half alone, for `bpgrade plot`: every node's data, without backward(), so
+    that a graph is drawn with its data while the learner's backward is not written yet."""
+    nodes = _build(module, leaves, program)
+    return {f"{name}.data": _number(node, name, "data") for name, node in nodes.items()}
+
+
 def _reachable(root: Any) -> dict[int, Any]:
     """Every node reachable from root through .children, by identity, without recursion."""
     found = {id(root): root}

@@ -654,7 +654,7 @@ def test_a_fresh_editable_install_checks_as_the_full_grader(release: Path, tmp_p
     ]
 
 
-LEARNER_COMMANDS = ("check", "hint", "init", "list", "next", "quiz", "reset", "watch")
+LEARNER_COMMANDS = ("check", "hint", "init", "list", "next", "plot", "quiz", "reset", "watch")
 INSTRUCTOR_COMMANDS = ("autograder", "grade", "release")
 
 
@@ -693,7 +693,7 @@ def test_an_instructors_command_in_a_release_says_so(release: Path, args: tuple[
     assert run.stdout == ""
     assert run.stderr == (
         f"Error: bpgrade {args[0]} is for instructors' checkouts of the course; a student "
-        "release has check, hint, init, list, next, quiz, reset and watch.\n"
+        "release has check, hint, init, list, next, plot, quiz, reset and watch.\n"
     )
     assert not (release / "again").exists() and not (release / "grades.csv").exists()
 

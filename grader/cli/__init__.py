@@ -89,6 +89,7 @@ class LazyGroup(click.Group):
         "watch": "grader.cli.loop:watch",
         "reset": "grader.cli.loop:reset",
         "init": "grader.cli.loop:init",
+        "plot": "grader.cli.plot:plot",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -133,6 +133,7 @@ bpgrade hint {first.name}      # one more hint each time you ask (--reset hides 
 bpgrade list                 # every exercise, its status and score
 bpgrade reset {first.name}     # its stub back, your file kept in .bpgrade/backups/
 bpgrade check --all          # grade everything
+bpgrade plot exercise07      # a picture of what your code does (`--png` for a file)
 ```
 
 A failing check says which function was called with which shapes, which output is wrong and
