@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.catalog import ExerciseEntry
+from grader.notebooks import is_notebook, notebook_name
 from grader.sandbox import MAX_FILE, size_text
 
 TOP = PurePosixPath(".")
@@ -85,9 +86,11 @@ class _Folder:
     links: dict[str, list[PurePosixPath]] = field(default_factory=dict)
     large: dict[str, list[PurePosixPath]] = field(default_factory=dict)
     python: list[str] = field(default_factory=list)  # other .py (or notebook) files, a few
+    # exercise name -> notebooks handed in for it (`grader.notebooks`), graded when no .py is
+    notebooks: dict[str, list[PurePosixPath]] = field(default_factory=dict)
 
     def present(self) -> set[str]:
-        return set(self.exact) | set(self.near)
+        return set(self.exact) | set(self.near) | set(self.notebooks)
 
     def rank(self) -> tuple[int, int, bool, int]:
         """More exercises first, then the shallowest, then the documented `exercises/` over
@@ -205,6 +208,11 @@ def _add_file(
 ) -> None:
     path = folder.path / name
     exercise = exact.get(name) or near.get(canonical(name) or "")
+    if exercise is None and is_notebook(name):
+        exercise = near.get(canonical(name[: -len(".ipynb")] + ".py") or "")
+        if exercise is not None and size <= MAX_FILE:
+            _add_notebook(folder, exercise, path)
+            return
     if exercise is None:
         if name.lower().endswith((".py", ".ipynb")) and len(folder.python) <= SHOWN_NAMES:
             folder.python.append(name)
@@ -215,6 +223,12 @@ def _add_file(
         folder.exact[exercise] = path
     elif len(folder.near.get(exercise, [])) <= SHOWN_NAMES:
         folder.near.setdefault(exercise, []).append(path)
+
+
+def _add_notebook(folder: _Folder, exercise: str, path: PurePosixPath) -> None:
+    found = folder.notebooks.setdefault(exercise, [])
+    if len(found) <= SHOWN_NAMES:
+        found.append(path)
 
 
 def _add_link(folder: _Folder, name: str, exact: dict[str, str], near: dict[str, str]) -> None:
@@ -296,6 +310,24 @@ def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None
         return None, (
             f"Several files could be it, {listed([shown(p) for p in near])}, so none was "
             f"graded: rename the one you mean to {entry.file} and remove the others."
+        )
+    return _notebook(entry, folder)
+
+
+def _notebook(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:
+    """With no .py for `entry`, the notebook handed in for it, its marked cells graded
+    (`grader.notebooks`): under its own name, or the one notebook under a near-miss name."""
+    found = folder.notebooks.get(entry.name, [])
+    name = notebook_name(entry.file)
+    own = [path for path in found if path.name == name]
+    if own:
+        return own[0], ""
+    if len(found) == 1:
+        return found[0], f"Graded as {name}: rename {shown(found[0])} to {shown(name)}."
+    if found:
+        return None, (
+            f"Several notebooks could be it, {listed([shown(p) for p in found])}, so none was "
+            f"graded: rename the one you mean to {name} and remove the others."
         )
     return None, ""
 
