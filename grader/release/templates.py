@@ -21,9 +21,14 @@ def _dependencies() -> list[str]:
     return plain or list(FALLBACK_DEPENDENCIES)
 
 
-def pyproject_text(course_folders: tuple[str, ...] = ("exercises", EXPECTED, "quizzes")) -> str:
+def pyproject_text(
+    course_folders: tuple[str, ...] = ("exercises", EXPECTED, "quizzes"),
+    packages: tuple[str, ...] = ("grader",),
+) -> str:
     """`course_folders` are the release's folders a regular install carries in grader/_course
-    (drivers/ too where the course has it: grader.drivers finds them there)."""
+    (drivers/ too where the course has it: grader.drivers finds them there); `packages` the
+    release's packages (bpgrade/ too, for notebooks)."""
+    listed = ", ".join(f'"{name}"' for name in packages)
     dependencies = "".join(f'    "{d}",\n' for d in _dependencies())
     included = "".join(f'"{name}" = "grader/_course/{name}"\n' for name in course_folders)
     return f"""[build-system]
@@ -43,7 +48,7 @@ dependencies = [
 bpgrade = "grader.cli:main"
 
 [tool.hatch.build.targets.wheel]
-packages = ["grader"]
+packages = [{listed}]
 
 # A regular install carries this course with it; an editable one reads it from this folder.
 [tool.hatch.build.targets.wheel.force-include]
