@@ -67,9 +67,17 @@ class Graded:
         return self.report.all_passed
 
     def _repr_html_(self) -> str:
+        import html
+
         from grader.api import to_html
 
-        return to_html(self.report)
+        printed = "".join(
+            f"<details><summary>what {html.escape(e.name)} printed</summary>"
+            f"<pre>{html.escape(e.output)}</pre></details>"
+            for e in self.report.exercises
+            if e.output
+        )
+        return to_html(self.report) + printed
 
     def __str__(self) -> str:
         report = self.report
@@ -87,6 +95,8 @@ class Graded:
             elif exercise.status == "failed":
                 failing = [c for c in exercise.checks if not c.passed]
                 lines += [f"  ✗ {c.name}: {_indented(c.message).lstrip()}" for c in failing]
+            if exercise.output:
+                lines += ["  What it printed:", _indented(exercise.output.rstrip("\n"))]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

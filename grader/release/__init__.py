@@ -204,10 +204,8 @@ def write_release(
         for f in tree_files(package, frozenset({PACKAGED_COURSE}), links=False)
     ]
     if notebooks:
-        kernel_package = _kernel_package()
-        copies += [
-            (kernel_package / f, Path("bpgrade") / f) for f in tree_files(kernel_package, links=False)
-        ]
+        kernel = _kernel_package()
+        copies += [(kernel / f, Path("bpgrade") / f) for f in tree_files(kernel, links=False)]
     copied = [(source, str(name)) for source, name in copies]
     found = leaks(copied, solution_bodies(course)) + leaks(copied, spec_bodies(course))
     if found:
