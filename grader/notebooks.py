@@ -117,7 +117,7 @@ def cells_of(text: str) -> list[dict[str, Any]]:
     """The cells of a notebook's JSON, or NotebookError saying what is wrong with it."""
     try:
         notebook = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested past Python's stack
         raise NotebookError("it is not a notebook (its JSON cannot be read)") from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):

@@ -122,7 +122,8 @@ def _read_exact(source: Path) -> bytes:
 def _notebook_module(source: Path, entry: ExerciseEntry) -> Module:
     """The module a handed-in notebook's graded cells make, told by the notebook's name."""
     text = _read_exact(source).decode("utf-8", errors="replace")
-    return graded_module(text, entry.name, source.name)
+    # its name as messages repeat it (clipped, control characters escaped), without backticks
+    return graded_module(text, entry.name, layout_name(source.name)[1:-1])
 
 
 @dataclass(frozen=True)
