@@ -267,3 +267,44 @@ def test_a_kernel_grades_cells_through_the_magic_and_check(
 
     checked, _ = _shown(cells[5])
     assert '<div class="bpgrade-report">' in checked and "10/10" in checked
+
+
+@pytest.mark.slow
+def test_a_release_with_notebooks_grades_a_handed_in_notebook(tmp_path: Path) -> None:
+    """`bpgrade release --notebooks`, then the release's own check of a notebook filled in
+    with the reference's code, against the answers the release recorded."""
+    release = tmp_path / "release"
+    env = {**os.environ, "BPGRADE_COURSE": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "release", "-o", str(release), "--notebooks"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (release / "bpgrade" / "kernel.py").is_file()
+    assert 'packages = ["grader", "bpgrade"]' in (release / "pyproject.toml").read_text("utf-8")
+    handed = sorted((release / "exercises").glob("*.ipynb"))
+    assert [p.stem for p in handed] == sorted(p.stem for p in EXERCISES.glob("exercise*.py"))
+    for path in handed:
+        nbformat.validate(nbformat.read(path, as_version=4))
+
+    # the learner fills in the handed-out notebook's graded cells
+    notebook = nbformat.read(release / "exercises" / "exercise03_linear.ipynb", as_version=4)
+    graded = [c for c in notebook.cells if TAG in c.metadata.get("tags", [])]
+    for cell, piece in zip(graded, code_pieces(SOLUTION)[1], strict=True):
+        cell.source = piece
+    work = tmp_path / "work"
+    work.mkdir()
+    nbformat.write(notebook, work / "exercise03_linear.ipynb")
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "exercise03", "--dir", str(work), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=release,
+        env={**os.environ, "BPGRADE_COURSE": str(release)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["score"] == 10
