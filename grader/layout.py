@@ -20,6 +20,10 @@ while nothing is graded that could be someone else's work:
   name (a browser's `exercise03_linear (1).py`, `Exercise03_Linear.py`,
   `exercise03_linear.py.txt`, `exercise03_linear-2.py`, `exercise03.py`) is graded as the
   expected name, with a note to rename it; several such files are listed and none is graded.
+- A notebook (`exercise03_linear.ipynb`, or one under a near-miss name) is graded for an
+  exercise that has no .py in that folder: its graded cells make the module
+  (`grader.notebooks`). The .py wins where both are there, unless it is still the course's
+  stub (a release with notebooks hands out both): then the notebook is graded.
 - Never searched or read: anything through a symbolic link, hidden folders (`.git`),
   `__MACOSX`, and the folders where a course keeps its own copies (`solutions/`, `tests/`).
 
@@ -257,7 +261,9 @@ def _deeper(folder: PurePosixPath) -> str:
     )
 
 
-def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
+def locate(
+    submission: Path, entries: list[ExerciseEntry], stubs: Path | None = None
+) -> Layout:
     """Where each exercise's file is, which folder is graded, and what the student is told.
     A submission that is itself a symbolic link is refused before this (`grade_submission`,
     the batch's `discover`)."""
@@ -277,6 +283,8 @@ def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
     renamed: list[str] = []
     for entry in entries:
         chosen, note = _choose(entry, graded)
+        if chosen is not None and stubs is not None and entry.name in graded.notebooks:
+            chosen, note = _worked_in(submission, entry, graded, stubs, chosen, note)
         if chosen is not None:
             files[entry.name] = chosen
             renamed += [note] if note else []
@@ -312,6 +320,30 @@ def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None
             f"graded: rename the one you mean to {entry.file} and remove the others."
         )
     return _notebook(entry, folder)
+
+
+def _worked_in(
+    submission: Path,
+    entry: ExerciseEntry,
+    folder: _Folder,
+    stubs: Path,
+    chosen: PurePosixPath,
+    note: str,
+) -> tuple[PurePosixPath, str]:
+    """The .py and a notebook for `entry` side by side (a release with notebooks hands out
+    both): the notebook is graded when the .py is still the course's stub, byte for byte,
+    and the notebook is the one worked in."""
+    if is_notebook(chosen):
+        return chosen, note
+    try:
+        untouched = (submission / chosen).read_bytes() == (stubs / entry.file).read_bytes()
+    except OSError:
+        return chosen, note
+    notebook, said = _notebook(entry, folder)
+    if not untouched or notebook is None:
+        return chosen, note
+    why = f"{shown(notebook)} was graded: {shown(chosen)} beside it is still the stub."
+    return notebook, f"{why} {said}".strip()
 
 
 def _notebook(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:

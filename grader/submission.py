@@ -334,7 +334,8 @@ def grade_located(
     """Each exercise graded from the file found for it, or not graded and why, and the
     report's `layout` notes saying where the files were found, and its `files` which file
     each exercise was graded from. Raises what grading raises."""
-    layout = locate(submission, entries)
+    # the course's stubs: a .py still the stub yields to a notebook worked in beside it
+    layout = locate(submission, entries, solutions.parent / "exercises")
     found = [e for e in entries if e.name in layout.files]
     graded: dict[str, ExerciseReport] = {}
     why = dict(layout.missing)

@@ -239,7 +239,9 @@ def write_release(
     packages = ("grader", "bpgrade") if notebooks else ("grader",)
     (target / "pyproject.toml").write_text(pyproject_text(installed, packages), encoding="utf-8")
     (target / ".gitignore").write_text(gitignore_text(), encoding="utf-8")
-    readme = readme_text(catalog, written.practice_quizzes, written.graded_quizzes)
+    readme = readme_text(
+        catalog, written.practice_quizzes, written.graded_quizzes, notebooks=notebooks
+    )
     (target / "README.md").write_text(readme, encoding="utf-8")
     written.files += [Path("pyproject.toml"), Path(".gitignore"), Path("README.md")]
     written.seconds = time.perf_counter() - started
