@@ -124,9 +124,12 @@ def check(
         if notebook is None:
             where = Path(folder) if folder is not None else _default_folder()
             return Graded(session.check(exercise, folder=where, seed=seed))
+        from grader.api import CheckError
         from grader.notebooks import notebook_name
 
         entry = _entry(session, exercise)
+        if not Path(notebook).is_file():
+            raise CheckError(f"there is no notebook {notebook} here (in {Path.cwd()}).")
         with _private_folder() as private:
             shutil.copyfile(Path(notebook), private / notebook_name(entry.file))
             return Graded(session.check(entry, folder=private, seed=seed))
