@@ -22,6 +22,7 @@ from 1, top to bottom, every cell (notes too), as a learner counts them on the s
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -83,7 +84,13 @@ class Module:
 
 def plain_python(code: str) -> str:
     """`code` with each IPython line (a magic, a shell command) made a `pass` that keeps the
-    line as a comment; the same number of lines, each where it was."""
+    line as a comment; the same number of lines, each where it was. Code that Python reads
+    as it is stays as it is (a line of a long string may start with `%`)."""
+    try:
+        ast.parse(code)
+        return code
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
     return "\n".join(
         f"{m['indent']}pass  # {m['line']}" if (m := _IPYTHON_LINE.match(line)) else line
         for line in code.split("\n")

@@ -106,6 +106,8 @@ def test_spots_in_messages_are_told_as_the_cells_lines() -> None:
     untouched = "see my_exercise03_linear.py, line 3"
     assert relabel_text(untouched, "exercise03_linear.py", module) == untouched
     assert plain_python("a = 1\n  %%time\n") == "a = 1\n  pass  # %%time\n"
+    text = 'x = """\n%d apples\n"""\n'  # Python as it is: nothing changes
+    assert plain_python(text) == text
 
 
 # --- `bpgrade check` of a folder that holds a notebook ----------------------------------------
