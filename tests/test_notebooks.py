@@ -255,8 +255,10 @@ def test_a_kernel_grades_cells_through_the_magic_and_check(
             v4.new_code_cell("%%bpgrade exercise03\n" + NO_COLON),
             v4.new_code_cell("print('linear_backward' in globals())"),
             v4.new_code_cell(f"import bpgrade\nbpgrade.check('exercise03', folder={SOLUTIONS_AT})"),
+            v4.new_code_cell("bpgrade.check('exercise03', notebook='handed_in.ipynb')"),
         ]
     )
+    (tmp_path / "handed_in.ipynb").write_text(_solution_notebook(TRANSPOSED), encoding="utf-8")
     client = NotebookClient(
         notebook,
         timeout=300,
@@ -283,6 +285,10 @@ def test_a_kernel_grades_cells_through_the_magic_and_check(
 
     checked, _ = _shown(cells[5])
     assert '<div class="bpgrade-report">' in checked and "10/10" in checked
+
+    # a saved notebook's graded cells, the other cells not graded (one would stop the import)
+    notebook_checked, _ = _shown(cells[6])
+    assert "8/10" in notebook_checked and "transposed" in notebook_checked
 
 
 @pytest.mark.slow
