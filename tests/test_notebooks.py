@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import nbformat
@@ -170,6 +170,26 @@ def test_a_notebook_beside_the_untouched_stub_is_graded(
     assert report.layout == [
         "`exercise03_linear.ipynb` was graded: `exercise03_linear.py` beside it is still the stub."
     ]
+
+
+def test_a_notebook_under_a_near_miss_name_is_graded_with_a_note(
+    tmp_path: Path, exercise03: ExerciseEntry
+) -> None:
+    from grader.layout import locate
+
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "exercise03_linear (1).ipynb").write_text("{}", encoding="utf-8")
+    found = locate(one, [exercise03])
+    assert found.files == {"exercise03": PurePosixPath("exercise03_linear (1).ipynb")}
+    assert found.notes == [
+        "Graded as exercise03_linear.ipynb: rename `exercise03_linear (1).ipynb` to "
+        "`exercise03_linear.ipynb`."
+    ]
+    (one / "Exercise03_Linear.ipynb").write_text("{}", encoding="utf-8")
+    found = locate(one, [exercise03])
+    assert found.files == {}
+    assert "Several notebooks could be it" in found.missing["exercise03"]
 
 
 def test_batch_grading_grades_a_notebook(tmp_path: Path) -> None:
