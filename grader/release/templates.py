@@ -104,7 +104,7 @@ def _notebooks_text(catalog: Catalog) -> str:
 Each exercise is also a notebook, `exercises/{notebook}` and so on: the same text, and
 the code to fill in, in the cells tagged `bpgrade-graded`. Add cells of your own to try
 things; only the tagged cells are graded. Install the notebook's tools with
-`pip install -e . ipykernel`, open the notebook from `exercises/`, save it, and run its last
+`pip install -e . jupyterlab`, open the notebook from `exercises/`, save it, and run its last
 cell: the report shows under it. Hand in the notebook or the `.py` file of each exercise:
 the notebook is graded while the `.py` beside it is still the stub as handed out.
 
