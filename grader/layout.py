@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from grader.catalog import ExerciseEntry
@@ -79,6 +80,9 @@ class Layout:
     files: dict[str, PurePosixPath]
     missing: dict[str, str]
     notes: list[str]
+    # exercise name -> the notebook beside its graded .py, graded instead where the .py is
+    # still the course's stub (`worked_in`)
+    beside: dict[str, PurePosixPath] = field(default_factory=dict)
 
 
 @dataclass
@@ -261,9 +265,7 @@ def _deeper(folder: PurePosixPath) -> str:
     )
 
 
-def locate(
-    submission: Path, entries: list[ExerciseEntry], stubs: Path | None = None
-) -> Layout:
+def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
     """Where each exercise's file is, which folder is graded, and what the student is told.
     A submission that is itself a symbolic link is refused before this (`grade_submission`,
     the batch's `discover`)."""
@@ -281,10 +283,13 @@ def locate(
     files: dict[str, PurePosixPath] = {}
     missing: dict[str, str] = {}
     renamed: list[str] = []
+    beside: dict[str, PurePosixPath] = {}
     for entry in entries:
         chosen, note = _choose(entry, graded)
-        if chosen is not None and stubs is not None and entry.name in graded.notebooks:
-            chosen, note = _worked_in(submission, entry, graded, stubs, chosen, note)
+        if chosen is not None and not is_notebook(chosen):
+            notebook, _ = _notebook(entry, graded)
+            if notebook is not None:
+                beside[entry.name] = notebook
         if chosen is not None:
             files[entry.name] = chosen
             renamed += [note] if note else []
@@ -298,7 +303,7 @@ def locate(
             f"Your submission holds more than {MAX_ENTRIES:,} files and folders: only the "
             "first of them were searched for the exercise files."
         )
-    return Layout(graded.path, files, missing, notes)
+    return Layout(graded.path, files, missing, notes, beside)
 
 
 def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:
@@ -322,28 +327,37 @@ def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None
     return _notebook(entry, folder)
 
 
-def _worked_in(
-    submission: Path,
-    entry: ExerciseEntry,
-    folder: _Folder,
-    stubs: Path,
-    chosen: PurePosixPath,
-    note: str,
-) -> tuple[PurePosixPath, str]:
-    """The .py and a notebook for `entry` side by side (a release with notebooks hands out
-    both): the notebook is graded when the .py is still the course's stub, byte for byte,
-    and the notebook is the one worked in."""
-    if is_notebook(chosen):
-        return chosen, note
+def worked_in(submission: Path, layout: Layout, stubs: Path) -> Layout:
+    """The layout with each notebook in `layout.beside` graded where the .py beside it is
+    still the course's stub (in `stubs`), byte for byte: a release with notebooks hands out
+    both, and the notebook is the one worked in. A .py under another name than the stub's is
+    never a stub."""
+    files = dict(layout.files)
+    notes = list(layout.notes)
+    for name, notebook in layout.beside.items():
+        chosen = files[name]
+        try:
+            stub = (stubs / chosen.name).read_bytes()
+        except OSError:
+            continue
+        if _regular_bytes(submission / chosen) == stub:
+            files[name] = notebook
+            still = f"{shown(chosen)} beside it is still the stub"
+            notes.append(f"{shown(notebook)} was graded: {still}.")
+    return replace(layout, files=files, notes=notes)
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """A regular file's bytes, up to MAX_FILE; None for anything else, never through a link
+    swapped in since the search (nor a FIFO, which would never answer)."""
     try:
-        untouched = (submission / chosen).read_bytes() == (stubs / entry.file).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return chosen, note
-    notebook, said = _notebook(entry, folder)
-    if not untouched or notebook is None:
-        return chosen, note
-    why = f"{shown(notebook)} was graded: {shown(chosen)} beside it is still the stub."
-    return notebook, f"{why} {said}".strip()
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return file.read(MAX_FILE + 1)
 
 
 def _notebook(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:

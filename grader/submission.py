@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.catalog import ExerciseEntry
 from grader.grading import DEFAULT_SEED, grade, not_graded
-from grader.layout import Layout, locate
+from grader.layout import Layout, locate, worked_in
 from grader.layout import shown as layout_name
 from grader.notebooks import Module, NotebookError, graded_module, is_notebook, relabel
 from grader.report import ExerciseReport, QuizReport, Report, not_a_grade, summarize
@@ -335,7 +335,7 @@ def grade_located(
     report's `layout` notes saying where the files were found, and its `files` which file
     each exercise was graded from. Raises what grading raises."""
     # the course's stubs: a .py still the stub yields to a notebook worked in beside it
-    layout = locate(submission, entries, solutions.parent / "exercises")
+    layout = worked_in(submission, locate(submission, entries), solutions.parent / "exercises")
     found = [e for e in entries if e.name in layout.files]
     graded: dict[str, ExerciseReport] = {}
     why = dict(layout.missing)
