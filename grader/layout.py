@@ -20,6 +20,10 @@ while nothing is graded that could be someone else's work:
   name (a browser's `exercise03_linear (1).py`, `Exercise03_Linear.py`,
   `exercise03_linear.py.txt`, `exercise03_linear-2.py`, `exercise03.py`) is graded as the
   expected name, with a note to rename it; several such files are listed and none is graded.
+- A notebook (`exercise03_linear.ipynb`, or one under a near-miss name) is graded for an
+  exercise that has no .py in that folder: its graded cells make the module
+  (`grader.notebooks`). The .py wins where both are there, unless it is still the course's
+  stub (a release with notebooks hands out both): then the notebook is graded.
 - Never searched or read: anything through a symbolic link, hidden folders (`.git`),
   `__MACOSX`, and the folders where a course keeps its own copies (`solutions/`, `tests/`).
 
@@ -31,11 +35,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from grader.catalog import ExerciseEntry
+from grader.notebooks import is_notebook, notebook_name
 from grader.sandbox import MAX_FILE, size_text
 
 TOP = PurePosixPath(".")
@@ -74,6 +80,9 @@ class Layout:
     files: dict[str, PurePosixPath]
     missing: dict[str, str]
     notes: list[str]
+    # exercise name -> the notebook beside its graded .py, graded instead where the .py is
+    # still the course's stub (`worked_in`)
+    beside: dict[str, PurePosixPath] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,9 +94,11 @@ class _Folder:
     links: dict[str, list[PurePosixPath]] = field(default_factory=dict)
     large: dict[str, list[PurePosixPath]] = field(default_factory=dict)
     python: list[str] = field(default_factory=list)  # other .py (or notebook) files, a few
+    # exercise name -> notebooks handed in for it (`grader.notebooks`), graded when no .py is
+    notebooks: dict[str, list[PurePosixPath]] = field(default_factory=dict)
 
     def present(self) -> set[str]:
-        return set(self.exact) | set(self.near)
+        return set(self.exact) | set(self.near) | set(self.notebooks)
 
     def rank(self) -> tuple[int, int, bool, int]:
         """More exercises first, then the shallowest, then the documented `exercises/` over
@@ -205,6 +216,11 @@ def _add_file(
 ) -> None:
     path = folder.path / name
     exercise = exact.get(name) or near.get(canonical(name) or "")
+    if exercise is None and is_notebook(name):
+        exercise = near.get(canonical(name[: -len(".ipynb")] + ".py") or "")
+        if exercise is not None and size <= MAX_FILE:
+            _add_notebook(folder, exercise, path)
+            return
     if exercise is None:
         if name.lower().endswith((".py", ".ipynb")) and len(folder.python) <= SHOWN_NAMES:
             folder.python.append(name)
@@ -215,6 +231,12 @@ def _add_file(
         folder.exact[exercise] = path
     elif len(folder.near.get(exercise, [])) <= SHOWN_NAMES:
         folder.near.setdefault(exercise, []).append(path)
+
+
+def _add_notebook(folder: _Folder, exercise: str, path: PurePosixPath) -> None:
+    found = folder.notebooks.setdefault(exercise, [])
+    if len(found) <= SHOWN_NAMES:
+        found.append(path)
 
 
 def _add_link(folder: _Folder, name: str, exact: dict[str, str], near: dict[str, str]) -> None:
@@ -261,8 +283,13 @@ def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
     files: dict[str, PurePosixPath] = {}
     missing: dict[str, str] = {}
     renamed: list[str] = []
+    beside: dict[str, PurePosixPath] = {}
     for entry in entries:
         chosen, note = _choose(entry, graded)
+        if chosen is not None and not is_notebook(chosen):
+            notebook, _ = _notebook(entry, graded)
+            if notebook is not None:
+                beside[entry.name] = notebook
         if chosen is not None:
             files[entry.name] = chosen
             renamed += [note] if note else []
@@ -276,7 +303,7 @@ def locate(submission: Path, entries: list[ExerciseEntry]) -> Layout:
             f"Your submission holds more than {MAX_ENTRIES:,} files and folders: only the "
             "first of them were searched for the exercise files."
         )
-    return Layout(graded.path, files, missing, notes)
+    return Layout(graded.path, files, missing, notes, beside)
 
 
 def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:
@@ -296,6 +323,57 @@ def _choose(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None
         return None, (
             f"Several files could be it, {listed([shown(p) for p in near])}, so none was "
             f"graded: rename the one you mean to {entry.file} and remove the others."
+        )
+    return _notebook(entry, folder)
+
+
+def worked_in(submission: Path, layout: Layout, stubs: Path) -> Layout:
+    """The layout with each notebook in `layout.beside` graded where the .py beside it is
+    still the course's stub (in `stubs`), byte for byte: a release with notebooks hands out
+    both, and the notebook is the one worked in. A .py under another name than the stub's is
+    never a stub."""
+    files = dict(layout.files)
+    notes = list(layout.notes)
+    for name, notebook in layout.beside.items():
+        chosen = files[name]
+        try:
+            stub = (stubs / chosen.name).read_bytes()
+        except OSError:
+            continue
+        if _regular_bytes(submission / chosen) == stub:
+            files[name] = notebook
+            still = f"{shown(chosen)} beside it is still the stub"
+            notes.append(f"{shown(notebook)} was graded: {still}.")
+    return replace(layout, files=files, notes=notes)
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """A regular file's bytes, up to MAX_FILE; None for anything else, never through a link
+    swapped in since the search (nor a FIFO, which would never answer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return file.read(MAX_FILE + 1)
+
+
+def _notebook(entry: ExerciseEntry, folder: _Folder) -> tuple[PurePosixPath | None, str]:
+    """With no .py for `entry`, the notebook handed in for it, its marked cells graded
+    (`grader.notebooks`): under its own name, or the one notebook under a near-miss name."""
+    found = folder.notebooks.get(entry.name, [])
+    name = notebook_name(entry.file)
+    own = [path for path in found if path.name == name]
+    if own:
+        return own[0], ""
+    if len(found) == 1:
+        return found[0], f"Graded as {name}: rename {shown(found[0])} to {shown(name)}."
+    if found:
+        return None, (
+            f"Several notebooks could be it, {listed([shown(p) for p in found])}, so none was "
+            f"graded: rename the one you mean to {name} and remove the others."
         )
     return None, ""
 

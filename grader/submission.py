@@ -18,13 +18,14 @@ import stat
 import tempfile
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.catalog import ExerciseEntry
 from grader.grading import DEFAULT_SEED, grade, not_graded
-from grader.layout import Layout, locate
+from grader.layout import Layout, locate, worked_in
 from grader.layout import shown as layout_name
+from grader.notebooks import Module, NotebookError, graded_module, is_notebook, relabel
 from grader.report import ExerciseReport, QuizReport, Report, not_a_grade, summarize
 from grader.sandbox import (
     MAX_COPY,
@@ -47,6 +48,8 @@ SYMLINKED_FOLDER = (
 class Stage:
     folder: Path
     unread: dict[str, str]  # exercise name -> why its file could not be copied
+    # exercise name -> the module its notebook's graded cells made (`grader.notebooks`)
+    notebooks: dict[str, Module] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -65,15 +68,24 @@ def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> It
         stage.mkdir(mode=0o700)
         total = 0
         unread: dict[str, str] = {}
+        notebooks: dict[str, Module] = {}
         for entry in entries:
             found = layout.files[entry.name]
             try:
-                total += _copy_exact(submission / found, stage / entry.file)
+                if is_notebook(found):
+                    module = _notebook_module(submission / found, entry)
+                    (stage / entry.file).write_text(module.source, encoding="utf-8")
+                    notebooks[entry.name] = module
+                    total += len(module.source)
+                else:
+                    total += _copy_exact(submission / found, stage / entry.file)
             except OSError as error:
                 unread[entry.name] = (
                     f"{layout_name(found)} could not be read ({error.strerror or error}): "
                     "hand in a regular file that you can open"
                 )
+            except NotebookError as error:
+                unread[entry.name] = f"{layout_name(found)} could not be graded: {error}"
         room = MAX_FILES - len(entries)
         for path, relative in submission_files(submission / layout.folder):
             target = stage / relative
@@ -86,20 +98,32 @@ def staged(submission: Path, layout: Layout, entries: list[ExerciseEntry]) -> It
             except OSError:  # gone since, or a folder of the same name as a staged file
                 continue
             room, total = room - 1, total + size
-        yield Stage(stage, unread)
+        yield Stage(stage, unread, notebooks)
     finally:
         shutil.rmtree(outer, ignore_errors=True)
 
 
 def _copy_exact(source: Path, target: Path) -> int:
     """Copy one exercise file, never through a link swapped in since it was found; its size."""
+    content = _read_exact(source)
+    target.write_bytes(content)
+    return len(content)
+
+
+def _read_exact(source: Path) -> bytes:
+    """One exercise file's bytes, up to MAX_FILE, never through a link swapped in."""
     fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError("not a regular file")
-        content = file.read(MAX_FILE + 1)[:MAX_FILE]
-    target.write_bytes(content)
-    return len(content)
+        return file.read(MAX_FILE + 1)[:MAX_FILE]
+
+
+def _notebook_module(source: Path, entry: ExerciseEntry) -> Module:
+    """The module a handed-in notebook's graded cells make, told by the notebook's name."""
+    text = _read_exact(source).decode("utf-8", errors="replace")
+    # its name as messages repeat it (clipped, control characters escaped), without backticks
+    return graded_module(text, entry.name, layout_name(source.name)[1:-1])
 
 
 @dataclass(frozen=True)
@@ -310,7 +334,8 @@ def grade_located(
     """Each exercise graded from the file found for it, or not graded and why, and the
     report's `layout` notes saying where the files were found, and its `files` which file
     each exercise was graded from. Raises what grading raises."""
-    layout = locate(submission, entries)
+    # the course's stubs: a .py still the stub yields to a notebook worked in beside it
+    layout = worked_in(submission, locate(submission, entries), solutions.parent / "exercises")
     found = [e for e in entries if e.name in layout.files]
     graded: dict[str, ExerciseReport] = {}
     why = dict(layout.missing)
@@ -322,7 +347,14 @@ def grade_located(
                 report = grade(
                     readable, stage.folder, solutions, seed, sandbox=sandbox, student=student
                 )
-                graded = {exercise.name: exercise for exercise in report.exercises}
+                graded = {
+                    exercise.name: (
+                        relabel(exercise, stage.notebooks[exercise.name])
+                        if exercise.name in stage.notebooks
+                        else exercise
+                    )
+                    for exercise in report.exercises
+                }
     hidden = student is not None
     exercises = [
         graded[e.name] if e.name in graded else not_graded(e, why[e.name], hidden) for e in entries

@@ -29,16 +29,22 @@ def _size(size: int) -> str:
     is_flag=True,
     help="Write into a folder that is not empty, replacing what a release puts there.",
 )
-def release(target: Path, force: bool) -> None:
+@click.option(
+    "--notebooks",
+    is_flag=True,
+    help="Also hand out each exercise as a notebook (exercises/*.ipynb), graded cells marked.",
+)
+def release(target: Path, force: bool, notebooks: bool) -> None:
     """Write what the course hands out to learners: the stubs, the catalog with its hints,
     the quizzes (a graded quiz without its answers), the checks frozen on the public cases for
-    `bpgrade check`, and bpgrade itself. Never the reference solutions or the checks' specs."""
+    `bpgrade check`, and bpgrade itself. Never the reference solutions or the checks' specs.
+    With --notebooks, each exercise as a notebook too (needs nbformat: bpgrade[notebook])."""
     from grader.cli.render import echo
     from grader.course import course_root
     from grader.release import EXPECTED, NotEmpty, ReleaseError, write_release
 
     try:
-        written = write_release(course_root(), target, force=force)
+        written = write_release(course_root(), target, force=force, notebooks=notebooks)
     except NotEmpty as error:
         raise click.UsageError(str(error)) from None
     except ReleaseError as error:
@@ -47,18 +53,20 @@ def release(target: Path, force: bool) -> None:
         f"{len(written.practice_quizzes)} practice, "
         f"{len(written.graded_quizzes)} to hand in (answers left out)"
     )
+    handed = "the stubs, their notebooks" if notebooks else "the stubs"
     rows = [
-        ("exercises/", "the stubs and catalog.toml"),
+        ("exercises/", f"{handed} and catalog.toml"),
         (f"{EXPECTED}/", f"{written.recorded_checks} checks frozen on the public cases"),
         ("quizzes/", quizzes),
         ("drivers/", "the drivers of objects, which hold no answers"),
         ("grader/", "bpgrade itself"),
+        ("bpgrade/", "`import bpgrade` and %%bpgrade for notebooks"),
     ]
     echo(f"Wrote the release to {target} ({_size(written.size())}, {written.seconds:.1f} s):")
     for folder, what in rows:
         name = folder.rstrip("/")
         count = written.count(name)
-        if not count and name == "drivers":
+        if not count and name in ("drivers", "bpgrade"):
             continue
         files = f"{count} file{'' if count == 1 else 's'}"
         echo(f"  {folder:<11} {files:>9} {_size(written.size(name)):>10}  {what}")

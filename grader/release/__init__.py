@@ -10,6 +10,12 @@
         drivers/            where the course has them: they drive objects, and hold no answers
         grader/             the bpgrade package (without the course a regular install carries)
 
+With `notebooks` (`bpgrade release --notebooks`), each exercise also as a notebook beside its
+stub, `exercises/exercise03_linear.ipynb` (`grader.release.notebooks`), and the `bpgrade`
+package a notebook imports (`import bpgrade`, `%load_ext bpgrade`):
+
+        bpgrade/            `bpgrade.check` and the `%%bpgrade` cell magic, over grader/
+
 Never the reference solutions, the specs of the checks (their expected values and mistake
 models are near-solutions), the tests, or the answers to a student's hidden cases.
 
@@ -65,6 +71,7 @@ LAYOUT = (
     "quizzes",
     "grader",
     "drivers",
+    "bpgrade",
 )
 # What an earlier bpgrade put in a release and this one does not: --force removes it too (an
 # old release's specs/ holds the near-solutions this one leaves out)
@@ -155,9 +162,19 @@ def _write_quizzes(quizzes: list[tuple[Path, Quiz]], target: Path, written: Writ
         written.files.append(out.relative_to(target))
 
 
-def write_release(course: Path, target: Path, *, force: bool = False) -> Written:
+def _kernel_package() -> Path:
+    """The `bpgrade` package beside `grader`, which a notebook imports."""
+    import bpgrade
+
+    return Path(bpgrade.__file__).resolve().parent
+
+
+def write_release(
+    course: Path, target: Path, *, force: bool = False, notebooks: bool = False
+) -> Written:
     """Write the release of `course` (a folder with exercises/, solutions/ and quizzes/) into
-    `target`. Everything that can go wrong is found before anything is written: ReleaseError."""
+    `target`, with `notebooks` each exercise as a notebook too. Everything that can go wrong
+    is found before anything is written: ReleaseError."""
     started = time.perf_counter()
     package = Path(grader.__file__).resolve().parent
     if not (course / "solutions").is_dir():
@@ -194,6 +211,9 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
         (package / f, Path("grader") / f)
         for f in tree_files(package, frozenset({PACKAGED_COURSE}), links=False)
     ]
+    if notebooks:
+        kernel = _kernel_package()
+        copies += [(kernel / f, Path("bpgrade") / f) for f in tree_files(kernel, links=False)]
     copied = [(source, str(name)) for source, name in copies]
     found = leaks(copied, solution_bodies(course)) + leaks(copied, spec_bodies(course))
     if found:
@@ -218,10 +238,18 @@ def write_release(course: Path, target: Path, *, force: bool = False) -> Written
         written.recorded_calls += len(recorded.calls)
         written.recorded_checks += len(recorded.checks)
     _write_quizzes(quizzes, target, written)
+    if notebooks:
+        from grader.release.notebooks import write_notebooks
+
+        made = write_notebooks(catalog.exercises, course / "exercises", target / "exercises")
+        written.files += [path.relative_to(target) for path in made]
     installed = tuple(name for name in INSTALLED if (target / name).is_dir())
-    (target / "pyproject.toml").write_text(pyproject_text(installed), encoding="utf-8")
+    packages = ("grader", "bpgrade") if notebooks else ("grader",)
+    (target / "pyproject.toml").write_text(pyproject_text(installed, packages), encoding="utf-8")
     (target / ".gitignore").write_text(gitignore_text(), encoding="utf-8")
-    readme = readme_text(catalog, written.practice_quizzes, written.graded_quizzes)
+    readme = readme_text(
+        catalog, written.practice_quizzes, written.graded_quizzes, notebooks=notebooks
+    )
     (target / "README.md").write_text(readme, encoding="utf-8")
     written.files += [Path("pyproject.toml"), Path(".gitignore"), Path("README.md")]
     written.seconds = time.perf_counter() - started

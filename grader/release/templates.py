@@ -21,9 +21,14 @@ def _dependencies() -> list[str]:
     return plain or list(FALLBACK_DEPENDENCIES)
 
 
-def pyproject_text(course_folders: tuple[str, ...] = ("exercises", EXPECTED, "quizzes")) -> str:
+def pyproject_text(
+    course_folders: tuple[str, ...] = ("exercises", EXPECTED, "quizzes"),
+    packages: tuple[str, ...] = ("grader",),
+) -> str:
     """`course_folders` are the release's folders a regular install carries in grader/_course
-    (drivers/ too where the course has it: grader.drivers finds them there)."""
+    (drivers/ too where the course has it: grader.drivers finds them there); `packages` the
+    release's packages (bpgrade/ too, for notebooks)."""
+    listed = ", ".join(f'"{name}"' for name in packages)
     dependencies = "".join(f'    "{d}",\n' for d in _dependencies())
     included = "".join(f'"{name}" = "grader/_course/{name}"\n' for name in course_folders)
     return f"""[build-system]
@@ -43,7 +48,7 @@ dependencies = [
 bpgrade = "grader.cli:main"
 
 [tool.hatch.build.targets.wheel]
-packages = ["grader"]
+packages = [{listed}]
 
 # A regular install carries this course with it; an editable one reads it from this folder.
 [tool.hatch.build.targets.wheel.force-include]
@@ -90,7 +95,27 @@ Thumbs.db
 """
 
 
-def readme_text(catalog: Catalog, practice: list[str], graded: list[str]) -> str:
+def _notebooks_text(catalog: Catalog) -> str:
+    first = catalog.exercises[0]
+    notebook = first.stem + ".ipynb"
+    return f"""
+## In a notebook
+
+Each exercise is also a notebook, `exercises/{notebook}` and so on: the same text, and
+the code to fill in, in the cells tagged `bpgrade-graded`. Add cells of your own to try
+things; only the tagged cells are graded. Install the notebook's tools with
+`pip install -e . jupyterlab`, open the notebook from `exercises/`, save it, and run its last
+cell: the report shows under it. Hand in the notebook or the `.py` file of each exercise:
+the notebook is graded while the `.py` beside it is still the stub as handed out.
+
+`%load_ext bpgrade` and a cell that starts with `%%bpgrade {first.name}` grade that cell's
+code on its own, without running it in the notebook.
+"""
+
+
+def readme_text(
+    catalog: Catalog, practice: list[str], graded: list[str], notebooks: bool = False
+) -> str:
     first = catalog.exercises[0]
     rows = "".join(f"| {e.name} | `{e.file}` | {e.title} |\n" for e in catalog.exercises)
     quizzes = ""
@@ -152,4 +177,4 @@ progress) out of your repository.
 
 The checks here use the course's public cases; the answers they compare with are recorded in
 `expected/`. Your course may grade your hand-in on further cases of its own.
-{quizzes}"""
+{_notebooks_text(catalog) if notebooks else ""}{quizzes}"""
