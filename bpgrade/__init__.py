@@ -4,6 +4,8 @@
     bpgrade.check("exercise03")                  # the file (or notebook) in exercises/
     bpgrade.check("exercise03", notebook="exercise03_linear.ipynb")   # this notebook, as saved
 
+    bpgrade.plot("exercise07")                   # a picture of what your code does
+
     %load_ext bpgrade
     %%bpgrade exercise03                         # grades the cell's text, never runs it here
 
@@ -14,6 +16,12 @@ notebook needs on top of it.
 
 from __future__ import annotations
 
-from bpgrade.kernel import Graded, check, load_ipython_extension, unload_ipython_extension
+from bpgrade.kernel import (
+    Graded,
+    check,
+    load_ipython_extension,
+    plot,
+    unload_ipython_extension,
+)
 
-__all__ = ["Graded", "check", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["Graded", "check", "load_ipython_extension", "plot", "unload_ipython_extension"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from grader.api import Session
     from grader.catalog import ExerciseEntry
+    from grader.pictures import Picture
     from grader.report import Report
 
 _session: Session | None = None
@@ -136,8 +137,23 @@ def check(
 
 
 def _default_folder() -> Path:
-    nested = Path("exercises")
+    """The workspace's exercises/ (found walking up, as `bpgrade` finds it), else here: a
+    notebook kept beside the exercise files."""
+    from grader.loop import exercises_folder
+
+    nested = exercises_folder()
     return nested if nested.is_dir() else Path(".")
+
+
+def plot(exercise: str, *, folder: Path | str | None = None) -> Picture:
+    """The picture of `exercise` drawn from your own code (run in bpgrade's sandbox, as a
+    check runs it): under the cell as an image with matplotlib (`bpgrade[plots]`), as
+    Unicode blocks without it. The numbers are the picture's fields."""
+    from grader import pictures
+
+    where = Path(folder) if folder is not None else _default_folder()
+    with _graded_in_session() as session:
+        return pictures.make(exercise, folder=where, session=session)
 
 
 def _entry(session: Session, exercise: str) -> ExerciseEntry:

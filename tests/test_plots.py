@@ -393,3 +393,14 @@ def test_a_notebook_shows_the_picture_itself(deep: Picture) -> None:
     png = deep._repr_png_()
     if importlib.util.find_spec("matplotlib") is not None:
         assert png is not None and png[:8] == PNG_MAGIC
+
+
+def test_a_notebook_plots_through_the_kernel_package() -> None:
+    """`bpgrade.plot` in a notebook: the same picture, from the kernel's warm session."""
+    import bpgrade
+
+    picture = bpgrade.plot("exercise07", folder=SOLUTIONS)
+    rows = picture.panels[0]
+    assert isinstance(rows, LayerRows)
+    vanishing = rows.rows["sigmoid, small init"]
+    assert vanishing[0] < 1e-9 * vanishing[-1]
