@@ -146,14 +146,15 @@ class Session:
         self,
         exercises: Exercises = None,
         *,
-        folder: Path | str = "exercises",
+        folder: Path | str | None = None,
         seed: int | None = None,
         student: str | None = None,
         platform_student: bool = False,
         answers: Sequence[Path | str] | None = None,
         keep_out: Sequence[Path] = (),
     ) -> Report:
-        """Grade the learner's files in `folder` (where `grader.layout` finds them there).
+        """Grade the learner's files in `folder` (where `grader.layout` finds them there; by
+        default the workspace's exercises/, found walking up from the working directory).
 
         `seed`: draw the checks' inputs from another seed. `student`: also grade this
         student's own hidden cases; with `platform_student` and no `student`, the id is read
@@ -166,8 +167,10 @@ class Session:
         from grader.grading import DEFAULT_SEED
         from grader.submission import grade_submission
 
+        from grader.loop import exercises_folder
+
         entries = self.exercises(exercises)
-        folder = Path(folder)
+        folder = exercises_folder(None if folder is None else Path(folder))
         if not folder.is_dir():
             raise NoSubmission(folder)
         seed = DEFAULT_SEED if seed is None else seed
@@ -208,7 +211,7 @@ class Session:
 def check(
     exercises: Exercises = None,
     *,
-    folder: Path | str = "exercises",
+    folder: Path | str | None = None,
     seed: int | None = None,
     student: str | None = None,
     platform_student: bool = False,
