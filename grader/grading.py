@@ -7,6 +7,7 @@ the reference and every comparison stay here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import math
@@ -26,6 +27,7 @@ import numpy as np
 from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
+from grader.checks.consequences import traced
 from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
@@ -76,7 +78,9 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
-def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bool) -> CheckReport:
+def _check_report(
+    entry: CheckEntry, verdict: Verdict, points: float, hidden: bool, case: str | None = None
+) -> CheckReport:
     return CheckReport(
         name=entry.name + (HIDDEN if hidden else ""),
         title=entry.title + (" (your hidden cases)" if hidden else ""),
@@ -88,7 +92,33 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
         data=verdict.data,
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
+        case=case,
     )
+
+
+def case_name(check: str, number: int) -> str:
+    """How a learner names one case of a check: `linear_backward.dW#1` (`bpgrade check
+    --case`), the id of its call."""
+    return f"{check}#{number}"
+
+
+def reproduce_command(exercise: str, case: str, seed: int) -> str:
+    """The command that reproduces a failing case as a Python snippet (grader.repro)."""
+    drawn = f" --seed {seed}" if seed != DEFAULT_SEED else ""
+    return f"bpgrade check {exercise} --case {case}{drawn}"
+
+
+def _reproducible(
+    exercise: str, check: str, verdict: Verdict, seed: int
+) -> tuple[Verdict, str | None]:
+    """A failing verdict on a public case, with its case named, and the command that shows it
+    as a snippet on its message's last line; any other verdict as it is."""
+    if verdict.passed or verdict.not_started or verdict.case is None:
+        return verdict, None
+    case = case_name(check, verdict.case)
+    command = reproduce_command(exercise, case, seed)
+    message = f"{verdict.message}\n  Reproduce it: {command}"
+    return dataclasses.replace(verdict, message=message), case
 
 
 def catalog_checks(entry: ExerciseEntry, solutions: Path | None = None) -> list[Check]:
@@ -110,6 +140,7 @@ class ExercisePlan:
 
     entry: ExerciseEntry
     rounds: list[tuple[list[Planned], bool]]  # (planned checks, hidden?)
+    seed: int = DEFAULT_SEED  # of the public cases
 
     @property
     def calls(self) -> list[Call]:
@@ -132,7 +163,7 @@ def plan_exercise(
     rounds = [(plan(chosen, seed), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
-    return ExercisePlan(entry, rounds)
+    return ExercisePlan(entry, rounds, seed)
 
 
 class _OutOfTime(BaseException):
@@ -209,11 +240,18 @@ def _judge(
     share = 1.0 / len(exercise.rounds)
     reports = []
     for planned, hidden in exercise.rounds:
-        for c, p in zip(entry.checks, planned, strict=True):
+        verdicts = []
+        for p in planned:
             if time.monotonic() > deadline:  # where no alarm could be set
                 raise _OutOfTime
-            verdict = p.check.judge(reference, _evidence(p, results, all_calls))
-            reports.append(_check_report(c, verdict, c.points * share, hidden))
+            verdicts.append(p.check.judge(reference, _evidence(p, results, all_calls)))
+        # a failure caused by another's says so, once every check is judged
+        verdicts = traced([p.check for p in planned], verdicts)
+        for c, verdict in zip(entry.checks, verdicts, strict=True):
+            case = None
+            if not hidden:  # a student's hidden cases stay hidden
+                verdict, case = _reproducible(entry.name, c.name, verdict, exercise.seed)
+            reports.append(_check_report(c, verdict, c.points * share, hidden, case))
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason

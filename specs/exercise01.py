@@ -86,8 +86,17 @@ NEURON_LOSS = Function("neuron_loss", ARGUMENTS, neuron_cases, returns="L")
 LOCAL_DERIVATIVES = Function(
     "local_derivatives", ARGUMENTS, neuron_cases, returns=("dL_da", "da_dz", "dz_dw")
 )
-NEURON_GRADIENTS = Function("neuron_gradients", ARGUMENTS, neuron_cases, returns=("dL_dw", "dL_db"))
-DESCENT_STEP = Function("descent_step", (*ARGUMENTS, "lr"), neuron_cases, returns=("w", "b"))
+# the stub builds each function on the one before: a wrong da_dz fails the next two as well
+NEURON_GRADIENTS = Function(
+    "neuron_gradients",
+    ARGUMENTS,
+    neuron_cases,
+    returns=("dL_dw", "dL_db"),
+    uses=("local_derivatives",),
+)
+DESCENT_STEP = Function(
+    "descent_step", (*ARGUMENTS, "lr"), neuron_cases, returns=("w", "b"), uses=("neuron_gradients",)
+)
 
 CHECKS: list[Check] = [
     NEURON_LOSS.output(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, ones_upstream
+from grader.checks.base import SIGMOID_ADVICE, Case, Check, Mistake, ones_upstream
 from grader.checks.inputs import normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.numeric import smooth_numeric_gradient, upstream_loss
@@ -60,7 +60,9 @@ AT_ZERO = Mistake(
 
 SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A")
 RELU = Function("relu", ("Z",), activation_cases, returns="A")
-SIGMOID_BACKWARD = Function("sigmoid_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
+SIGMOID_BACKWARD = Function(
+    "sigmoid_backward", BACKWARD_ARGS, activation_cases, returns="dZ", uses=("sigmoid",)
+)
 RELU_BACKWARD = Function("relu_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
 TANH_BACKWARD = Function("tanh_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
 
@@ -75,7 +77,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    SIGMOID.output(suffix="stable", cases=large_cases, stable=True),
+    SIGMOID.output(suffix="stable", cases=large_cases, stable=True, advice=SIGMOID_ADVICE),
     SIGMOID_BACKWARD.output(
         elementwise=("Z",),
         gradient=gradient_of(SIGMOID, "Z", upstream="dA"),

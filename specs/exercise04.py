@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake
+from grader.checks.base import LOG_SOFTMAX_ADVICE, SOFTMAX_ADVICE, Case, Check, Mistake
 from grader.checks.inputs import batch_factors, case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
@@ -75,6 +75,7 @@ CROSS_ENTROPY = Function(
     ("logits", "labels"),
     classification_cases,
     returns=("loss", "dlogits"),
+    uses=("softmax",),
 )
 
 CHECKS: list[Check] = [
@@ -128,7 +129,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    SOFTMAX.output(suffix="stable", cases=large_softmax_cases, stable=True),
+    SOFTMAX.output(suffix="stable", cases=large_softmax_cases, stable=True, advice=SOFTMAX_ADVICE),
     CROSS_ENTROPY.output(
         "loss",
         mistakes=(
@@ -175,6 +176,11 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    CROSS_ENTROPY.output(suffix="stable", cases=large_classification_cases, stable=True),
+    CROSS_ENTROPY.output(
+        suffix="stable",
+        cases=large_classification_cases,
+        stable=True,
+        advice=LOG_SOFTMAX_ADVICE,
+    ),
     arguments_unchanged(MSE_LOSS, MSE_BACKWARD, SOFTMAX, CROSS_ENTROPY),
 ]

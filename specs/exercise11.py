@@ -496,13 +496,18 @@ EMBED_FORWARD = Function("embedding_forward", ("idx", "W"), embedding_cases, ret
 EMBED_BACKWARD = Function("embedding_backward", ("dOut", "idx", "V"), embedding_cases, returns="dW")
 SOFTMAX_BACKWARD = Function("softmax_backward", ("dP", "P"), softmax_cases, returns="dS")
 FORWARD = Function(
-    "causal_attention_forward", ("X", "Wq", "Wk", "Wv"), attention_cases, returns="Y"
+    "causal_attention_forward",
+    ("X", "Wq", "Wk", "Wv"),
+    attention_cases,
+    returns="Y",
+    uses=("attention_weights",),
 )
 BACKWARD = Function(
     "causal_attention_backward",
     ("dY", "X", "Wq", "Wk", "Wv"),
     attention_cases,
     returns=("dX", "dWq", "dWk", "dWv"),
+    uses=("softmax_backward",),  # the stub's docstring: dS = softmax_backward(dP, P)
 )
 WEIGHTS = Function("attention_weights", ("X", "Wq", "Wk"), attention_cases, returns="P")
 CAUSAL_OUTPUTS = Function(

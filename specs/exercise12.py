@@ -722,7 +722,11 @@ GELU = Function("gelu", ("Z",), gelu_cases, returns="A")
 GELU_BACKWARD = Function("gelu_backward", ("dA", "Z"), gelu_cases, returns="dZ")
 INIT = Function("init_gpt", ("V", "T", "C", "seed"), init_cases, returns="params", keys=KEYS)
 FORWARD = Function(
-    "gpt_forward", ("params", "idx", "targets"), network_cases, returns=("loss", "cache")
+    "gpt_forward",
+    ("params", "idx", "targets"),
+    network_cases,
+    returns=("loss", "cache"),
+    uses=("gelu",),
 )
 BACKWARD = Function(
     "gpt_backward",
@@ -732,12 +736,14 @@ BACKWARD = Function(
     keys=KEYS,
     keys_like="params",
     cache_from=FORWARD,
+    uses=("gelu_backward",),
 )
 TRAIN = Function(
     "train",
     ("params", "ids", "steps", "lr", "batch_size", "T", "seed"),
     train_cases,
     returns=("new_params", "losses"),
+    uses=("gpt_forward", "gpt_backward"),
 )
 GENERATE = Function("generate", ("params", "prompt", "n", "seed"), generate_cases, returns="new")
 

@@ -42,10 +42,33 @@ from grader.report import PlotData
 Plot = Literal["graph", "layers"]
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
+# What to do when a `stable` check fails, one sentence per formula: each overflows its own way
+# and has its own rearrangement (the engine's default is for any exp).
 STABILITY_ADVICE = (
-    "Large inputs must stay finite without overflow: rearrange the formula so exp only sees "
-    "values <= 0 (subtract the row max, or use exp(-|z|)). np.where(cond, a, b) computes both "
-    "a and b everywhere, so an overflowing branch still warns."
+    "Large inputs must stay finite without overflow: rearrange the formula so that exp only "
+    "sees values <= 0. np.where(cond, a, b) computes both a and b everywhere, so an "
+    "overflowing branch still warns."
+)
+SIGMOID_ADVICE = (
+    "np.exp(-z) overflows for a large negative z: use the two-branch form, 1 / (1 + exp(-z)) "
+    "where z >= 0 and exp(z) / (1 + exp(z)) where z < 0, both built from e = np.exp(-np.abs(z)) "
+    "so that exp never sees a positive number (np.where alone still computes the overflowing "
+    "branch)."
+)
+SOFTMAX_ADVICE = (
+    "exp of a large logit overflows: subtract each row's max first, "
+    "e = np.exp(Z - Z.max(axis=1, keepdims=True)), then divide by the row sums; the result is "
+    "the same and exp never sees a positive number."
+)
+LOG_SOFTMAX_ADVICE = (
+    "Never take log(softmax(z)): a probability that rounds to 0 gives log(0) = -inf. Use "
+    "log-sum-exp: log_softmax = z - m - log(sum(exp(z - m))) with m the row max, and the loss "
+    "is minus its entry at the label."
+)
+LOG_ZERO_ADVICE = (
+    "np.log got 0 (or a negative number): a value that rounds to 0 before its log. Compute "
+    "the log directly from its inputs (log-sum-exp for a log of a softmax) rather than taking "
+    "the log of a result that can underflow."
 )
 
 
@@ -77,6 +100,8 @@ class Verdict:
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
     data: PlotData | None = None  # the numbers behind a picture of the check, for the report
+    case: int | None = None  # which of the check's cases the message is about (its number)
+    error: LearnerError | None = None  # the learner's error the message reports, if any
 
     def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
@@ -85,6 +110,8 @@ class Verdict:
             finding.tag,
             self.not_started,
             mismatch=self.mismatch,
+            case=self.case,
+            error=self.error,
         )
 
 
@@ -135,6 +162,9 @@ class Check(ABC):
     name: str
     function: str
     advisory: ClassVar[bool] = False
+    # the functions of the exercise that this check's function calls (the contract's, or the
+    # stub's): a failure here may be a consequence of theirs (grader.checks.consequences)
+    uses: tuple[str, ...] = ()
 
     @abstractmethod
     def cases(self, rng: np.random.Generator) -> list[Case]: ...
@@ -165,10 +195,10 @@ def failed_call(
             message = f"{function} could not be checked, because {message[0].lower()}{message[1:]}"
         else:
             message = describe_error(error, name, called)
-        return Verdict(False, message, not_started=error.kind == "not_implemented")
+        return Verdict(False, message, not_started=error.kind == "not_implemented", error=error)
     last = results[-1].error
     if last is not None:
-        return Verdict(False, describe_error(last, function))
+        return Verdict(False, describe_error(last, function), error=last)
     return None
 
 
@@ -230,6 +260,12 @@ class OutputCheck(Check):
     # randomness from outside that seed (np.random's global functions), named as such; False
     # where a call is costly and another check of the function repeats it already
     repeat_seeded: bool = True
+    # the functions of the exercise this function calls (Check.uses)
+    uses: tuple[str, ...] = ()
+    # the contract's "no function modifies its arguments" fails this check itself, not only
+    # the advice, where a function's whole job is a new value built from its arguments
+    # (sgd_step): a right value returned while the arguments changed is that named mistake
+    keeps_arguments: bool = False
 
     @property
     def subject(self) -> str:
@@ -274,8 +310,13 @@ class OutputCheck(Check):
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
         verdict = self._judge(reference, evidence)
         if not verdict.passed and not verdict.not_started:
-            unnamed = self.unnamed if LIKELY not in verdict.message else ""
-            for sentence in (self.why, unnamed):
+            named = LIKELY in verdict.message
+            unnamed = self.unnamed if not named else ""
+            inputs = ""
+            if not named and verdict.error is None and verdict.case is not None:
+                # no mistake named: the numbers themselves are a way in, where they are few
+                inputs = small_inputs(self.arguments, evidence.cases[verdict.case].inputs)
+            for sentence in (self.why, unnamed, inputs):
                 if sentence:
                     verdict = dataclasses.replace(
                         verdict, message=f"{verdict.message}\n  {sentence}"
@@ -295,6 +336,10 @@ class OutputCheck(Check):
             except NotRecorded as missing:  # a release without an answer for this case
                 message = f"{self.subject} cannot be checked on {case.label}: {missing}"
                 return Verdict(False, message)
+            if verdict is None and self.keeps_arguments:
+                verdict = _arguments_changed(self, calls[-1], results[-1])
+            if verdict is not None:
+                verdict = dataclasses.replace(verdict, case=len(verdicts))
             verdicts.append(verdict)
             if verdict is not None and verdict.not_started:
                 return verdict
@@ -319,13 +364,14 @@ class OutputCheck(Check):
         if failure is not None:
             error = results[-1].error
             if error is not None and error.type in OVERFLOWS:  # an overflow is instability
-                return Verdict(False, failure.message + "\n  " + self.advice, "unstable")
+                message = failure.message + "\n  " + self.advice
+                return Verdict(False, message, "unstable", error=error)
             if error is not None and error.kind == "bad_return" and self.returns_in_words:
                 message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
-                return Verdict(False, message)
+                return Verdict(False, message, error=error)
             taught = [sentence for kind, sentence in self.errors if error and error.type == kind]
             if taught:
-                return Verdict(False, "\n  ".join([failure.message, *taught]))
+                return Verdict(False, "\n  ".join([failure.message, *taught]), error=error)
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part
@@ -375,9 +421,10 @@ class OutputCheck(Check):
     def _stability(self, called: str, result: CallResult, received: Any) -> Verdict | None:
         numpy_warnings = [w for w in result.warnings if w.startswith("RuntimeWarning")]
         if numpy_warnings:
+            advice = self._advice_for(numpy_warnings[0])
             return Verdict(
                 False,
-                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {self.advice}",
+                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {advice}",
                 "unstable",
             )
         bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in numeric_leaves(received))
@@ -385,10 +432,83 @@ class OutputCheck(Check):
             return Verdict(
                 False,
                 f"{called} returned {bad} NaN or infinite value{'s' if bad != 1 else ''} for "
-                f"large inputs. {STABILITY_ADVICE}",
+                f"large inputs. {self.advice}",
                 "unstable",
             )
         return None
+
+    def _advice_for(self, warning: str) -> str:
+        """The check's advice; for a log of 0 where the check has only the engine's default
+        (which speaks of exp), the sentence on log(0)."""
+        if self.advice == STABILITY_ADVICE and "in log" in warning:
+            return LOG_ZERO_ADVICE
+        return self.advice
+
+
+INPUTS_SHOWN = 12  # elements of an array shown as numbers; a larger one by its shape
+INPUTS_WIDTH = 240  # characters of the whole inputs line; wider, it is left out
+
+
+def small_inputs(names: tuple[str, ...], inputs: dict[str, Any]) -> str:
+    """'Inputs: X = [[0.5, -1.2], [3.1, 0.0]], ...' where every input is small enough to read
+    (arrays of at most INPUTS_SHOWN elements, 4 significant digits); empty otherwise."""
+    given = [inputs[n] for n in names if n in inputs]
+    if not any(isinstance(v, np.ndarray | dict) for v in given):
+        return ""  # numbers alone: the call in the message's first line shows them already
+    shown = []
+    for name in (n for n in names if n in inputs):
+        value = _small(inputs[name])
+        if value is None:
+            return ""
+        shown.append(f"{name} = {value}")
+    line = "Inputs: " + ", ".join(shown)
+    return line if shown and len(line) <= INPUTS_WIDTH else ""
+
+
+def _small(value: Any) -> str | None:
+    if isinstance(value, bool | int | str) or value is None:
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        if value.size > INPUTS_SHOWN:
+            return None
+        return _nested(value.tolist())
+    if isinstance(value, dict):
+        items = [(k, _small(v)) for k, v in value.items()]
+        if any(v is None for _, v in items):
+            return None
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in items) + "}"
+    return None
+
+
+def _nested(value: Any) -> str:
+    """A list of lists of numbers as Python writes it, each float to 4 significant digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested(item) for item in value) + "]"
+    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+
+
+def _arguments_changed(check: OutputCheck, call: Call, result: CallResult) -> Verdict | None:
+    """A failing verdict where a right value came back but the call changed an argument."""
+    # unchanged.py builds on this module: imported here, when a check asks
+    from grader.checks.unchanged import ADVICE, change_of
+
+    for name, before, after in zip(check.arguments, call.args, result.args_after, strict=False):
+        how = change_of(before, after)
+        if how:
+            called = describe_call(check.function, check.arguments, call.args)
+            message = f"{called} returned the right value, but changed its argument {name}."
+            sentence = (
+                f"{check.function} wrote into {name} ({how}); the contract says no function "
+                f"modifies its arguments. {ADVICE}"
+            )
+            return Verdict(
+                False,
+                with_likely_mistake(message, Finding("argument_modified", sentence)),
+                "argument_modified",
+            )
+    return None
 
 
 AGAIN = ":same-seed"  # the id suffix of a seeded call's first, identical twin
@@ -479,6 +599,8 @@ def _named(wrong: list[Verdict]) -> Verdict | None:
             f"{first.message}\n  Likely mistake{tag}, from a case where the shapes let it run: "
             f"{finding.sentence}",
             finding.tag,
+            case=first.case,
+            error=first.error,
         )
     named = [v for v in mismatches if v.reading is None and v.diagnosis is not None]
     if found is None:
