@@ -469,7 +469,7 @@ def _small(value: Any) -> str | None:
     if isinstance(value, bool | int | str) or value is None:
         return repr(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return _four(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
         if value.size > INPUTS_SHOWN:
             return None
@@ -486,7 +486,13 @@ def _nested(value: Any) -> str:
     """A list of lists of numbers as Python writes it, each float to 4 significant digits."""
     if isinstance(value, list):
         return "[" + ", ".join(_nested(item) for item in value) + "]"
-    return f"{value:.4g}" if isinstance(value, float) else repr(value)
+    return _four(value) if isinstance(value, float) else repr(value)
+
+
+def _four(x: float) -> str:
+    """4 significant digits, still written as a float (3.0, not 3)."""
+    text = f"{x:.4g}"
+    return text if any(c in text for c in ".einf") else f"{text}.0"
 
 
 def _arguments_changed(check: OutputCheck, call: Call, result: CallResult) -> Verdict | None:

@@ -1,0 +1,158 @@
+"""Causes before consequences: a check that fails because a function it calls fails points
+there; an error repeated by several checks of one call is shown once; sgd_step fails where it
+changes its arguments; each stable formula has its own advice; small inputs are shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from grader.calls import Frame, LearnerError
+from grader.catalog import Catalog, ExerciseEntry
+from grader.checks import checks_for
+from grader.checks.base import (
+    LOG_SOFTMAX_ADVICE,
+    SIGMOID_ADVICE,
+    SOFTMAX_ADVICE,
+    OutputCheck,
+    Verdict,
+    small_inputs,
+)
+from grader.checks.consequences import traced
+from grader.report import CheckReport, ExerciseReport
+
+from .conftest import ROOT, SOLUTIONS, grade_in
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def _graded(entry: ExerciseEntry | None, tmp_path: Path, old: str, new: str) -> ExerciseReport:
+    """The reference solution with one line changed, graded as the learner's file."""
+    assert entry is not None
+    text = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
+    assert old in text
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / entry.file).write_text(text.replace(old, new), encoding="utf-8")
+    return grade_in(entry, folder)
+
+
+def _check(report: ExerciseReport, name: str) -> CheckReport:
+    return next(c for c in report.checks if c.name == name)
+
+
+def test_a_wrong_da_dz_is_named_as_the_cause_downstream(catalog: Catalog, tmp_path: Path) -> None:
+    report = _graded(
+        catalog.find("exercise01"), tmp_path, "da_dz = a * (1.0 - a)", "da_dz = a * a"
+    )
+    failed = {c.name for c in report.checks if not c.passed}
+    assert {"local_derivatives.da_dz", "neuron_gradients.dL_dw", "descent_step.w"} <= failed
+    cause = _check(report, "local_derivatives.da_dz").message
+    assert "consequence" not in cause
+    gradients = _check(report, "neuron_gradients.dL_dw").message.splitlines()
+    assert gradients[1].strip() == (
+        "Probably a consequence of local_derivatives.da_dz failing (neuron_gradients uses "
+        "it): fix that first."
+    )
+    step = _check(report, "descent_step.w").message
+    assert (
+        "Probably a consequence of local_derivatives.da_dz failing (descent_step uses "
+        "neuron_gradients, which uses local_derivatives): fix that first."
+    ) in step
+
+
+def test_a_transposed_dw1_points_train_step_at_the_backward_check(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = catalog.find("exercise05")
+    report = _graded(entry, tmp_path, "dW1 = dZ1.T @ X", "dW1 = X.T @ dZ1")
+    assert _check(report, "two_layer_backward.W1").diagnosis == "transposed"
+    params = _check(report, "train_step.params")
+    assert "raised ValueError" in params.message
+    assert "consequence of two_layer_backward.W1 failing (train_step uses it)" in params.message
+    # the loss comes from the same crashing call: its error is said once, by params
+    loss = _check(report, "train_step.loss").message
+    assert loss.splitlines()[0] == (
+        "train_step: the same error as train_step.params (ValueError: operands could not be "
+        "broadcast together with shapes (6,5) (5,6))."
+    )
+    assert "line" not in loss and "consequence of two_layer_backward.W1" in loss
+
+
+def _crashing(name: str) -> OutputCheck:
+    return OutputCheck(name, "linear_backward", ("dZ", "X", "W"), lambda rng: [])
+
+
+def test_the_same_error_is_shown_once() -> None:
+    frames = (Frame("exercise03_linear.py", 40, "linear_backward", "dX = dZ @ W.T"),)
+    error = LearnerError("exception", "ValueError", "matmul: mismatch", frames)
+    other = LearnerError("exception", "TypeError", "unsupported operand", frames)
+    checks = [_crashing(f"linear_backward.{item}") for item in ("dX", "dW", "db")]
+    crashed = "linear_backward(...) raised ValueError: matmul: mismatch\n  trace"
+    verdicts = [
+        Verdict(False, crashed, error=error),
+        Verdict(False, crashed, error=error),
+        Verdict(False, "linear_backward(...) raised TypeError: unsupported\n  trace", error=other),
+    ]
+    shown = traced(checks, verdicts)
+    assert shown[0].message == verdicts[0].message
+    assert shown[1].message == (
+        "linear_backward: the same error as linear_backward.dX (ValueError: matmul: mismatch)."
+    )
+    assert shown[2].message == verdicts[2].message  # another error is shown whole
+
+
+def test_a_timeout_shared_by_checks_is_shown_once() -> None:
+    stopped = LearnerError("aborted", "", "timed out after 10 s, in linear_backward, line 40")
+    checks = [_crashing("linear_backward.dX"), _crashing("linear_backward.dW")]
+    verdicts = [Verdict(False, "did not answer: ...", error=stopped)] * 2
+    shown = traced(checks, verdicts)
+    assert shown[1].message == (
+        "linear_backward: the same error as linear_backward.dX (it did not answer: timed out "
+        "after 10 s, in linear_backward, line 40)."
+    )
+
+
+def test_sgd_step_fails_itself_when_it_changes_its_arguments(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = catalog.find("exercise05")
+    assert entry is not None
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    learner = CORPUS / "exercise05" / "bug_sgd_step_inplace.py"
+    (folder / entry.file).write_bytes(learner.read_bytes())
+    report = grade_in(entry, folder)
+    sgd = _check(report, "sgd_step")
+    assert not sgd.passed and sgd.diagnosis == "argument_modified"
+    assert "changed its argument params" in sgd.message
+    assert "the contract says no function modifies its arguments" in sgd.message
+
+
+def _check_named(exercise: str, name: str) -> OutputCheck:
+    check = next(c for c in checks_for(exercise) if c.name == name)
+    assert isinstance(check, OutputCheck)
+    return check
+
+
+def test_each_stable_formula_has_its_own_advice() -> None:
+    sigmoid = _check_named("exercise02", "sigmoid.stable").advice
+    softmax = _check_named("exercise04", "softmax.stable").advice
+    entropy = _check_named("exercise04", "softmax_cross_entropy.stable").advice
+    assert (sigmoid, softmax, entropy) == (SIGMOID_ADVICE, SOFTMAX_ADVICE, LOG_SOFTMAX_ADVICE)
+    assert "row max" not in sigmoid and "abs(z)" in sigmoid
+    assert "log-sum-exp" in entropy and "log(softmax" in entropy
+    assert "subtract each row's max" in softmax
+
+
+def test_small_inputs_are_shown_and_large_ones_are_not() -> None:
+    X = np.array([[0.5, -1.23456], [3.1, 0.0]])
+    line = small_inputs(("X", "lr"), {"X": X, "lr": 0.1})
+    assert line == "Inputs: X = [[0.5, -1.235], [3.1, 0.0]], lr = 0.1"
+    assert small_inputs(("X",), {"X": np.zeros((4, 4))}) == ""
+    assert small_inputs(("w", "b"), {"w": 0.5, "b": 1.0}) == ""  # the call shows them already
+    params = {"W": np.ones((1, 2)), "b": np.zeros(1)}
+    assert small_inputs(("params",), {"params": params}) == (
+        "Inputs: params = {'W': [[1.0, 1.0]], 'b': [0.0]}"
+    )
