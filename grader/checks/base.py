@@ -262,9 +262,10 @@ class OutputCheck(Check):
     repeat_seeded: bool = True
     # the functions of the exercise this function calls (Check.uses)
     uses: tuple[str, ...] = ()
-    # the contract's "no function modifies its arguments" fails this check itself, not only
-    # the advice, where a function's whole job is a new value built from its arguments
-    # (sgd_step): a right value returned while the arguments changed is that named mistake
+    # where a function's whole job is a new value built from its arguments (sgd_step), a pass
+    # that changed them says so beside the function: the contract forbids it. It costs no
+    # points, as the advice check it points to: the learner's process alone reports it, so
+    # a point on it could be had by forging that report (grader/checks/unchanged.py)
     keeps_arguments: bool = False
 
     @property
@@ -336,8 +337,6 @@ class OutputCheck(Check):
             except NotRecorded as missing:  # a release without an answer for this case
                 message = f"{self.subject} cannot be checked on {case.label}: {missing}"
                 return Verdict(False, message)
-            if verdict is None and self.keeps_arguments:
-                verdict = _arguments_changed(self, calls[-1], results[-1])
             if verdict is not None:
                 verdict = dataclasses.replace(verdict, case=len(verdicts))
             verdicts.append(verdict)
@@ -347,7 +346,9 @@ class OutputCheck(Check):
         if wrong:
             return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
         count = len(evidence.cases)
-        return Verdict(True, f"right on all {count} input{'s' if count != 1 else ''}.")
+        right = f"right on all {count} input{'s' if count != 1 else ''}"
+        changed = _arguments_changed(self, evidence) if self.keeps_arguments else ""
+        return Verdict(True, f"{right}, {changed}" if changed else f"{right}.")
 
     def judge_case(
         self,
@@ -495,26 +496,23 @@ def _four(x: float) -> str:
     return text if any(c in text for c in ".einf") else f"{text}.0"
 
 
-def _arguments_changed(check: OutputCheck, call: Call, result: CallResult) -> Verdict | None:
-    """A failing verdict where a right value came back but the call changed an argument."""
+def _arguments_changed(check: OutputCheck, evidence: Evidence) -> str:
+    """How a call of the check's function changed an argument, as the end of the sentence of
+    a pass: its values are right, and what the advice check says of it, beside the function."""
     # unchanged.py builds on this module: imported here, when a check asks
     from grader.checks.unchanged import ADVICE, change_of
 
-    for name, before, after in zip(check.arguments, call.args, result.args_after, strict=False):
-        how = change_of(before, after)
-        if how:
-            called = describe_call(check.function, check.arguments, call.args)
-            message = f"{called} returned the right value, but changed its argument {name}."
-            sentence = (
-                f"{check.function} wrote into {name} ({how}); the contract says no function "
-                f"modifies its arguments. {ADVICE}"
-            )
-            return Verdict(
-                False,
-                with_likely_mistake(message, Finding("argument_modified", sentence)),
-                "argument_modified",
-            )
-    return None
+    for calls, results in zip(evidence.calls, evidence.results, strict=True):
+        call, result = calls[-1], results[-1]
+        for name, before, after in zip(check.arguments, call.args, result.args_after, strict=False):
+            how = change_of(before, after)
+            if how:
+                return (
+                    f"but it changed its argument {name} in place ({how}), which the contract "
+                    "forbids: the caller's values are gone (see arguments_unchanged, advice "
+                    f"worth no points). {ADVICE}"
+                )
+    return ""
 
 
 AGAIN = ":same-seed"  # the id suffix of a seeded call's first, identical twin

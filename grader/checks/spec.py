@@ -119,7 +119,7 @@ class Function:
         is a sentence added to each failing verdict, on why what the check holds to is true;
         `unnamed` one added where no known mistake is named, on where else to look;
         `repeat_seeded` False spares a costly seeded call its repeat (OutputCheck);
-        `keeps_arguments` fails this check where a call changes its arguments (OutputCheck)."""
+        `keeps_arguments` says in a pass where a call changed its arguments (OutputCheck)."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
