@@ -58,10 +58,15 @@ AT_ZERO = Mistake(
     lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
 )
 
-SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A")
+SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A", advice=SIGMOID_ADVICE)
 RELU = Function("relu", ("Z",), activation_cases, returns="A")
 SIGMOID_BACKWARD = Function(
-    "sigmoid_backward", BACKWARD_ARGS, activation_cases, returns="dZ", uses=("sigmoid",)
+    "sigmoid_backward",
+    BACKWARD_ARGS,
+    activation_cases,
+    returns="dZ",
+    uses=("sigmoid",),
+    advice=SIGMOID_ADVICE,
 )
 RELU_BACKWARD = Function("relu_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
 TANH_BACKWARD = Function("tanh_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
@@ -77,7 +82,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    SIGMOID.output(suffix="stable", cases=large_cases, stable=True, advice=SIGMOID_ADVICE),
+    SIGMOID.output(suffix="stable", cases=large_cases, stable=True),
     SIGMOID_BACKWARD.output(
         elementwise=("Z",),
         gradient=gradient_of(SIGMOID, "Z", upstream="dA"),

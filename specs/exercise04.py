@@ -69,13 +69,16 @@ def _exp_normalised(Z: np.ndarray, axis: int | None) -> np.ndarray:
 
 MSE_LOSS = Function("mse_loss", ("Y_hat", "Y"), regression_cases, returns="loss")
 MSE_BACKWARD = Function("mse_backward", ("Y_hat", "Y"), regression_cases, returns="dY_hat")
-SOFTMAX = Function("softmax", ("Z",), softmax_cases, returns="probabilities")
+SOFTMAX = Function(
+    "softmax", ("Z",), softmax_cases, returns="probabilities", advice=SOFTMAX_ADVICE
+)
 CROSS_ENTROPY = Function(
     "softmax_cross_entropy",
     ("logits", "labels"),
     classification_cases,
     returns=("loss", "dlogits"),
     uses=("softmax",),
+    advice=LOG_SOFTMAX_ADVICE,
 )
 
 CHECKS: list[Check] = [
@@ -129,7 +132,7 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    SOFTMAX.output(suffix="stable", cases=large_softmax_cases, stable=True, advice=SOFTMAX_ADVICE),
+    SOFTMAX.output(suffix="stable", cases=large_softmax_cases, stable=True),
     CROSS_ENTROPY.output(
         "loss",
         mistakes=(
@@ -176,11 +179,6 @@ CHECKS: list[Check] = [
             ),
         ),
     ),
-    CROSS_ENTROPY.output(
-        suffix="stable",
-        cases=large_classification_cases,
-        stable=True,
-        advice=LOG_SOFTMAX_ADVICE,
-    ),
+    CROSS_ENTROPY.output(suffix="stable", cases=large_classification_cases, stable=True),
     arguments_unchanged(MSE_LOSS, MSE_BACKWARD, SOFTMAX, CROSS_ENTROPY),
 ]

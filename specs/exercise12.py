@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.base import (
+    LOG_SOFTMAX_ADVICE,
+    Case,
+    Check,
+    Mistake,
+    OutputCheck,
+    ones_upstream,
+)
 from grader.checks.inputs import normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.course import course_root
@@ -727,6 +734,7 @@ FORWARD = Function(
     network_cases,
     returns=("loss", "cache"),
     uses=("gelu",),
+    advice=LOG_SOFTMAX_ADVICE,  # its loss is a cross-entropy
 )
 BACKWARD = Function(
     "gpt_backward",

@@ -148,7 +148,7 @@ def test_each_stable_formula_has_its_own_advice() -> None:
     assert (sigmoid, softmax, entropy) == (SIGMOID_ADVICE, SOFTMAX_ADVICE, LOG_SOFTMAX_ADVICE)
     assert "row max" not in sigmoid and "abs(z)" in sigmoid
     assert "log-sum-exp" in entropy and "log(softmax" in entropy
-    assert "subtract each row's max" in softmax
+    assert "subtract the row max" in softmax
 
 
 def test_small_inputs_are_shown_and_large_ones_are_not() -> None:

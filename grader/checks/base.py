@@ -56,9 +56,9 @@ SIGMOID_ADVICE = (
     "branch)."
 )
 SOFTMAX_ADVICE = (
-    "exp of a large logit overflows: subtract each row's max first, "
-    "e = np.exp(Z - Z.max(axis=1, keepdims=True)), then divide by the row sums; the result is "
-    "the same and exp never sees a positive number."
+    "exp of a large score overflows: subtract the row max first, "
+    "e = np.exp(S - S.max(axis=-1, keepdims=True)), then divide by the row sums; the result "
+    "is the same and exp never sees a positive number."
 )
 LOG_SOFTMAX_ADVICE = (
     "Never take log(softmax(z)): a probability that rounds to 0 gives log(0) = -inf. Use "
@@ -405,7 +405,9 @@ class OutputCheck(Check):
         ):
             # NaN or inf where the answer is finite, and NumPy said it overflowed (unless a
             # known mistake gives those very NaNs: a mask that hides a whole row)
-            message = f"{verdict.message}\n  Likely mistake (unstable): {self.advice}"
+            warned = next(w for w in result.warnings if w.startswith("RuntimeWarning"))
+            advice = self._advice_for(warned)
+            message = f"{verdict.message}\n  Likely mistake (unstable): {advice}"
             return Verdict(False, message, "unstable", mismatch=True)
         return verdict
 
@@ -500,7 +502,7 @@ def _arguments_changed(check: OutputCheck, evidence: Evidence) -> str:
     """How a call of the check's function changed an argument, as the end of the sentence of
     a pass: its values are right, and what the advice check says of it, beside the function."""
     # unchanged.py builds on this module: imported here, when a check asks
-    from grader.checks.unchanged import ADVICE, change_of
+    from grader.checks.unchanged import change_of
 
     for calls, results in zip(evidence.calls, evidence.results, strict=True):
         call, result = calls[-1], results[-1]
@@ -509,8 +511,8 @@ def _arguments_changed(check: OutputCheck, evidence: Evidence) -> str:
             if how:
                 return (
                     f"but it changed its argument {name} in place ({how}), which the contract "
-                    "forbids: the caller's values are gone (see arguments_unchanged, advice "
-                    f"worth no points). {ADVICE}"
+                    "forbids: build new arrays rather than write into the caller's (see "
+                    "arguments_unchanged: advice, no points)."
                 )
     return ""
 

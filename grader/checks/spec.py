@@ -58,6 +58,9 @@ class Function:
     # the functions of the exercise it calls, in the contract or the stub: where one of them
     # fails too, its failure is named as the likely cause (grader.checks.consequences)
     uses: tuple[str, ...] = ()
+    # what to do when a `stable` output of it fails, where its formula has its own way to
+    # overflow (an output may say otherwise)
+    advice: str = STABILITY_ADVICE
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -99,7 +102,7 @@ class Function:
         elementwise: tuple[str, ...] = (),
         baseline: Callable[[Case], Any] | None = None,
         keep: Part = None,
-        advice: str = STABILITY_ADVICE,
+        advice: str | None = None,
         magnitude: Magnitude | None = None,
         atol: float = ATOL,
         errors: tuple[tuple[str, str], ...] = (),
@@ -143,7 +146,7 @@ class Function:
             baseline=baseline,
             item_names=self.items if whole else (),
             keep=keep,
-            advice=advice,
+            advice=advice if advice is not None else self.advice,
             elementwise=elementwise,
             driver=self.driver,
             exercise=self.exercise,
