@@ -27,7 +27,7 @@ import numpy as np
 from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks.base import Case, Check, Evidence, Verdict, not_started
-from grader.checks.consequences import traced
+from grader.checks.consequences import SOURCE_READ, learner_calls, traced
 from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
@@ -201,8 +201,12 @@ def _budget(seconds: float) -> Iterator[float]:
             signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
-def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+def judge_exercise(
+    exercise: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None = None
+) -> ExerciseReport:
     """Score what the learner's code answered against the reference, check by check.
+    `source`, the text of the learner's file, says which of their functions calls which
+    (grader.checks.consequences), where given.
 
     A bug in a check costs that exercise, with a sentence that says so, never the others;
     so does judging that takes longer than JUDGE_BUDGET. A stop (Ctrl-C, SIGTERM, which the
@@ -210,7 +214,7 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
     hidden = len(exercise.rounds) > 1
     try:
         with _budget(JUDGE_BUDGET) as deadline:
-            return _judge(exercise, outcome, solutions, deadline)
+            return _judge(exercise, outcome, solutions, deadline, source)
     except _OutOfTime:
         failure = NoResults(
             f"the grader gave up judging it after {JUDGE_BUDGET:g} seconds (an answer takes "
@@ -230,7 +234,11 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
 
 
 def _judge(
-    exercise: ExercisePlan, outcome: Outcome, solutions: Path, deadline: float = math.inf
+    exercise: ExercisePlan,
+    outcome: Outcome,
+    solutions: Path,
+    deadline: float = math.inf,
+    source: str | None = None,
 ) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, NoResults):
@@ -238,6 +246,7 @@ def _judge(
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
+    calls = learner_calls(source)
     reports = []
     for planned, hidden in exercise.rounds:
         verdicts = []
@@ -246,7 +255,7 @@ def _judge(
                 raise _OutOfTime
             verdicts.append(p.check.judge(reference, _evidence(p, results, all_calls)))
         # a failure caused by another's says so, once every check is judged
-        verdicts = traced([p.check for p in planned], verdicts)
+        verdicts = traced([p.check for p in planned], verdicts, calls)
         for c, verdict in zip(entry.checks, verdicts, strict=True):
             case = None
             if not hidden:  # a student's hidden cases stay hidden
@@ -325,9 +334,19 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
         importer.start()
 
 
-def _judged(plan: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+def _judged(plan: ExercisePlan, outcome: Outcome, solutions: Path, path: Path) -> ExerciseReport:
     with _one_torch_thread(plan.entry):
-        return judge_exercise(plan, outcome, solutions)
+        return judge_exercise(plan, outcome, solutions, _source(path))
+
+
+def _source(path: Path) -> str | None:
+    """The learner's file as text, read (never run) once their code has answered; None where
+    it cannot be read."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return file.read(SOURCE_READ + 1)
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -372,7 +391,7 @@ def _run_and_judge(
             for p in plans
         ]
         done = zip(plans, runs, strict=True)
-        return [_judged(p, run.result(), solutions) for p, run in done]
+        return [_judged(p, run.result(), solutions, workspace / p.entry.file) for p, run in done]
     except Exception:
         sandbox.stop()
         raise

@@ -19,7 +19,7 @@ from grader.checks.base import (
     Verdict,
     small_inputs,
 )
-from grader.checks.consequences import traced
+from grader.checks.consequences import learner_calls, traced
 from grader.report import CheckReport, ExerciseReport
 
 from .conftest import ROOT, SOLUTIONS, grade_in
@@ -161,3 +161,43 @@ def test_small_inputs_are_shown_and_large_ones_are_not() -> None:
     assert small_inputs(("params",), {"params": params}) == (
         "Inputs: params = {'W': [[1.0, 1.0]], 'b': [0.0]}"
     )
+
+
+def _neuron_checks() -> list[OutputCheck]:
+    def check(name: str, function: str, uses: tuple[str, ...] = ()) -> OutputCheck:
+        return OutputCheck(name, function, ("w",), lambda rng: [], uses=uses)
+
+    return [
+        check("local_derivatives.da_dz", "local_derivatives"),
+        check("neuron_gradients.dL_dw", "neuron_gradients", ("local_derivatives",)),
+    ]
+
+
+WRONG = [Verdict(False, "local_derivatives(...): wrong da_dz."), Verdict(False, "wrong dL_dw.")]
+
+
+def test_the_learners_own_calls_decide_where_their_file_says() -> None:
+    checks = _neuron_checks()
+    # their neuron_gradients computes everything itself: its failure is its own
+    inline = traced(checks, WRONG, {"neuron_gradients": (), "local_derivatives": ()})
+    assert inline[1].message == "wrong dL_dw."
+    # through a helper of theirs that calls it: a consequence
+    helper = {"neuron_gradients": ("_chain",), "_chain": ("local_derivatives",)}
+    assert "consequence of local_derivatives.da_dz" in traced(checks, WRONG, helper)[1].message
+    # without their file, the spec's uses
+    assert "consequence of local_derivatives.da_dz" in traced(checks, WRONG)[1].message
+
+
+def test_who_calls_whom_is_read_from_the_text_of_the_file() -> None:
+    source = (
+        "import numpy as np\n"
+        "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"
+        "def _slope(a):\n    return a * (1 - a)\n"
+        "def local_derivatives(w, b, x, y):\n    a = sigmoid(w * x + b)\n    return _slope(a)\n"
+        "class Value:\n    def grad(self):\n        return local_derivatives(1, 2, 3, 4)\n"
+    )
+    calls = learner_calls(source)
+    assert calls is not None
+    assert calls["local_derivatives"] == ("sigmoid", "_slope")
+    assert calls["Value"] == ("local_derivatives",) and calls["sigmoid"] == ()
+    assert learner_calls("def broken(:\n") is None and learner_calls(None) is None
