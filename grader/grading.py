@@ -26,7 +26,7 @@ import numpy as np
 
 from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
-from grader.checks.base import Case, Check, Evidence, Verdict, not_started
+from grader.checks.base import Case, Check, Evidence, OutputCheck, Verdict, not_started
 from grader.checks.consequences import SOURCE_READ, learner_calls, traced
 from grader.frozen import checks_of
 from grader.recorded import Unanswerable
@@ -108,14 +108,20 @@ def reproduce_command(exercise: str, case: str, seed: int) -> str:
     return f"bpgrade check {exercise} --case {case}{drawn}"
 
 
+def reproducible(check: Check) -> bool:
+    """Whether a case of the check is one call of the learner's function, which a snippet can
+    make (not a class or callbacks driven, not every call of the exercise)."""
+    return isinstance(check, OutputCheck) and check.driver is None
+
+
 def _reproducible(
-    exercise: str, check: str, verdict: Verdict, seed: int
+    exercise: str, check: Check, verdict: Verdict, seed: int
 ) -> tuple[Verdict, str | None]:
     """A failing verdict on a public case, with its case named, and the command that shows it
     as a snippet on its message's last line; any other verdict as it is."""
-    if verdict.passed or verdict.not_started or verdict.case is None:
+    if verdict.passed or verdict.not_started or verdict.case is None or not reproducible(check):
         return verdict, None
-    case = case_name(check, verdict.case)
+    case = case_name(check.name, verdict.case)
     command = reproduce_command(exercise, case, seed)
     message = f"{verdict.message}\n  Reproduce it: {command}"
     return dataclasses.replace(verdict, message=message), case
@@ -256,10 +262,10 @@ def _judge(
             verdicts.append(p.check.judge(reference, _evidence(p, results, all_calls)))
         # a failure caused by another's says so, once every check is judged
         verdicts = traced([p.check for p in planned], verdicts, calls)
-        for c, verdict in zip(entry.checks, verdicts, strict=True):
+        for c, p, verdict in zip(entry.checks, planned, verdicts, strict=True):
             case = None
             if not hidden:  # a student's hidden cases stay hidden
-                verdict, case = _reproducible(entry.name, c.name, verdict, exercise.seed)
+                verdict, case = _reproducible(entry.name, p.check, verdict, exercise.seed)
             reports.append(_check_report(c, verdict, c.points * share, hidden, case))
     status: Status
     if outcome.stopped is not None:

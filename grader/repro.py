@@ -23,7 +23,7 @@ from grader.calls import CallResult, NoResults, Ref
 from grader.catalog import ExerciseEntry
 from grader.checks.backward import CacheFedCheck
 from grader.checks.base import Case, OutputCheck
-from grader.grading import DEFAULT_SEED, catalog_checks, plan
+from grader.grading import DEFAULT_SEED, catalog_checks, plan, reproducible
 from grader.judge.feedback import describe_error
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
@@ -101,7 +101,7 @@ def _check(entry: ExerciseEntry, name: str, solutions: Path) -> OutputCheck:
     if name not in checks:
         raise NotReproducible(f"{entry.name} has no check {name!r}: {', '.join(checks)}")
     check = checks[name]
-    if not isinstance(check, OutputCheck) or check.driver is not None:
+    if not isinstance(check, OutputCheck) or not reproducible(check):
         raise NotReproducible(
             f"{name} judges more than one call of a function (it drives a class or callbacks, "
             "or looks at every call): it has no single call to write as a snippet"

@@ -162,3 +162,13 @@ def test_literals_are_exact() -> None:
     rebuilt = eval(literal(values), {"np": np})  # the snippet's own way to read it
     assert np.array_equal(rebuilt, values, equal_nan=True) and rebuilt.dtype == values.dtype
     assert eval(literal({"a": (1, 2.5), "b": [np.int64(3)]})) == {"a": (1, 2.5), "b": [3]}
+
+
+def test_only_a_single_call_is_offered_as_a_snippet() -> None:
+    from grader.checks import checks_for
+    from grader.grading import reproducible
+
+    by_name = {c.name: c for c in checks_for("exercise06")}
+    assert not reproducible(by_name["gradcheck_of.correct"])  # drives callbacks: no one call
+    assert not reproducible(by_name["arguments_unchanged"])
+    assert reproducible(by_name["rel_error"])
