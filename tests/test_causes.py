@@ -201,3 +201,19 @@ def test_who_calls_whom_is_read_from_the_text_of_the_file() -> None:
     assert calls["local_derivatives"] == ("sigmoid", "_slope")
     assert calls["Value"] == ("local_derivatives",) and calls["sigmoid"] == ()
     assert learner_calls("def broken(:\n") is None and learner_calls(None) is None
+
+
+def test_a_large_failing_case_shows_a_smaller_one_that_fails_too(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    report = _graded(
+        catalog.find("exercise03"),
+        tmp_path,
+        "    dW = dZ.T @ X  #",
+        "    dW = (dZ.T @ X) * (1.0 + X[:1])  #",  # a factor per column: no mistake names it
+    )
+    message = _check(report, "linear_backward.dW").message
+    assert "Likely mistake" not in message
+    smaller = next(line.strip() for line in message.splitlines() if "smaller case" in line)
+    assert smaller.startswith("A smaller case fails too, linear_backward.dW#")
+    assert "(N=1, D_in=3, D_out=2): dZ = [[" in smaller and "W = [[" in smaller

@@ -309,14 +309,14 @@ class OutputCheck(Check):
         return pick(getattr(reference, self.function)(*args), self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
-        verdict = self._judge(reference, evidence)
+        verdict, failing = self._judge(reference, evidence)
         if not verdict.passed and not verdict.not_started:
             named = LIKELY in verdict.message
             unnamed = self.unnamed if not named else ""
             inputs = ""
             if not named and verdict.error is None and verdict.case is not None:
                 # no mistake named: the numbers themselves are a way in, where they are few
-                inputs = small_inputs(self.arguments, evidence.cases[verdict.case].inputs)
+                inputs = self._inputs(evidence, verdict.case, failing)
             for sentence in (self.why, unnamed, inputs):
                 if sentence:
                     verdict = dataclasses.replace(
@@ -325,7 +325,23 @@ class OutputCheck(Check):
         data = _plot_data(evidence, self.plot) if self.plot else None
         return verdict if data is None else dataclasses.replace(verdict, data=data)
 
-    def _judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+    def _inputs(self, evidence: Evidence, shown: int, failing: list[int]) -> str:
+        """The inputs of the case shown where they are small; else those of the first small
+        case that fails too, named (unless it is a student's hidden one) for --case."""
+        line = small_inputs(self.arguments, evidence.cases[shown].inputs)
+        if line:
+            return line
+        for number in failing:
+            line = small_inputs(self.arguments, evidence.cases[number].inputs)
+            if line:
+                call = evidence.calls[number][-1].id  # "linear_backward.dW#4", as --case takes
+                named = "" if HIDDEN_CALL in call else f", {call}"
+                label = evidence.cases[number].label
+                return f"A smaller case fails too{named} ({label}): {line.removeprefix(INPUTS)}"
+        return ""
+
+    def _judge(self, reference: ModuleType, evidence: Evidence) -> tuple[Verdict, list[int]]:
+        """The verdict, and the numbers of the cases that failed."""
         verdicts: list[Verdict | None] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
@@ -336,19 +352,20 @@ class OutputCheck(Check):
                 verdict = self.judge_case(reference, case, calls, results, oracle=oracle)
             except NotRecorded as missing:  # a release without an answer for this case
                 message = f"{self.subject} cannot be checked on {case.label}: {missing}"
-                return Verdict(False, message)
+                return Verdict(False, message), []
             if verdict is not None:
                 verdict = dataclasses.replace(verdict, case=len(verdicts))
             verdicts.append(verdict)
             if verdict is not None and verdict.not_started:
-                return verdict
+                return verdict, []
         wrong = [v for v in verdicts if v is not None]
         if wrong:
-            return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
+            failing = [i for i, v in enumerate(verdicts) if v is not None]
+            return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0], failing
         count = len(evidence.cases)
         right = f"right on all {count} input{'s' if count != 1 else ''}"
         changed = _arguments_changed(self, evidence) if self.keeps_arguments else ""
-        return Verdict(True, f"{right}, {changed}" if changed else f"{right}.")
+        return Verdict(True, f"{right}, {changed}" if changed else f"{right}."), []
 
     def judge_case(
         self,
@@ -448,7 +465,9 @@ class OutputCheck(Check):
         return self.advice
 
 
+INPUTS = "Inputs: "
 INPUTS_SHOWN = 12  # elements of an array shown as numbers; a larger one by its shape
+HIDDEN_CALL = ":hidden#"  # in the id of a call on a student's hidden cases (grader.grading)
 INPUTS_WIDTH = 240  # characters of the whole inputs line; wider, it is left out
 
 
@@ -464,7 +483,7 @@ def small_inputs(names: tuple[str, ...], inputs: dict[str, Any]) -> str:
         if value is None:
             return ""
         shown.append(f"{name} = {value}")
-    line = "Inputs: " + ", ".join(shown)
+    line = INPUTS + ", ".join(shown)
     return line if shown and len(line) <= INPUTS_WIDTH else ""
 
 
