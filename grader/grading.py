@@ -340,14 +340,18 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
         importer.start()
 
 
-def _judged(plan: ExercisePlan, outcome: Outcome, solutions: Path, path: Path) -> ExerciseReport:
+def _judged(
+    plan: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None
+) -> ExerciseReport:
     with _one_torch_thread(plan.entry):
-        return judge_exercise(plan, outcome, solutions, _source(path))
+        return judge_exercise(plan, outcome, solutions, source)
 
 
 def _source(path: Path) -> str | None:
-    """The learner's file as text, read (never run) once their code has answered; None where
-    it cannot be read."""
+    """The learner's file as text (read, never run), for who calls whom; None where it is no
+    regular file (the copy holds only those) or cannot be read."""
+    if path.is_symlink() or not path.is_file():
+        return None
     try:
         with path.open(encoding="utf-8", errors="replace") as file:
             return file.read(SOURCE_READ + 1)
@@ -390,14 +394,16 @@ def _run_and_judge(
     plans = [plan_exercise(entry, seed, student, solutions) for entry in entries]
     _start_torch(entries, sandbox)
     workspace = sandbox.workspace(folder)
+    # read before any learner code runs, while the copy is what was handed in
+    sources = [_source(workspace / p.entry.file) for p in plans]
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
         runs = [
             waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry)
             for p in plans
         ]
-        done = zip(plans, runs, strict=True)
-        return [_judged(p, run.result(), solutions, workspace / p.entry.file) for p, run in done]
+        done = zip(plans, runs, sources, strict=True)
+        return [_judged(p, run.result(), solutions, source) for p, run, source in done]
     except Exception:
         sandbox.stop()
         raise

@@ -217,3 +217,28 @@ def test_a_large_failing_case_shows_a_smaller_one_that_fails_too(
     smaller = next(line.strip() for line in message.splitlines() if "smaller case" in line)
     assert smaller.startswith("A smaller case fails too, linear_backward.dW#")
     assert "(N=1, D_in=3, D_out=2): dZ = [[" in smaller and "W = [[" in smaller
+
+
+def test_a_function_that_does_not_call_the_failing_one_is_not_its_consequence(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """Their neuron_gradients computes its own factors (with a wrong slope of its own): its
+    file says it never calls local_derivatives, so no pointer, though the spec's uses has one."""
+    entry = catalog.find("exercise01")
+    assert entry is not None
+    text = (SOLUTIONS / entry.file).read_text(encoding="utf-8")
+    call = "    dL_da, da_dz, dz_dw = local_derivatives(w, b, x, y)"
+    inline = "    a = sigmoid(w * x + b)\n    dL_da, da_dz, dz_dw = 2.0 * (a - y), a * a, x"
+    assert call in text and "da_dz = a * (1.0 - a)" in text
+    text = text.replace(call, inline).replace("da_dz = a * (1.0 - a)", "da_dz = a * a")
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / entry.file).write_text(text, encoding="utf-8")
+    report = grade_in(entry, folder)
+    gradients = _check(report, "neuron_gradients.dL_dw")
+    assert not gradients.passed and not _check(report, "local_derivatives.da_dz").passed
+    assert "consequence" not in gradients.message
+    # descent_step does call neuron_gradients, which fails: that one is named
+    assert "consequence of neuron_gradients.dL_dw failing (descent_step uses it)" in (
+        _check(report, "descent_step.w").message
+    )
