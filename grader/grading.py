@@ -7,6 +7,7 @@ the reference and every comparison stay here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import math
@@ -25,7 +26,8 @@ import numpy as np
 
 from grader.calls import Call, CallResult, NoResults
 from grader.catalog import CheckEntry, ExerciseEntry
-from grader.checks.base import Case, Check, Evidence, Verdict, not_started
+from grader.checks.base import Case, Check, Evidence, OutputCheck, Verdict, not_started
+from grader.checks.consequences import SOURCE_READ, learner_calls, traced
 from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import reference_for
@@ -76,7 +78,9 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
-def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bool) -> CheckReport:
+def _check_report(
+    entry: CheckEntry, verdict: Verdict, points: float, hidden: bool, case: str | None = None
+) -> CheckReport:
     return CheckReport(
         name=entry.name + (HIDDEN if hidden else ""),
         title=entry.title + (" (your hidden cases)" if hidden else ""),
@@ -88,7 +92,39 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
         data=verdict.data,
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
+        case=case,
     )
+
+
+def case_name(check: str, number: int) -> str:
+    """How a learner names one case of a check: `linear_backward.dW#1` (`bpgrade check
+    --case`), the id of its call."""
+    return f"{check}#{number}"
+
+
+def reproduce_command(exercise: str, case: str, seed: int) -> str:
+    """The command that reproduces a failing case as a Python snippet (grader.repro)."""
+    drawn = f" --seed {seed}" if seed != DEFAULT_SEED else ""
+    return f"bpgrade check {exercise} --case {case}{drawn}"
+
+
+def reproducible(check: Check) -> bool:
+    """Whether a case of the check is one call of the learner's function, which a snippet can
+    make (not a class or callbacks driven, not every call of the exercise)."""
+    return isinstance(check, OutputCheck) and check.driver is None
+
+
+def _reproducible(
+    exercise: str, check: Check, verdict: Verdict, seed: int
+) -> tuple[Verdict, str | None]:
+    """A failing verdict on a public case, with its case named, and the command that shows it
+    as a snippet on its message's last line; any other verdict as it is."""
+    if verdict.passed or verdict.not_started or verdict.case is None or not reproducible(check):
+        return verdict, None
+    case = case_name(check.name, verdict.case)
+    command = reproduce_command(exercise, case, seed)
+    message = f"{verdict.message}\n  Reproduce it: {command}"
+    return dataclasses.replace(verdict, message=message), case
 
 
 def catalog_checks(entry: ExerciseEntry, solutions: Path | None = None) -> list[Check]:
@@ -110,6 +146,7 @@ class ExercisePlan:
 
     entry: ExerciseEntry
     rounds: list[tuple[list[Planned], bool]]  # (planned checks, hidden?)
+    seed: int = DEFAULT_SEED  # of the public cases
 
     @property
     def calls(self) -> list[Call]:
@@ -132,7 +169,7 @@ def plan_exercise(
     rounds = [(plan(chosen, seed), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
-    return ExercisePlan(entry, rounds)
+    return ExercisePlan(entry, rounds, seed)
 
 
 class _OutOfTime(BaseException):
@@ -170,8 +207,12 @@ def _budget(seconds: float) -> Iterator[float]:
             signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
-def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+def judge_exercise(
+    exercise: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None = None
+) -> ExerciseReport:
     """Score what the learner's code answered against the reference, check by check.
+    `source`, the text of the learner's file, says which of their functions calls which
+    (grader.checks.consequences), where given.
 
     A bug in a check costs that exercise, with a sentence that says so, never the others;
     so does judging that takes longer than JUDGE_BUDGET. A stop (Ctrl-C, SIGTERM, which the
@@ -179,7 +220,7 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
     hidden = len(exercise.rounds) > 1
     try:
         with _budget(JUDGE_BUDGET) as deadline:
-            return _judge(exercise, outcome, solutions, deadline)
+            return _judge(exercise, outcome, solutions, deadline, source)
     except _OutOfTime:
         failure = NoResults(
             f"the grader gave up judging it after {JUDGE_BUDGET:g} seconds (an answer takes "
@@ -199,7 +240,11 @@ def judge_exercise(exercise: ExercisePlan, outcome: Outcome, solutions: Path) ->
 
 
 def _judge(
-    exercise: ExercisePlan, outcome: Outcome, solutions: Path, deadline: float = math.inf
+    exercise: ExercisePlan,
+    outcome: Outcome,
+    solutions: Path,
+    deadline: float = math.inf,
+    source: str | None = None,
 ) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, NoResults):
@@ -207,13 +252,21 @@ def _judge(
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
     reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
+    calls = learner_calls(source)
     reports = []
     for planned, hidden in exercise.rounds:
-        for c, p in zip(entry.checks, planned, strict=True):
+        verdicts = []
+        for p in planned:
             if time.monotonic() > deadline:  # where no alarm could be set
                 raise _OutOfTime
-            verdict = p.check.judge(reference, _evidence(p, results, all_calls))
-            reports.append(_check_report(c, verdict, c.points * share, hidden))
+            verdicts.append(p.check.judge(reference, _evidence(p, results, all_calls)))
+        # a failure caused by another's says so, once every check is judged
+        verdicts = traced([p.check for p in planned], verdicts, calls)
+        for c, p, verdict in zip(entry.checks, planned, verdicts, strict=True):
+            case = None
+            if not hidden:  # a student's hidden cases stay hidden
+                verdict, case = _reproducible(entry.name, p.check, verdict, exercise.seed)
+            reports.append(_check_report(c, verdict, c.points * share, hidden, case))
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason
@@ -287,9 +340,23 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
         importer.start()
 
 
-def _judged(plan: ExercisePlan, outcome: Outcome, solutions: Path) -> ExerciseReport:
+def _judged(
+    plan: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None
+) -> ExerciseReport:
     with _one_torch_thread(plan.entry):
-        return judge_exercise(plan, outcome, solutions)
+        return judge_exercise(plan, outcome, solutions, source)
+
+
+def _source(path: Path) -> str | None:
+    """The learner's file as text (read, never run), for who calls whom; None where it is no
+    regular file (the copy holds only those) or cannot be read."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return file.read(SOURCE_READ + 1)
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -327,14 +394,16 @@ def _run_and_judge(
     plans = [plan_exercise(entry, seed, student, solutions) for entry in entries]
     _start_torch(entries, sandbox)
     workspace = sandbox.workspace(folder)
+    # read before any learner code runs, while the copy is what was handed in
+    sources = [_source(workspace / p.entry.file) for p in plans]
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
         runs = [
             waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry)
             for p in plans
         ]
-        done = zip(plans, runs, strict=True)
-        return [_judged(p, run.result(), solutions) for p, run in done]
+        done = zip(plans, runs, sources, strict=True)
+        return [_judged(p, run.result(), solutions, source) for p, run, source in done]
     except Exception:
         sandbox.stop()
         raise

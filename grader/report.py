@@ -39,6 +39,7 @@ class CheckReport(BaseModel):
     hidden: bool = False  # graded on the student's own hidden cases (--student-id)
     visibility: Visibility = "visible"
     data: PlotData | None = None  # left out of the JSON when there is none
+    case: str | None = None  # the failing case, as `bpgrade check --case` takes it; or left out
 
     @model_serializer(mode="wrap")
     def _without_empty_data(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -46,6 +47,8 @@ class CheckReport(BaseModel):
         dumped: dict[str, Any] = handler(self)
         if self.data is None or not (self.data.series or self.data.layers):
             dumped.pop("data", None)
+        if self.case is None:
+            dumped.pop("case", None)
         return dumped
 
 

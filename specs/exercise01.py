@@ -82,12 +82,36 @@ def _b_step_after_w(ref: ModuleType, case: Case) -> float:
     return i["b"] - i["lr"] * ref.neuron_gradients(new_w, i["b"], i["x"], i["y"])[1]
 
 
-NEURON_LOSS = Function("neuron_loss", ARGUMENTS, neuron_cases, returns="L")
-LOCAL_DERIVATIVES = Function(
-    "local_derivatives", ARGUMENTS, neuron_cases, returns=("dL_da", "da_dz", "dz_dw")
+# what overflows here is a sigmoid written inline: the file's own is stable
+NEURON_ADVICE = (
+    "math.exp(-z) overflows for a large negative z (past about -709): call the sigmoid(z) "
+    "your file is given, which uses the form whose exp only sees values <= 0."
 )
-NEURON_GRADIENTS = Function("neuron_gradients", ARGUMENTS, neuron_cases, returns=("dL_dw", "dL_db"))
-DESCENT_STEP = Function("descent_step", (*ARGUMENTS, "lr"), neuron_cases, returns=("w", "b"))
+NEURON_LOSS = Function("neuron_loss", ARGUMENTS, neuron_cases, returns="L", advice=NEURON_ADVICE)
+LOCAL_DERIVATIVES = Function(
+    "local_derivatives",
+    ARGUMENTS,
+    neuron_cases,
+    returns=("dL_da", "da_dz", "dz_dw"),
+    advice=NEURON_ADVICE,
+)
+# the stub builds each function on the one before: a wrong da_dz fails the next two as well
+NEURON_GRADIENTS = Function(
+    "neuron_gradients",
+    ARGUMENTS,
+    neuron_cases,
+    returns=("dL_dw", "dL_db"),
+    uses=("local_derivatives",),
+    advice=NEURON_ADVICE,
+)
+DESCENT_STEP = Function(
+    "descent_step",
+    (*ARGUMENTS, "lr"),
+    neuron_cases,
+    returns=("w", "b"),
+    uses=("neuron_gradients",),
+    advice=NEURON_ADVICE,
+)
 
 CHECKS: list[Check] = [
     NEURON_LOSS.output(

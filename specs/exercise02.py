@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, ones_upstream
+from grader.checks.base import SIGMOID_ADVICE, Case, Check, Mistake, ones_upstream
 from grader.checks.inputs import normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.numeric import smooth_numeric_gradient, upstream_loss
@@ -58,9 +58,16 @@ AT_ZERO = Mistake(
     lambda ref, c: np.where(c.inputs["Z"] >= 0, c.inputs["dA"], 0.0),
 )
 
-SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A")
+SIGMOID = Function("sigmoid", ("Z",), activation_cases, returns="A", advice=SIGMOID_ADVICE)
 RELU = Function("relu", ("Z",), activation_cases, returns="A")
-SIGMOID_BACKWARD = Function("sigmoid_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
+SIGMOID_BACKWARD = Function(
+    "sigmoid_backward",
+    BACKWARD_ARGS,
+    activation_cases,
+    returns="dZ",
+    uses=("sigmoid",),
+    advice=SIGMOID_ADVICE,
+)
 RELU_BACKWARD = Function("relu_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
 TANH_BACKWARD = Function("tanh_backward", BACKWARD_ARGS, activation_cases, returns="dZ")
 

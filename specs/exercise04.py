@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake
+from grader.checks.base import LOG_SOFTMAX_ADVICE, SOFTMAX_ADVICE, Case, Check, Mistake
 from grader.checks.inputs import batch_factors, case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 
@@ -69,12 +69,16 @@ def _exp_normalised(Z: np.ndarray, axis: int | None) -> np.ndarray:
 
 MSE_LOSS = Function("mse_loss", ("Y_hat", "Y"), regression_cases, returns="loss")
 MSE_BACKWARD = Function("mse_backward", ("Y_hat", "Y"), regression_cases, returns="dY_hat")
-SOFTMAX = Function("softmax", ("Z",), softmax_cases, returns="probabilities")
+SOFTMAX = Function(
+    "softmax", ("Z",), softmax_cases, returns="probabilities", advice=SOFTMAX_ADVICE
+)
 CROSS_ENTROPY = Function(
     "softmax_cross_entropy",
     ("logits", "labels"),
     classification_cases,
     returns=("loss", "dlogits"),
+    uses=("softmax",),
+    advice=LOG_SOFTMAX_ADVICE,
 )
 
 CHECKS: list[Check] = [

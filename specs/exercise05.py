@@ -140,7 +140,11 @@ BACKWARD = Function(
 )
 SGD_STEP = Function("sgd_step", ("params", "grads", "lr"), network_cases, returns="new_params")
 TRAIN_STEP = Function(
-    "train_step", ("params", "X", "Y", "lr"), network_cases, returns=("new_params", "loss")
+    "train_step",
+    ("params", "X", "Y", "lr"),
+    network_cases,
+    returns=("new_params", "loss"),
+    uses=("two_layer_forward", "two_layer_backward", "sgd_step"),
 )
 
 # init_params is random: its checks test the contract (shapes, zeros, the distribution, one
@@ -227,7 +231,7 @@ CHECKS: list[Check] = [
         ),
     ),
     *(_backward_check(key) for key in KEYS),
-    SGD_STEP.output(baseline=_step_baseline),
+    SGD_STEP.output(baseline=_step_baseline, keeps_arguments=True),
     TRAIN_STEP.output(
         "new_params",
         suffix="params",

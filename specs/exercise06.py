@@ -418,6 +418,7 @@ UPSTREAM = Function(
     upstream_cases,
     returns=("grad", "x_changed"),
     driver="numeric_gradient_upstream_of",
+    uses=("numeric_gradient",),
 )
 REL_ERROR = Function("rel_error", ("a", "b"), value_cases, returns="error")
 GRADCHECK = Function(
@@ -426,6 +427,7 @@ GRADCHECK = Function(
     correct_layer_cases,
     returns=("errors", "inputs_changed"),
     driver="gradcheck_of",
+    uses=("numeric_gradient_upstream", "rel_error"),
 )
 
 

@@ -439,7 +439,11 @@ TOPOLOGICAL_ORDER = Function(
 )
 DEEP_CHAIN = _driven_function("deep_chain", deep_chain_cases)
 NEURON_WITH_VALUES = Function(
-    "neuron_with_values", ("w", "b", "x", "y"), neuron_cases, returns=("L", "dL_dw", "dL_db")
+    "neuron_with_values",
+    ("w", "b", "x", "y"),
+    neuron_cases,
+    returns=("L", "dL_dw", "dL_db"),
+    uses=("Value", "topological_order"),
 )
 
 RECURSION = (

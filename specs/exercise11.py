@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck
+from grader.checks.base import SOFTMAX_ADVICE, Case, Check, Mistake, OutputCheck
 from grader.checks.inputs import case_label, normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.judge.diagnose import Diagnosis, Factor
@@ -496,15 +496,24 @@ EMBED_FORWARD = Function("embedding_forward", ("idx", "W"), embedding_cases, ret
 EMBED_BACKWARD = Function("embedding_backward", ("dOut", "idx", "V"), embedding_cases, returns="dW")
 SOFTMAX_BACKWARD = Function("softmax_backward", ("dP", "P"), softmax_cases, returns="dS")
 FORWARD = Function(
-    "causal_attention_forward", ("X", "Wq", "Wk", "Wv"), attention_cases, returns="Y"
+    "causal_attention_forward",
+    ("X", "Wq", "Wk", "Wv"),
+    attention_cases,
+    returns="Y",
+    uses=("attention_weights",),
+    advice=SOFTMAX_ADVICE,
 )
 BACKWARD = Function(
     "causal_attention_backward",
     ("dY", "X", "Wq", "Wk", "Wv"),
     attention_cases,
     returns=("dX", "dWq", "dWk", "dWv"),
+    uses=("softmax_backward",),  # the stub's docstring: dS = softmax_backward(dP, P)
+    advice=SOFTMAX_ADVICE,
 )
-WEIGHTS = Function("attention_weights", ("X", "Wq", "Wk"), attention_cases, returns="P")
+WEIGHTS = Function(
+    "attention_weights", ("X", "Wq", "Wk"), attention_cases, returns="P", advice=SOFTMAX_ADVICE
+)
 CAUSAL_OUTPUTS = Function(
     "causal_attention_forward",
     ("X", "X_changed", "Wq", "Wk", "Wv", "cut"),

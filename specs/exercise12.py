@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Case, Check, Mistake, OutputCheck, ones_upstream
+from grader.checks.base import (
+    LOG_SOFTMAX_ADVICE,
+    Case,
+    Check,
+    Mistake,
+    OutputCheck,
+    ones_upstream,
+)
 from grader.checks.inputs import normal
 from grader.checks.spec import Function, arguments_unchanged, gradient_of
 from grader.course import course_root
@@ -722,7 +729,12 @@ GELU = Function("gelu", ("Z",), gelu_cases, returns="A")
 GELU_BACKWARD = Function("gelu_backward", ("dA", "Z"), gelu_cases, returns="dZ")
 INIT = Function("init_gpt", ("V", "T", "C", "seed"), init_cases, returns="params", keys=KEYS)
 FORWARD = Function(
-    "gpt_forward", ("params", "idx", "targets"), network_cases, returns=("loss", "cache")
+    "gpt_forward",
+    ("params", "idx", "targets"),
+    network_cases,
+    returns=("loss", "cache"),
+    uses=("gelu",),
+    advice=LOG_SOFTMAX_ADVICE,  # its loss is a cross-entropy
 )
 BACKWARD = Function(
     "gpt_backward",
@@ -732,12 +744,14 @@ BACKWARD = Function(
     keys=KEYS,
     keys_like="params",
     cache_from=FORWARD,
+    uses=("gelu_backward",),
 )
 TRAIN = Function(
     "train",
     ("params", "ids", "steps", "lr", "batch_size", "T", "seed"),
     train_cases,
     returns=("new_params", "losses"),
+    uses=("gpt_forward", "gpt_backward"),
 )
 GENERATE = Function("generate", ("params", "prompt", "n", "seed"), generate_cases, returns="new")
 

@@ -42,10 +42,33 @@ from grader.report import PlotData
 Plot = Literal["graph", "layers"]
 
 OVERFLOWS = ("OverflowError", "FloatingPointError")
+# What to do when a `stable` check fails, one sentence per formula: each overflows its own way
+# and has its own rearrangement (the engine's default is for any exp).
 STABILITY_ADVICE = (
-    "Large inputs must stay finite without overflow: rearrange the formula so exp only sees "
-    "values <= 0 (subtract the row max, or use exp(-|z|)). np.where(cond, a, b) computes both "
-    "a and b everywhere, so an overflowing branch still warns."
+    "Large inputs must stay finite without overflow: rearrange the formula so that exp only "
+    "sees values <= 0. np.where(cond, a, b) computes both a and b everywhere, so an "
+    "overflowing branch still warns."
+)
+SIGMOID_ADVICE = (
+    "np.exp(-z) overflows for a large negative z: use the two-branch form, 1 / (1 + exp(-z)) "
+    "where z >= 0 and exp(z) / (1 + exp(z)) where z < 0, both built from e = np.exp(-np.abs(z)) "
+    "so that exp never sees a positive number (np.where alone still computes the overflowing "
+    "branch)."
+)
+SOFTMAX_ADVICE = (
+    "exp of a large score overflows: subtract the row max first, "
+    "e = np.exp(S - S.max(axis=-1, keepdims=True)), then divide by the row sums; the result "
+    "is the same and exp never sees a positive number."
+)
+LOG_SOFTMAX_ADVICE = (
+    "Never take log(softmax(z)): a probability that rounds to 0 gives log(0) = -inf. Use "
+    "log-sum-exp: log_softmax = z - m - log(sum(exp(z - m))) with m the row max, and the loss "
+    "is minus its entry at the label."
+)
+LOG_ZERO_ADVICE = (
+    "np.log got 0 (or a negative number): a value that rounds to 0 before its log. Compute "
+    "the log directly from its inputs (log-sum-exp for a log of a softmax) rather than taking "
+    "the log of a result that can underflow."
 )
 
 
@@ -77,6 +100,8 @@ class Verdict:
     reading: Reading | None = None
     mismatch: bool = False  # a value came back, and it is wrong (not a crash, not a type)
     data: PlotData | None = None  # the numbers behind a picture of the check, for the report
+    case: int | None = None  # which of the check's cases the message is about (its number)
+    error: LearnerError | None = None  # the learner's error the message reports, if any
 
     def explained_by(self, finding: Finding) -> Verdict:
         return Verdict(
@@ -85,6 +110,8 @@ class Verdict:
             finding.tag,
             self.not_started,
             mismatch=self.mismatch,
+            case=self.case,
+            error=self.error,
         )
 
 
@@ -135,6 +162,9 @@ class Check(ABC):
     name: str
     function: str
     advisory: ClassVar[bool] = False
+    # the functions of the exercise that this check's function calls (the contract's, or the
+    # stub's): a failure here may be a consequence of theirs (grader.checks.consequences)
+    uses: tuple[str, ...] = ()
 
     @abstractmethod
     def cases(self, rng: np.random.Generator) -> list[Case]: ...
@@ -165,10 +195,10 @@ def failed_call(
             message = f"{function} could not be checked, because {message[0].lower()}{message[1:]}"
         else:
             message = describe_error(error, name, called)
-        return Verdict(False, message, not_started=error.kind == "not_implemented")
+        return Verdict(False, message, not_started=error.kind == "not_implemented", error=error)
     last = results[-1].error
     if last is not None:
-        return Verdict(False, describe_error(last, function))
+        return Verdict(False, describe_error(last, function), error=last)
     return None
 
 
@@ -230,6 +260,13 @@ class OutputCheck(Check):
     # randomness from outside that seed (np.random's global functions), named as such; False
     # where a call is costly and another check of the function repeats it already
     repeat_seeded: bool = True
+    # the functions of the exercise this function calls (Check.uses)
+    uses: tuple[str, ...] = ()
+    # where a function's whole job is a new value built from its arguments (sgd_step), a pass
+    # that changed them says so beside the function: the contract forbids it. It costs no
+    # points, as the advice check it points to: the learner's process alone reports it, so
+    # a point on it could be had by forging that report (grader/checks/unchanged.py)
+    keeps_arguments: bool = False
 
     @property
     def subject(self) -> str:
@@ -272,10 +309,15 @@ class OutputCheck(Check):
         return pick(getattr(reference, self.function)(*args), self.part)
 
     def judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
-        verdict = self._judge(reference, evidence)
+        verdict, failing = self._judge(reference, evidence)
         if not verdict.passed and not verdict.not_started:
-            unnamed = self.unnamed if LIKELY not in verdict.message else ""
-            for sentence in (self.why, unnamed):
+            named = LIKELY in verdict.message
+            unnamed = self.unnamed if not named else ""
+            inputs = ""
+            if not named and verdict.error is None and verdict.case is not None:
+                # no mistake named: the numbers themselves are a way in, where they are few
+                inputs = self._inputs(evidence, verdict.case, failing)
+            for sentence in (self.why, unnamed, inputs):
                 if sentence:
                     verdict = dataclasses.replace(
                         verdict, message=f"{verdict.message}\n  {sentence}"
@@ -283,7 +325,23 @@ class OutputCheck(Check):
         data = _plot_data(evidence, self.plot) if self.plot else None
         return verdict if data is None else dataclasses.replace(verdict, data=data)
 
-    def _judge(self, reference: ModuleType, evidence: Evidence) -> Verdict:
+    def _inputs(self, evidence: Evidence, shown: int, failing: list[int]) -> str:
+        """The inputs of the case shown where they are small; else those of the first small
+        case that fails too, named (unless it is a student's hidden one) for --case."""
+        line = small_inputs(self.arguments, evidence.cases[shown].inputs)
+        if line:
+            return line
+        for number in failing:
+            line = small_inputs(self.arguments, evidence.cases[number].inputs)
+            if line:
+                call = evidence.calls[number][-1].id  # "linear_backward.dW#4", as --case takes
+                named = "" if HIDDEN_CALL in call else f", {call}"
+                label = evidence.cases[number].label
+                return f"A smaller case fails too{named} ({label}): {line.removeprefix(INPUTS)}"
+        return ""
+
+    def _judge(self, reference: ModuleType, evidence: Evidence) -> tuple[Verdict, list[int]]:
+        """The verdict, and the numbers of the cases that failed."""
         verdicts: list[Verdict | None] = []
         for case, calls, results in zip(
             evidence.cases, evidence.calls, evidence.results, strict=True
@@ -294,15 +352,20 @@ class OutputCheck(Check):
                 verdict = self.judge_case(reference, case, calls, results, oracle=oracle)
             except NotRecorded as missing:  # a release without an answer for this case
                 message = f"{self.subject} cannot be checked on {case.label}: {missing}"
-                return Verdict(False, message)
+                return Verdict(False, message), []
+            if verdict is not None:
+                verdict = dataclasses.replace(verdict, case=len(verdicts))
             verdicts.append(verdict)
             if verdict is not None and verdict.not_started:
-                return verdict
+                return verdict, []
         wrong = [v for v in verdicts if v is not None]
         if wrong:
-            return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0]
+            failing = [i for i, v in enumerate(verdicts) if v is not None]
+            return _named(wrong) or _kept_state(evidence.cases, verdicts) or wrong[0], failing
         count = len(evidence.cases)
-        return Verdict(True, f"right on all {count} input{'s' if count != 1 else ''}.")
+        right = f"right on all {count} input{'s' if count != 1 else ''}"
+        changed = _arguments_changed(self, evidence) if self.keeps_arguments else ""
+        return Verdict(True, f"{right}, {changed}" if changed else f"{right}."), []
 
     def judge_case(
         self,
@@ -319,13 +382,14 @@ class OutputCheck(Check):
         if failure is not None:
             error = results[-1].error
             if error is not None and error.type in OVERFLOWS:  # an overflow is instability
-                return Verdict(False, failure.message + "\n  " + self.advice, "unstable")
+                message = failure.message + "\n  " + self.advice
+                return Verdict(False, message, "unstable", error=error)
             if error is not None and error.kind == "bad_return" and self.returns_in_words:
                 message = f"{failure.message[:-1]}; it should return {self.returns_in_words}."
-                return Verdict(False, message)
+                return Verdict(False, message, error=error)
             taught = [sentence for kind, sentence in self.errors if error and error.type == kind]
             if taught:
-                return Verdict(False, "\n  ".join([failure.message, *taught]))
+                return Verdict(False, "\n  ".join([failure.message, *taught]), error=error)
             return failure
         result = results[-1]
         received = result.value  # the runner already kept only self.returned_part
@@ -358,7 +422,9 @@ class OutputCheck(Check):
         ):
             # NaN or inf where the answer is finite, and NumPy said it overflowed (unless a
             # known mistake gives those very NaNs: a mask that hides a whole row)
-            message = f"{verdict.message}\n  Likely mistake (unstable): {self.advice}"
+            warned = next(w for w in result.warnings if w.startswith("RuntimeWarning"))
+            advice = self._advice_for(warned)
+            message = f"{verdict.message}\n  Likely mistake (unstable): {advice}"
             return Verdict(False, message, "unstable", mismatch=True)
         return verdict
 
@@ -375,9 +441,10 @@ class OutputCheck(Check):
     def _stability(self, called: str, result: CallResult, received: Any) -> Verdict | None:
         numpy_warnings = [w for w in result.warnings if w.startswith("RuntimeWarning")]
         if numpy_warnings:
+            advice = self._advice_for(numpy_warnings[0])
             return Verdict(
                 False,
-                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {self.advice}",
+                f"{called} raised a NumPy warning: {numpy_warnings[0]}. {advice}",
                 "unstable",
             )
         bad = sum(int((~np.isfinite(leaf)).sum()) for leaf in numeric_leaves(received))
@@ -385,10 +452,88 @@ class OutputCheck(Check):
             return Verdict(
                 False,
                 f"{called} returned {bad} NaN or infinite value{'s' if bad != 1 else ''} for "
-                f"large inputs. {STABILITY_ADVICE}",
+                f"large inputs. {self.advice}",
                 "unstable",
             )
         return None
+
+    def _advice_for(self, warning: str) -> str:
+        """The check's advice; for a log of 0 where the check has only the engine's default
+        (which speaks of exp), the sentence on log(0)."""
+        if self.advice == STABILITY_ADVICE and "in log" in warning:
+            return LOG_ZERO_ADVICE
+        return self.advice
+
+
+INPUTS = "Inputs: "
+INPUTS_SHOWN = 12  # elements of an array shown as numbers; a larger one by its shape
+HIDDEN_CALL = ":hidden#"  # in the id of a call on a student's hidden cases (grader.grading)
+INPUTS_WIDTH = 240  # characters of the whole inputs line; wider, it is left out
+
+
+def small_inputs(names: tuple[str, ...], inputs: dict[str, Any]) -> str:
+    """'Inputs: X = [[0.5, -1.2], [3.1, 0.0]], ...' where every input is small enough to read
+    (arrays of at most INPUTS_SHOWN elements, 4 significant digits); empty otherwise."""
+    given = [inputs[n] for n in names if n in inputs]
+    if not any(isinstance(v, np.ndarray | dict) for v in given):
+        return ""  # numbers alone: the call in the message's first line shows them already
+    shown = []
+    for name in (n for n in names if n in inputs):
+        value = _small(inputs[name])
+        if value is None:
+            return ""
+        shown.append(f"{name} = {value}")
+    line = INPUTS + ", ".join(shown)
+    return line if shown and len(line) <= INPUTS_WIDTH else ""
+
+
+def _small(value: Any) -> str | None:
+    if isinstance(value, bool | int | str) or value is None:
+        return repr(value)
+    if isinstance(value, float):
+        return _four(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        if value.size > INPUTS_SHOWN:
+            return None
+        return _nested(value.tolist())
+    if isinstance(value, dict):
+        items = [(k, _small(v)) for k, v in value.items()]
+        if any(v is None for _, v in items):
+            return None
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in items) + "}"
+    return None
+
+
+def _nested(value: Any) -> str:
+    """A list of lists of numbers as Python writes it, each float to 4 significant digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested(item) for item in value) + "]"
+    return _four(value) if isinstance(value, float) else repr(value)
+
+
+def _four(x: float) -> str:
+    """4 significant digits, still written as a float (3.0, not 3)."""
+    text = f"{x:.4g}"
+    return text if any(c in text for c in ".einf") else f"{text}.0"
+
+
+def _arguments_changed(check: OutputCheck, evidence: Evidence) -> str:
+    """How a call of the check's function changed an argument, as the end of the sentence of
+    a pass: its values are right, and what the advice check says of it, beside the function."""
+    # unchanged.py builds on this module: imported here, when a check asks
+    from grader.checks.unchanged import change_of
+
+    for calls, results in zip(evidence.calls, evidence.results, strict=True):
+        call, result = calls[-1], results[-1]
+        for name, before, after in zip(check.arguments, call.args, result.args_after, strict=False):
+            how = change_of(before, after)
+            if how:
+                return (
+                    f"but it changed its argument {name} in place ({how}), which the contract "
+                    "forbids: build new arrays rather than write into the caller's (see "
+                    "arguments_unchanged: advice, no points)."
+                )
+    return ""
 
 
 AGAIN = ":same-seed"  # the id suffix of a seeded call's first, identical twin
@@ -479,6 +624,8 @@ def _named(wrong: list[Verdict]) -> Verdict | None:
             f"{first.message}\n  Likely mistake{tag}, from a case where the shapes let it run: "
             f"{finding.sentence}",
             finding.tag,
+            case=first.case,
+            error=first.error,
         )
     named = [v for v in mismatches if v.reading is None and v.diagnosis is not None]
     if found is None:

@@ -55,6 +55,12 @@ class Function:
     # that builds and drives it from the arguments, on the learner's side and the reference's
     driver: str | None = None
     exercise: str = ""
+    # the functions of the exercise it calls, in the contract or the stub: where one of them
+    # fails too, its failure is named as the likely cause (grader.checks.consequences)
+    uses: tuple[str, ...] = ()
+    # what to do when a `stable` output of it fails, where its formula has its own way to
+    # overflow (an output may say otherwise)
+    advice: str = STABILITY_ADVICE
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -96,7 +102,7 @@ class Function:
         elementwise: tuple[str, ...] = (),
         baseline: Callable[[Case], Any] | None = None,
         keep: Part = None,
-        advice: str = STABILITY_ADVICE,
+        advice: str | None = None,
         magnitude: Magnitude | None = None,
         atol: float = ATOL,
         errors: tuple[tuple[str, str], ...] = (),
@@ -104,6 +110,7 @@ class Function:
         why: str = "",
         unnamed: str = "",
         repeat_seeded: bool = True,
+        keeps_arguments: bool = False,
     ) -> OutputCheck:
         """The check of one returned item (or of the whole return value when `item` is None).
 
@@ -114,7 +121,8 @@ class Function:
         `plot` puts the answers into the report as a picture's numbers (OutputCheck.plot); `why`
         is a sentence added to each failing verdict, on why what the check holds to is true;
         `unnamed` one added where no known mistake is named, on where else to look;
-        `repeat_seeded` False spares a costly seeded call its repeat (OutputCheck)."""
+        `repeat_seeded` False spares a costly seeded call its repeat (OutputCheck);
+        `keeps_arguments` says in a pass where a call changed its arguments (OutputCheck)."""
         part = None if item is None else self._part(item)
         tail = suffix if suffix is not None else item
         make_cases = cases if cases is not None else self.cases
@@ -138,7 +146,7 @@ class Function:
             baseline=baseline,
             item_names=self.items if whole else (),
             keep=keep,
-            advice=advice,
+            advice=advice if advice is not None else self.advice,
             elementwise=elementwise,
             driver=self.driver,
             exercise=self.exercise,
@@ -149,6 +157,8 @@ class Function:
             why=why,
             unnamed=unnamed,
             repeat_seeded=repeat_seeded,
+            uses=self.uses,
+            keeps_arguments=keeps_arguments,
         )
         return check if self.cache_from is None else self._fed_its_cache(check)
 

@@ -69,7 +69,7 @@ class ArgumentsUnchanged(Check):
             for index, (before, after) in enumerate(
                 zip(call.args, result.args_after, strict=False)
             ):
-                change = _change(before, after)
+                change = change_of(before, after)
                 if change:
                     name = names[index] if index < len(names) else f"argument {index + 1}"
                     return Verdict(
@@ -101,7 +101,7 @@ class ArgumentsUnchanged(Check):
         return Verdict(True, TAG + "no function changed its arguments or handed one back.")
 
 
-def _change(before: Any, after: Any) -> str:
+def change_of(before: Any, after: Any) -> str:
     """How `after` differs from `before`, in words; empty when they are the same."""
     if isinstance(before, Ref) or after is None:
         return ""
@@ -111,7 +111,7 @@ def _change(before: Any, after: Any) -> str:
         if not isinstance(after, dict) or set(after) != set(before):
             return "its keys changed"
         for key in before:
-            change = _change(before[key], after[key])
+            change = change_of(before[key], after[key])
             if change:
                 return f"[{key!r}]: {change}"
         return ""

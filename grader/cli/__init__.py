@@ -184,6 +184,13 @@ def _resolve(catalog: Catalog, names: tuple[str, ...]) -> list[ExerciseEntry]:
 )
 @limits_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the messages of passed checks too.")
+@click.option(
+    "--case",
+    "case",
+    metavar="CHECK[#N]",
+    help="Print a Python snippet that reproduces one case of a check (as a failing check "
+    "names it), with the expected answer and yours.",
+)
 def check(
     names: tuple[str, ...],
     all_: bool,
@@ -198,6 +205,7 @@ def check(
     memory: int,
     user: str,
     verbose: bool,
+    case: str | None,
 ) -> None:
     """Grade exercises: NAME is exercise03, 3 or exercise03_linear; none, the one you are
     on (the first not passed yet).
@@ -217,6 +225,11 @@ def check(
     results = Results(fmt, output, folder)
     request = Request(None if all_ else names, folder, seed, student_id, answers)
     limits = make_limits(timeout, memory, user)
+    if case is not None:
+        from grader.cli.repro import show_case
+
+        show_case(names, folder, case, seed, limits)
+        return
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         report, catalog = _graded_or_stopped(request, results, limits)
