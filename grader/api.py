@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -252,11 +252,10 @@ def _answer_paths(answers: Iterable[Path | str]) -> list[Path]:
 # four spaces go on with the line above (a table's row, a line of the learner's code). The
 # patterns are compiled on first use (re keeps them): a check that passes never needs them.
 _LIKELY = (
-    r"Likely mistake(?: \((?P<tag>[^)]*)\))?(?P<elsewhere>, from a case where "
-    r"the shapes let it run)?: (?P<sentence>.*)"
+    r"Likely mistake(?P<elsewhere>, from a case where the shapes let it run)?: (?P<sentence>.*)"
 )
 _ELSEWHERE = ", from a case where the shapes let it run"
-_NUMBERS = r".+?: (?:expected shape |shape )"  # describe_mismatch's first line
+_NUMBERS = r".+?: (?:expected shape |shape |a number as expected)"  # describe_mismatch's
 _FRAME = r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\."
 _CALL = r"[A-Za-z_]\w*\("
 _PARTS = ("traceback", "mismatch", "diagnosis", "advice")
@@ -275,7 +274,7 @@ class Feedback:
     call: str = ""  # the call the headline opens with, its arguments' shapes or values
     traceback: str = ""  # where the learner's code raised: its files, lines and code
     mismatch: str = ""  # the numbers of a wrong value: shapes, how many differ, the table
-    tag: str | None = None  # the likely mistake's name (`transposed`), as the report has it
+    tag: str | None = None  # the likely mistake's name (`transposed`): the report's diagnosis
     diagnosis: str = ""  # the likely mistake, in words
     diagnosis_elsewhere: bool = False  # seen on another case, where the shapes let it run
     advice: str = ""  # what to do about it (numerical stability)
@@ -292,8 +291,8 @@ class Feedback:
 
     @property
     def diagnosis_heading(self) -> str:
-        tag = f" ({self.tag})" if self.tag is not None else ""
-        return f"Likely mistake{tag}{_ELSEWHERE if self.diagnosis_elsewhere else ''}"
+        """The words before the likely mistake; its tag is the report's, never the learner's."""
+        return f"Likely mistake{_ELSEWHERE if self.diagnosis_elsewhere else ''}"
 
 
 def _indented(block: str) -> str:
@@ -305,6 +304,8 @@ def feedback(check: CheckReport) -> Feedback:
     parsed = _parsed(check.message)
     if parsed is None or parsed.text() != check.message:
         return Feedback(headline=check.message)
+    if parsed.diagnosis:
+        return replace(parsed, tag=check.diagnosis)
     return parsed
 
 
@@ -336,7 +337,6 @@ def _parsed(message: str) -> Feedback | None:
         call=_call_in(headline),
         traceback="\n".join(parts.get("traceback", [])),
         mismatch="\n".join(parts.get("mismatch", [])),
-        tag=likely["tag"] if likely else None,
         diagnosis=likely["sentence"] if likely else "",
         diagnosis_elsewhere=bool(likely and likely["elsewhere"]),
         advice="\n".join(parts.get("advice", [])),

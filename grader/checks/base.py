@@ -92,8 +92,8 @@ LIKELY = "Likely mistake"
 
 
 def with_likely_mistake(message: str, finding: Finding) -> str:
-    tag = f" ({finding.tag})" if finding.tag else ""
-    return f"{message}\n  {LIKELY}{tag}: {finding.sentence}"
+    # the tag is for machines (the report's `diagnosis`); a learner reads the sentence
+    return f"{message}\n  {LIKELY}: {finding.sentence}"
 
 
 @dataclass
@@ -358,7 +358,7 @@ class OutputCheck(Check):
         ):
             # NaN or inf where the answer is finite, and NumPy said it overflowed (unless a
             # known mistake gives those very NaNs: a mask that hides a whole row)
-            message = f"{verdict.message}\n  Likely mistake (unstable): {self.advice}"
+            message = f"{verdict.message}\n  {LIKELY}: {self.advice}"
             return Verdict(False, message, "unstable", mismatch=True)
         return verdict
 
@@ -473,10 +473,9 @@ def _named(wrong: list[Verdict]) -> Verdict | None:
         if found is None or first.not_started or first.diagnosis is not None:
             return first
         finding = found[1]
-        tag = f" ({finding.tag})" if finding.tag else ""
         return Verdict(
             False,
-            f"{first.message}\n  Likely mistake{tag}, from a case where the shapes let it run: "
+            f"{first.message}\n  {LIKELY}, from a case where the shapes let it run: "
             f"{finding.sentence}",
             finding.tag,
         )

@@ -146,20 +146,40 @@ def describe_mismatch(
 ) -> str:
     """The numbers of a wrong array: shapes, how many cells differ and by how much, the table."""
     lines = []
+    scalar = expected.ndim == 0 and received.ndim == 0
     if diff is None:
         lines.append(f"  {name}: expected shape {expected.shape}, received {received.shape}.")
+    elif scalar:
+        lines.append(f"  {name}: a number as expected, {_how_far(received, diff)}.")
     else:
-        relative = "" if diff.max_rel is None else f" (relative {diff.max_rel:.3g})"
-        error = f"; largest error {diff.max_abs:.3g}{relative}"
-        broken = int((diff.wrong & ~np.isfinite(received)).sum())
-        if broken:  # an error of inf says nothing; the NaNs are the news
-            error = f", {broken} of them NaN or infinite"
+        count = f"{diff.count} of {expected.size} {_plural(expected.size, 'element')}"
         lines.append(
-            f"  {name}: shape {expected.shape} as expected; {diff.count} of {expected.size} "
-            f"element{'s' if expected.size != 1 else ''} differ{error}."
+            f"  {name}: shape {expected.shape} as expected; {count} "
+            f"{'differs' if diff.count == 1 else 'differ'}; {_how_far(received, diff)}."
         )
-    if expected.ndim == 0 and received.ndim == 0:
+    if scalar:
         lines.append(f"    expected {float(expected):.8g}, received {float(received):.8g}")
     elif small(expected, received):
         lines.append(side_by_side(expected, received, None if diff is None else diff.wrong))
     return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
+def _how_far(received: np.ndarray, diff: Mismatch) -> str:
+    """The largest error, and how large that is next to the values expected, in words."""
+    broken = int((diff.wrong & ~np.isfinite(received)).sum())
+    if broken:  # an error of inf says nothing; the NaNs are the news
+        return f"{broken} of them NaN or infinite" if received.ndim else "NaN or infinite"
+    far = f"largest error {diff.max_abs:.3g}" if received.ndim else f"off by {diff.max_abs:.3g}"
+    if diff.max_rel is None:
+        return far
+    share = _relative(diff.max_rel)
+    return f"{far} ({'up to ' if received.ndim else ''}{share} of the expected value)"
+
+
+def _relative(rel: float) -> str:
+    """A relative error (error / size of the expected value) as a share a learner reads."""
+    return f"{100 * rel:.3g}%" if rel < 10 else f"{rel:,.0f} times the size"
