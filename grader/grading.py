@@ -76,7 +76,20 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
-def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bool) -> CheckReport:
+CHECK_OUTPUT = 2000  # characters of what a check's calls printed, kept in its report
+
+
+def _printed_by(planned: Planned, results: dict[str, CallResult]) -> str:
+    """What the learner's code printed in the calls of one check, up to CHECK_OUTPUT."""
+    text = "".join(results[call.id].output for calls in planned.calls for call in calls)
+    if len(text) > CHECK_OUTPUT:
+        return text[:CHECK_OUTPUT] + "\n[... more output cut]"
+    return text
+
+
+def _check_report(
+    entry: CheckEntry, verdict: Verdict, points: float, hidden: bool, output: str = ""
+) -> CheckReport:
     return CheckReport(
         name=entry.name + (HIDDEN if hidden else ""),
         title=entry.title + (" (your hidden cases)" if hidden else ""),
@@ -88,6 +101,7 @@ def _check_report(entry: CheckEntry, verdict: Verdict, points: float, hidden: bo
         data=verdict.data,
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
+        output=output,
     )
 
 
@@ -213,7 +227,9 @@ def _judge(
             if time.monotonic() > deadline:  # where no alarm could be set
                 raise _OutOfTime
             verdict = p.check.judge(reference, _evidence(p, results, all_calls))
-            reports.append(_check_report(c, verdict, c.points * share, hidden))
+            # a hidden case's prints stay with the exercise's output, which formats hold back
+            printed = "" if hidden else _printed_by(p, results)
+            reports.append(_check_report(c, verdict, c.points * share, hidden, printed))
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason

@@ -57,7 +57,8 @@ NARROWEST = 40
 # heights that fits, or the last), and with -v is shown whole.
 SCREEN_LINES = 20
 TABLE_LINES = (None, 12, 9, 6, 4, 3)
-PRINTED_LINES = 10  # of what a check's code printed, shown under it
+PRINTED_LINES = 10  # of what a check's code printed, shown under it with -v
+PRINTED_FIRST = 5  # the same on the first screen
 # Escape sequences (colour, cursor moves, a terminal's title) and other control characters
 # in what learner code printed: shown as they are, they could pass for the grader's lines.
 _CONTROL = re.compile(
@@ -143,13 +144,16 @@ def _and_more(count: int) -> str:
     return f", and {count} more" if count else ""
 
 
-def check_body(check: CheckReport, width: int, table_lines: int | None) -> list[str]:
+def check_body(
+    check: CheckReport, width: int, table_lines: int | None, printed: int = PRINTED_LINES
+) -> list[str]:
     """A check's whole message under its line, wrapped to `width`, tables laid out to fit,
-    then what its code printed. `table_lines`: the most lines a table may take (None: all)."""
+    then what its code printed. `table_lines`: the most lines a table may take (None: all);
+    `printed`: the most lines of its prints."""
     if check.passed:
         said = _wrapped(check.message, "    ", "      ", width) if check.message else []
         lines = [click.style(line, dim=True) for line in said]
-        return lines + printed_lines(check.output, width)
+        return lines + printed_lines(check.output, width, printed)
     from grader.judge.tables import fit
 
     part = feedback(check)
@@ -169,20 +173,20 @@ def check_body(check: CheckReport, width: int, table_lines: int | None) -> list[
         lines += [said[0].replace(heading, coloured, 1), *said[1:]]
     if part.advice:
         lines += _wrapped(part.advice, "      ", "        ", width)
-    return lines + printed_lines(check.output, width)
+    return lines + printed_lines(check.output, width, printed)
 
 
-def printed_lines(output: str, width: int) -> list[str]:
+def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[str]:
     """What learner code printed, under a label, each line behind a bar so that nothing it
-    prints passes for the grader's words; escapes stripped, at most PRINTED_LINES lines."""
+    prints passes for the grader's words; escapes stripped, at most `most` lines."""
     text = _CONTROL.sub("", output.expandtabs(4)).rstrip("\n")
     if not text.strip():
         return []
     bar = "│ " if _unicode() else "| "
     said = _wrapped(text, "      " + bar, "      " + bar, width)
-    shown = said[:PRINTED_LINES]
-    if len(said) > PRINTED_LINES:
-        more = len(said) - PRINTED_LINES
+    shown = said[:most]
+    if len(said) > most:
+        more = len(said) - most
         shown.append(f"      ... {more} more {'line' if more == 1 else 'lines'}")
     return ["    " + click.style("Your prints:", dim=True), *shown]
 
@@ -235,7 +239,7 @@ def _first_failure(exercise: ExerciseReport, width: int, table_lines: int | None
     for i, check in enumerate(failed):
         if i == 0:
             lines.append(_check_line(check, name_width, check.title, width))
-            lines += check_body(check, width, table_lines)
+            lines += check_body(check, width, table_lines, PRINTED_FIRST)
         else:
             lines.append(_check_line(check, name_width, _short(check), width))
     if len(failed) > 1:
