@@ -90,7 +90,7 @@ def _stacked(table: Table) -> list[str]:
 
 
 def _wrong_cells(table: Table, width: int, height: int | None, arrow: str) -> list[str]:
-    """Only the wrong cells, by index: `[0, 1] 0.3594 -> -0.1063`, packed into lines."""
+    """Only the wrong cells, after their index: `[0, 1] 0.3594 -> -0.1063`, in columns."""
     one_row = len(table.expected) == 1
     entries = [
         f"{f'[{j}]' if one_row else f'[{i}, {j}]'} {table.expected[i][j]} {arrow} {cell}"
@@ -98,8 +98,7 @@ def _wrong_cells(table: Table, width: int, height: int | None, arrow: str) -> li
         for j, (cell, bad) in enumerate(zip(row, marks, strict=True))
         if bad
     ]
-    where = "[index]" if one_row else "[row, column]"
-    lines = [f"wrong cells {where}: expected {arrow} received"]
+    lines = [f"wrong cells, expected {arrow} received:"]  # each after its [row, column]
     size = max(len(entry) for entry in entries)
     across = max(1, (width + 3) // (size + 3))  # entries a line, in columns
     packed = [
