@@ -86,6 +86,25 @@ def test_verbose_shows_every_failing_check_and_a_wide_table_changes_form(
     assert any(line.strip() == "expected" for line in full)
 
 
+def test_several_exercises_get_a_line_each_and_the_first_failure_in_full(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    graded = []
+    for relative in ("exercise01/bug_error_flipped.py", "exercise03/bug_transposed_dw.py"):
+        entry = catalog.find(relative.split("/")[0])
+        assert entry is not None
+        graded.append(grade_file(entry, CORPUS / relative, tmp_path / relative))
+    first, second = graded
+    text = report_text(summarize(graded), catalog, width=WIDTH)
+    lines = click.unstyle(text).split("\n")
+    assert len(lines) <= HEIGHT - 2 and max(map(len, lines)) <= WIDTH
+    words = _words(lines)
+    assert f"{second.name} {second.title} {second.score:g}/{second.max_score:g} failed" in words
+    assert next(c.name for c in first.checks if not c.passed) in words
+    assert not any(c.name in words for c in second.checks)  # its checks wait their turn
+    assert "Total:" in words and "Next: fix exercise01" in words
+
+
 # --- tables ------------------------------------------------------------------------------------
 
 EXPECTED = np.array([[2.114, 0.3594, 1.302], [-0.1063, -0.3259, -0.4296]])

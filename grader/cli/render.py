@@ -87,13 +87,18 @@ def _wrapped(text: str, first: str, rest: str, width: int) -> list[str]:
         body = line.lstrip(" ")
         lead = " " * (len(line) - len(body))
         lines += textwrap.wrap(
-            body,
+            _BETWEEN_DIGITS.sub(_KEPT, body),
             width,
             initial_indent=first + lead,
             subsequent_indent=rest + lead,
             break_on_hyphens=False,
         ) or [first.rstrip()]
-    return lines
+    return [line.replace(_KEPT, ", ") for line in lines]
+
+
+# a shape (6, 5) or an index [0, 1] stays on one line: its ", " is held together while wrapping
+_BETWEEN_DIGITS = re.compile(r"(?<=\d), (?=\d)")
+_KEPT = ",\x00"
 
 
 def _cut(text: str, room: int) -> str:
@@ -192,14 +197,17 @@ def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[st
 
 
 def exercise_lines(
-    exercise: ExerciseReport, verbose: bool = False, width: int | None = None
+    exercise: ExerciseReport,
+    verbose: bool = False,
+    width: int | None = None,
+    most: int = SCREEN_LINES,
 ) -> Iterable[str]:
     """An exercise for the terminal. A failing one shows its first failing check in full and
-    the others in a line each, so that what to fix first fits the first screen; `verbose`
-    shows every check in full."""
+    the others in a line each, in `most` lines where its tables can shrink to that, so that
+    what to fix first fits the first screen; `verbose` shows every check in full."""
     width = terminal_width() if width is None else width
     if exercise.status not in ("passed", "not_started", "error") and not verbose:
-        yield from _fitted(exercise, width)
+        yield from _fitted(exercise, width, most)
         return
     yield _heading(exercise)
     if exercise.status == "not_started":
@@ -220,11 +228,10 @@ def exercise_lines(
             yield from check_body(check, width, None)
 
 
-def _fitted(exercise: ExerciseReport, width: int) -> list[str]:
-    """A failing exercise in at most SCREEN_LINES lines where its tables can shrink to it."""
+def _fitted(exercise: ExerciseReport, width: int, most: int) -> list[str]:
     for table_lines in TABLE_LINES:  # the largest table that leaves it on one screen
         lines = _first_failure(exercise, width, table_lines)
-        if len(lines) <= SCREEN_LINES:
+        if len(lines) <= most:
             break
     return lines
 
@@ -268,11 +275,13 @@ def report_text(
         lines.append("")
     several = len(report.exercises) > 1 and not verbose
     first = next((e for e in report.exercises if e.status in FAILING), None)
+    # the lines around the first failing exercise, which it leaves room for on the screen
+    around = len(report.exercises) - 1 + len(report.quizzes) + 2 if several else 0
     for exercise in report.exercises:
         if several and exercise is not first:
             lines.append(_heading(exercise))
         else:
-            lines += exercise_lines(exercise, verbose, width)
+            lines += exercise_lines(exercise, verbose, width, SCREEN_LINES - around)
             lines += [] if several else [""]
     if several:
         lines.append("")
