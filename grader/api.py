@@ -368,6 +368,24 @@ def _call_in(headline: str) -> str:
     return ""
 
 
+# --- what the learner's code printed --------------------------------------------------------
+
+# Escape sequences (colour, cursor moves, a terminal's title) and other control characters
+# (a carriage return that writes over a line) in what learner code printed: shown as they
+# are, they could pass for the grader's words.
+_CONTROL = (
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # colour, cursor moves (CSI)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # a terminal's title, links (OSC)
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # the rest, the escape character itself among them
+)
+
+
+def printed_text(output: str) -> str:
+    """What a check's code printed (`CheckReport.output`), fit to show: control characters
+    and escape sequences taken out, tabs expanded, no blank lines at the end."""
+    return re.sub(_CONTROL, "", output).expandtabs(4).rstrip()
+
+
 # --- HTML, for notebooks ----------------------------------------------------------------------
 
 _STATUS_COLOURS = {"passed": "green", "failed": "#c00", "not_started": "#b80", "error": "#c00"}
@@ -416,6 +434,9 @@ def _check_html(check: CheckReport) -> str:
     )
     if not check.passed:
         row += feedback_html(feedback(check))
+    printed = printed_text(check.output)
+    if printed:
+        row += f'<p>Your prints:</p><pre class="bpgrade-prints">{_e(printed)}</pre>'
     return row + "</li>"
 
 

@@ -12,7 +12,7 @@ import click
 import numpy as np
 import pytest
 
-from grader.api import feedback
+from grader.api import feedback, printed_text, to_html
 from grader.catalog import Catalog
 from grader.cli.render import report_text
 from grader.judge.feedback import side_by_side
@@ -177,3 +177,19 @@ def test_prints_are_shown_under_their_check_capped_and_without_escapes(
         assert 0 < len(bars) <= 10
         assert re.search(r"\.\.\. \d+ more lines", text)
         assert text.count("Your prints:") == 1
+
+
+def test_printed_text_keeps_no_escape_or_carriage_return() -> None:
+    printed = "\x1b[31mred\x1b[0m\tdone\rXX\n\x1b]0;title\x07ok\x00\n\n"
+    assert printed_text(printed) == "red doneXX\nok"
+
+
+def test_html_shows_prints_escaped(catalog: Catalog, tmp_path: Path) -> None:
+    entry = catalog.find("exercise01")
+    assert entry is not None
+    source = tmp_path / "printing.py"
+    source.write_text((SOLUTIONS / entry.file).read_text() + PRINTING + "    # <b>\n")
+    report = grade_file(entry, source, tmp_path / "submission")
+    page = to_html(summarize([report]))
+    assert page.count('<pre class="bpgrade-prints">') == 1
+    assert "loss for" in page and "\x1b" not in page

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from grader.api import feedback
+from grader.api import feedback, printed_text
 from grader.catalog import Catalog
 from grader.progress import ExerciseProgress
 from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
@@ -59,13 +59,6 @@ SCREEN_LINES = 20
 TABLE_LINES = (None, 12, 9, 6, 4, 3)
 PRINTED_LINES = 10  # of what a check's code printed, shown under it with -v
 PRINTED_FIRST = 5  # the same on the first screen
-# Escape sequences (colour, cursor moves, a terminal's title) and other control characters
-# in what learner code printed: shown as they are, they could pass for the grader's lines.
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # colour, cursor moves (CSI)
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # a terminal's title, links (OSC)
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # the rest, the escape character itself among them
-)
 FAILING = ("failed", "error")
 
 
@@ -184,7 +177,7 @@ def check_body(
 def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[str]:
     """What learner code printed, under a label, each line behind a bar so that nothing it
     prints passes for the grader's words; escapes stripped, at most `most` lines."""
-    text = _CONTROL.sub("", output.expandtabs(4)).rstrip("\n")
+    text = printed_text(output)
     if not text.strip():
         return []
     bar = "│ " if _unicode() else "| "

@@ -172,14 +172,18 @@ def _how_far(received: np.ndarray, diff: Mismatch) -> str:
     """The largest error, and how large that is next to the values expected, in words."""
     broken = int((diff.wrong & ~np.isfinite(received)).sum())
     if broken:  # an error of inf says nothing; the NaNs are the news
-        return f"{broken} of them NaN or infinite" if received.ndim else "NaN or infinite"
+        return f"{broken} of them NaN or infinite" if received.ndim else "but NaN or infinite"
     far = f"largest error {diff.max_abs:.3g}" if received.ndim else f"off by {diff.max_abs:.3g}"
     if diff.max_rel is None:
         return far
     share = _relative(diff.max_rel)
-    return f"{far} ({'up to ' if received.ndim else ''}{share} of the expected value)"
+    if received.ndim and not share.startswith("less"):  # the largest share of many cells
+        share = "up to " + share
+    return f"{far} ({share} of the expected value)"
 
 
 def _relative(rel: float) -> str:
     """A relative error (error / size of the expected value) as a share a learner reads."""
+    if rel < 1e-4:  # right to 4 digits, and still wrong: the tolerance is far tighter
+        return "less than 0.01%"
     return f"{100 * rel:.3g}%" if rel < 10 else f"{rel:,.0f} times the size"
