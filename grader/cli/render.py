@@ -68,10 +68,6 @@ def terminal_width() -> int:
     return min(max(columns, NARROWEST), WIDEST)
 
 
-def _indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line for line in text.splitlines())
-
-
 def _wrapped(text: str, first: str, rest: str, width: int) -> list[str]:
     """`text` wrapped to `width` under its indents; a number or a name is never split,
     except one longer than a whole line. Each of its lines keeps its own leading spaces."""
@@ -128,14 +124,14 @@ def _short(check: CheckReport) -> str:
 
 def _passed_line(passed: list[CheckReport], width: int) -> str:
     """`  ✓ 4 passed: a, b, c, and 1 more`, as many names as fit."""
-    start = f"{len(passed)} passed: "
-    room = width - 4 - (1 if _unicode() else 3) - len(start)
+    start = f"{len(passed)} passed"
+    room = width - 4 - (1 if _unicode() else 3) - len(start) - 2
     names = [c.name for c in passed]
-    shown = len(names)
-    while shown and len(", ".join(names[:shown]) + _and_more(len(names) - shown)) > room:
-        shown -= 1
-    listed = ", ".join(names[:shown]) + _and_more(len(names) - shown)
-    return f"  {_mark(True)} {start}{listed}"
+    for shown in range(len(names), 0, -1):
+        listed = ", ".join(names[:shown]) + _and_more(len(names) - shown)
+        if len(listed) <= room:
+            return f"  {_mark(True)} {start}: {listed}"
+    return f"  {_mark(True)} {start}"
 
 
 def _and_more(count: int) -> str:
