@@ -105,6 +105,16 @@ def test_several_exercises_get_a_line_each_and_the_first_failure_in_full(
     assert "Total:" in words and "Next: fix exercise01" in words
 
 
+def test_the_likely_mistake_is_coloured_for_a_terminal(catalog: Catalog, tmp_path: Path) -> None:
+    entry = catalog.find("exercise03")
+    assert entry is not None
+    source = CORPUS / "exercise03" / "bug_transposed_dw.py"
+    report = grade_file(entry, source, tmp_path / "submission")
+    text = report_text(summarize([report]), catalog, width=WIDTH)
+    # styled here; echo leaves the colour out where stdout is no terminal, or NO_COLOR is set
+    assert click.style("Likely mistake", fg="yellow", bold=True) + ":" in text
+
+
 # --- tables ------------------------------------------------------------------------------------
 
 EXPECTED = np.array([[2.114, 0.3594, 1.302], [-0.1063, -0.3259, -0.4296]])
