@@ -15,7 +15,8 @@ import pytest
 from grader.api import feedback, printed_text, to_html
 from grader.catalog import Catalog
 from grader.cli.render import report_text
-from grader.judge.feedback import side_by_side
+from grader.judge.compare import mismatch
+from grader.judge.feedback import describe_mismatch, describe_value, side_by_side
 from grader.judge.tables import fit
 from grader.report import ExerciseReport, summarize
 
@@ -203,3 +204,30 @@ def test_html_shows_prints_escaped(catalog: Catalog, tmp_path: Path) -> None:
     page = to_html(summarize([report]))
     assert page.count('<pre class="bpgrade-prints">') == 1
     assert "loss for" in page and "\x1b" not in page
+
+
+# --- numbers in words ---------------------------------------------------------------------------
+
+
+def test_a_seed_prints_whole_however_it_came() -> None:
+    for seed in (1118119381, np.int64(1118119381), np.array(1118119381)):
+        assert describe_value(seed) == "1118119381"
+
+
+def test_a_wrong_number_says_how_far_off_in_words() -> None:
+    expected, received = np.array(0.5), np.array(-0.5)
+    said = describe_mismatch("dL_dw", received, expected, mismatch(received, expected))
+    assert said.startswith("  dL_dw: a number as expected, off by 1 (200% of the expected value).")
+    assert "element" not in said and "relative" not in said
+
+
+def _said(received: np.ndarray, expected: np.ndarray) -> str:
+    return describe_mismatch("y", received, expected, mismatch(received, expected))
+
+
+def test_one_wrong_cell_differs_and_many_differ() -> None:
+    expected = np.array([1.0, 2.0, 3.0])
+    one, two = np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 4.0])
+    assert "1 of 3 elements differs;" in _said(one, expected)
+    assert "2 of 3 elements differ;" in _said(two, expected)
+    assert "(up to 50% of the expected value)" in _said(two, expected)

@@ -23,7 +23,11 @@ def describe_value(value: Any, depth: int = 0) -> str:
     if isinstance(value, Ref):
         return "<the cache from your forward pass>"
     if isinstance(value, np.ndarray):
-        return str(value.shape) if value.ndim else f"{float(value):.6g}"
+        if value.ndim:
+            return str(value.shape)
+        value = value.item()  # a number, described as one below
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, bool | int):
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
