@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -165,9 +165,8 @@ class Session:
         Raises a CheckError before anything runs; grading itself never raises (a report that
         is not a grade says why), except for a stop (KeyboardInterrupt and the like)."""
         from grader.grading import DEFAULT_SEED
-        from grader.submission import grade_submission
-
         from grader.loop import exercises_folder
+        from grader.submission import grade_submission
 
         entries = self.exercises(exercises)
         folder = exercises_folder(None if folder is None else Path(folder))
@@ -255,11 +254,10 @@ def _answer_paths(answers: Iterable[Path | str]) -> list[Path]:
 # four spaces go on with the line above (a table's row, a line of the learner's code). The
 # patterns are compiled on first use (re keeps them): a check that passes never needs them.
 _LIKELY = (
-    r"Likely mistake(?: \((?P<tag>[^)]*)\))?(?P<elsewhere>, from a case where "
-    r"the shapes let it run)?: (?P<sentence>.*)"
+    r"Likely mistake(?P<elsewhere>, from a case where the shapes let it run)?: (?P<sentence>.*)"
 )
 _ELSEWHERE = ", from a case where the shapes let it run"
-_NUMBERS = r".+?: (?:expected shape |shape )"  # describe_mismatch's first line
+_NUMBERS = r".+?: (?:expected shape |shape |a number as expected)"  # describe_mismatch's
 _FRAME = r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\."
 _CALL = r"[A-Za-z_]\w*\("
 _PARTS = ("traceback", "mismatch", "diagnosis", "advice")
@@ -278,7 +276,7 @@ class Feedback:
     call: str = ""  # the call the headline opens with, its arguments' shapes or values
     traceback: str = ""  # where the learner's code raised: its files, lines and code
     mismatch: str = ""  # the numbers of a wrong value: shapes, how many differ, the table
-    tag: str | None = None  # the likely mistake's name (`transposed`), as the report has it
+    tag: str | None = None  # the likely mistake's name (`transposed`): the report's diagnosis
     diagnosis: str = ""  # the likely mistake, in words
     diagnosis_elsewhere: bool = False  # seen on another case, where the shapes let it run
     advice: str = ""  # what to do about it (numerical stability)
@@ -295,8 +293,8 @@ class Feedback:
 
     @property
     def diagnosis_heading(self) -> str:
-        tag = f" ({self.tag})" if self.tag is not None else ""
-        return f"Likely mistake{tag}{_ELSEWHERE if self.diagnosis_elsewhere else ''}"
+        """The words before the likely mistake; its tag is the report's, never the learner's."""
+        return f"Likely mistake{_ELSEWHERE if self.diagnosis_elsewhere else ''}"
 
 
 def _indented(block: str) -> str:
@@ -308,6 +306,8 @@ def feedback(check: CheckReport) -> Feedback:
     parsed = _parsed(check.message)
     if parsed is None or parsed.text() != check.message:
         return Feedback(headline=check.message)
+    if parsed.diagnosis:
+        return replace(parsed, tag=check.diagnosis)
     return parsed
 
 
@@ -339,7 +339,6 @@ def _parsed(message: str) -> Feedback | None:
         call=_call_in(headline),
         traceback="\n".join(parts.get("traceback", [])),
         mismatch="\n".join(parts.get("mismatch", [])),
-        tag=likely["tag"] if likely else None,
         diagnosis=likely["sentence"] if likely else "",
         diagnosis_elsewhere=bool(likely and likely["elsewhere"]),
         advice="\n".join(parts.get("advice", [])),
@@ -369,6 +368,24 @@ def _call_in(headline: str) -> str:
             if depth == 0:
                 return headline[: i + 1]
     return ""
+
+
+# --- what the learner's code printed --------------------------------------------------------
+
+# Escape sequences (colour, cursor moves, a terminal's title) and other control characters
+# (a carriage return that writes over a line) in what learner code printed: shown as they
+# are, they could pass for the grader's words.
+_CONTROL = (
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # colour, cursor moves (CSI)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # a terminal's title, links (OSC)
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # the rest, the escape character itself among them
+)
+
+
+def printed_text(output: str) -> str:
+    """What a check's code printed (`CheckReport.output`), fit to show: control characters
+    and escape sequences taken out, tabs expanded, no blank lines at the end."""
+    return re.sub(_CONTROL, "", output).expandtabs(4).rstrip()
 
 
 # --- HTML, for notebooks ----------------------------------------------------------------------
@@ -419,6 +436,9 @@ def _check_html(check: CheckReport) -> str:
     )
     if not check.passed:
         row += feedback_html(feedback(check))
+    printed = printed_text(check.output)
+    if printed:
+        row += f'<p>Your prints:</p><pre class="bpgrade-prints">{_e(printed)}</pre>'
     return row + "</li>"
 
 

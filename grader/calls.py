@@ -85,6 +85,8 @@ class CallResult:
     # the arguments (positions, or names of keyword arguments) whose memory the returned
     # value shares: a view of an argument, or the argument itself, handed back
     aliases: tuple[int | str, ...] = ()
+    # what the call printed (stdout and stderr), up to a cap: shown with its check
+    output: str = ""
 
 
 @dataclass(frozen=True)

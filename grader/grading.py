@@ -78,8 +78,24 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
+CHECK_OUTPUT = 2000  # characters of what a check's calls printed, kept in its report
+
+
+def _printed_by(planned: Planned, results: dict[str, CallResult]) -> str:
+    """What the learner's code printed in the calls of one check, up to CHECK_OUTPUT."""
+    text = "".join(results[call.id].output for calls in planned.calls for call in calls)
+    if len(text) > CHECK_OUTPUT:
+        return text[:CHECK_OUTPUT] + "\n[... more output cut]"
+    return text
+
+
 def _check_report(
-    entry: CheckEntry, verdict: Verdict, points: float, hidden: bool, case: str | None = None
+    entry: CheckEntry,
+    verdict: Verdict,
+    points: float,
+    hidden: bool,
+    case: str | None = None,
+    output: str = "",
 ) -> CheckReport:
     return CheckReport(
         name=entry.name + (HIDDEN if hidden else ""),
@@ -93,6 +109,7 @@ def _check_report(
         hidden=hidden,
         visibility=HIDDEN_VISIBILITY if hidden else "visible",
         case=case,
+        output=output,
     )
 
 
@@ -266,7 +283,11 @@ def _judge(
             case = None
             if not hidden:  # a student's hidden cases stay hidden
                 verdict, case = _reproducible(entry.name, p.check, verdict, exercise.seed)
-            reports.append(_check_report(c, verdict, c.points * share, hidden, case))
+            # a hidden case's prints stay with the exercise's output, which formats hold back
+                printed = "" if hidden else _printed_by(p, results)
+                reports.append(
+                    _check_report(c, verdict, c.points * share, hidden, case, printed)
+                )
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason

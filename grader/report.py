@@ -40,15 +40,21 @@ class CheckReport(BaseModel):
     visibility: Visibility = "visible"
     data: PlotData | None = None  # left out of the JSON when there is none
     case: str | None = None  # the failing case, as `bpgrade check --case` takes it; or left out
+    # what the learner's code printed during this check's calls, up to a cap; left out of
+    # the JSON when it printed nothing
+    output: str = ""
 
     @model_serializer(mode="wrap")
     def _without_empty_data(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """No `data` key where a check has none, so that reports keep the shape they had."""
+        """No `data` or `output` key where a check has none, so that reports keep the shape
+        they had."""
         dumped: dict[str, Any] = handler(self)
         if self.data is None or not (self.data.series or self.data.layers):
             dumped.pop("data", None)
         if self.case is None:
             dumped.pop("case", None)
+        if not self.output:
+            dumped.pop("output", None)
         return dumped
 
 

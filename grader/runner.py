@@ -314,12 +314,14 @@ def make_call(
     ):
         warnings.simplefilter("always")
         try:
-            value = function(*args, **kwargs)
+            with _printed() as printed:
+                value = function(*args, **kwargs)
         except MemoryError:
             raise  # the sandbox reports the memory limit: for this call and those after it
         except (Exception, SystemExit) as exc:
             result.error = _error_from(exc, folder, Path(module.__file__ or "").name)
             value = None
+    result.output = printed.text()
     result.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
     result.args_after = _plain_arguments(args, call.args)
     after = _plain_arguments(tuple(kwargs.values()), tuple(call.kwargs.values()))
@@ -335,6 +337,62 @@ def make_call(
         except LookupError as exc:
             result.error = LearnerError("bad_return", "", str(exc))
     return result
+
+
+CALL_OUTPUT = 2000  # characters of what one call printed kept for its check
+
+
+class _Printed:
+    """The first CALL_OUTPUT characters (and one more, so that a cut shows) a call printed."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+
+    def keep(self, text: str) -> None:
+        room = CALL_OUTPUT + 1 - self.size
+        if room > 0 and text:
+            self.kept.append(text[:room])
+            self.size += len(self.kept[-1])
+
+    def text(self) -> str:
+        text = "".join(self.kept)
+        if len(text) > CALL_OUTPUT:
+            return text[:CALL_OUTPUT] + "\n[... more output cut]"
+        return text
+
+
+class _Tee:
+    """A stream that passes everything on to `stream` (the exercise's whole output, as
+    before) and keeps the start of it for the call being made."""
+
+    def __init__(self, stream: Any, printed: _Printed) -> None:
+        self._stream = stream
+        self._printed = printed
+
+    def write(self, text: str) -> int:
+        written: int = self._stream.write(text)
+        if isinstance(text, str):
+            self._printed.keep(text)
+        return written
+
+    def __getattr__(self, name: str) -> Any:  # flush, buffer, isatty, encoding...
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _printed() -> Iterator[_Printed]:
+    """What learner code prints while in the block, on stdout or stderr, kept for its
+    check; it still goes where it went (the exercise's output)."""
+    printed = _Printed()
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout = _Tee(stdout, printed)  # type: ignore[assignment]
+    sys.stderr = _Tee(stderr, printed)  # type: ignore[assignment]
+    try:
+        yield printed
+    finally:
+        # the learner's code may have replaced them itself: what it set is not kept
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 def _arrays(value: Any, depth: int = 0) -> list[np.ndarray]:

@@ -153,7 +153,7 @@ def test_html_is_escaped_and_holds_the_headline_and_diagnosis(
 
 
 def test_a_message_of_another_shape_is_kept_whole() -> None:
-    message = "f(x=1): wrong y.\nnot indented\n  Likely mistake (sign): flipped."
+    message = "f(x=1): wrong y.\nnot indented\n  Likely mistake: flipped."
     check = CheckReport(name="f.y", title="y", passed=False, score=0, max_score=1, message=message)
     feedback = api.feedback(check)
     assert feedback.headline == message and feedback.text() == message
@@ -165,10 +165,16 @@ def test_feedback_parts_render_back_to_the_message() -> None:
         "g(a (2,)): wrong out.\n"
         "  out: shape (2,) as expected; 1 of 2 elements differ; largest error 1.\n"
         "    expected 1, received 2\n"
-        "  Likely mistake (sign), from a case where the shapes let it run: a <b> flipped sign."
+        "  Likely mistake, from a case where the shapes let it run: a <b> flipped sign."
     )
     check = CheckReport(
-        name="g.out", title="out", passed=False, score=0, max_score=1, message=message
+        name="g.out",
+        title="out",
+        passed=False,
+        score=0,
+        max_score=1,
+        message=message,
+        diagnosis="sign",
     )
     feedback = api.feedback(check)
     assert (feedback.call, feedback.tag, feedback.diagnosis_elsewhere) == (
@@ -179,6 +185,7 @@ def test_feedback_parts_render_back_to_the_message() -> None:
     assert feedback.mismatch.splitlines()[1] == "  expected 1, received 2"
     assert feedback.text() == message
     assert "a &lt;b&gt; flipped sign" in api.feedback_html(feedback)
+    assert "(sign)" not in api.feedback_html(feedback)  # the tag is the report's, not the learner's
 
 
 # --- data behind pictures ----------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_no_colour_when_stdout_is_not_a_terminal(tmp_path: Path) -> None:
     folder = submission(tmp_path, {"exercise03_linear.py": TRANSPOSED_DW})
     done = bpgrade(tmp_path, "check", "3", "--dir", str(folder))
     assert done.returncode == 1
-    assert "Likely mistake (transposed)" in done.stdout
+    assert "Likely mistake: dW has the right numbers but is transposed" in done.stdout
     assert not ANSI.search(done.stdout + done.stderr)
 
 
@@ -268,22 +268,23 @@ def test_human_output_of_a_failing_check(workspace: Path) -> None:
     assert "expected" in out
     assert "received" in out
     assert re.search(r"expected shape \((\d+), (\d+)\), received \(\2, \1\)", out)
-    assert "Likely mistake (transposed)" in out
+    assert "Likely mistake: dW has the right numbers but is transposed" in out
     assert "bpgrade hint exercise03" in out
 
 
 def test_the_terminal_shows_each_failing_checks_message_whole(workspace: Path) -> None:
-    """The terminal renders the library's feedback in parts, which gives back the message
-    of the JSON report to the byte (a wrong gradient, and an exception with its traceback)."""
+    """With -v, the terminal renders the library's feedback in parts, which gives back every
+    word of the JSON report's message in order, wrapped to the terminal (a wrong gradient,
+    and an exception with its traceback)."""
     for number, text in enumerate((TRANSPOSED_DW, FORWARD_RAISES)):
         (workspace / str(number)).mkdir()
         folder = submission(workspace / str(number), {"exercise03_linear.py": text})
         report = as_report(invoke("check", "3", "--dir", str(folder), "--json"))
-        out = invoke("check", "3", "--dir", str(folder)).output
+        out = invoke("check", "3", "--dir", str(folder), "-v", env={"COLUMNS": "120"}).output
         failing = [c for e in report["exercises"] for c in e["checks"] if not c["passed"]]
         assert failing
         for check in failing:
-            assert "\n".join("      " + line for line in check["message"].splitlines()) in out
+            assert " ".join(check["message"].split()) in " ".join(out.split())
 
 
 def test_a_learner_exception_shows_the_learners_file_line_and_code(workspace: Path) -> None:
@@ -476,7 +477,7 @@ def test_no_color_is_honoured_even_on_a_terminal(workspace: Path, command: tuple
 def test_no_colour_without_a_terminal_under_clirunner(workspace: Path) -> None:
     folder = submission(workspace, {"exercise03_linear.py": TRANSPOSED_DW})
     result = invoke("check", "3", "--dir", str(folder), color=False)
-    assert "Likely mistake (transposed)" in result.output
+    assert "Likely mistake: dW has the right numbers but is transposed" in result.output
     assert not ANSI.search(result.output)
 
 

@@ -168,7 +168,7 @@ def test_the_workflows_grading_step_gives_one_total_and_the_feedback(
     assert [a.split(",")[0] for a in annotations] == ["::error file=exercises/exercise03_linear.py"]
     written = summary.read_text(encoding="utf-8")
     assert written.startswith(f"## bpgrade: {score:g}/{maximum:g} points\n")
-    assert "Likely mistake (transposed)" in written
+    assert "Likely mistake: dW has the right numbers but is transposed" in written
     assert "exercise05: not started yet" in written
 
 

@@ -119,8 +119,8 @@ LIKELY = "Likely mistake"
 
 
 def with_likely_mistake(message: str, finding: Finding) -> str:
-    tag = f" ({finding.tag})" if finding.tag else ""
-    return f"{message}\n  {LIKELY}{tag}: {finding.sentence}"
+    # the tag is for machines (the report's `diagnosis`); a learner reads the sentence
+    return f"{message}\n  {LIKELY}: {finding.sentence}"
 
 
 @dataclass
@@ -424,7 +424,7 @@ class OutputCheck(Check):
             # known mistake gives those very NaNs: a mask that hides a whole row)
             warned = next(w for w in result.warnings if w.startswith("RuntimeWarning"))
             advice = self._advice_for(warned)
-            message = f"{verdict.message}\n  Likely mistake (unstable): {advice}"
+            message = f"{verdict.message}\n  {LIKELY}: {advice}"
             return Verdict(False, message, "unstable", mismatch=True)
         return verdict
 
@@ -618,10 +618,9 @@ def _named(wrong: list[Verdict]) -> Verdict | None:
         if found is None or first.not_started or first.diagnosis is not None:
             return first
         finding = found[1]
-        tag = f" ({finding.tag})" if finding.tag else ""
         return Verdict(
             False,
-            f"{first.message}\n  Likely mistake{tag}, from a case where the shapes let it run: "
+            f"{first.message}\n  {LIKELY}, from a case where the shapes let it run: "
             f"{finding.sentence}",
             finding.tag,
             case=first.case,

@@ -124,5 +124,7 @@ def change_of(before: Any, after: Any) -> str:
             return f"its shape went from {before.shape} to {a.shape}"
         differ = ~((a == before) | (np.isnan(a) & np.isnan(before)))
         if differ.any():
-            return f"{int(differ.sum())} of {before.size} elements differ after the call"
+            count, noun = int(differ.sum()), "element" if before.size == 1 else "elements"
+            verb = "differs" if count == 1 else "differ"
+            return f"{count} of {before.size} {noun} {verb} after the call"
     return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from grader.api import feedback
+from grader.api import feedback, printed_text
 from grader.catalog import Catalog, ExerciseEntry
 from grader.progress import ExerciseProgress
 from grader.report import LAYOUT_HEADING, CheckReport, ExerciseReport, Report
@@ -49,45 +50,229 @@ def _status(status: str) -> str:
     return click.style(status.replace("_", " "), fg=STATUS_COLOURS.get(status), bold=True)
 
 
-def _indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line for line in text.splitlines())
+WIDEST = 120  # columns: longer lines are hard to read, whatever the terminal
+NARROWEST = 40
+# The lines a failing exercise may take, so that it, a blank line, the "Next:" line and the
+# prompt fit a terminal of 24 lines; a table gives up lines for it (to the first of these
+# heights that fits, or the last), and with -v is shown whole.
+SCREEN_LINES = 20
+TABLE_LINES = (None, 12, 9, 6, 4, 3)
+PRINTED_LINES = 10  # of what a check's code printed, shown under it with -v
+PRINTED_FIRST = 5  # the same on the first screen
+FAILING = ("failed", "error")
 
 
-def _check_line(check: CheckReport, width: int) -> str:
-    points = _points(check.score, check.max_score)
-    return f"  {_mark(check.passed)} {check.name:<{width}}  {points:>5}  {check.title}"
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS first; 80 when output is not a terminal)."""
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return min(max(columns, NARROWEST), WIDEST)
 
 
-def exercise_lines(exercise: ExerciseReport, verbose: bool = False) -> Iterable[str]:
-    yield (
+def _wrapped(text: str, first: str, rest: str, width: int) -> list[str]:
+    """`text` wrapped to `width` under its indents; a number or a name is never split,
+    except one longer than a whole line. Each of its lines keeps its own leading spaces."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        lead = " " * (len(line) - len(body))
+        lines += textwrap.wrap(
+            _BETWEEN_DIGITS.sub(_KEPT, body),
+            width,
+            initial_indent=first + lead,
+            subsequent_indent=rest + lead,
+            break_on_hyphens=False,
+        ) or [first.rstrip()]
+    return [line.replace(_KEPT, ", ") for line in lines]
+
+
+# a shape (6, 5) or an index [0, 1] stays on one line: its ", " is held together while wrapping
+_BETWEEN_DIGITS = re.compile(r"(?<=\d), (?=\d)")
+_KEPT = ",\x00"
+
+
+def _cut(text: str, room: int) -> str:
+    if len(text) <= room:
+        return text
+    return text[: max(room - 3, 0)].rstrip() + "..."
+
+
+def _heading(exercise: ExerciseReport) -> str:
+    return (
         click.style(f"{exercise.name}  {exercise.title}", bold=True)
         + f"  {_points(exercise.score, exercise.max_score)}  {_status(exercise.status)}"
     )
+
+
+def _check_line(check: CheckReport, name_width: int, said: str, width: int) -> str:
+    """`  ✗ name  0/2  said`, `said` cut to the width (the mark is one column, or three)."""
+    points = _points(check.score, check.max_score)
+    start = f"{check.name:<{name_width}}  {points:>5}  "
+    room = width - 4 - (1 if _unicode() else 3) - len(start)
+    return f"  {_mark(check.passed)} {start}{_cut(said, room)}".rstrip()
+
+
+def _short(check: CheckReport) -> str:
+    """A failing check in a few words: its likely mistake, or what is wrong without the call."""
+    said = feedback(check)
+    if said.diagnosis:
+        return said.diagnosis
+    headline = said.headline.split("\n")[0]
+    if said.call and headline.startswith(said.call):
+        headline = headline[len(said.call) :].lstrip(": ")
+    return headline[:1].upper() + headline[1:]
+
+
+def _passed_line(passed: list[CheckReport], width: int) -> str:
+    """`  ✓ 4 passed: a, b, c, and 1 more`, as many names as fit."""
+    start = f"{len(passed)} passed"
+    room = width - 4 - (1 if _unicode() else 3) - len(start) - 2
+    names = [c.name for c in passed]
+    for shown in range(len(names), 0, -1):
+        listed = ", ".join(names[:shown]) + _and_more(len(names) - shown)
+        if len(listed) <= room:
+            return f"  {_mark(True)} {start}: {listed}"
+    return f"  {_mark(True)} {start}"
+
+
+def _and_more(count: int) -> str:
+    return f", and {count} more" if count else ""
+
+
+def check_body(
+    check: CheckReport, width: int, table_lines: int | None, printed: int = PRINTED_LINES
+) -> list[str]:
+    """A check's whole message under its line, wrapped to `width`, tables laid out to fit,
+    then what its code printed. `table_lines`: the most lines a table may take (None: all);
+    `printed`: the most lines of its prints."""
+    if check.passed:
+        said = _wrapped(check.message, "    ", "      ", width) if check.message else []
+        lines = [click.style(line, dim=True) for line in said]
+        return lines + printed_lines(check.output, width, printed)
+    from grader.judge.tables import fit
+
+    part = feedback(check)
+    lines = _wrapped(part.headline, "    ", "      ", width)
+    if part.traceback:
+        lines += _wrapped(part.traceback, "      ", "          ", width)
+    if part.mismatch:
+        summary, *table = part.mismatch.split("\n")
+        lines += _wrapped(summary, "      ", "        ", width)
+        arrow = "→" if _unicode() else "->"
+        rows = fit([row.removeprefix("  ") for row in table], width - 8, table_lines, arrow)
+        lines += _wrapped("\n".join(rows), "        ", "          ", width) if rows else []
+    if part.diagnosis:
+        heading = part.diagnosis_heading
+        said = _wrapped(f"{heading}: {part.diagnosis}", "      ", "        ", width)
+        coloured = click.style(heading, fg="yellow", bold=True)
+        lines += [said[0].replace(heading, coloured, 1), *said[1:]]
+    if part.advice:
+        lines += _wrapped(part.advice, "      ", "        ", width)
+    return lines + printed_lines(check.output, width, printed)
+
+
+def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[str]:
+    """What learner code printed, under a label, each line behind a bar so that nothing it
+    prints passes for the grader's words; escapes stripped, at most `most` lines."""
+    text = printed_text(output)
+    if not text.strip():
+        return []
+    bar = "│ " if _unicode() else "| "
+    said = _wrapped(text, "      " + bar, "      " + bar, width)
+    shown = said[:most]
+    if len(said) > most:
+        more = len(said) - most
+        shown.append(f"      ... {more} more {'line' if more == 1 else 'lines'}")
+    return ["    " + click.style("Your prints:", dim=True), *shown]
+
+
+def exercise_lines(
+    exercise: ExerciseReport,
+    verbose: bool = False,
+    width: int | None = None,
+    most: int = SCREEN_LINES,
+) -> Iterable[str]:
+    """An exercise for the terminal. A failing one shows its first failing check in full and
+    the others in a line each, in `most` lines where its tables can shrink to that, so that
+    what to fix first fits the first screen; `verbose` shows every check in full."""
+    width = terminal_width() if width is None else width
+    if exercise.status not in ("passed", "not_started", "error") and not verbose:
+        yield from _fitted(exercise, width, most)
+        return
+    yield _heading(exercise)
     if exercise.status == "not_started":
-        yield f"  Not started: open {exercise.file} and replace each `raise NotImplementedError`."
+        yield from _wrapped(
+            f"Not started: open {exercise.file} and replace each `raise NotImplementedError`.",
+            "  ",
+            "    ",
+            width,
+        )
         return
     if exercise.status == "error":
-        yield _indent(exercise.error or "", "  ")
+        yield from _wrapped(exercise.error or "", "  ", "    ", width)
         return
-    width = max(len(c.name) for c in exercise.checks)
+    name_width = max(len(c.name) for c in exercise.checks)
     for check in exercise.checks:
-        yield _check_line(check, width)
+        yield _check_line(check, name_width, check.title, width)
         if not check.passed or verbose:
-            said = check.message if check.passed else feedback(check).text()
-            yield click.style(_indent(said, "      "), dim=check.passed)
+            yield from check_body(check, width, None)
 
 
-def report_text(report: Report, catalog: Catalog, verbose: bool = False) -> str:
+def _fitted(exercise: ExerciseReport, width: int, most: int) -> list[str]:
+    for table_lines in TABLE_LINES:  # the largest table that leaves it on one screen
+        lines = _first_failure(exercise, width, table_lines)
+        if len(lines) <= most:
+            break
+    return lines
+
+
+def _first_failure(exercise: ExerciseReport, width: int, table_lines: int | None) -> list[str]:
+    """The checks that passed in a line, the first failing check in full, the others in a
+    line each."""
+    passed = [c for c in exercise.checks if c.passed]
+    failed = [c for c in exercise.checks if not c.passed]
+    lines = [_passed_line(passed, width)] if passed else []
+    name_width = max((len(c.name) for c in failed), default=0)
+    for i, check in enumerate(failed):
+        if i == 0:
+            lines.append(_check_line(check, name_width, check.title, width))
+            lines += check_body(check, width, table_lines, PRINTED_FIRST)
+        else:
+            lines.append(_check_line(check, name_width, _short(check), width))
+    if len(failed) > 1:
+        lines += _wrapped(
+            f"`bpgrade check {exercise.name} -v` shows every failing check in full.",
+            "  ",
+            "    ",
+            width,
+        )
+    return [_heading(exercise), *lines]
+
+
+def report_text(
+    report: Report, catalog: Catalog, verbose: bool = False, width: int | None = None
+) -> str:
+    """The report for a terminal `width` columns wide (None: this terminal's). Several
+    exercises get a line each, the first failing one its first failure in full."""
     if report.error is not None:
         return click.style("Not graded: ", fg="red", bold=True) + report.error
+    width = terminal_width() if width is None else width
     lines: list[str] = []
     if report.layout:  # it explains the scores below, so it comes first
         lines += [click.style(LAYOUT_HEADING, fg="yellow", bold=True)]
         # unwrapped: a file name the student copies from here must not be split in two
         lines += [f"  - {note}" for note in report.layout]
         lines.append("")
+    several = len(report.exercises) > 1 and not verbose
+    first = next((e for e in report.exercises if e.status in FAILING), None)
+    # the lines around the first failing exercise, which it leaves room for on the screen
+    around = len(report.exercises) - 1 + len(report.quizzes) + 2 if several else 0
     for exercise in report.exercises:
-        lines += exercise_lines(exercise, verbose)
+        if several and exercise is not first:
+            lines.append(_heading(exercise))
+        else:
+            lines += exercise_lines(exercise, verbose, width, SCREEN_LINES - around)
+            lines += [] if several else [""]
+    if several:
         lines.append("")
     for quiz in report.quizzes:
         right = sum(q.correct for q in quiz.questions)
@@ -198,11 +383,6 @@ def progress_text(
         heading = f"Quizzes: {taken} of {len(quizzes)} taken"
         lines += ["", click.style(heading, bold=True), *quiz_rows(quizzes, "  ")]
     return "\n".join(lines)
-
-
-def terminal_width() -> int:
-    """The terminal's columns (80 where there is none, or COLUMNS says so), 40 at least."""
-    return max(shutil.get_terminal_size((80, 24)).columns, 40)
 
 
 def wrapped(prefix: str, text: str, styled_prefix: str | None = None) -> str:

@@ -23,7 +23,11 @@ def describe_value(value: Any, depth: int = 0) -> str:
     if isinstance(value, Ref):
         return "<the cache from your forward pass>"
     if isinstance(value, np.ndarray):
-        return str(value.shape) if value.ndim else f"{float(value):.6g}"
+        if value.ndim:
+            return str(value.shape)
+        value = value.item()  # a number, described as one below
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, bool | int):
         return str(value)  # a seed must print whole, so that the learner can rerun it
     if isinstance(value, float):
@@ -146,20 +150,44 @@ def describe_mismatch(
 ) -> str:
     """The numbers of a wrong array: shapes, how many cells differ and by how much, the table."""
     lines = []
+    scalar = expected.ndim == 0 and received.ndim == 0
     if diff is None:
         lines.append(f"  {name}: expected shape {expected.shape}, received {received.shape}.")
+    elif scalar:
+        lines.append(f"  {name}: a number as expected, {_how_far(received, diff)}.")
     else:
-        relative = "" if diff.max_rel is None else f" (relative {diff.max_rel:.3g})"
-        error = f"; largest error {diff.max_abs:.3g}{relative}"
-        broken = int((diff.wrong & ~np.isfinite(received)).sum())
-        if broken:  # an error of inf says nothing; the NaNs are the news
-            error = f", {broken} of them NaN or infinite"
+        count = f"{diff.count} of {expected.size} {_plural(expected.size, 'element')}"
         lines.append(
-            f"  {name}: shape {expected.shape} as expected; {diff.count} of {expected.size} "
-            f"element{'s' if expected.size != 1 else ''} differ{error}."
+            f"  {name}: shape {expected.shape} as expected; {count} "
+            f"{'differs' if diff.count == 1 else 'differ'}; {_how_far(received, diff)}."
         )
-    if expected.ndim == 0 and received.ndim == 0:
+    if scalar:
         lines.append(f"    expected {float(expected):.8g}, received {float(received):.8g}")
     elif small(expected, received):
         lines.append(side_by_side(expected, received, None if diff is None else diff.wrong))
     return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
+def _how_far(received: np.ndarray, diff: Mismatch) -> str:
+    """The largest error, and how large that is next to the values expected, in words."""
+    broken = int((diff.wrong & ~np.isfinite(received)).sum())
+    if broken:  # an error of inf says nothing; the NaNs are the news
+        return f"{broken} of them NaN or infinite" if received.ndim else "but NaN or infinite"
+    far = f"largest error {diff.max_abs:.3g}" if received.ndim else f"off by {diff.max_abs:.3g}"
+    if diff.max_rel is None:
+        return far
+    share = _relative(diff.max_rel)
+    if received.ndim and not share.startswith("less"):  # the largest share of many cells
+        share = "up to " + share
+    return f"{far} ({share} of the expected value)"
+
+
+def _relative(rel: float) -> str:
+    """A relative error (error / size of the expected value) as a share a learner reads."""
+    if rel < 1e-4:  # right to 4 digits, and still wrong: the tolerance is far tighter
+        return "less than 0.01%"
+    return f"{100 * rel:.3g}%" if rel < 10 else f"{rel:,.0f} times the size"

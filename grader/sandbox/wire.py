@@ -122,6 +122,7 @@ def encode_value(value: Any) -> Any:
                 encode_value(value.args_after),
                 encode_value(value.kwargs_after),
                 list(value.aliases),
+                value.output,
             ]
         }
     if isinstance(value, NoResults):
@@ -204,7 +205,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             raise WireError("malformed error")
         frames = _frames(fields[3], depth)
         return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]
-    if tag == "$result" and len(fields) == 6:
+    if tag == "$result" and len(fields) == 7:
         error = decode_value(fields[1], depth + 1)
         try:
             value = decode_value(fields[0], depth + 1)
@@ -227,6 +228,7 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             args_after,
             kwargs_after,
             tuple(_text(a) if isinstance(a, str) else a for a in aliases[:MAX_ALIASES]),
+            _text(fields[6]),
         )
     if tag == "$load_failure" and len(fields) == 3 and isinstance(fields[2], bool):
         return NoResults(_text(fields[0]), _frames(fields[1], depth), fields[2])
