@@ -260,7 +260,12 @@ _ELSEWHERE = ", from a case where the shapes let it run"
 _NUMBERS = r".+?: (?:expected shape |shape |a number as expected)"  # describe_mismatch's
 _FRAME = r".+, line \d+, in .+|\.\.\. \d+ more calls like these \.\.\."
 _CALL = r"[A-Za-z_]\w*\("
-_PARTS = ("traceback", "mismatch", "diagnosis", "advice")
+_CAUSE = "Probably a consequence of "  # grader.checks.consequences
+_INPUTS = r"Inputs: |A smaller case fails too"  # grader.checks.base's small inputs
+_REPRODUCE = "Reproduce it: "  # grader.grading
+_PARTS = ("cause", "traceback", "mismatch", "diagnosis", "advice", "inputs", "reproduce")
+# parts of one or more sentences, a line each, where a line of the same part may follow
+_SENTENCES = frozenset({"traceback", "advice"})
 
 
 @dataclass(frozen=True)
@@ -279,16 +284,19 @@ class Feedback:
     tag: str | None = None  # the likely mistake's name (`transposed`): the report's diagnosis
     diagnosis: str = ""  # the likely mistake, in words
     diagnosis_elsewhere: bool = False  # seen on another case, where the shapes let it run
-    advice: str = ""  # what to do about it (numerical stability)
+    advice: str = ""  # what to do about it (numerical stability), why the answer is what it is
+    cause: str = ""  # "Probably a consequence of X failing ...: fix that first."
+    inputs: str = ""  # the small inputs of a failing case, where no mistake is named
+    reproduce: str = ""  # "Reproduce it: bpgrade check exercise03 --case ..."
 
     def text(self) -> str:
         """The check's message, as the terminal shows it (before indentation and colour)."""
         lines = [self.headline]
-        lines += [_indented(part) for part in (self.traceback, self.mismatch) if part]
+        parts = (self.cause, self.traceback, self.mismatch)
+        lines += [_indented(part) for part in parts if part]
         if self.diagnosis:
             lines.append(_indented(f"{self.diagnosis_heading}: {self.diagnosis}"))
-        if self.advice:
-            lines.append(_indented(self.advice))
+        lines += [_indented(part) for part in (self.advice, self.inputs, self.reproduce) if part]
         return "\n".join(lines)
 
     @property
@@ -323,8 +331,8 @@ def _parsed(message: str) -> Feedback | None:
             current.append(body)
             continue
         part = _part_of(body)
-        if part == "traceback" and current is not None and parts.get(part) is current:
-            current.append(body)  # the next frame of the same traceback
+        if part in _SENTENCES and current is not None and parts.get(part) is current:
+            current.append(body)  # the next frame of a traceback, or sentence of advice
             continue
         if part in parts or any(later in parts for later in _PARTS[_PARTS.index(part) + 1 :]):
             return None  # a part twice, or out of order: not a message of the usual shape
@@ -342,10 +350,19 @@ def _parsed(message: str) -> Feedback | None:
         diagnosis=likely["sentence"] if likely else "",
         diagnosis_elsewhere=bool(likely and likely["elsewhere"]),
         advice="\n".join(parts.get("advice", [])),
+        cause="\n".join(parts.get("cause", [])),
+        inputs="\n".join(parts.get("inputs", [])),
+        reproduce="\n".join(parts.get("reproduce", [])),
     )
 
 
 def _part_of(line: str) -> str:
+    if line.startswith(_CAUSE):
+        return "cause"
+    if re.match(_INPUTS, line):
+        return "inputs"
+    if line.startswith(_REPRODUCE):
+        return "reproduce"
     if re.match(_LIKELY, line):
         return "diagnosis"
     if re.fullmatch(_FRAME, line):
@@ -409,6 +426,8 @@ def feedback_html(feedback: Feedback) -> str:
     else:
         headline = f"<p>{_e(feedback.headline)}</p>"
     parts = [headline]
+    if feedback.cause:
+        parts.append(f'<p class="bpgrade-cause"><strong>{_e(feedback.cause)}</strong></p>')
     if feedback.traceback:
         parts.append(f'<pre class="bpgrade-traceback">{_e(feedback.traceback)}</pre>')
     if feedback.mismatch:
@@ -420,6 +439,10 @@ def feedback_html(feedback: Feedback) -> str:
         )
     if feedback.advice:
         parts.append(f'<p class="bpgrade-advice">{_e(feedback.advice)}</p>')
+    if feedback.inputs:
+        parts.append(f'<pre class="bpgrade-inputs">{_e(feedback.inputs)}</pre>')
+    if feedback.reproduce:
+        parts.append(f'<p class="bpgrade-reproduce"><code>{_e(feedback.reproduce)}</code></p>')
     return '<div class="bpgrade-feedback">' + "".join(parts) + "</div>"
 
 

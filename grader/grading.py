@@ -284,10 +284,8 @@ def _judge(
             if not hidden:  # a student's hidden cases stay hidden
                 verdict, case = _reproducible(entry.name, p.check, verdict, exercise.seed)
             # a hidden case's prints stay with the exercise's output, which formats hold back
-                printed = "" if hidden else _printed_by(p, results)
-                reports.append(
-                    _check_report(c, verdict, c.points * share, hidden, case, printed)
-                )
+            printed = "" if hidden else _printed_by(p, results)
+            reports.append(_check_report(c, verdict, c.points * share, hidden, case, printed))
     status: Status
     if outcome.stopped is not None:
         # stopped part way: what had answered is graded above, the rest failed with the reason

@@ -119,7 +119,8 @@ def _short(check: CheckReport) -> str:
     headline = said.headline.split("\n")[0]
     if said.call and headline.startswith(said.call):
         headline = headline[len(said.call) :].lstrip(": ")
-    return headline[:1].upper() + headline[1:]
+        return headline[:1].upper() + headline[1:]
+    return headline  # it opens with a name of the learner's code, which keeps its case
 
 
 def _passed_line(passed: list[CheckReport], width: int) -> str:
@@ -139,11 +140,16 @@ def _and_more(count: int) -> str:
 
 
 def check_body(
-    check: CheckReport, width: int, table_lines: int | None, printed: int = PRINTED_LINES
+    check: CheckReport,
+    width: int,
+    table_lines: int | None,
+    printed: int = PRINTED_LINES,
+    inputs: bool = True,
 ) -> list[str]:
     """A check's whole message under its line, wrapped to `width`, tables laid out to fit,
     then what its code printed. `table_lines`: the most lines a table may take (None: all);
-    `printed`: the most lines of its prints."""
+    `printed`: the most lines of its prints; `inputs`: whether to show the failing case's
+    inputs (the command that reproduces it shows them too)."""
     if check.passed:
         said = _wrapped(check.message, "    ", "      ", width) if check.message else []
         lines = [click.style(line, dim=True) for line in said]
@@ -152,6 +158,9 @@ def check_body(
 
     part = feedback(check)
     lines = _wrapped(part.headline, "    ", "      ", width)
+    if part.cause:  # what to fix first comes before what went wrong here
+        cause = _wrapped(part.cause, "      ", "        ", width)
+        lines += [click.style(line, bold=True) for line in cause]
     if part.traceback:
         lines += _wrapped(part.traceback, "      ", "          ", width)
     if part.mismatch:
@@ -167,6 +176,10 @@ def check_body(
         lines += [said[0].replace(heading, coloured, 1), *said[1:]]
     if part.advice:
         lines += _wrapped(part.advice, "      ", "        ", width)
+    if part.inputs and inputs:
+        lines += _wrapped(part.inputs, "      ", "        ", width)
+    if part.reproduce:
+        lines += _wrapped(part.reproduce, "      ", "        ", width)
     return lines + printed_lines(check.output, width, printed)
 
 
@@ -218,14 +231,18 @@ def exercise_lines(
 
 
 def _fitted(exercise: ExerciseReport, width: int, most: int) -> list[str]:
-    for table_lines in TABLE_LINES:  # the largest table that leaves it on one screen
-        lines = _first_failure(exercise, width, table_lines)
-        if len(lines) <= most:
-            break
+    # the largest table that leaves it on one screen, with the failing inputs if they fit too
+    for inputs in (True, False):
+        for table_lines in TABLE_LINES:
+            lines = _first_failure(exercise, width, table_lines, inputs)
+            if len(lines) <= most:
+                return lines
     return lines
 
 
-def _first_failure(exercise: ExerciseReport, width: int, table_lines: int | None) -> list[str]:
+def _first_failure(
+    exercise: ExerciseReport, width: int, table_lines: int | None, inputs: bool = True
+) -> list[str]:
     """The checks that passed in a line, the first failing check in full, the others in a
     line each."""
     passed = [c for c in exercise.checks if c.passed]
@@ -235,7 +252,7 @@ def _first_failure(exercise: ExerciseReport, width: int, table_lines: int | None
     for i, check in enumerate(failed):
         if i == 0:
             lines.append(_check_line(check, name_width, check.title, width))
-            lines += check_body(check, width, table_lines, PRINTED_FIRST)
+            lines += check_body(check, width, table_lines, PRINTED_FIRST, inputs)
         else:
             lines.append(_check_line(check, name_width, _short(check), width))
     if len(failed) > 1:
