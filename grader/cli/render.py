@@ -114,6 +114,9 @@ def _check_line(check: CheckReport, name_width: int, said: str, width: int) -> s
 def _short(check: CheckReport) -> str:
     """A failing check in a few words: its likely mistake, or what is wrong without the call."""
     said = feedback(check)
+    if said.cause:  # what to fix first says more than this check's own numbers
+        cause = said.cause.removeprefix("Probably a consequence of ").split(" failing")[0]
+        return f"caused by {cause}, fix it first"
     if said.diagnosis:
         return said.diagnosis
     headline = said.headline.split("\n")[0]
