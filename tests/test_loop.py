@@ -85,6 +85,31 @@ def test_the_workspace_is_found_from_inside_exercises(
     assert "Exercises: 1 of 12 passed" in invoke("list").output
 
 
+# every learner command that reads the exercise files, as a learner types it inside exercises/
+FROM_INSIDE = (
+    ("check", "1"),
+    ("list",),
+    ("next",),
+    ("hint", "1"),
+    ("plot", "1"),
+    ("reset", "2", "--yes"),
+)
+
+
+@pytest.mark.parametrize("command", FROM_INSIDE, ids=lambda c: c[0])
+def test_every_command_works_from_inside_exercises(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """The default folder is the workspace's exercises/ for every command, whichever module
+    declares it: none may read `--dir` left out as a folder of its own."""
+    solve(workspace, "exercise01_chain_rule.py")
+    monkeypatch.chdir(workspace / "exercises")
+    result = CliRunner().invoke(main, list(command))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1), result.output
+    assert "there is no folder" not in result.output
+
+
 def test_a_dir_typed_by_the_learner_stays_relative_to_where_they_are(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,7 +43,7 @@ def _style() -> pictures.Style:
 @limits_options
 def plot(
     name: str,
-    folder: Path,
+    folder: Path | None,
     png_file: Path | None,
     out_dir: Path | None,
     timeout: float,
@@ -61,12 +61,13 @@ def plot(
     exercise12  your training loss
     """
     from grader.api import CheckError, Session
+    from grader.loop import exercises_folder
 
     if png_file is not None and out_dir is not None:
         raise click.UsageError("give --png FILE or --out DIR, not both.")
     try:
         with Session(limits=make_limits(timeout, memory, user)) as session:
-            picture = pictures.make(name, folder=folder, session=session)
+            picture = pictures.make(name, folder=exercises_folder(folder), session=session)
     except CheckError as error:
         raise click.UsageError(str(error)) from None
     click.echo(pictures.text(picture, _style()))
