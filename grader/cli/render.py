@@ -182,7 +182,12 @@ def check_body(
     if part.inputs and inputs:
         lines += _wrapped(part.inputs, "      ", "        ", width)
     if part.reproduce:
-        lines += _wrapped(part.reproduce, "      ", "        ", width)
+        command_line = f"      {part.reproduce}"
+        if len(command_line) <= width:
+            lines.append(command_line)
+        else:  # the command stays whole, to be copied: on a line of its own
+            label, _, command = part.reproduce.partition(": ")
+            lines += [f"      {label}:", f"        {command}"]
     return lines + printed_lines(check.output, width, printed)
 
 
