@@ -165,7 +165,8 @@ def check_body(
         cause = _wrapped(part.cause, "      ", "        ", width)
         lines += [click.style(line, bold=True) for line in cause]
     if part.traceback:
-        lines += _wrapped(part.traceback, "      ", "          ", width)
+        traceback = _frames_kept(part.traceback, table_lines)
+        lines += _wrapped(traceback, "      ", "          ", width)
     if part.mismatch:
         summary, *table = part.mismatch.split("\n")
         lines += _wrapped(summary, "      ", "        ", width)
@@ -189,6 +190,29 @@ def check_body(
             label, _, command = part.reproduce.partition(": ")
             lines += [f"      {label}:", f"        {command}"]
     return lines + printed_lines(check.output, width, printed)
+
+
+def _frames_kept(traceback: str, most: int | None) -> str:
+    """A traceback in at most about `most` lines: its first frame (where the call entered
+    the learner's code) and its last ones (where it raised), the frames between counted."""
+    frames: list[list[str]] = []
+    for line in traceback.split("\n"):
+        if line.startswith(" ") and frames:
+            frames[-1].append(line)  # the frame's line of code
+        else:
+            frames.append([line])
+    if most is None or sum(map(len, frames)) <= most:
+        return traceback
+    last: list[list[str]] = []
+    room = most - len(frames[0]) - 1
+    for frame in reversed(frames[1:]):
+        if sum(map(len, last)) + len(frame) > room and last:
+            break
+        last.insert(0, frame)
+    left_out = len(frames) - 1 - len(last)
+    marker = [f"... {left_out} more {'frame' if left_out == 1 else 'frames'} ..."]
+    kept = [frames[0], *([marker] if left_out else []), *last]
+    return "\n".join(line for frame in kept for line in frame)
 
 
 def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[str]:
@@ -242,35 +266,66 @@ def _fitted(exercise: ExerciseReport, width: int, most: int) -> list[str]:
     # the largest table that leaves it on one screen, with the failing inputs if they fit too
     for inputs in (True, False):
         for table_lines in TABLE_LINES:
-            lines = _first_failure(exercise, width, table_lines, inputs)
+            lines = _first_failure(exercise, width, table_lines, inputs, most)
             if len(lines) <= most:
                 return lines
     return lines
 
 
 def _first_failure(
-    exercise: ExerciseReport, width: int, table_lines: int | None, inputs: bool = True
+    exercise: ExerciseReport,
+    width: int,
+    table_lines: int | None,
+    inputs: bool = True,
+    most: int | None = None,
 ) -> list[str]:
     """The checks that passed in a line, the first failing check in full, the others in a
-    line each."""
+    line each (those that fail alike in one), as many as `most` lines leave room for."""
     passed = [c for c in exercise.checks if c.passed]
     failed = [c for c in exercise.checks if not c.passed]
-    lines = [_passed_line(passed, width)] if passed else []
-    name_width = max((len(c.name) for c in failed), default=0)
-    for i, check in enumerate(failed):
-        if i == 0:
-            lines.append(_check_line(check, name_width, check.title, width))
-            lines += check_body(check, width, table_lines, PRINTED_FIRST, inputs)
+    lines = [_heading(exercise), *([_passed_line(passed, width)] if passed else [])]
+    if not failed:
+        return lines
+    name_width = max(len(c.name) for c in failed)
+    first, *others = failed
+    lines.append(_check_line(first, name_width, first.title, width))
+    lines += check_body(first, width, table_lines, PRINTED_FIRST, inputs)
+    rest = _others(others, name_width, width)
+    pointer = _wrapped(
+        f"`bpgrade check {exercise.name} -v` shows every failing check in full.",
+        "  ",
+        "    ",
+        width,
+    )
+    room = None if most is None else most - len(lines) - len(pointer)
+    if room is not None and rest and len(rest) > room:  # the rest, counted in one line
+        shown = rest[: max(room - 1, 0)]
+        hidden = sum(count for _, count in rest[len(shown) :])
+        more = f"  {_mark(False)} {hidden} more failing {'check' if hidden == 1 else 'checks'}"
+        rest = [*shown, (more, hidden)]
+    lines += [line for line, _ in rest]
+    return lines + (pointer if others else [])
+
+
+def _others(failed: list[CheckReport], name_width: int, width: int) -> list[tuple[str, int]]:
+    """A line for each failing check after the first, with how many checks it stands for:
+    checks in a row that fail alike (one mistake, one cause) share a line."""
+    groups: list[tuple[str, list[CheckReport]]] = []
+    for check in failed:
+        said = _short(check)
+        if groups and groups[-1][0] == said:
+            groups[-1][1].append(check)
         else:
-            lines.append(_check_line(check, name_width, _short(check), width))
-    if len(failed) > 1:
-        lines += _wrapped(
-            f"`bpgrade check {exercise.name} -v` shows every failing check in full.",
-            "  ",
-            "    ",
-            width,
-        )
-    return [_heading(exercise), *lines]
+            groups.append((said, [check]))
+    rows = []
+    for said, checks in groups:
+        if len(checks) == 1:
+            rows.append((_check_line(checks[0], name_width, said, width), 1))
+            continue
+        start = f"{checks[0].name} and {len(checks) - 1} more: "
+        room = width - 4 - (1 if _unicode() else 3) - len(start)
+        rows.append((f"  {_mark(False)} {start}{_cut(said, room)}", len(checks)))
+    return rows
 
 
 def report_text(
