@@ -378,7 +378,7 @@ def _show_check(
 
         click.echo(render(report, results.fmt or "json"))
     else:
-        echo(report_text(report, catalog, verbose))
+        echo(report_text(report, catalog, verbose, folder=results.folder))
         if results.output is not None:
             echo(click.style(f"Results written to {results.output}", dim=True))
     raise SystemExit(0 if report.all_passed else 1)

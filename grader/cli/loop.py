@@ -92,7 +92,7 @@ def watch(
             for round_ in watch(session, entry, folder, workspace_root(), saves):
                 if on_terminal:
                     click.clear()
-                echo(report_text(round_.report, session.catalog, verbose))
+                echo(report_text(round_.report, session.catalog, verbose, folder=folder))
                 echo(_watching(round_, folder))
     except CheckError as error:
         raise click.UsageError(str(error)) from None

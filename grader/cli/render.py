@@ -8,6 +8,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -76,18 +77,25 @@ def _wrapped(text: str, first: str, rest: str, width: int) -> list[str]:
         body = line.lstrip(" ")
         lead = " " * (len(line) - len(body))
         lines += textwrap.wrap(
-            _BETWEEN_DIGITS.sub(_KEPT, body),
+            _CODE.sub(_held, _BETWEEN_DIGITS.sub(_KEPT, body)),
             width,
             initial_indent=first + lead,
             subsequent_indent=rest + lead,
             break_on_hyphens=False,
         ) or [first.rstrip()]
-    return [line.replace(_KEPT, ", ") for line in lines]
+    return [line.replace(_KEPT, ", ").replace(_SPACE, " ") for line in lines]
 
 
 # a shape (6, 5) or an index [0, 1] stays on one line: its ", " is held together while wrapping
 _BETWEEN_DIGITS = re.compile(r"(?<=\d), (?=\d)")
 _KEPT = ",\x00"
+# so does a short `command` or `code` in backquotes, to be read or copied whole
+_CODE = re.compile(r"`[^`\n]{1,40}`")
+_SPACE = "\x01"
+
+
+def _held(code: re.Match[str]) -> str:
+    return code.group(0).replace(" ", _SPACE)
 
 
 def _cut(text: str, room: int) -> str:
@@ -235,6 +243,7 @@ def exercise_lines(
     verbose: bool = False,
     width: int | None = None,
     most: int = SCREEN_LINES,
+    folder: Path | None = None,
 ) -> Iterable[str]:
     """An exercise for the terminal. A failing one shows its first failing check in full and
     the others in a line each, in `most` lines where its tables can shrink to that, so that
@@ -246,7 +255,8 @@ def exercise_lines(
     yield _heading(exercise)
     if exercise.status == "not_started":
         yield from _wrapped(
-            f"Not started: open {exercise.file} and replace each `raise NotImplementedError`.",
+            f"Not started: open {_path_of(exercise.file, folder)} and replace each "
+            "`raise NotImplementedError`.",
             "  ",
             "    ",
             width,
@@ -329,10 +339,15 @@ def _others(failed: list[CheckReport], name_width: int, width: int) -> list[tupl
 
 
 def report_text(
-    report: Report, catalog: Catalog, verbose: bool = False, width: int | None = None
+    report: Report,
+    catalog: Catalog,
+    verbose: bool = False,
+    width: int | None = None,
+    folder: Path | None = None,
 ) -> str:
     """The report for a terminal `width` columns wide (None: this terminal's). Several
-    exercises get a line each, the first failing one its first failure in full."""
+    exercises get a line each, the first failing one its first failure in full. `folder`:
+    where the files graded are (None: the workspace's exercises/), for the paths it names."""
     if report.error is not None:
         return click.style("Not graded: ", fg="red", bold=True) + report.error
     width = terminal_width() if width is None else width
@@ -350,7 +365,7 @@ def report_text(
         if several and exercise is not first:
             lines.append(_heading(exercise))
         else:
-            lines += exercise_lines(exercise, verbose, width, SCREEN_LINES - around)
+            lines += exercise_lines(exercise, verbose, width, SCREEN_LINES - around, folder)
             lines += [] if several else [""]
     if several:
         lines.append("")
@@ -367,21 +382,29 @@ def report_text(
         lines.append("")
     if len(report.exercises) + len(report.quizzes) > 1:
         lines.append(f"Total: {_points(report.score, report.max_score)}")
-    lines.append(next_step(report, catalog))
+    lines.append(next_step(report, catalog, folder=folder))
     return "\n".join(lines)
 
 
+def _path_of(file: str, folder: Path | None) -> str:
+    """An exercise's file as the learner finds it from here: exercises/exercise01_....py."""
+    from grader.loop import exercises_folder, shown_path
+
+    return shown_path(exercises_folder(folder) / file)
+
+
 def next_step(
-    report: Report, catalog: Catalog, saved: dict[str, ExerciseProgress] | None = None
+    report: Report,
+    catalog: Catalog,
+    saved: dict[str, ExerciseProgress] | None = None,
+    folder: Path | None = None,
 ) -> str:
     """The one thing the learner should do now. `saved`: the results saved for the files
     checked (None: the workspace's exercises/), so that once this report's exercises pass,
     the next exercise named is the first one not passed yet, never one passed already."""
-    from grader.loop import exercises_folder, shown_path
-
     for exercise in report.exercises:
         if exercise.status == "not_started":
-            path = shown_path(exercises_folder() / exercise.file)
+            path = _path_of(exercise.file, folder)
             return f"Next: write {path}, then run `bpgrade check {exercise.name}`."
         if exercise.status != "passed":
             return (
