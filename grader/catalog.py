@@ -108,11 +108,19 @@ class ExerciseEntry(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
+        return self
+
+    def unserved_hints(self) -> list[str]:
+        """A sentence for each hint that names a check this exercise does not have (a renamed
+        check, a typo): `bpgrade dev check` says so. Learners are not refused a course for it:
+        such a hint is only never put first."""
+        names = [check.name for check in self.checks]
+        said = []
         for number, hint in enumerate(self.hints, start=1):
             unknown = [c for c in hint.checks if not any(_part(name, c) for name in names)]
             if unknown:
-                raise ValueError(f"hint {number} serves no check named {', '.join(unknown)}")
-        return self
+                said.append(f"hint {number} serves no check named {', '.join(unknown)}")
+        return said
 
     def hint_order(self, failing: list[str]) -> list[int]:
         """The hints' indices, the most useful first: those serving the first failing check

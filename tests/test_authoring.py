@@ -310,6 +310,11 @@ BROKEN: list[tuple[str, Callable[[Path], None], str]] = [
         f"{CATALOG}: exercise03 lists checks its spec has not: linear_backward.bias",
     ),
     (
+        "a hint for a check the exercise has not",
+        _edit(CATALOG, 'checks = ["linear_backward.db"]', 'checks = ["linear_backward.bias"]'),
+        f"{CATALOG}: exercise03's hint 4 serves no check named linear_backward.bias",
+    ),
+    (
         "a check of the spec left out",
         _edit(CATALOG, 'name = "linear_backward.db"', 'name = "linear_backward.bias"'),
         f"{CATALOG}: exercise03 leaves out checks of its spec: linear_backward.db "

@@ -68,6 +68,7 @@ def check_course(course: Path) -> list[Problem]:
     for entry in catalog.exercises:
         checks, spec_problems = _spec_checks(course, entry)
         problems += spec_problems
+        problems += [Problem(CATALOG, f"{entry.name}'s {said}") for said in entry.unserved_hints()]
         graded = {check.function for check in checks if check.function}
         problems += signature_problems(course, entry, graded)
         problems += corpus_problems(course, entry)
