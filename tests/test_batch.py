@@ -163,7 +163,7 @@ def bpgrade_grade(*args: str | Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "grader", "grade", *map(str, args)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # a guard against a hang, not a measure: a busy 2-core machine is slow
     )
 
 
