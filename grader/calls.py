@@ -89,6 +89,14 @@ class CallResult:
     output: str = ""
 
 
+PRINTED_CAP = 2000  # characters of what a call, or a check's calls, printed that are kept
+
+
+def capped(text: str, most: int = PRINTED_CAP) -> str:
+    """`text`, cut after `most` characters with a line that says so."""
+    return text if len(text) <= most else text[:most] + "\n[... more output cut]"
+
+
 @dataclass(frozen=True)
 class NoResults:
     """Why no call of an exercise has a result, in `reason`: the learner's module could not be

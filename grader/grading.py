@@ -24,7 +24,7 @@ from types import FrameType
 
 import numpy as np
 
-from grader.calls import Call, CallResult, NoResults
+from grader.calls import Call, CallResult, NoResults, capped
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks.base import Case, Check, Evidence, OutputCheck, Verdict, not_started
 from grader.checks.consequences import SOURCE_READ, learner_calls, traced
@@ -78,15 +78,10 @@ def _evidence(planned: Planned, results: dict[str, CallResult], all_calls: list[
     )
 
 
-CHECK_OUTPUT = 2000  # characters of what a check's calls printed, kept in its report
-
-
 def _printed_by(planned: Planned, results: dict[str, CallResult]) -> str:
-    """What the learner's code printed in the calls of one check, up to CHECK_OUTPUT."""
+    """What the learner's code printed in the calls of one check, capped as a call's is."""
     text = "".join(results[call.id].output for calls in planned.calls for call in calls)
-    if len(text) > CHECK_OUTPUT:
-        return text[:CHECK_OUTPUT] + "\n[... more output cut]"
-    return text
+    return capped(text)
 
 
 def _check_report(

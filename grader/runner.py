@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from grader.calls import (
+    PRINTED_CAP,
     Call,
     CallResult,
     Frame,
@@ -30,6 +31,7 @@ from grader.calls import (
     NoResults,
     Opaque,
     Ref,
+    capped,
     pick,
 )
 from grader.drivers import load_driver_file
@@ -339,27 +341,21 @@ def make_call(
     return result
 
 
-CALL_OUTPUT = 2000  # characters of what one call printed kept for its check
-
-
 class _Printed:
-    """The first CALL_OUTPUT characters (and one more, so that a cut shows) a call printed."""
+    """The first PRINTED_CAP characters (and one more, so that a cut shows) a call printed."""
 
     def __init__(self) -> None:
         self.kept: list[str] = []
         self.size = 0
 
     def keep(self, text: str) -> None:
-        room = CALL_OUTPUT + 1 - self.size
+        room = PRINTED_CAP + 1 - self.size
         if room > 0 and text:
             self.kept.append(text[:room])
             self.size += len(self.kept[-1])
 
     def text(self) -> str:
-        text = "".join(self.kept)
-        if len(text) > CALL_OUTPUT:
-            return text[:CALL_OUTPUT] + "\n[... more output cut]"
-        return text
+        return capped("".join(self.kept))
 
 
 class _Tee:

@@ -188,14 +188,14 @@ def test_list_has_a_bar_and_points_and_fits_80_columns(
     total = sum(entry.max_score for entry in catalog.exercises)
     results = {"exercise01": ExerciseProgress(status="passed", score=10.0, max_score=10.0)}
     progress.save(workspace, Progress(exercises={"exercises": results}))
-    monkeypatch.setattr(render, "_unicode", lambda: True)
+    monkeypatch.setattr(render, "unicode_output", lambda: True)
     result = invoke("list")
     assert f"10/{total:g} points" in result.output
     bar = re.search(r"[█░]+", result.output)
     assert bar is not None and len(bar[0]) == render.BAR_WIDTH
     assert "█" in bar[0] and "░" in bar[0]
     assert all(len(line) <= WIDTH for line in result.output.splitlines())
-    monkeypatch.setattr(render, "_unicode", lambda: False)
+    monkeypatch.setattr(render, "unicode_output", lambda: False)
     plain = invoke("list").output
     assert re.search(r"\[#+\.+\]", plain)
     assert "█" not in plain

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,10 +17,10 @@ from grader.pictures.dot import dot_text, svg
 def _style() -> pictures.Style:
     """How this terminal takes text: its width (at most 80), Unicode where stdout's encoding
     is one, colour only on a terminal and never under NO_COLOR."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower().replace("-", "")
-    width = min(shutil.get_terminal_size((80, 24)).columns, 80)
+    from grader.cli.render import terminal_width, unicode_output
+
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return pictures.Style(width=max(width, 40), unicode=encoding.startswith("utf"), colour=colour)
+    return pictures.Style(width=min(terminal_width(), 80), unicode=unicode_output(), colour=colour)
 
 
 @click.command()

@@ -33,12 +33,13 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err, color=colour_enabled())
 
 
-def _unicode() -> bool:
+def unicode_output() -> bool:
+    """Whether stdout takes Unicode (blocks, marks); else ASCII stands in."""
     return (sys.stdout.encoding or "").lower().replace("-", "").startswith("utf")
 
 
 def _mark(passed: bool) -> str:
-    if _unicode():
+    if unicode_output():
         return click.style("✓", fg="green") if passed else click.style("✗", fg="red")
     return click.style("ok ", fg="green") if passed else click.style("XX ", fg="red")
 
@@ -115,7 +116,7 @@ def _check_line(check: CheckReport, name_width: int, said: str, width: int) -> s
     """`  ✗ name  0/2  said`, `said` cut to the width (the mark is one column, or three)."""
     points = _points(check.score, check.max_score)
     start = f"{check.name:<{name_width}}  {points:>5}  "
-    room = width - 4 - (1 if _unicode() else 3) - len(start)
+    room = width - 4 - (1 if unicode_output() else 3) - len(start)
     return f"  {_mark(check.passed)} {start}{_cut(said, room)}".rstrip()
 
 
@@ -137,7 +138,7 @@ def _short(check: CheckReport) -> str:
 def _passed_line(passed: list[CheckReport], width: int) -> str:
     """`  ✓ 4 passed: a, b, c, and 1 more`, as many names as fit."""
     start = f"{len(passed)} passed"
-    room = width - 4 - (1 if _unicode() else 3) - len(start) - 2
+    room = width - 4 - (1 if unicode_output() else 3) - len(start) - 2
     names = [c.name for c in passed]
     for shown in range(len(names), 0, -1):
         listed = ", ".join(names[:shown]) + _and_more(len(names) - shown)
@@ -178,7 +179,7 @@ def check_body(
     if part.mismatch:
         summary, *table = part.mismatch.split("\n")
         lines += _wrapped(summary, "      ", "        ", width)
-        arrow = "→" if _unicode() else "->"
+        arrow = "→" if unicode_output() else "->"
         rows = fit([row.removeprefix("  ") for row in table], width - 8, table_lines, arrow)
         lines += _wrapped("\n".join(rows), "        ", "          ", width) if rows else []
     if part.diagnosis:
@@ -229,7 +230,7 @@ def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[st
     text = printed_text(output)
     if not text.strip():
         return []
-    bar = "│ " if _unicode() else "| "
+    bar = "│ " if unicode_output() else "| "
     said = _wrapped(text, "      " + bar, "      " + bar, width)
     shown = said[:most]
     if len(said) > most:
@@ -333,7 +334,7 @@ def _others(failed: list[CheckReport], name_width: int, width: int) -> list[tupl
             rows.append((_check_line(checks[0], name_width, said, width), 1))
             continue
         start = f"{checks[0].name} and {len(checks) - 1} more: "
-        room = width - 4 - (1 if _unicode() else 3) - len(start)
+        room = width - 4 - (1 if unicode_output() else 3) - len(start)
         rows.append((f"  {_mark(False)} {start}{_cut(said, room)}", len(checks)))
     return rows
 
@@ -449,7 +450,7 @@ BAR_WIDTH = 24
 def progress_bar(done: float, total: float, width: int = BAR_WIDTH) -> str:
     """`█████░░░░░` (or `[#####.....]` where standard output is not Unicode)."""
     filled = round(width * done / total) if total > 0 else 0
-    if _unicode():
+    if unicode_output():
         return click.style("█" * filled, fg="green") + click.style("░" * (width - filled), dim=True)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
