@@ -370,7 +370,7 @@ def test_a_function_that_never_returns_is_one_sentence_with_its_line(
     # a limit of seconds: generous enough that a busy machine still times out in the loop
     code, output = _invoke("exercise01", "--dir", str(tmp_path), "--timeout", "5")
     assert code == 0 and output.count("timed out") == 1
-    assert "`while True:`" in output  # the line it was on
+    assert "`while True:`" in output or "`pass`" in output  # the line it was on (the loop's two)
 
 
 def test_a_diverging_loss_is_drawn_on_a_log_scale(tmp_path: Path) -> None:

@@ -663,6 +663,24 @@ def test_calls_that_answered_before_a_timeout_are_kept(sandbox: Sandbox, tmp_pat
     assert reason.endswith(("line 7: `while True:`)", "line 8: `total += x`)"))  # in helper
 
 
+def test_the_line_is_named_when_the_childs_own_timer_never_wrote_it(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """On a busy machine the child's timer thread may not run before the deadline; the
+    supervisor then asks for the stack itself (as it does here, the timer being cancelled)."""
+    source = """
+        import faulthandler
+
+        def f(x):
+            faulthandler.cancel_dump_traceback_later()
+            while True:
+                pass
+    """
+    reason = stopped(run(sandbox, learner_file(tmp_path, source), call("f", 1.0))[0])
+    assert reason.startswith("timed out after 1.5 s in f (exercise09_probe.py, line ")
+    assert reason.endswith(("`while True:`)", "`pass`)"))
+
+
 def test_a_silenced_or_forged_stack_costs_only_the_line(sandbox: Sandbox, tmp_path: Path) -> None:
     source = """
         import faulthandler, os

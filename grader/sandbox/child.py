@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 
 RESULTS_FD = 3
 STACK_FD = 4
+STACK_SIGNAL = signal.SIGUSR2  # the supervisor's "write your stack now", at the deadline
 CALLS_FD = 5  # the hidden calls arrive here, once the public ones have answered
 PROC_FD = "/proc/self/fd"
 MOVED: dict[str, str] = {}  # interpreter folders the learner's user reaches through a descriptor
@@ -231,6 +232,7 @@ def _watch_the_stack(deadline: float, timeout: float) -> None:
     with contextlib.suppress(Exception):
         faulthandler.enable(file=STACK_FD)
         faulthandler.register(signal.SIGXCPU, file=STACK_FD, chain=True)  # then it still ends
+        faulthandler.register(STACK_SIGNAL, file=STACK_FD)
         left = deadline - stack_lead(timeout) - time.monotonic()
         if left > 0:
             faulthandler.dump_traceback_later(left, file=STACK_FD)

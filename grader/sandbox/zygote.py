@@ -271,6 +271,7 @@ def _watch(
                 delivery.send(output, results)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                _ask_for_the_stack(pid, captures[2])
                 return True
             watched = [c.fd for c in captures if c.open]
             if pidfd is not None:
@@ -287,6 +288,38 @@ def _watch(
     finally:
         if pidfd is not None:
             os.close(pidfd)
+
+
+STACK_GRACE = 0.5  # seconds a timed-out child has to write where it is, before it is killed
+STACK_HEADER = b"(most recent call first):"
+
+
+def _ask_for_the_stack(pid: int, stack: _Capture) -> None:
+    """Make sure the stack of a child that ran out of time is written before it is killed.
+
+    The child's own timer writes it a moment before the deadline, but on a busy machine that
+    thread may not have run yet; a signal has faulthandler write it now, and the stack pipe is
+    read for a bounded moment. Learner code that blocks the signal only loses its line."""
+    if STACK_HEADER in stack.data[stack.data.rfind(b"call ") :]:
+        return  # already written during the call that is running
+    from grader.sandbox.child import STACK_SIGNAL
+
+    with contextlib.suppress(OSError):
+        os.kill(pid, STACK_SIGNAL)
+    until = time.monotonic() + STACK_GRACE
+    while stack.open and (left := until - time.monotonic()) > 0:
+        ready, _, _ = select.select([stack.fd], [], [], left)
+        if not ready:
+            break
+        stack.read()
+        tail = stack.data[stack.data.rfind(b"call ") :]
+        if STACK_HEADER in tail and tail.endswith(b"\n"):
+            # the rest of the stack follows in the same moment; a little more to read it
+            ready, _, _ = select.select([stack.fd], [], [], 0.02)
+            if ready:
+                stack.read()
+                continue
+            break
 
 
 def _status(pid: int) -> dict[str, Any]:
