@@ -24,8 +24,9 @@ class Unsafe(OSError):
 
 
 def installation() -> str:
-    """What the engine must run to answer for this front: this Python, this grader."""
-    return f"{sys.executable}\n{GRADER_PACKAGE}"
+    """What the engine must run to answer for this front: this environment's Python (its
+    prefix: `python` and `python3` are one), this grader."""
+    return f"{sys.prefix}\n{GRADER_PACKAGE}"
 
 
 def engine_dir() -> str:

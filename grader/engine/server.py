@@ -38,6 +38,9 @@ LOCK_SECONDS = 10.0  # for a stale engine to go before a fresh one takes its pla
 REQUEST_SECONDS = 10.0  # for the front to send its request once greeted
 MOST_SESSIONS = 4  # warm sessions (a sandbox each) kept, the most recently used
 
+# a warm session's key: its course, the working folder where that is relative, its limits
+Warm = tuple[str, str, "Limits"]
+
 
 class Relay(io.RawIOBase):
     """One of the front's streams, in frames; a terminal where the front's is one. Once the
@@ -75,10 +78,14 @@ def _text(connection: socket.socket, kind: bytes, stream: Stream) -> io.TextIOWr
 class WarmSessions:
     """A `grader.api.Session` per course, limits and (for a relative course) working folder,
     lent to `bpgrade check` and kept warm between checks; dropped when a check was stopped
-    (its sandbox halts for good) or ended in an error not its own."""
+    (its sandbox halts for good) or ended in an error not its own.
+
+    A sandbox says some of its notes once in its life (how learner code was confined, at its
+    first exercise): each check is given the notes its session had after its first check,
+    as a check in-process in a fresh sandbox would say them, not the notes of checks before."""
 
     def __init__(self) -> None:
-        self._sessions: dict[tuple[str, str, Limits], tuple[Session, list[str]]] = {}
+        self._sessions: dict[Warm, tuple[Session, list[str] | None]] = {}
 
     @contextlib.contextmanager
     def lend(self, limits: Limits) -> Iterator[Session]:
@@ -89,11 +96,10 @@ class WarmSessions:
         key = (str(course), "" if course.is_absolute() else os.getcwd(), limits)
         if key in self._sessions:
             session, notes = self._sessions.pop(key)
-            # a fresh sandbox's notes, as in-process: not those of the checks before
-            session.sandbox.notes[:] = notes
         else:
-            session = Session(limits=limits)
-            notes = list(session.sandbox.notes)
+            session, notes = Session(limits=limits), None
+        if notes is not None:
+            session.sandbox.notes[:] = notes
         try:
             yield session
         except Exception as error:
@@ -105,9 +111,9 @@ class WarmSessions:
         except BaseException:
             session.close()
             raise
-        self._keep(key, session, notes)
+        self._keep(key, session, list(session.sandbox.notes) if notes is None else notes)
 
-    def _keep(self, key: tuple[str, str, Limits], session: Session, notes: list[str]) -> None:
+    def _keep(self, key: Warm, session: Session, notes: list[str] | None) -> None:
         self._sessions[key] = (session, notes)
         while len(self._sessions) > MOST_SESSIONS:
             oldest = next(iter(self._sessions))
@@ -299,6 +305,8 @@ def _locked(folder: str) -> int | None:
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())  # whom to stop (tests, a user)
             return descriptor
         except BlockingIOError:
             if time.monotonic() > deadline:
