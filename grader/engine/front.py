@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 
 from grader.engine import place, wire
 
@@ -30,6 +31,7 @@ _PLATFORM_OPTIONS = ("--format", "--output")
 START_SECONDS = 30.0  # for a new engine to take the request (a cold start on a busy machine)
 BUSY_SECONDS = 2.0  # for a running one: busy longer with another check, grade in-process
 STOP_SECONDS = 10.0  # for the engine to end a stopped check and say how
+SOCKET_PATH_MOST = 100  # bytes: a Unix socket's path has room for 107
 
 
 def wanted(arguments: list[str], environment: dict[str, str] | os._Environ[str]) -> bool:
@@ -48,7 +50,11 @@ def wanted(arguments: list[str], environment: dict[str, str] | os._Environ[str])
 def main() -> None:
     arguments = sys.argv[1:]
     if wanted(arguments, os.environ):
-        status = through_engine(arguments)
+        try:
+            status = through_engine(arguments)
+        except KeyboardInterrupt:  # before the engine had the request: as click says it
+            sys.stderr.write("\nAborted!\n")
+            raise SystemExit(1) from None
         if status is not None:
             raise SystemExit(status)
     from grader.cli import main as in_process
@@ -124,11 +130,13 @@ def _connected(folder: str) -> tuple[socket.socket | None, bool]:
     """A connection to the engine, and whether it was started for it; (None, _) where none
     runs and none starts in time."""
     path = place.socket_path(folder)
+    if len(path.encode()) > SOCKET_PATH_MOST:
+        return None, False
     connection = _connect(path)
     if connection is not None:
         return connection, False
     try:
-        _start(folder)
+        running = _start(folder)
     except OSError:
         return None, True
     deadline = time.monotonic() + START_SECONDS
@@ -138,16 +146,19 @@ def _connected(folder: str) -> tuple[socket.socket | None, bool]:
         connection = _connect(path)
         if connection is not None:
             return connection, True
+        if not running():  # it went without listening (another one took its place?)
+            return _connect(path), True
         pause = min(pause * 1.5, 0.1)
     return None, True
 
 
-def _start(folder: str) -> None:
+def _start(folder: str) -> Callable[[], bool]:
     """The engine, detached: a session of its own, no terminal, the root folder as its
-    working directory (never the learner's, which -P keeps off its import path too)."""
+    working directory (never the learner's, which -P keeps off its import path too).
+    Returns whether it still runs."""
     import subprocess
 
-    subprocess.Popen(
+    engine = subprocess.Popen(
         [sys.executable, "-P", "-m", "grader.engine", folder],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -155,6 +166,7 @@ def _start(folder: str) -> None:
         cwd="/",
         start_new_session=True,
     )
+    return lambda: engine.poll() is None
 
 
 def _wait_gone(path: str, seconds: float = 5.0) -> None:
