@@ -356,3 +356,67 @@ def test_ctrl_c_stops_the_check_in_the_engine(engine_dir: Path, tmp_path: Path) 
     assert err.endswith(b"Aborted!\n")
     assert engine_pid(engine_dir) == pid  # still there, and still answering
     assert bpgrade(engine_dir, "check", "exercise03", "--dir", str(SOLUTIONS)).returncode == 0
+
+
+def test_sigterm_to_the_front_stops_the_check_as_in_process(
+    engine_dir: Path, tmp_path: Path
+) -> None:
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    source = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+    (slow / FILE).write_text(f"import time\ntime.sleep(30)\n{source}", encoding="utf-8")
+    assert bpgrade(engine_dir, "list").returncode == 0
+    front = subprocess.Popen(
+        [str(BPGRADE), "check", "exercise03", "--dir", str(slow), "--timeout", "60"],
+        cwd=ROOT,
+        env=_environment(engine_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(2.0)
+    front.send_signal(signal.SIGTERM)
+    _, err = front.communicate(timeout=60)
+    assert front.returncode == 1
+    assert b"stopped (SIGTERM)" in err
+
+
+def _on_a_terminal(folder: Path | None, *arguments: str) -> bytes:
+    import pty
+
+    leader, follower = pty.openpty()
+    environment = _environment(folder, TERM="xterm")
+    environment.pop("NO_COLOR", None)
+    try:
+        done = subprocess.run(
+            [str(BPGRADE), *arguments],
+            cwd=ROOT,
+            env=environment,
+            stdout=follower,
+            stderr=follower,
+            timeout=300,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert done.returncode == 1
+    return b"".join(chunks)
+
+
+def test_on_a_terminal_the_colours_and_width_are_the_same(
+    engine_dir: Path, tmp_path: Path
+) -> None:
+    wrong = wrong_submission(tmp_path / "wrong")
+    arguments = ("check", "exercise03", "--dir", str(wrong))
+    through = _on_a_terminal(engine_dir, *arguments)
+    assert engine_pid(engine_dir) is not None
+    assert b"\x1b[" in through  # colour: the front's terminal is the engine's
+    assert same(through) == same(_on_a_terminal(None, *arguments))
