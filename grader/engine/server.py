@@ -158,13 +158,17 @@ class Engine:
             wire.send(connection, wire.DECLINE, b"another installation")
             return
         connection.settimeout(None)
-        status = self._run(connection, request)
-        if status is not None:
-            wire.send(connection, wire.EXIT, str(status).encode())
-        # answered: now, not during the next check, the garbage collector sweeps, and what
-        # is left (NumPy, the grader, the warm sessions) it need never look at again
-        gc.collect()
-        gc.freeze()
+        gc.disable()  # no sweep of the whole heap halfway through a check
+        try:
+            status = self._run(connection, request)
+            if status is not None:
+                wire.send(connection, wire.EXIT, str(status).encode())
+        finally:
+            # answered: now the garbage collector sweeps, and what is left (NumPy, the
+            # grader, the warm sessions) it need never look at again
+            gc.enable()
+            gc.collect()
+            gc.freeze()
 
     def _run(self, connection: socket.socket, request: Request) -> int | None:
         out = _text(connection, wire.OUT, request.stdout)
