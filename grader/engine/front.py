@@ -11,10 +11,12 @@ the command runs again in-process.
 
 from __future__ import annotations
 
+# _socket and _signal, not socket and signal: the public modules make an enum of every
+# constant at import, 10 to 20 ms of each re-check
+import _signal  # type: ignore[import-not-found]  # typeshed has no stub for it
+import _socket
 import contextlib
 import os
-import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -74,8 +76,10 @@ def through_engine(arguments: list[str]) -> int | None:
         connection, fresh = _connected(folder)
         if connection is None:
             return None
-        with connection:
+        try:
             answer = _conversation(connection, request, START_SECONDS if fresh else BUSY_SECONDS)
+        finally:
+            connection.close()
         if answer != "stale":
             return answer if isinstance(answer, int) else None
         _wait_gone(place.socket_path(folder))
@@ -116,8 +120,8 @@ def _stream(stream: object) -> dict[str, object]:
     }
 
 
-def _connect(path: str) -> socket.socket | None:
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _connect(path: str) -> _socket.socket | None:
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         connection.connect(path)
     except OSError:
@@ -126,7 +130,7 @@ def _connect(path: str) -> socket.socket | None:
     return connection
 
 
-def _connected(folder: str) -> tuple[socket.socket | None, bool]:
+def _connected(folder: str) -> tuple[_socket.socket | None, bool]:
     """A connection to the engine, and whether it was started for it; (None, _) where none
     runs and none starts in time."""
     path = place.socket_path(folder)
@@ -176,7 +180,7 @@ def _wait_gone(path: str, seconds: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def _conversation(connection: socket.socket, request: bytes, patience: float) -> int | str | None:
+def _conversation(connection: _socket.socket, request: bytes, patience: float) -> int | str | None:
     """The exit status (the output printed), "stale", or None: in-process it is."""
     connection.settimeout(patience)
     try:
@@ -190,7 +194,7 @@ def _conversation(connection: socket.socket, request: bytes, patience: float) ->
     return _outcome(connection)
 
 
-def _outcome(connection: socket.socket) -> int | str | None:
+def _outcome(connection: _socket.socket) -> int | str | None:
     """Frames until the end; a stop (Ctrl-C, SIGTERM) is passed on to the engine, which ends
     the check as the command in-process would, and says so."""
     written: list[tuple[bytes, bytes]] = []
@@ -204,7 +208,7 @@ def _outcome(connection: socket.socket) -> int | str | None:
         with contextlib.suppress(OSError):
             wire.send(connection, wire.STOP, name)
 
-    previous = signal.signal(signal.SIGTERM, lambda number, frame: stop_with(b"TERM"))
+    previous = _signal.signal(_signal.SIGTERM, lambda number, frame: stop_with(b"TERM"))
     try:
         while True:
             try:
@@ -230,7 +234,7 @@ def _outcome(connection: socket.socket) -> int | str | None:
             elif kind == wire.DECLINE:
                 return "stale" if payload.startswith(b"stale") else None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _signal.signal(_signal.SIGTERM, previous)
 
 
 def _print(written: list[tuple[bytes, bytes]]) -> None:

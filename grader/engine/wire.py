@@ -10,7 +10,7 @@ in-process (a stale engine declines, and goes).
 
 from __future__ import annotations
 
-import socket
+import _socket  # not socket: see grader.engine.front
 
 HELLO = b"h"
 REQUEST = b"q"
@@ -23,11 +23,11 @@ DECLINE = b"d"
 MOST = 64 << 20  # a frame longer than this is no frame of ours
 
 
-def send(connection: socket.socket, kind: bytes, payload: bytes = b"") -> None:
+def send(connection: _socket.socket, kind: bytes, payload: bytes = b"") -> None:
     connection.sendall(kind + len(payload).to_bytes(4, "big") + payload)
 
 
-def _exactly(connection: socket.socket, size: int) -> bytes | None:
+def _exactly(connection: _socket.socket, size: int) -> bytes | None:
     chunks: list[bytes] = []
     while size:
         chunk = connection.recv(min(size, 1 << 20))
@@ -38,7 +38,7 @@ def _exactly(connection: socket.socket, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def receive(connection: socket.socket) -> tuple[bytes, bytes] | None:
+def receive(connection: _socket.socket) -> tuple[bytes, bytes] | None:
     """The next frame, or None where the other side has gone (or sent no frame of ours)."""
     head = _exactly(connection, 5)
     if head is None:
