@@ -8,7 +8,9 @@ Prints, measured in one run with the kinds alternating (medians; a shared machin
 (BPGRADE_ENGINE=0); the same through an engine just started (cold: the engine's start
 included); through the warm engine; and a notebook's (or watch mode's) second
 `Session.check` in this process. The engine lives in a temporary folder of its own and is
-stopped at the end. Bytecode: as the environment has it (PYTHONDONTWRITEBYTECODE is said).
+stopped at the end. Bytecode: as the environment has it (PYTHONDONTWRITEBYTECODE is said);
+with --bytecode, written and read in a temporary PYTHONPYCACHEPREFIX, as a learner's install
+has it (the first runs compile; medians leave them out).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--exercise", default="exercise03")
+    parser.add_argument("--bytecode", action="store_true", help="compiled modules, as installed")
     options = parser.parse_args()
     if not BPGRADE.is_file():
         sys.exit(f"no bpgrade command beside {sys.executable}: pip install -e . first")
@@ -71,6 +74,9 @@ def main() -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("BPGRADE")}
     base.pop("CI", None)
     folder = Path(tempfile.mkdtemp(prefix="bpgrade-bench-"))
+    if options.bytecode:
+        base.pop("PYTHONDONTWRITEBYTECODE", None)
+        base["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     engine = {**base, "BPGRADE_ENGINE_DIR": str(folder / "engine")}
     alone = {**base, "BPGRADE_ENGINE": "0"}
     kinds: dict[str, Callable[[], float]] = {
@@ -91,7 +97,7 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     rechecks = _session_rechecks(options.exercise, options.runs)
     numpy = statistics.median(figures["python -c 'import numpy'"])
-    bytecode = "no bytecode" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "bytecode"
+    bytecode = "no bytecode" if base.get("PYTHONDONTWRITEBYTECODE") else "bytecode"
     print(f"{options.exercise}, {options.runs} runs each, alternating; medians ({bytecode})")
     rows = [
         *((name, times) for name, times in figures.items()),
