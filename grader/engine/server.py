@@ -136,7 +136,7 @@ class Engine:
         self.loaded = Loaded()
         self.sessions = WarmSessions()
         self.stale = False
-        self.checking = False
+        self._running = threading.Event()  # the command running now, while it runs
         self._guard = threading.Lock()
 
     # -- one request ------------------------------------------------------------------
@@ -179,8 +179,12 @@ class Engine:
                 self.stale = True
                 wire.send(connection, wire.DECLINE, f"stale: {changed} changed".encode())
                 return None
-            listener = threading.Thread(target=self._listen, args=(connection,), daemon=True)
-            self.checking = True
+            # this command's own: a listener late to hear its front go must not stop the next
+            running = self._running = threading.Event()
+            running.set()
+            listener = threading.Thread(
+                target=self._listen, args=(connection, running), daemon=True
+            )
             listener.start()
             try:
                 status = _command(request)
@@ -189,7 +193,7 @@ class Engine:
                 status = 1
             finally:
                 with self._guard:
-                    self.checking = False
+                    running.clear()
                 with contextlib.suppress(OSError, ValueError):
                     out.flush()
                     err.flush()
@@ -204,7 +208,11 @@ class Engine:
             return None
         return self.loaded.stale(course)
 
-    def _listen(self, connection: socket.socket) -> None:
+    @property
+    def checking(self) -> bool:
+        return self._running.is_set()
+
+    def _listen(self, connection: socket.socket, running: threading.Event) -> None:
         """The front's stop, passed to the command as the signal it stands for; the front's
         going (killed) stops the check too."""
         while True:
@@ -214,7 +222,7 @@ class Engine:
                 frame = None
             number = signal.SIGTERM if frame == (wire.STOP, b"TERM") else signal.SIGINT
             with self._guard:
-                if not self.checking:
+                if not running.is_set():
                     return
                 if frame is None or frame[0] == wire.STOP:
                     signal.pthread_kill(threading.main_thread().ident or 0, number)
