@@ -43,6 +43,17 @@ MOST_SESSIONS = 4  # warm sessions (a sandbox each) kept, the most recently used
 Warm = tuple[str, str, "Limits"]
 
 
+def say(line: str) -> None:
+    """A line in the engine's log (beside its socket, its user's only): why it went, what it
+    declined, what broke; the front says nothing of it, falling back in silence."""
+    with contextlib.suppress(OSError), open(LOG, "a", encoding="utf-8") as log:
+        log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} [{os.getpid()}] {line}\n")
+
+
+LOG = os.devnull  # set by `run`
+LOG_MOST = 256 << 10
+
+
 class Relay(io.RawIOBase):
     """One of the front's streams, in frames; a terminal where the front's is one. Once the
     front has gone, what is written is dropped: the check is being stopped."""
@@ -143,6 +154,7 @@ class Engine:
 
     def answer(self, connection: socket.socket) -> None:
         if not _own_user(connection):
+            say("refused a peer of another user")
             return
         connection.settimeout(REQUEST_SECONDS)
         wire.send(connection, wire.HELLO)
@@ -156,6 +168,7 @@ class Engine:
             return
         if request.installation != place.installation():
             wire.send(connection, wire.DECLINE, b"another installation")
+            say(f"declined a request of another installation: {request.installation!r}")
             return
         connection.settimeout(None)
         gc.disable()  # no sweep of the whole heap halfway through a check
@@ -177,6 +190,7 @@ class Engine:
             changed = self._changed()
             if changed is not None:
                 self.stale = True
+                say(f"stale: {changed} changed; going")
                 wire.send(connection, wire.DECLINE, f"stale: {changed} changed".encode())
                 return None
             # this command's own: a listener late to hear its front go must not stop the next
@@ -241,12 +255,14 @@ class Engine:
             try:
                 connection, _ = listener.accept()
             except TimeoutError:
+                say(f"idle for {IDLE_SECONDS:g} s; going")
                 return
             with connection:
                 try:
                     self.answer(connection)
-                except (OSError, KeyboardInterrupt):
-                    continue  # that front has gone; the next one may come
+                except (OSError, KeyboardInterrupt) as error:
+                    say(f"a request failed: {error!r}")  # that front goes in-process
+                    continue
 
 
 def _own_user(connection: socket.socket) -> bool:
@@ -306,7 +322,9 @@ def _command(request: Request) -> int:
         print(code, file=sys.stderr)
         return 1
     except Exception:
-        sys.stderr.write(traceback.format_exc())
+        said = traceback.format_exc()
+        say(f"the command raised:\n{said}")
+        sys.stderr.write(said)
         return 1
     return 0
 
@@ -370,9 +388,15 @@ def _terminated(engine: Engine) -> Callable[[int, FrameType | None], None]:
 
 def run(folder: str) -> None:
     """The engine's life: one of its installation, in a folder only its user may use."""
+    global LOG
     place.private_dir(folder)
     if _locked(folder) is None:
         return
+    LOG = place.log_path(folder)
+    with contextlib.suppress(OSError):
+        if os.stat(LOG).st_size > LOG_MOST:  # the engines before it are of no interest now
+            os.truncate(LOG, 0)
+    say(f"started for {place.installation()!r}")
     os.chdir("/")
     engine = Engine()  # what it loads is stamped before it is loaded
     signal.signal(signal.SIGTERM, _terminated(engine))
