@@ -173,9 +173,12 @@ class Engine:
         connection.settimeout(None)
         gc.disable()  # no sweep of the whole heap halfway through a check
         try:
+            start = time.perf_counter()
             status = self._run(connection, request)
             if status is not None:
                 wire.send(connection, wire.EXIT, str(status).encode())
+                took = (time.perf_counter() - start) * 1000
+                say(f"{' '.join(request.argv[:2]) or 'next'}: status {status} in {took:.0f} ms")
         finally:
             # answered: now the garbage collector sweeps, and what is left (NumPy, the
             # grader, the warm sessions) it need never look at again
