@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,10 @@ from grader.catalog import Catalog, ExerciseEntry, load_catalog
 from grader.grading import DEFAULT_SEED, grade
 from grader.report import ExerciseReport, Report
 from grader.sandbox import Sandbox
+
+# No test leaves a grading engine behind (grader/engine/): `bpgrade` runs in-process unless a
+# test (tests/test_engine.py) asks for an engine of its own, in a folder of its own.
+os.environ["BPGRADE_ENGINE"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"

@@ -25,6 +25,9 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
     from grader.api import Session
     from grader.catalog import Catalog, ExerciseEntry
     from grader.report import Report
@@ -296,13 +299,11 @@ def _graded_or_stopped(
 ) -> tuple[Report, Catalog]:
     """The report and the catalog; or, when stopped (SIGTERM, Ctrl-C) before grading is
     done, the results file (with --output) says so, and the command ends with status 1."""
-    from grader.api import Session
-
     entries: list[
         ExerciseEntry
     ] = []  # the exercises being graded, once known: a stop costs them all
     try:
-        with Session(limits=limits) as session:
+        with session_for(limits) as session:
             return _graded(session, request, results, entries), session.catalog
     except (Stopped, KeyboardInterrupt) as stop:
         reason = str(stop) if isinstance(stop, Stopped) else "the grader was interrupted (Ctrl-C)"
@@ -315,6 +316,17 @@ def _graded_or_stopped(
         written = f" Results written to {results.output}" if results.output else ""
         click.echo(f"{reason}.{written}", err=True)
         raise SystemExit(1) from None
+
+
+def _new_session(limits: Limits) -> AbstractContextManager[Session]:
+    from grader.api import Session
+
+    return Session(limits=limits)
+
+
+# Where `check` gets its session: a new one, closed after it; the grading engine
+# (grader.engine.server) lends one of its warm ones instead.
+session_for: Callable[[Limits], AbstractContextManager[Session]] = _new_session
 
 
 class Stopped(BaseException):

@@ -1,0 +1,3 @@
+from grader.engine.server import main
+
+main()
