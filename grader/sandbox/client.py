@@ -20,7 +20,6 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.calls import Call, NoResults
-from grader.sandbox import slots, wire
+from grader.sandbox import launch, slots, wire
 from grader.sandbox.limits import (
     DEFAULT_RUNTIME,
     THREADS,
@@ -134,25 +133,18 @@ class Sandbox:
         zygote = self._zygotes.get(runtime)
         if zygote is not None and zygote.poll() is None:
             return
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
-        env.update(THREADS)
-        env["BPGRADE_RUNTIME"] = runtime
-        if self.limits.without:
-            env["BPGRADE_SANDBOX_WITHOUT"] = ",".join(sorted(self.limits.without))
-        if self._starter is None:
-            from concurrent.futures import ThreadPoolExecutor
+        env = launch.zygote_env(runtime, self.limits.without)
+        early = launch.adopt(runtime, env)  # started first thing by `bpgrade check`
+        if early is not None:
+            self._zygotes[runtime] = early
+        else:
+            if self._starter is None:
+                from concurrent.futures import ThreadPoolExecutor
 
-            self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpgrade-zygote")
-        started = self._starter.submit(
-            subprocess.Popen,
-            [sys.executable, "-I", "-m", "grader.sandbox.zygote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=tempfile.gettempdir(),
-            start_new_session=True,  # Ctrl-C in the terminal reaches the grader, which stops it
-        )
-        self._zygotes[runtime] = started.result()
+                self._starter = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="bpgrade-zygote"
+                )
+            self._zygotes[runtime] = self._starter.submit(launch.spawn, env).result()
         self._ready.discard(runtime)
 
     def start_early(self, runtime: str) -> bool:
