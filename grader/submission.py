@@ -18,6 +18,7 @@ import stat
 import tempfile
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,11 +284,10 @@ def grade_submission(
     keep_out: list[Path] | None = None,
 ) -> Report:
     try:
-        protect(sandbox, course, keep_out or [])
         if submission.is_symlink():  # it could point anywhere, the reference included
             raise SubmissionError(f"{submission.name} is a symbolic link; submit the folder itself")
-        located = grade_located(
-            entries, submission, course / "solutions", seed, sandbox=sandbox, student=student
+        located = _located_while_probed(
+            entries, submission, course, keep_out or [], seed, sandbox, student
         )
         report = located.graded
         found = (
@@ -334,6 +334,36 @@ def untouched_stubs(
         if handed_in == stub:
             stubs.add(entry.name)
     return frozenset(stubs)
+
+
+def _located_while_probed(
+    entries: list[ExerciseEntry],
+    submission: Path,
+    course: Path,
+    keep_out: list[Path],
+    seed: int,
+    sandbox: Sandbox,
+    student: str | None,
+) -> Located:
+    """`grade_located`, while `protect`'s probe waits for the zygote and runs in another
+    thread: the grader finds, copies and plans meanwhile, and no learner code runs before
+    the probe has passed (`Sandbox.hold_until`). Raises what either raises, the probe's
+    first, as when it ran before."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpgrade-probe") as prober:
+        probed = prober.submit(protect, sandbox, course, keep_out)
+        sandbox.hold_until(probed)
+        try:
+            located = grade_located(
+                entries, submission, course / "solutions", seed, sandbox=sandbox, student=student
+            )
+        except Exception:
+            probed.result()
+            raise
+        finally:
+            sandbox.hold_until(None)
+        probed.result()
+    located.graded.notes = list(sandbox.notes)  # the probe's too, whenever it ended
+    return located
 
 
 @dataclass

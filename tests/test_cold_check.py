@@ -30,9 +30,9 @@ def _entry(catalog: Catalog, name: str) -> ExerciseEntry:
 
 def test_the_early_start_imports_neither_numpy_nor_click() -> None:
     """Started before the command's own imports, or the two would not overlap."""
-    probe = "import sys, grader.sandbox.launch; print(sorted({'numpy', 'click'} & set(sys.modules)))"
+    probe = "import sys, grader.sandbox.launch; print({'numpy', 'click'} & set(sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "set()"
 
 
 def test_a_zygote_started_early_is_adopted_once_and_only_for_its_environment() -> None:
@@ -72,7 +72,8 @@ def test_an_untouched_stub_graded_without_running_reads_as_when_it_ran(
 class _Refused:
     """A sandbox that fails the test if any learner code would run, or torch would start."""
 
-    notes: list[str] = []
+    def __init__(self) -> None:
+        self.notes: list[str] = []
 
     def start_early(self, runtime: str) -> bool:
         raise AssertionError(f"the {runtime} zygote was started")
@@ -104,7 +105,7 @@ def test_a_torch_file_changed_by_a_byte_is_run(catalog: Catalog, tmp_path: Path)
     entry = _entry(catalog, "exercise09")
     text = (EXERCISES / entry.file).read_text(encoding="utf-8")
     (tmp_path / entry.file).write_text(text + "\n", encoding="utf-8")
-    with pytest.raises(AssertionError, match="zygote was started|learner code was run"):
+    with pytest.raises(AssertionError, match=r"zygote was started|learner code was run"):
         grade_located([entry], tmp_path, SOLUTIONS, sandbox=_Refused())  # type: ignore[arg-type]
 
 
@@ -135,3 +136,29 @@ def test_a_check_that_ends_at_once_has_written_and_removed_everything(tmp_path: 
     code, printed = _bpgrade(work, tmp, "check", "exercise04")
     assert code == 1 and "Not started" in printed, printed
     assert list(tmp.iterdir()) == []
+
+
+def test_no_learner_code_runs_before_the_probe_has_passed(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe runs while the grader plans and copies: a probe that ends late and refuses
+    (learner code could read the course) still stops every child, and says why."""
+    import time
+
+    from grader import submission
+    from grader.sandbox import Exposed, Sandbox
+
+    def refuse(*args: object) -> None:
+        time.sleep(0.5)  # past the planning and copying, which wait for nothing
+        raise Exposed("learner code could read the course")
+
+    monkeypatch.setattr(submission, "protect", refuse)
+    shutil.copy(SOLUTIONS / "exercise03_linear.py", tmp_path)
+    with Sandbox() as sandbox:
+        asked: list[object] = []
+        monkeypatch.setattr(sandbox, "_ask", lambda *args: asked.append(args))
+        report = submission.grade_submission(
+            [_entry(catalog, "exercise03")], tmp_path, SOLUTIONS.parent, sandbox=sandbox
+        )
+    assert asked == []
+    assert report.error is not None and "could read the course" in report.error

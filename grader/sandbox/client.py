@@ -44,7 +44,7 @@ from grader.sandbox.workspace import Folders
 if TYPE_CHECKING:  # not imported at run time: the zygote imports this package, and what it
     # imports a learner's file of the same name cannot shadow (concurrent.futures imports
     # logging; grader.catalog, pydantic)
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from grader.catalog import ExerciseEntry
 
@@ -91,6 +91,8 @@ class Sandbox:
     _starter: ThreadPoolExecutor | None = None
     # the folders its children are given (a copy of the submission, scratch, drivers)
     _folders: Folders = field(init=False, repr=False)
+    # what must be done before learner code runs, done meanwhile: `protect`'s probe
+    _gate: Future[None] | None = None
 
     def __post_init__(self) -> None:
         if is_root() and self.limits.user == "auto":
@@ -352,6 +354,8 @@ class Sandbox:
         `exercise`, the catalog's entry, chooses the runtime (its zygote) and the limits, and
         names the drivers module of `course` (by default the course of grader.course) that
         calls with a driver need."""
+        if self._gate is not None:
+            self._gate.result()  # its error (learner code could read the course) is ours
         runtime = DEFAULT_RUNTIME if exercise is None else exercise.runtime
         if runtime == "torch" and not torch_available():
             return Outcome(NoResults(torch_missing(path.name)))
@@ -395,6 +399,12 @@ class Sandbox:
         if header.get("supervisor_failed") and hidden:
             self.stop()  # the hidden calls may be left unread in its input: start afresh
         return read_outcome(path, calls, header, output, results, stack, hidden, limits)
+
+    def hold_until(self, gate: Future[None] | None) -> None:
+        """Run no learner code until `gate` is done (`protect`'s probe, run in another thread
+        while the grader plans and copies); a gate that failed fails every run with its
+        error. None lifts it."""
+        self._gate = gate
 
     def probe(
         self, read: list[Path], write: list[Path], copies_of: list[Path] | None = None
