@@ -444,8 +444,8 @@ def _run_and_judge(
     answers already back: the next child runs while the grader compares. `stubs`: the
     exercises whose file is the course's untouched stub, graded without running it
     (`unrun_stub`)."""
+    _start_torch([entry for entry in entries if entry.name not in stubs], sandbox)  # seconds
     plans = _in_turn([plan_exercise(entry, seed, student, solutions) for entry in entries], stubs)
-    _start_torch([p.entry for p in plans if p.entry.name not in stubs], sandbox)
     workspace = sandbox.workspace(folder)
     # read before any learner code runs, while the copy is what was handed in
     sources = [_source(workspace / p.entry.file) for p in plans]
