@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 
 import numpy as np
 
-from grader.calls import Call, CallResult, NoResults, capped
+from grader.calls import Call, CallResult, LearnerError, NoResults, Ref, capped
 from grader.catalog import CheckEntry, ExerciseEntry
 from grader.checks.base import Case, Check, Evidence, OutputCheck, Verdict, not_started
 from grader.checks.consequences import SOURCE_READ, learner_calls, traced
@@ -220,11 +220,17 @@ def _budget(seconds: float) -> Iterator[float]:
 
 
 def judge_exercise(
-    exercise: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None = None
+    exercise: ExercisePlan,
+    outcome: Outcome,
+    solutions: Path,
+    source: str | None = None,
+    *,
+    reference: ModuleType | None = None,
 ) -> ExerciseReport:
     """Score what the learner's code answered against the reference, check by check.
     `source`, the text of the learner's file, says which of their functions calls which
-    (grader.checks.consequences), where given.
+    (grader.checks.consequences), where given. `reference`: the oracle, where not the
+    course's own for the exercise (`reference_for`).
 
     A bug in a check costs that exercise, with a sentence that says so, never the others;
     so does judging that takes longer than JUDGE_BUDGET. A stop (Ctrl-C, SIGTERM, which the
@@ -232,7 +238,7 @@ def judge_exercise(
     hidden = len(exercise.rounds) > 1
     try:
         with _budget(JUDGE_BUDGET) as deadline:
-            return _judge(exercise, outcome, solutions, deadline, source)
+            return _judge(exercise, outcome, solutions, deadline, source, reference)
     except _OutOfTime:
         failure = NoResults(
             f"the grader gave up judging it after {JUDGE_BUDGET:g} seconds (an answer takes "
@@ -257,12 +263,14 @@ def _judge(
     solutions: Path,
     deadline: float = math.inf,
     source: str | None = None,
+    reference: ModuleType | None = None,
 ) -> ExerciseReport:
     entry, all_calls = exercise.entry, exercise.calls
     if isinstance(outcome.results, NoResults):
         return _without_results(entry, outcome.results, outcome.output, len(exercise.rounds) > 1)
     results = {call.id: result for call, result in zip(all_calls, outcome.results, strict=True)}
-    reference = reference_for(entry, solutions)
+    if reference is None:
+        reference = reference_for(entry, solutions)
     share = 1.0 / len(exercise.rounds)
     calls = learner_calls(source)
     reports = []
@@ -354,9 +362,31 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
         importer.start()
 
 
+def unrun_stub(plan: ExercisePlan) -> Outcome:
+    """What the course's untouched stub answers, known without running it: every call raises
+    NotImplementedError, except that a call needing an earlier call's output is skipped, as
+    the runner skips it (none returned one). A torch exercise's stub is graded so, without
+    the seconds of a torch import in a zygote and in the judge, both for "not started"."""
+    results = []
+    for call in plan.calls:
+        needs = [a for a in (*call.args, *call.kwargs.values()) if isinstance(a, Ref)]
+        if needs:
+            error = LearnerError("skipped", "", "an earlier call it needs failed")
+        else:
+            error = LearnerError("not_implemented", "NotImplementedError", "")
+        results.append(CallResult(error=error))
+    return Outcome(results)
+
+
+# the oracle of an untouched stub's checks, which judge "not started" before any comparison
+_NO_REFERENCE = ModuleType("no reference: the stub was not run")
+
+
 def _judged(
-    plan: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None
+    plan: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None, stub: bool
 ) -> ExerciseReport:
+    if stub:
+        return judge_exercise(plan, outcome, solutions, source, reference=_NO_REFERENCE)
     with _one_torch_thread(plan.entry):
         return judge_exercise(plan, outcome, solutions, source)
 
@@ -395,6 +425,12 @@ def _one_torch_thread(entry: ExerciseEntry) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def _in_turn(plans: list[ExercisePlan], stubs: frozenset[str]) -> list[ExercisePlan]:
+    """The order the exercises run in: a torch exercise's after the NumPy ones, which need
+    not wait behind its zygote's seconds of importing torch."""
+    return sorted(plans, key=lambda p: p.entry.runtime == "torch" and p.entry.name not in stubs)
+
+
 def _run_and_judge(
     entries: list[ExerciseEntry],
     folder: Path,
@@ -402,22 +438,38 @@ def _run_and_judge(
     seed: int,
     sandbox: Sandbox,
     student: str | None,
+    stubs: frozenset[str] = frozenset(),
 ) -> list[ExerciseReport]:
     """One thread waits on the sandbox, exercise after exercise, while this one judges the
-    answers already back: the next child runs while the grader compares."""
-    plans = [plan_exercise(entry, seed, student, solutions) for entry in entries]
-    _start_torch(entries, sandbox)
+    answers already back: the next child runs while the grader compares. `stubs`: the
+    exercises whose file is the course's untouched stub, graded without running it
+    (`unrun_stub`)."""
+    _start_torch([entry for entry in entries if entry.name not in stubs], sandbox)  # seconds
+    plans = _in_turn([plan_exercise(entry, seed, student, solutions) for entry in entries], stubs)
     workspace = sandbox.workspace(folder)
     # read before any learner code runs, while the copy is what was handed in
     sources = [_source(workspace / p.entry.file) for p in plans]
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
         runs = [
-            waiter.submit(sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry)
+            None
+            if p.entry.name in stubs
+            else waiter.submit(
+                sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry
+            )
             for p in plans
         ]
-        done = zip(plans, runs, sources, strict=True)
-        return [_judged(p, run.result(), solutions, source) for p, run, source in done]
+        judged = {
+            p.entry.name: _judged(
+                p,
+                unrun_stub(p) if run is None else run.result(),
+                solutions,
+                source,
+                stub=run is None,
+            )
+            for p, run, source in zip(plans, runs, sources, strict=True)
+        }
+        return [judged[entry.name] for entry in entries]
     except Exception:
         sandbox.stop()
         raise
@@ -438,15 +490,17 @@ def grade(
     *,
     sandbox: Sandbox | None = None,
     student: str | None = None,
+    stubs: frozenset[str] = frozenset(),
 ) -> Report:
-    """Grade the exercise files in `folder`, each in its own sandboxed child process.
+    """Grade the exercise files in `folder`, each in its own sandboxed child process; those
+    named in `stubs`, the course's untouched stubs, without running them (`unrun_stub`).
 
     A sandbox passed in is reused (batch grading keeps one per worker); otherwise one is made
     for this call and closed at its end."""
     own = sandbox is None
     sandbox = sandbox if sandbox is not None else Sandbox()
     try:
-        exercises = _run_and_judge(entries, folder, solutions, seed, sandbox, student)
+        exercises = _run_and_judge(entries, folder, solutions, seed, sandbox, student, stubs)
     finally:
         if own:
             sandbox.close()

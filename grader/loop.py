@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import progress
 from grader.course import workspace_root
 
 if TYPE_CHECKING:
@@ -47,6 +46,8 @@ def exercises_folder(folder: Path | None = None, workspace: Path | None = None) 
 
 def saved_results(workspace: Path, folder: Path) -> dict[str, ExerciseProgress]:
     """The last results saved for the files in `folder`, by exercise name."""
+    from grader import progress  # here: `bpgrade check NAME` reads no progress before grading
+
     return progress.load(workspace).exercises.get(progress.folder_key(workspace, folder), {})
 
 

@@ -41,6 +41,11 @@ PUBLIC_ONLY = "this release has recorded answers for the public cases only"
 DIGEST_LENGTH = 32
 
 
+# The models below are built (their validators and serializers) when first used, not when
+# imported: only a release reads recorded answers, and a check of a course's own exercises,
+# which imports this module for its errors, would pay about 25 ms of CPU for nothing.
+
+
 class Unanswerable(LookupError):
     """The grader has no reference answer for what it was asked: the base of the errors below
     and of those of `grader.reference`, so a command can catch them all and say why."""
@@ -50,7 +55,7 @@ class NotRecorded(Unanswerable):
     """A call to the reference that a release has no recorded answer for."""
 
 
-class RecordedCall(BaseModel):
+class RecordedCall(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     function: str
@@ -69,7 +74,7 @@ class RecordedCall(BaseModel):
 ENGINE_TYPE = r"^grader(\.[A-Za-z_][A-Za-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class DataSetting(BaseModel):
+class DataSetting(BaseModel, defer_build=True):
     """Plain data: numbers, text, arrays, and tuples, lists and dicts of those."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -78,7 +83,7 @@ class DataSetting(BaseModel):
     value: JsonValue = Field(default=None, description="As the wire encodes it.")
 
 
-class ItemsSetting(BaseModel):
+class ItemsSetting(BaseModel, defer_build=True):
     """A tuple or a list that holds something other than plain data (mistakes, say)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -88,7 +93,7 @@ class ItemsSetting(BaseModel):
     items: list[Setting]
 
 
-class MappingSetting(BaseModel):
+class MappingSetting(BaseModel, defer_build=True):
     """A dict (text keys) that holds something other than plain data."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -97,7 +102,7 @@ class MappingSetting(BaseModel):
     items: dict[str, Setting]
 
 
-class ObjectSetting(BaseModel):
+class ObjectSetting(BaseModel, defer_build=True):
     """An instance of one of the grader's dataclasses (a Mistake, an Initialization)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,7 +112,7 @@ class ObjectSetting(BaseModel):
     fields: dict[str, Setting]
 
 
-class AnsweredSetting(BaseModel):
+class AnsweredSetting(BaseModel, defer_build=True):
     """A callable of the spec, as what it returned on each case it was asked about (by
     `case_key`): never its code."""
 
@@ -120,7 +125,7 @@ class AnsweredSetting(BaseModel):
     )
 
 
-class PlannedSetting(BaseModel):
+class PlannedSetting(BaseModel, defer_build=True):
     """A callable that only drew the cases: they are recorded in the check's `cases`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -134,14 +139,14 @@ Setting = Annotated[
 ]
 
 
-class FrozenFactor(BaseModel):
+class FrozenFactor(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     value: float
     meaning: str
 
 
-class FrozenArgument(BaseModel):
+class FrozenArgument(BaseModel, defer_build=True):
     """One argument of a planned call: an input of one of the check's cases, by the case's
     index and the input's name (most are, and each is written down once), or a value."""
 
@@ -152,7 +157,7 @@ class FrozenArgument(BaseModel):
     value: JsonValue = Field(default=None, description="As the wire encodes it.")
 
 
-class FrozenCall(BaseModel):
+class FrozenCall(BaseModel, defer_build=True):
     """A planned call (grader.calls.Call)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -165,7 +170,7 @@ class FrozenCall(BaseModel):
     driver: str | None = None
 
 
-class FrozenCase(BaseModel):
+class FrozenCase(BaseModel, defer_build=True):
     """One planned case (grader.checks.base.Case), its special values already planted."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -180,7 +185,7 @@ class FrozenCase(BaseModel):
     calls: list[FrozenCall]
 
 
-class FrozenCheck(BaseModel):
+class FrozenCheck(BaseModel, defer_build=True):
     """One check of the catalog, as a release judges with it: its engine class, its settings,
     its planned cases and calls, and what each of its callables returned on them."""
 
@@ -192,7 +197,7 @@ class FrozenCheck(BaseModel):
     cases: list[FrozenCase]
 
 
-class RecordedAnswers(BaseModel):
+class RecordedAnswers(BaseModel, defer_build=True):
     """The file `expected/<exercise>.json` of a release: one exercise's frozen checks, and the
     reference's answers to the calls the engine makes itself."""
 

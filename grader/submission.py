@@ -18,6 +18,7 @@ import stat
 import tempfile
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,11 +284,10 @@ def grade_submission(
     keep_out: list[Path] | None = None,
 ) -> Report:
     try:
-        protect(sandbox, course, keep_out or [])
         if submission.is_symlink():  # it could point anywhere, the reference included
             raise SubmissionError(f"{submission.name} is a symbolic link; submit the folder itself")
-        located = grade_located(
-            entries, submission, course / "solutions", seed, sandbox=sandbox, student=student
+        located = _located_while_probed(
+            entries, submission, course, keep_out or [], seed, sandbox, student
         )
         report = located.graded
         found = (
@@ -312,6 +312,58 @@ def grade_submission(
         detail = traceback.format_exception_only(error)[-1].strip()
         reason = f"grading itself failed ({detail}); this is not your fault"
         return not_a_grade(entries, reason, student)
+
+
+def untouched_stubs(
+    entries: list[ExerciseEntry], stage: Stage, submission: Path, layout: Layout, course: Path
+) -> frozenset[str]:
+    """The torch exercises whose staged file is still the course's stub (`pristine_stub`, line
+    endings aside), which `grade` grades without starting torch. Only torch's: for a NumPy
+    exercise a child costs a fork, less than finding the pristine stub may."""
+    from grader.loop import NoStub, pristine_stub
+
+    stubs = set()
+    for entry in entries:
+        if entry.runtime != "torch" or entry.name in stage.notebooks:
+            continue
+        try:
+            stub = pristine_stub(course, entry, submission / layout.files[entry.name])
+            handed_in = (stage.folder / entry.file).read_text(encoding="utf-8")
+        except (NoStub, OSError, UnicodeDecodeError):
+            continue
+        if handed_in == stub:
+            stubs.add(entry.name)
+    return frozenset(stubs)
+
+
+def _located_while_probed(
+    entries: list[ExerciseEntry],
+    submission: Path,
+    course: Path,
+    keep_out: list[Path],
+    seed: int,
+    sandbox: Sandbox,
+    student: str | None,
+) -> Located:
+    """`grade_located`, while `protect`'s probe waits for the zygote and runs in another
+    thread: the grader finds, copies and plans meanwhile, and no learner code runs before
+    the probe has passed (`Sandbox.hold_until`). Raises what either raises, the probe's
+    first, as when it ran before."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpgrade-probe") as prober:
+        probed = prober.submit(protect, sandbox, course, keep_out)
+        sandbox.hold_until(probed)
+        try:
+            located = grade_located(
+                entries, submission, course / "solutions", seed, sandbox=sandbox, student=student
+            )
+        except Exception:
+            probed.result()
+            raise
+        finally:
+            sandbox.hold_until(None)
+        probed.result()
+    located.graded.notes = list(sandbox.notes)  # the probe's too, whenever it ended
+    return located
 
 
 @dataclass
@@ -344,8 +396,15 @@ def grade_located(
             why.update(stage.unread)
             readable = [e for e in found if e.name not in stage.unread]
             if readable:
+                stubs = untouched_stubs(readable, stage, submission, layout, solutions.parent)
                 report = grade(
-                    readable, stage.folder, solutions, seed, sandbox=sandbox, student=student
+                    readable,
+                    stage.folder,
+                    solutions,
+                    seed,
+                    sandbox=sandbox,
+                    student=student,
+                    stubs=stubs,
                 )
                 graded = {
                     exercise.name: (

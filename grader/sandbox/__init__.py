@@ -25,32 +25,75 @@ A module a job, on either side of the line between the grader and learner code:
   `namespaces.py`, `cgroups.py` and `sweep.py` (confinement, and what is left swept away);
 - between them, `wire.py`: plain data, and nothing else.
 
-This package's names are the ones the rest of the grader imports.
+This package's names are the ones the rest of the grader imports. They load on first use
+(PEP 562), so that `launch.py` can start a zygote before NumPy is imported (`wire.py`'s).
 """
 
-from grader.sandbox.client import PROBE_SECONDS, REFUSED, Sandbox
-from grader.sandbox.limits import (
-    DEFAULT_RUNTIME,
-    GIB,
-    THREADS,
-    TORCH_ADDRESS_SPACE,
-    Limits,
-    is_root,
-    size_text,
-    torch_available,
-)
-from grader.sandbox.outcome import HIDDEN_STOP, MAX_FRAME, Outcome, torch_missing
-from grader.sandbox.protection import COURSE_PRIVATE, Exposed, protect
-from grader.sandbox.walk import (
-    MAX_COPY,
-    MAX_DEPTH,
-    MAX_FILE,
-    MAX_FILES,
-    SKIPPED_DIRS,
-    SubmissionError,
-    copy_submission,
-    submission_files,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.sandbox.client import PROBE_SECONDS, REFUSED, Sandbox
+    from grader.sandbox.limits import (
+        DEFAULT_RUNTIME,
+        GIB,
+        THREADS,
+        TORCH_ADDRESS_SPACE,
+        Limits,
+        is_root,
+        size_text,
+        torch_available,
+    )
+    from grader.sandbox.outcome import HIDDEN_STOP, MAX_FRAME, Outcome, torch_missing
+    from grader.sandbox.protection import COURSE_PRIVATE, Exposed, protect
+    from grader.sandbox.walk import (
+        MAX_COPY,
+        MAX_DEPTH,
+        MAX_FILE,
+        MAX_FILES,
+        SKIPPED_DIRS,
+        SubmissionError,
+        copy_submission,
+        submission_files,
+    )
+
+_MODULES = {
+    "client": ("PROBE_SECONDS", "REFUSED", "Sandbox"),
+    "limits": (
+        "DEFAULT_RUNTIME",
+        "GIB",
+        "THREADS",
+        "TORCH_ADDRESS_SPACE",
+        "Limits",
+        "is_root",
+        "size_text",
+        "torch_available",
+    ),
+    "outcome": ("HIDDEN_STOP", "MAX_FRAME", "Outcome", "torch_missing"),
+    "protection": ("COURSE_PRIVATE", "Exposed", "protect"),
+    "walk": (
+        "MAX_COPY",
+        "MAX_DEPTH",
+        "MAX_FILE",
+        "MAX_FILES",
+        "SKIPPED_DIRS",
+        "SubmissionError",
+        "copy_submission",
+        "submission_files",
+    ),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value  # looked up once
+    return value
+
 
 __all__ = [
     "COURSE_PRIVATE",

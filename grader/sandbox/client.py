@@ -20,7 +20,6 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.calls import Call, NoResults
-from grader.sandbox import slots, wire
+from grader.sandbox import launch, slots, wire
 from grader.sandbox.limits import (
     DEFAULT_RUNTIME,
     THREADS,
@@ -45,7 +44,7 @@ from grader.sandbox.workspace import Folders
 if TYPE_CHECKING:  # not imported at run time: the zygote imports this package, and what it
     # imports a learner's file of the same name cannot shadow (concurrent.futures imports
     # logging; grader.catalog, pydantic)
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from grader.catalog import ExerciseEntry
 
@@ -92,6 +91,8 @@ class Sandbox:
     _starter: ThreadPoolExecutor | None = None
     # the folders its children are given (a copy of the submission, scratch, drivers)
     _folders: Folders = field(init=False, repr=False)
+    # what must be done before learner code runs, done meanwhile: `protect`'s probe
+    _gate: Future[None] | None = None
 
     def __post_init__(self) -> None:
         if is_root() and self.limits.user == "auto":
@@ -134,25 +135,18 @@ class Sandbox:
         zygote = self._zygotes.get(runtime)
         if zygote is not None and zygote.poll() is None:
             return
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
-        env.update(THREADS)
-        env["BPGRADE_RUNTIME"] = runtime
-        if self.limits.without:
-            env["BPGRADE_SANDBOX_WITHOUT"] = ",".join(sorted(self.limits.without))
-        if self._starter is None:
-            from concurrent.futures import ThreadPoolExecutor
+        env = launch.zygote_env(runtime, self.limits.without)
+        early = launch.adopt(runtime, env)  # started first thing by `bpgrade check`
+        if early is not None:
+            self._zygotes[runtime] = early
+        else:
+            if self._starter is None:
+                from concurrent.futures import ThreadPoolExecutor
 
-            self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpgrade-zygote")
-        started = self._starter.submit(
-            subprocess.Popen,
-            [sys.executable, "-I", "-m", "grader.sandbox.zygote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=tempfile.gettempdir(),
-            start_new_session=True,  # Ctrl-C in the terminal reaches the grader, which stops it
-        )
-        self._zygotes[runtime] = started.result()
+                self._starter = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="bpgrade-zygote"
+                )
+            self._zygotes[runtime] = self._starter.submit(launch.spawn, env).result()
         self._ready.discard(runtime)
 
     def start_early(self, runtime: str) -> bool:
@@ -360,6 +354,8 @@ class Sandbox:
         `exercise`, the catalog's entry, chooses the runtime (its zygote) and the limits, and
         names the drivers module of `course` (by default the course of grader.course) that
         calls with a driver need."""
+        if self._gate is not None:
+            self._gate.result()  # its error (learner code could read the course) is ours
         runtime = DEFAULT_RUNTIME if exercise is None else exercise.runtime
         if runtime == "torch" and not torch_available():
             return Outcome(NoResults(torch_missing(path.name)))
@@ -403,6 +399,12 @@ class Sandbox:
         if header.get("supervisor_failed") and hidden:
             self.stop()  # the hidden calls may be left unread in its input: start afresh
         return read_outcome(path, calls, header, output, results, stack, hidden, limits)
+
+    def hold_until(self, gate: Future[None] | None) -> None:
+        """Run no learner code until `gate` is done (`protect`'s probe, run in another thread
+        while the grader plans and copies); a gate that failed fails every run with its
+        error. None lifts it."""
+        self._gate = gate
 
     def probe(
         self, read: list[Path], write: list[Path], copies_of: list[Path] | None = None
