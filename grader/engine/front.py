@@ -19,7 +19,6 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
 
 from grader.engine import place, wire
 
@@ -30,7 +29,6 @@ _OFF = frozenset({"0", "off", "no", "false"})
 # in-process, in a fresh sandbox, with nothing left behind
 _PLATFORM_OPTIONS = ("--format", "--output")
 
-START_SECONDS = 30.0  # for a new engine to take the request (a cold start on a busy machine)
 BUSY_SECONDS = 2.0  # for a running one: busy longer with another check, grade in-process
 STOP_SECONDS = 10.0  # for the engine to end a stopped check and say how
 SOCKET_PATH_MOST = 100  # bytes: a Unix socket's path has room for 107
@@ -72,17 +70,19 @@ def through_engine(arguments: list[str]) -> int | None:
         request = _request(arguments)
     except (OSError, ValueError, AttributeError):
         return None
-    for _attempt in range(2):  # a stale engine declines and goes: a fresh one, once
-        connection, fresh = _connected(folder)
-        if connection is None:
-            return None
-        try:
-            answer = _conversation(connection, request, START_SECONDS if fresh else BUSY_SECONDS)
-        finally:
-            connection.close()
-        if answer != "stale":
-            return answer if isinstance(answer, int) else None
-        _wait_gone(place.socket_path(folder))
+    connection = _connected(folder)
+    if connection is None:
+        return None
+    try:
+        answer = _conversation(connection, request, BUSY_SECONDS)
+    finally:
+        connection.close()
+    if answer != "stale":
+        return answer if isinstance(answer, int) else None
+    # it declined and is going: this command in-process, a fresh engine for the next
+    _wait_gone(place.socket_path(folder))
+    with contextlib.suppress(OSError):
+        _start(folder)
     return None
 
 
@@ -130,47 +130,36 @@ def _connect(path: str) -> _socket.socket | None:
     return connection
 
 
-def _connected(folder: str) -> tuple[_socket.socket | None, bool]:
-    """A connection to the engine, and whether it was started for it; (None, _) where none
-    runs and none starts in time."""
+def _connected(folder: str) -> _socket.socket | None:
+    """A connection to the engine; None where none runs.
+
+    Where none runs, one is started to take the NEXT command: it waits for this process to
+    end before it loads anything, so this command, graded in-process, has the machine to
+    itself and costs no more than it did without an engine."""
     path = place.socket_path(folder)
     if len(path.encode()) > SOCKET_PATH_MOST:
-        return None, False
+        return None
     connection = _connect(path)
-    if connection is not None:
-        return connection, False
-    try:
-        running = _start(folder)
-    except OSError:
-        return None, True
-    deadline = time.monotonic() + START_SECONDS
-    pause = 0.005
-    while time.monotonic() < deadline:
-        time.sleep(pause)
-        connection = _connect(path)
-        if connection is not None:
-            return connection, True
-        if not running():  # it went without listening (another one took its place?)
-            return _connect(path), True
-        pause = min(pause * 1.5, 0.1)
-    return None, True
+    if connection is None:
+        with contextlib.suppress(OSError):
+            _start(folder)
+    return connection
 
 
-def _start(folder: str) -> Callable[[], bool]:
+def _start(folder: str) -> None:
     """The engine, detached: a session of its own, no terminal, the root folder as its
-    working directory (never the learner's, which -P keeps off its import path too).
-    Returns whether it still runs."""
+    working directory (never the learner's, which -P keeps off its import path too); it
+    starts once this process has ended."""
     import subprocess
 
-    engine = subprocess.Popen(
-        [sys.executable, "-P", "-m", "grader.engine", folder],
+    subprocess.Popen(
+        [sys.executable, "-P", "-m", "grader.engine", folder, str(os.getpid())],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd="/",
         start_new_session=True,
     )
-    return lambda: engine.poll() is None
 
 
 def _wait_gone(path: str, seconds: float = 5.0) -> None:

@@ -15,6 +15,7 @@ import fcntl
 import gc
 import io
 import os
+import select
 import signal
 import socket
 import struct
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 IDLE_SECONDS = float(os.environ.get("BPGRADE_ENGINE_IDLE", 600))
 LOCK_SECONDS = 10.0  # for a stale engine to go before a fresh one takes its place
 REQUEST_SECONDS = 10.0  # for the front to send its request once greeted
+AFTER_SECONDS = 600.0  # the longest a new engine waits for its front's check to end
 MOST_SESSIONS = 4  # warm sessions (a sandbox each) kept, the most recently used
 
 # a warm session's key: its course, the working folder where that is relative, its limits
@@ -413,8 +415,32 @@ def run(folder: str) -> None:
         engine.sessions.close()
 
 
+def _after(pid: int) -> None:
+    """Until process `pid` (the front that started this engine, grading in-process) ends:
+    the engine's imports and first sandbox must not compete with that check for the CPU."""
+    try:
+        watched = os.pidfd_open(pid)
+    except OSError:
+        return  # gone already
+    try:
+        select.select([watched], [], [], AFTER_SECONDS)
+    finally:
+        os.close(watched)
+
+
+def _warm_up() -> None:
+    """What every check needs, imported before the first one asks."""
+    import grader.api
+    import grader.cli
+    import grader.grading
+    import grader.submission  # noqa: F401
+
+
 def main() -> None:
     folder = sys.argv[1] if len(sys.argv) > 1 else place.engine_dir()
+    if len(sys.argv) > 2:
+        _after(int(sys.argv[2]))
+    _warm_up()
     try:
         run(os.path.abspath(folder))
     except place.Unsafe:
