@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,12 +65,24 @@ def build_class(folder: Path, students: int, chosen: set[int]) -> None:
             shutil.copy(bug, student / target)
 
 
+CPU_SECONDS: dict[str, list[float]] = {}  # per command: CPU seconds of each run, its tree's
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def wall_times(command: list[str], runs: int) -> list[float]:
+    """Seconds each run took; the CPU seconds of the command and everything it started and
+    waited for (workers, zygotes, children) go to CPU_SECONDS, which a busy machine changes
+    far less than the wall clock."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        CPU_SECONDS.setdefault(" ".join(command), []).append(_children_cpu() - cpu)
         if done.returncode != 0:
             sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     return times
@@ -111,12 +124,16 @@ def main() -> None:
         f"; median of {arguments.runs} runs; as {'root' if os.geteuid() == 0 else 'a user'}"
         f"; {os.cpu_count()} CPUs, load average {load:.2f} before starting"
     )
-    print(f"  {'':<34} {'wall s':>7} {'subs/s':>7} {'s/sub':>7} {'s/sub / numpy':>14}")
+    print(
+        f"  {'':<34} {'wall s':>7} {'subs/s':>7} {'s/sub':>7} {'s/sub / numpy':>14}"
+        f" {'CPU s/sub':>10}"
+    )
     for jobs, seconds in medians.items():
         per = seconds / students
+        cpu = statistics.median(CPU_SECONDS[" ".join([*grade, "--jobs", str(jobs)])]) / students
         print(
             f"  {f'bpgrade grade --jobs {jobs}':<34} {seconds:7.2f} {students / seconds:7.1f} "
-            f"{per:7.3f} {per / numpy_time:13.2f}x"
+            f"{per:7.3f} {per / numpy_time:13.2f}x {cpu:10.3f}"
         )
     label = 'python -c "import numpy"'
     print(f"  {label:<34} {numpy_time:7.3f}")
