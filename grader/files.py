@@ -13,13 +13,14 @@ from typing import BinaryIO
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: int) -> Iterator[BinaryIO]:
+def atomic_file(path: Path, mode: int, *, sync: bool = True) -> Iterator[BinaryIO]:
     """A binary file to write, which becomes `path` atomically when the block ends: a reader
     sees the old file or the whole new one, never a half-written one, even if the process is
     killed mid-write. The folder is made if missing. The file has `mode`, exactly, whatever
     the umask, before it takes the name `path`; until then, as a temporary file beside it, it
     is its owner's only (0o600), and it is removed if anything fails on the way, the block
-    included."""
+    included. `sync` False leaves the rename to the caller's `sync_folder` (one for many
+    files): until then a crash of the machine may lose it, never half of the file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -35,17 +36,18 @@ def atomic_file(path: Path, mode: int) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    _sync_folder(path.parent)
+    if sync:
+        sync_folder(path.parent)
 
 
-def write_atomically(path: Path, text: str, mode: int) -> None:
+def write_atomically(path: Path, text: str, mode: int, *, sync: bool = True) -> None:
     """Write `text` (UTF-8, line endings as they are) to `path` atomically, as `atomic_file`
     writes: the old file or the whole new one, with `mode` before it takes the name."""
-    with atomic_file(path, mode) as file:
+    with atomic_file(path, mode, sync=sync) as file:
         file.write(text.encode("utf-8"))
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable; a best effort, since not every system can open a
     folder for syncing (Windows cannot)."""
     with contextlib.suppress(OSError):

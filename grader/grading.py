@@ -56,14 +56,25 @@ class Planned:
     calls: list[list[Call]]
 
 
-def plan(checks: list[Check], seed: int, suffix: str = "") -> list[Planned]:
+def plan(
+    checks: list[Check], seed: int, suffix: str = "", exercise: str | None = None
+) -> list[Planned]:
     """Every check's cases and calls; each check draws from its own generator, so adding a
-    check never changes another's inputs."""
+    check never changes another's inputs.
+
+    With the `exercise` named, each public case is named by where it was drawn, so that the
+    reference's answers on it are computed once per process (grader.checks.recall); a hidden
+    round's cases (`suffix` HIDDEN) are marked as never coming back."""
     planned = []
     for check in checks:
         rng = np.random.default_rng([seed, zlib.crc32(check.name.encode())])
         cases = check.cases(rng)
         calls = [check.calls_for(case, f"{check.name}{suffix}#{i}") for i, case in enumerate(cases)]
+        for number, case in enumerate(cases):
+            if suffix == HIDDEN:
+                case.recurs = False
+            elif exercise is not None:
+                case.known_as = f"{exercise}:{seed}:{case_name(check.name, number)}"
         planned.append(Planned(check, cases, calls))
     return planned
 
@@ -178,7 +189,7 @@ def plan_exercise(
     """With a student id, each check also runs on that student's own hidden cases, and its
     points are split evenly between the public and the hidden cases."""
     chosen = catalog_checks(entry, solutions)
-    rounds = [(plan(chosen, seed), False)]
+    rounds = [(plan(chosen, seed, exercise=entry.name), False)]
     if student is not None:
         rounds.append((plan(chosen, student_seed(student), HIDDEN), True))
     return ExercisePlan(entry, rounds, seed)

@@ -312,6 +312,13 @@ def oracle_key(oracle: Callable[..., Any], *args: Any, variable: str | None = No
     return digest.hexdigest()
 
 
+def content_key(value: Any) -> str:
+    """A digest of one value as `oracle_key` digests each of its parts."""
+    digest = hashlib.sha256()
+    _feed(digest, value, set())
+    return digest.hexdigest()
+
+
 def _feed(digest: Any, value: Any, path: set[int]) -> None:
     """Add a faithful, type-tagged description of `value` to `digest`."""
 

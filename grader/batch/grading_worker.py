@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.batch.outcomes import score_row
 from grader.catalog import ExerciseEntry, load_catalog
+from grader.formats import markdown
 from grader.layout import locate
+from grader.report import Report
 from grader.sandbox import Limits, Sandbox, protect
 from grader.submission import grade_located
 
@@ -42,10 +45,14 @@ class Grader:
 
 @dataclass(frozen=True)
 class Graded:
-    """What a worker sends back for one submission: its report, as JSON, and the exercises
-    graded without running any of the student's code, their file not found."""
+    """What a worker sends back for one submission: its report, as JSON and as Markdown, the
+    row the gradebook keeps of it (`score_row`), and the exercises graded without running
+    any of the student's code, their file not found. The batch writes the texts as they
+    are: it never parses or renders a whole report of a submission graded once."""
 
     report: str
+    markdown: str
+    row: Report
     missing: frozenset[str] = frozenset()
 
 
@@ -74,4 +81,5 @@ def grade(state: Grader, submission: Submission) -> Graded:
     report.student = submission.student
     # missing when graded too: reported with just why (one that appeared in between ran)
     not_run = {e.name for e in report.exercises if e.error and e.error == missing.get(e.name)}
-    return Graded(report.model_dump_json(indent=2), frozenset(not_run))
+    text = report.model_dump_json(indent=2)
+    return Graded(text, markdown.render(report), score_row(report), frozenset(not_run))

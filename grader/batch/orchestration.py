@@ -11,7 +11,7 @@ from typing import Any
 
 from grader.batch import grading_worker, store
 from grader.batch.discovery import Rejected
-from grader.batch.outcomes import ALONE
+from grader.batch.outcomes import ALONE, score_row
 from grader.batch.plan import BatchOptions, Plan, Submission, prepare
 from grader.batch.pool import Broken, Failed, WorkerPool, cpu_count
 from grader.batch.progress import BatchProgress, remaining_seconds
@@ -60,6 +60,26 @@ def _report_of(outcome: Any, submission: Submission, entries: list[ExerciseEntry
     return Report.model_validate_json(outcome.report)
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One submission's report as it is written (JSON and Markdown), and the row of it that
+    the run keeps (`score_row`)."""
+
+    report: str
+    markdown: str
+    row: Report
+
+
+def _finished(outcome: Any, submission: Submission, entries: list[ExerciseEntry]) -> Finished:
+    if isinstance(outcome, grading_worker.Graded):
+        return Finished(outcome.report, outcome.markdown, outcome.row)
+    return _whole(_report_of(outcome, submission, entries))
+
+
+def _whole(report: Report) -> Finished:
+    return Finished(report.model_dump_json(indent=2), markdown.render(report), score_row(report))
+
+
 def _not_run(outcome: Any) -> frozenset[str]:
     """The exercises the worker graded without running any of the student's code."""
     return outcome.missing if isinstance(outcome, grading_worker.Graded) else frozenset()
@@ -88,10 +108,11 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
     or not, instead of skipping them on the report from before."""
     output, options = plan.output, plan.options
     store.make_folders(output)
-    reports = dict(plan.skipped)
+    reports = {student: score_row(report) for student, report in plan.skipped.items()}
     result = BatchResult(output, skipped=sorted(plan.skipped), rejected=list(plan.rejected))
     result.reports = reports
     sheet = store.Sheet(plan)
+    written = store.Reports(output)
     private = (*(s.folder for s in plan.todo[:3]), output.csv, output.reports)
     config = grading_worker.Config(
         plan.catalog, plan.solutions, options.seed, options.hidden, options.limits, private
@@ -107,16 +128,14 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
         queued = len(plan.todo) - finished - len(running)
         return remaining_seconds(durations, max(0, queued), running, pool.jobs)
 
-    def finish(submission: Submission, report: Report) -> None:
+    def finish(submission: Submission, done: Finished) -> None:
         nonlocal finished
-        store.write(output.report(submission.student), report.model_dump_json(indent=2))
-        store.write(output.markdown(submission.student), markdown.render(report))
-        store.write(output.digest(submission.student), submission.key + "\n")
-        saved(submission.student, report)
+        written.add(submission.student, submission.key, done.report, done.markdown)
+        saved(submission.student, done.row)
         sheet.write(reports)
         finished += 1
         if progress is not None:
-            state = "error" if report.error is not None else "graded"
+            state = "error" if done.row.error is not None else "graded"
             progress(BatchProgress(submission.student, state, finished, len(plan.todo), eta()))
 
     def saved(student: str, report: Report) -> None:
@@ -139,11 +158,11 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
         )
         with contextlib.closing(pools[-1].run(plan.todo)) as finished_tasks:
             for submission, outcome in finished_tasks:
-                report = _report_of(outcome, submission, plan.entries)
-                if jobs > 1 and _suspect(report, _not_run(outcome)):
+                graded = _finished(outcome, submission, plan.entries)
+                if jobs > 1 and _suspect(graded.row, _not_run(outcome)):
                     suspects.append(submission)
                 else:
-                    finish(submission, report)
+                    finish(submission, graded)
         pools.append(
             WorkerPool(
                 1, grading_worker.setup, grading_worker.grade, config, deadline=_deadline(plan)
@@ -154,8 +173,9 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
                 report = _report_of(outcome, submission, plan.entries)
                 report.notes.append(ALONE)
                 result.confirmed.append(submission.student)
-                finish(submission, report)
+                finish(submission, _whole(report))
     except KeyboardInterrupt:
+        written.flush()  # the reports of this run get their digests: saved, as a run again sees
         if not outdated:  # stopped before every digest was gone: none was graded yet
             store.outdate(output, plan.todo)
         for submission in plan.todo:
@@ -164,11 +184,12 @@ def run(plan: Plan, progress: Callable[[BatchProgress], None] | None = None) -> 
             if submission.student not in reports:
                 stored = store.stored_report(output, submission.student, submission.key)
             if stored is not None:
-                saved(submission.student, stored)
+                saved(submission.student, score_row(stored))
         done = [s.student for s in plan.todo if s.student in reports]
         total = len(plan.todo) + len(plan.skipped)
         raise Interrupted(_sorted(result), sorted([*plan.skipped, *done]), total) from None
     finally:
+        written.flush()
         sheet.write(reports, now=True)  # interrupted too: the CSV has every report written
     return _sorted(result)
 

@@ -19,6 +19,14 @@ ALONE = (
 )
 
 
+def score_row(report: Report) -> Report:
+    """What the gradebook and a run's summary read of a report: its scores, notes, error and
+    where its files were found, without the checks' messages and the learner's output, which
+    are most of a report (the whole reports of a class of 50,000 would be GiBs)."""
+    exercises = [e.model_copy(update={"checks": [], "output": ""}) for e in report.exercises]
+    return report.model_copy(update={"exercises": exercises})
+
+
 def files_note(report: Report) -> str:
     """Where the student's exercise files were found, in a few words for the gradebook's note,
     when not where the course puts them: none at all, a folder further down, a file graded

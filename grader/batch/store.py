@@ -1,7 +1,10 @@
 """What a batch writes beside the gradebook, and reads back: where each file goes
 (`Output`), the reports and digests of the students graded, and the gradebook rewritten as
 they finish. Every file is written whole or not at all (a temporary file, then a rename); as
-root, all of it is root's alone (see `grader.batch`)."""
+root, all of it is root's alone (see `grader.batch`). The reports written within a moment
+share one sync of their folder (`Reports`), and the gradebook is rewritten every few
+seconds, not with every student: a class of 50,000 paid two syncs a report and a whole CSV
+a second."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.batch.outcomes import outcomes
+from grader.files import sync_folder
 from grader.formats import RESULTS_MODE, write_results
 from grader.report import Report
 from grader.sandbox import is_root
@@ -22,7 +26,8 @@ from grader.sandbox import is_root
 if TYPE_CHECKING:
     from grader.batch.plan import Plan, Submission
 
-CSV_EVERY = 1.0  # seconds between rewrites of the CSV while grading
+CSV_EVERY = 5.0  # seconds between rewrites of the CSV while grading
+GROUP_SECONDS = 0.5  # reports written within this share one sync of their folder
 PRIVATE_FOLDER = 0o700  # as root: what the batch writes is root's alone
 PRIVATE_FILE = 0o600
 
@@ -108,9 +113,41 @@ def _close(reports: Path) -> None:
                 os.chmod(entry.path, PRIVATE_FILE)
 
 
-def write(path: Path, text: str) -> None:
-    """`text` to `path`, whole or not at all; as root, 0o600 from the temporary file on."""
-    write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE)
+def write(path: Path, text: str, *, sync: bool = True) -> None:
+    """`text` to `path`, whole or not at all; as root, 0o600 from the temporary file on.
+    `sync` False: the caller syncs the folder (`sync_folder`) for many files at once."""
+    write_results(path, text, mode=PRIVATE_FILE if private() else RESULTS_MODE, sync=sync)
+
+
+class Reports:
+    """Each student's report (JSON and Markdown) written as they finish, their folder synced
+    once for all those written within GROUP_SECONDS. A student's digest, which tells a run
+    again that the report is this submission's, is written only once the report is on disk
+    for good: a crash of the machine loses a group's reports and digests (graded again), but
+    never leaves a digest beside a report of before."""
+
+    def __init__(self, output: Output) -> None:
+        self.output = output
+        self.waiting: list[tuple[str, str]] = []  # (student, digest) of reports not synced
+        self.synced = time.monotonic()
+
+    def add(self, student: str, key: str, report: str, markdown: str) -> None:
+        write(self.output.report(student), report, sync=False)
+        write(self.output.markdown(student), markdown, sync=False)
+        self.waiting.append((student, key))
+        if time.monotonic() - self.synced >= GROUP_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Sync the reports written, then write their digests and sync those."""
+        if not self.waiting:
+            return
+        sync_folder(self.output.reports)
+        while self.waiting:  # one at a time: a stop part way leaves the rest to write
+            student, key = self.waiting.pop(0)
+            write(self.output.digest(student), key + "\n", sync=False)
+        sync_folder(self.output.reports)
+        self.synced = time.monotonic()
 
 
 class Sheet:

@@ -19,6 +19,7 @@ import numpy as np
 
 from grader.calls import Call, CallResult, LearnerError, Part, pick
 from grader.checks.inputs import plant_special_values
+from grader.checks.recall import EXPECTED, recalled
 from grader.drivers import drive
 from grader.judge.compare import (
     ATOL,
@@ -34,7 +35,6 @@ from grader.judge.compare import (
 from grader.judge.diagnose import Diagnosis, Factor, Finding, Reading, diagnose, model_finding
 from grader.judge.feedback import ITEMS_SHOWN, describe_call, describe_error, describe_mismatch
 from grader.judge.types import type_problem
-from grader.numeric import cached_numeric
 from grader.recorded import NotRecorded, Unanswerable
 from grader.report import PlotData
 
@@ -87,6 +87,12 @@ class Case:
     twin: Case | None = field(default=None, repr=False)
     numeric: bool = True
     plant: bool = True  # whether the special values go into its elementwise arguments
+    # Where planning drew it: "exercise03_linear:0:linear_backward.dW#2" (exercise, seed, the
+    # check's call id), the same inputs for every learner; None for a case made otherwise
+    known_as: str | None = field(default=None, compare=False)
+    # False for a student's hidden case: drawn from their id, it never comes back, so the
+    # reference's answers on it are neither looked up nor kept (grader.checks.recall)
+    recurs: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -396,7 +402,7 @@ class OutputCheck(Check):
         unseeded = _unseeded(called, calls, results)
         if unseeded is not None:
             return unseeded
-        expected = self.expected_value(reference, case)
+        expected = recalled(self.expected_value, reference, case, EXPECTED, self)
         judge = _Judgement(self, reference, case, called, oracle and case.numeric)
         if self.stable:
             unstable = self._stability(called, result, received)
@@ -837,7 +843,7 @@ class _Judgement:
         if found is None:
             # the same case recurs (every student's public cases, a watched re-check); a
             # release recorded it, and a case it did not record cannot be checked (judge says so)
-            found = cached_numeric(self.check.numeric, self.reference, self.case, variable=name)
+            found = recalled(self.check.numeric, self.reference, self.case, name, self.check)
         numeric = as_array(found)
         if close_where_known(received, numeric, NUMERIC_RTOL, NUMERIC_ATOL):
             return None
@@ -855,7 +861,7 @@ class _Judgement:
         if self.check.numeric is None or not self.oracle:
             return None
         subject = self.check.subject
-        found = cached_numeric(self.check.numeric, self.reference, self.case, variable=subject)
+        found = recalled(self.check.numeric, self.reference, self.case, subject, self.check)
         for key, numeric in found.items():
             verdict = self._numeric(as_array(received[key]), f"{subject}[{key!r}]", numeric)
             if verdict is not None:

@@ -43,10 +43,11 @@ def render(report: Report, fmt: str) -> str:
     return module.render(report)
 
 
-def write_results(path: Path, text: str, mode: int = RESULTS_MODE) -> None:
+def write_results(path: Path, text: str, mode: int = RESULTS_MODE, *, sync: bool = True) -> None:
     """Write `text` to `path` atomically (`grader.files.write_atomically`): a reader sees the
     old file or the whole new one, never a half-written one, even if grading is killed
     mid-write (a platform timeout). The file has `mode` before it takes the name `path`;
     until then, as a temporary file, it is its owner's only (0o600). PrairieLearn does not
-    create /grade/results for us; Gradescope does: the folder is made either way."""
-    write_atomically(path, text, mode)
+    create /grade/results for us; Gradescope does: the folder is made either way. `sync`
+    False leaves the folder's sync to the caller (`grader.files.sync_folder`)."""
+    write_atomically(path, text, mode, sync=sync)

@@ -4,7 +4,13 @@ Reading a message can never run code: it is JSON, and the decoder builds only nu
 strings, lists, tuples, string-keyed dicts, numeric ndarrays (from raw bytes of an allowed
 dtype) and the few plain records of `grader.calls`. Anything else is refused. Never pickle.
 
-Messages are framed by an 8-byte big-endian length, so a stream can carry many of them.
+Messages are framed by an 8-byte big-endian length, so a stream can carry many of them. A
+message is its JSON text and, where it holds arrays, a newline (never in the JSON text: the
+encoder escapes it in strings and writes no whitespace) and their raw bytes, one after the
+other: each array in the text says its dtype, its shape and where its bytes begin
+(`{"$raw": ["<f8", [2, 3], 0]}`), so that an answer of a few MiB costs a copy of its bytes,
+not base64 and a JSON string of a third more. `encode_value` and `decode_value` alone (the
+recorded files of a release) keep arrays in the text, as base64 (`$array`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from grader.calls import (
 )
 
 HEADER = struct.Struct(">Q")
+ARRAYS = b"\n"  # between a message's JSON text and its arrays' bytes
 MAX_DEPTH = 32
 MAX_TEXT = 4000  # longer text from a child (a message, a line of code) is clipped
 MAX_ALIASES = 16  # arguments a result may be said to share memory with
@@ -74,8 +81,24 @@ def _float(value: float) -> Any:
     return {"$float": repr(value)}
 
 
-def encode_value(value: Any) -> Any:
-    """A JSON-ready form of plain data and of the records in `grader.calls`."""
+class Blob:
+    """The raw bytes of a message's arrays, in the order the encoder met them."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: bytes) -> int:
+        """Append an array's bytes; where they begin."""
+        offset = self.size
+        self.parts.append(data)
+        self.size += len(data)
+        return offset
+
+
+def encode_value(value: Any, blob: Blob | None = None) -> Any:
+    """A JSON-ready form of plain data and of the records in `grader.calls`; arrays' bytes go
+    to `blob` where one is given (a message on the wire), else into the text as base64."""
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
@@ -83,18 +106,21 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, float):
         return _float(float(value))
     if isinstance(value, np.ndarray):
-        data = base64.b64encode(value.tobytes()).decode()  # C order, whatever the layout
+        raw = value.tobytes()  # C order, whatever the layout
+        if blob is not None:
+            return {"$raw": [value.dtype.str, list(value.shape), blob.add(raw)]}
+        data = base64.b64encode(raw).decode()
         return {"$array": [value.dtype.str, list(value.shape), data]}  # 0-d stays 0-d
     if isinstance(value, np.generic):
-        return encode_value(value.item())
+        return encode_value(value.item(), blob)
     if isinstance(value, tuple):
-        return {"$tuple": [encode_value(item) for item in value]}
+        return {"$tuple": [encode_value(item, blob) for item in value]}
     if isinstance(value, list):
-        return [encode_value(item) for item in value]
+        return [encode_value(item, blob) for item in value]
     if isinstance(value, dict):
-        return {"$dict": {str(k): encode_value(v) for k, v in value.items()}}
+        return {"$dict": {str(k): encode_value(v, blob) for k, v in value.items()}}
     if isinstance(value, Ref):
-        return {"$ref": [value.call, encode_value(value.part)]}
+        return {"$ref": [value.call, encode_value(value.part, blob)]}
     if isinstance(value, Opaque):
         return {"$opaque": value.type}
     if isinstance(value, Call):
@@ -102,40 +128,65 @@ def encode_value(value: Any) -> Any:
             "$call": [
                 value.id,
                 value.function,
-                encode_value(value.args),
-                encode_value(value.kwargs),
-                encode_value(value.keep),
+                encode_value(value.args, blob),
+                encode_value(value.kwargs, blob),
+                encode_value(value.keep, blob),
                 value.driver,
             ]
         }
     if isinstance(value, Frame):
         return {"$frame": [value.file, value.line, value.function, value.code]}
     if isinstance(value, LearnerError):
-        frames = [encode_value(f) for f in value.frames]
+        frames = [encode_value(f, blob) for f in value.frames]
         return {"$error": [value.kind, value.type, value.message, frames]}
     if isinstance(value, CallResult):
         return {
             "$result": [
-                encode_value(value.value),
-                encode_value(value.error),
+                encode_value(value.value, blob),
+                encode_value(value.error, blob),
                 list(value.warnings),
-                encode_value(value.args_after),
-                encode_value(value.kwargs_after),
+                encode_value(value.args_after, blob),
+                encode_value(value.kwargs_after, blob),
                 list(value.aliases),
                 value.output,
             ]
         }
     if isinstance(value, NoResults):
-        frames = [encode_value(f) for f in value.frames]
+        frames = [encode_value(f, blob) for f in value.frames]
         return {"$load_failure": [value.reason, frames, value.syntax_error]}
     raise WireError(f"cannot send a {type(value).__name__}")
 
 
 def _array(spec: Any) -> np.ndarray:
+    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[2], str)):
+        raise WireError("malformed array")
+    dtype, shape = _array_type(spec[0], spec[1])
+    raw = base64.b64decode(spec[2], validate=True)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _raw_array(spec: Any, blob: memoryview) -> np.ndarray:
+    """An array whose bytes follow the message's text, from where it says they begin."""
     if not (isinstance(spec, list) and len(spec) == 3):
         raise WireError("malformed array")
-    dtype_text, shape, data = spec
-    if not (isinstance(dtype_text, str) and isinstance(shape, list) and isinstance(data, str)):
+    dtype, shape = _array_type(spec[0], spec[1])
+    offset = spec[2]
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise WireError("malformed array offset")
+    count = math.prod(shape)
+    if offset + count * dtype.itemsize > len(blob):
+        raise WireError("array data does not match its shape")
+    # a copy: the message's bytes go, and the array is the judge's to write into
+    flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset) if count else None
+    return np.zeros(shape, dtype) if flat is None else flat.reshape(shape).copy()
+
+
+def _array_type(dtype_text: Any, shape: Any) -> tuple[np.dtype[Any], list[int]]:
+    """The dtype and shape an array says it has, refused unless plain numbers of a size some
+    answer could have."""
+    if not (isinstance(dtype_text, str) and isinstance(shape, list)):
         raise WireError("malformed array")
     if not DTYPE.fullmatch(dtype_text):
         raise WireError(f"an array of dtype {dtype_text[:20]!r} is not plain numbers")
@@ -148,10 +199,7 @@ def _array(spec: Any) -> np.ndarray:
     too_large = oversized(shape)
     if too_large is not None:
         raise TooLarge(too_large)
-    raw = base64.b64decode(data, validate=True)
-    if len(raw) != math.prod(shape) * dtype.itemsize:
-        raise WireError("array data does not match its shape")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    return dtype, shape
 
 
 def _text(value: Any) -> str:
@@ -163,11 +211,11 @@ def _text(value: Any) -> str:
 MAX_FRAMES = 40  # of a traceback: the first and the last twenty tell the story
 
 
-def _frames(items: Any, depth: int) -> tuple[Frame, ...]:
+def _frames(items: Any, depth: int, blob: memoryview | None) -> tuple[Frame, ...]:
     items = _list(items)
     if len(items) > MAX_FRAMES:
         items = items[: MAX_FRAMES // 2] + items[-MAX_FRAMES // 2 :]
-    frames = tuple(decode_value(item, depth + 1) for item in items)
+    frames = tuple(decode_value(item, depth + 1, blob) for item in items)
     if not all(isinstance(f, Frame) for f in frames):
         raise WireError("malformed traceback")
     return frames
@@ -179,40 +227,42 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def _record(tag: str, body: Any, depth: int) -> Any:
+def _record(tag: str, body: Any, depth: int, blob: memoryview | None) -> Any:
     if tag == "$array":
         return _array(body)
+    if tag == "$raw" and blob is not None:
+        return _raw_array(body, blob)
     if tag == "$float":
         if body not in ("nan", "inf", "-inf"):
             raise WireError("malformed float")
         return float(body)
     if tag == "$tuple":
-        return tuple(decode_value(item, depth + 1) for item in _list(body))
+        return tuple(decode_value(item, depth + 1, blob) for item in _list(body))
     if tag == "$dict":
         if not isinstance(body, dict):
             raise WireError("malformed dict")
-        return {key: decode_value(item, depth + 1) for key, item in body.items()}
+        return {key: decode_value(item, depth + 1, blob) for key, item in body.items()}
     if tag == "$opaque":
         return Opaque(_text(body))
     fields = _list(body)
     if tag == "$ref" and len(fields) == 2:
-        return Ref(_text(fields[0]), decode_value(fields[1], depth + 1))
+        return Ref(_text(fields[0]), decode_value(fields[1], depth + 1, blob))
     if tag == "$frame" and len(fields) == 4 and isinstance(fields[1], int):
         return Frame(_text(fields[0]), fields[1], _text(fields[2]), _text(fields[3]))
     if tag == "$error" and len(fields) == 4:
         kind = _text(fields[0])
         if kind not in ERROR_KINDS:
             raise WireError("malformed error")
-        frames = _frames(fields[3], depth)
+        frames = _frames(fields[3], depth, blob)
         return LearnerError(kind, _text(fields[1]), _text(fields[2]), frames)  # type: ignore[arg-type]
     if tag == "$result" and len(fields) == 7:
-        error = decode_value(fields[1], depth + 1)
+        error = decode_value(fields[1], depth + 1, blob)
         try:
-            value = decode_value(fields[0], depth + 1)
+            value = decode_value(fields[0], depth + 1, blob)
         except TooLarge as too_large:  # what the runner's own to_plain would have said
             value, error = None, LearnerError("bad_return", "", f"returned {too_large}")
-        args_after = decode_value(fields[3], depth + 1)
-        kwargs_after = decode_value(fields[4], depth + 1)
+        args_after = decode_value(fields[3], depth + 1, blob)
+        kwargs_after = decode_value(fields[4], depth + 1, blob)
         if not (error is None or isinstance(error, LearnerError)):
             raise WireError("malformed result")
         if not isinstance(args_after, tuple) or not isinstance(kwargs_after, dict):
@@ -231,42 +281,51 @@ def _record(tag: str, body: Any, depth: int) -> Any:
             _text(fields[6]),
         )
     if tag == "$load_failure" and len(fields) == 3 and isinstance(fields[2], bool):
-        return NoResults(_text(fields[0]), _frames(fields[1], depth), fields[2])
+        return NoResults(_text(fields[0]), _frames(fields[1], depth, blob), fields[2])
     if tag == "$call" and len(fields) == 6:
-        args, kwargs = decode_value(fields[2], depth + 1), decode_value(fields[3], depth + 1)
+        args = decode_value(fields[2], depth + 1, blob)
+        kwargs = decode_value(fields[3], depth + 1, blob)
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             raise WireError("malformed call")
         driver = None if fields[5] is None else _text(fields[5])
-        keep = decode_value(fields[4], depth + 1)
+        keep = decode_value(fields[4], depth + 1, blob)
         return Call(_text(fields[0]), _text(fields[1]), args, kwargs, keep, driver)
     raise WireError(f"unknown record {tag}")
 
 
-def decode_value(value: Any, depth: int = 0) -> Any:
+def decode_value(value: Any, depth: int = 0, blob: memoryview | None = None) -> Any:
+    """What `encode_value` encoded; `blob`, a wire message's arrays' bytes (`$raw` arrays
+    are refused without it)."""
     if depth > MAX_DEPTH:
         raise WireError("nested too deeply")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
-        return [decode_value(item, depth + 1) for item in value]
+        return [decode_value(item, depth + 1, blob) for item in value]
     if isinstance(value, dict) and len(value) == 1:
         ((tag, body),) = value.items()
-        return _record(tag, body, depth)
+        return _record(tag, body, depth, blob)
     raise WireError("malformed message")
 
 
 def dumps(message: Any) -> bytes:
-    return json.dumps(encode_value(message), allow_nan=False, separators=(",", ":")).encode()
+    blob = Blob()
+    text = json.dumps(encode_value(message, blob), allow_nan=False, separators=(",", ":"))
+    if not blob.parts:
+        return text.encode()
+    return b"".join([text.encode(), ARRAYS, *blob.parts])
 
 
 def loads(data: bytes) -> Any:
     """Decode one message; WireError for anything that is not what `dumps` writes."""
+    end = data.find(ARRAYS)
+    text, blob = (data, None) if end < 0 else (data[:end], memoryview(data)[end + 1 :])
     try:
-        raw = json.loads(data)
+        raw = json.loads(text)
     except (ValueError, RecursionError) as error:  # includes UnicodeDecodeError
         raise WireError(f"not a JSON message: {error}") from None
     try:
-        return decode_value(raw)
+        return decode_value(raw, 0, blob)
     except (TypeError, ValueError, RecursionError) as error:
         if isinstance(error, WireError):
             raise
