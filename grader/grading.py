@@ -351,8 +351,14 @@ def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
     other and the exercises before it, rather than wait for its turn; here torch's first uses
     too (its first optimizer alone imports torch._dynamo), which the judge would otherwise
     meet with the first case, after the children are done."""
-    if any(entry.runtime == "torch" for entry in entries) and sandbox.start_early("torch"):
+    global _torch_warming
+    started = any(e.runtime == "torch" for e in entries) and sandbox.start_early("torch")
+    if started and not _torch_warming:  # once a process: a batch worker grades many
+        _torch_warming = True
         threading.Thread(target=_warm_torch, name="bpgrade-torch-warmup").start()
+
+
+_torch_warming = False
 
 
 def _warm_torch() -> None:
