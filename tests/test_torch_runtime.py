@@ -253,3 +253,15 @@ def test_the_judge_warms_torch_while_a_torch_exercise_runs(toy: Catalog) -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[-2] == "['sympy', 'torch', 'torch._dynamo']", done.stderr
+
+
+def test_warming_torch_leaves_its_random_numbers_alone() -> None:
+    """A notebook's kernel runs the grader beside the learner's seeded experiments."""
+    torch = pytest.importorskip("torch")
+    from grader.torch_warmup import first_uses
+
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    first_uses()
+    assert torch.equal(torch.rand(3), expected)
