@@ -16,6 +16,8 @@ handed to the child as a copy of that one file, never as a way into the course's
 from __future__ import annotations
 
 import importlib.util
+import os
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,16 +70,36 @@ def driver_in(module: ModuleType, name: str) -> Driver:
 
 
 _LOADED: dict[tuple[Path, int], ModuleType] = {}
+# Where each exercise's drivers are, by what decides it (the course asked for, or the working
+# directory and BPGRADE_COURSE that course_root reads). The judge asks once per case, and
+# finding the course walks every parent folder: exercise09's 284 cases a hidden-case grading
+# spent more time finding its drivers than running its reference through them.
+_FOUND: dict[tuple[str, Path | None, str, str | None], Path] = {}
+
+
+def _found_driver_path(exercise: str, course: Path | None) -> Path:
+    try:
+        key = (exercise, course, os.getcwd(), os.environ.get("BPGRADE_COURSE"))
+    except OSError:  # the working directory was removed: course_root copes, uncached
+        return driver_path(exercise, course).resolve()
+    path = _FOUND.get(key)
+    if path is None:
+        path = _FOUND[key] = driver_path(exercise, course).resolve()
+    return path
 
 
 def load_driver(exercise: str, name: str, course: Path | None = None) -> Driver:
     """The driver `name` of `exercise`, for the grader's own side (trusted): the judge calls it
     on the reference solution as `driver(reference, *args, **kwargs)`. Loaded once per file
-    version, since a check calls it for every case."""
-    path = driver_path(exercise, course)
-    if not path.is_file():
+    version (a changed file is loaded again), since a check calls it for every case."""
+    path = _found_driver_path(exercise, course)
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
         raise NoDriver(f"the course has no drivers for {exercise} (looked for {path})")
-    key = (path.resolve(), path.stat().st_mtime_ns)
+    key = (path, info.st_mtime_ns)
     module = _LOADED.get(key)
     if module is None:
         module = _LOADED[key] = load_driver_file(path)

@@ -17,7 +17,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -365,12 +365,26 @@ def not_graded(entry: ExerciseEntry, reason: str, hidden: bool = False) -> Exerc
 
 
 def _start_torch(entries: list[ExerciseEntry], sandbox: Sandbox) -> None:
-    """A torch exercise needs torch twice, seconds each: imported in its zygote, and here,
-    where the judge drives the reference. Both start now, so that they overlap each other and
-    the exercises before it, rather than wait for its turn."""
-    if any(entry.runtime == "torch" for entry in entries) and sandbox.start_early("torch"):
-        importer = threading.Thread(target=importlib.import_module, args=("torch",))
-        importer.start()
+    """A torch exercise needs torch twice, seconds each: imported and warmed in its zygote,
+    and here, where the judge drives the reference. Both start now, so that they overlap each
+    other and the exercises before it, rather than wait for its turn; here torch's first uses
+    too (its first optimizer alone imports torch._dynamo), which the judge would otherwise
+    meet with the first case, after the children are done."""
+    global _torch_warming
+    started = any(e.runtime == "torch" for e in entries) and sandbox.start_early("torch")
+    if started and not _torch_warming:  # once a process: a batch worker grades many
+        _torch_warming = True
+        threading.Thread(target=_warm_torch, name="bpgrade-torch-warmup").start()
+
+
+_torch_warming = False
+
+
+def _warm_torch() -> None:
+    from grader.torch_warmup import first_uses
+
+    with suppress(Exception):  # a torch that fails here fails again where it is used
+        first_uses()
 
 
 def unrun_stub(plan: ExercisePlan) -> Outcome:

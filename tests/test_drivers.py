@@ -6,6 +6,7 @@ The toy course in tests/fixtures/toy_course grades a `Counter` class through a d
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -293,3 +294,27 @@ def test_drivers_reach_the_child_without_a_private_filesystem(toy: Catalog, tmp_
     with Sandbox(Limits(without=frozenset({"filesystem"}))) as box:
         graded = grade_counter(toy, box, tmp_path, SOLUTION)
     assert graded.status == "passed", graded
+
+
+def test_the_judge_finds_the_course_of_where_it_runs_and_the_drivers_as_they_are_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the drivers are is remembered (the judge asks once per case), but by what
+    decides it: another course (BPGRADE_COURSE) is another folder, and a drivers file
+    changed since is loaded again."""
+    courses = []
+    for answer in (1, 2):
+        course = tmp_path / f"course{answer}"
+        (course / "drivers").mkdir(parents=True)
+        (course / "drivers" / "exercise01.py").write_text(f"def which(m):\n    return {answer}\n")
+        courses.append(course)
+    for answer, course in enumerate(courses, start=1):
+        monkeypatch.setenv("BPGRADE_COURSE", str(course))
+        assert load_driver("exercise01", "which")(None) == answer
+    changed = courses[1] / "drivers" / "exercise01.py"
+    changed.write_text("def which(m):\n    return 3\n")
+    os.utime(changed, ns=(0, changed.stat().st_mtime_ns + 10**9))
+    assert load_driver("exercise01", "which")(None) == 3
+    changed.unlink()
+    with pytest.raises(NoDriver):
+        load_driver("exercise01", "which")

@@ -369,15 +369,9 @@ def _warm_torch() -> None:
     torch.set_num_threads(1)
     with contextlib.suppress(RuntimeError):  # already set by someone: it is one thread then too
         torch.set_num_interop_threads(1)
-    # each first use loads more of torch (a backward with an upstream gradient imports sympy,
-    # 0.3 s; a module and an optimizer step, 0.8 s more): done here once, not in every child
-    x = torch.ones(2, dtype=torch.float64, requires_grad=True)
-    (2 * x).backward(torch.ones_like(x))
-    layer = torch.nn.Linear(2, 1, dtype=torch.float64)
-    step = torch.optim.SGD(layer.parameters(), lr=0.1)
-    layer(x.detach()[None]).sum().backward()
-    step.step()
-    step.zero_grad()
+    from grader.torch_warmup import first_uses
+
+    first_uses()
 
 
 class Exercise:
