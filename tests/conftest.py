@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +112,30 @@ def grade_file(
 
 def failing(report: ExerciseReport) -> dict[str, str | None]:
     return {c.name: c.diagnosis for c in report.checks if not c.passed}
+
+
+def on_a_terminal(
+    command: list[str], cwd: Path, environment: dict[str, str], timeout: float = 300
+) -> tuple[int, bytes]:
+    """The exit status of `command` run with a pseudo-terminal as its stdout and stderr, and
+    everything it wrote there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, env=environment, stdout=follower, stderr=follower, timeout=timeout
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's last writer has gone
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    return done.returncode, b"".join(chunks)

@@ -20,6 +20,7 @@ from grader.catalog import Catalog
 from grader.cli import main
 
 from .conftest import EXERCISES, SOLUTIONS, course_total
+from .conftest import on_a_terminal as terminal
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -483,37 +484,14 @@ def test_no_colour_without_a_terminal_under_clirunner(workspace: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_colour_on_a_real_terminal_and_no_color_there(tmp_path: Path) -> None:
-    import pty
-
     def on_a_terminal(env: dict[str, str]) -> str:
-        leader, follower = pty.openpty()
         environment = {
             k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "BPGRADE_COURSE")
         }
         environment.update(env, TERM="xterm")
-        try:
-            done = subprocess.run(
-                [*_script(), "list"],
-                cwd=tmp_path,
-                env=environment,
-                stdout=follower,
-                stderr=follower,
-                timeout=60,
-            )
-            os.close(follower)
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(leader)
-        assert done.returncode == 0
-        return b"".join(chunks).decode("utf-8", "replace")
+        status, written = terminal([*_script(), "list"], tmp_path, environment, timeout=60)
+        assert status == 0
+        return written.decode("utf-8", "replace")
 
     assert ANSI.search(on_a_terminal({}))
     assert not ANSI.search(on_a_terminal({"NO_COLOR": "1"}))

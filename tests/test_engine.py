@@ -25,7 +25,7 @@ import pytest
 
 from grader.engine import place, wire
 from grader.engine.front import wanted
-from tests.conftest import ROOT, SOLUTIONS
+from tests.conftest import ROOT, SOLUTIONS, on_a_terminal
 
 BPGRADE = Path(sys.executable).parent / "bpgrade"
 FILE = "exercise03_linear.py"
@@ -380,13 +380,12 @@ def test_an_idle_engine_goes_and_takes_its_socket(engine_dir: Path) -> None:
     assert not Path(place.socket_path(str(engine_dir))).exists()
 
 
-def test_ctrl_c_stops_the_check_in_the_engine(engine_dir: Path, tmp_path: Path) -> None:
+def _slow_check(engine_dir: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """A check through the (warm) engine of a file that sleeps 30 s at import, 2 s in."""
     slow = tmp_path / "slow"
     slow.mkdir()
     source = (SOLUTIONS / FILE).read_text(encoding="utf-8")
     (slow / FILE).write_text(f"import time\ntime.sleep(30)\n{source}", encoding="utf-8")
-    assert bpgrade(engine_dir, "list").returncode == 0
-    pid = engine_pid(engine_dir)
     front = subprocess.Popen(
         [str(BPGRADE), "check", "exercise03", "--dir", str(slow), "--timeout", "60"],
         cwd=ROOT,
@@ -395,6 +394,12 @@ def test_ctrl_c_stops_the_check_in_the_engine(engine_dir: Path, tmp_path: Path) 
         stderr=subprocess.PIPE,
     )
     time.sleep(2.0)
+    return front
+
+
+def test_ctrl_c_stops_the_check_in_the_engine(engine_dir: Path, tmp_path: Path) -> None:
+    pid = warm_engine(engine_dir)
+    front = _slow_check(engine_dir, tmp_path)
     front.send_signal(signal.SIGINT)
     _, err = front.communicate(timeout=60)
     assert front.returncode == 1
@@ -406,19 +411,8 @@ def test_ctrl_c_stops_the_check_in_the_engine(engine_dir: Path, tmp_path: Path) 
 def test_sigterm_to_the_front_stops_the_check_as_in_process(
     engine_dir: Path, tmp_path: Path
 ) -> None:
-    slow = tmp_path / "slow"
-    slow.mkdir()
-    source = (SOLUTIONS / FILE).read_text(encoding="utf-8")
-    (slow / FILE).write_text(f"import time\ntime.sleep(30)\n{source}", encoding="utf-8")
-    assert bpgrade(engine_dir, "list").returncode == 0
-    front = subprocess.Popen(
-        [str(BPGRADE), "check", "exercise03", "--dir", str(slow), "--timeout", "60"],
-        cwd=ROOT,
-        env=_environment(engine_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    time.sleep(2.0)
+    warm_engine(engine_dir)
+    front = _slow_check(engine_dir, tmp_path)
     front.send_signal(signal.SIGTERM)
     _, err = front.communicate(timeout=60)
     assert front.returncode == 1
@@ -426,36 +420,13 @@ def test_sigterm_to_the_front_stops_the_check_as_in_process(
 
 
 def _on_a_terminal(folder: Path | None, *arguments: str) -> bytes:
-    import pty
-
     if folder is not None:
         warm_engine(folder)
-    leader, follower = pty.openpty()
     environment = _environment(folder, TERM="xterm")
     environment.pop("NO_COLOR", None)
-    try:
-        done = subprocess.run(
-            [str(BPGRADE), *arguments],
-            cwd=ROOT,
-            env=environment,
-            stdout=follower,
-            stderr=follower,
-            timeout=300,
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-    assert done.returncode == 1
-    return b"".join(chunks)
+    status, written = on_a_terminal([str(BPGRADE), *arguments], ROOT, environment)
+    assert status == 1
+    return written
 
 
 def test_on_a_terminal_the_colours_and_width_are_the_same(
