@@ -19,6 +19,7 @@ import functools
 import itertools
 import os
 import resource
+import select
 import signal
 import sys
 import time
@@ -208,13 +209,25 @@ def lock_down(
         if os.getuid() == 0 or os.geteuid() == 0:
             raise PermissionError("could not leave root")
         MOVED.update(_reach_interpreter(opened))
-    # after the user switch, which clears it: if the zygote dies (the grader was stopped),
-    # the child dies with it instead of running on alone
+    # after the user switch, which clears it: if the supervisor dies (the grader was
+    # stopped), the child dies with it instead of running on alone. One that died before
+    # this line sent no signal, so its absence is looked for once the signal is armed.
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if orphaned(RESULTS_FD):
+        os._exit(72)
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # setuid programs (sudo, su) cannot lift it back up
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
+
+
+def orphaned(results_w: int) -> bool:
+    """Whether the supervisor, the only holder of the results pipe's read end, is gone: a
+    pipe's write end polls as an error once no reader is left. (Not getppid(): in a PID
+    namespace of its own the child's parent is 0 whoever it is.)"""
+    poller = select.poll()
+    poller.register(results_w, 0)  # POLLERR and POLLHUP are reported whatever is asked
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def stack_lead(timeout: float) -> float:

@@ -6,7 +6,8 @@ same time (the jobs of a batch, or two graders on one machine) share a uid: neit
 trace or write into the other. A slot is held with an exclusive lock on a root-only file; the
 kernel drops the lock when its holder dies, however it dies, so slots never leak.
 
-Before a slot is used and after each exercise, everything its uid owns is swept away
+When a slot is taken, any process an earlier holder left running as its uid is killed; after
+each exercise, what the kernel's namespaces did not already take away with it is swept
 (`sweep.py`): processes, IPC objects, files in the machine's shared scratch folders.
 """
 
@@ -92,5 +93,16 @@ def take() -> Slot:
         except BlockingIOError:
             os.close(fd)
             continue
+        _clear(uid)
         return Slot(uid, uid, fd)
     raise LookupError(f"all {SLOTS} sandbox uids from {FIRST_UID} are taken or in use")
+
+
+def _clear(uid: int) -> None:
+    """Kill what an earlier holder of the slot left running: the exercise of a grader killed
+    at the wrong moment can outlive it (its PID namespace keeps it from everyone else's, but
+    not from this sandbox's checks of what its own uid left behind)."""
+    from grader.sandbox import sweep
+
+    if sweep.living(uid):
+        sweep.kill_processes(uid)
