@@ -144,16 +144,26 @@ def _from_git(course: Path, entry: ExerciseEntry) -> str | None:
     return shown.stdout if shown.returncode == 0 else None
 
 
-def pristine_stub(course: Path, entry: ExerciseEntry, learner_file: Path) -> str:
-    """The stub the course hands out for `entry`: the course's own file where it is not the
-    learner's (an installed course, a workspace made by `bpgrade init`); else the copy a
-    release keeps in expected/stubs/; else the file at HEAD of the course's git history."""
+def kept_stub(course: Path, entry: ExerciseEntry, learner_file: Path) -> str | None:
+    """The stub as the course keeps it on disk, found without starting anything: the course's
+    own file where it is not the learner's (an installed course, a workspace made by
+    `bpgrade init`), else the copy a release keeps in expected/stubs/; None where neither is.
+    Raises OSError or UnicodeDecodeError where the one found cannot be read."""
     course_file = course / EXERCISES / entry.file
     if course_file.is_file() and not _same_file(course_file, learner_file):
         return course_file.read_text(encoding="utf-8")
     kept = course / STUBS / entry.file
     if kept.is_file():
         return kept.read_text(encoding="utf-8")
+    return None
+
+
+def pristine_stub(course: Path, entry: ExerciseEntry, learner_file: Path) -> str:
+    """The stub the course hands out for `entry`: the one it keeps on disk (`kept_stub`); else
+    the file at HEAD of the course's git history."""
+    kept = kept_stub(course, entry, learner_file)
+    if kept is not None:
+        return kept
     from_git = _from_git(course, entry)
     if from_git is not None:
         return from_git

@@ -317,23 +317,38 @@ def grade_submission(
 def untouched_stubs(
     entries: list[ExerciseEntry], stage: Stage, submission: Path, layout: Layout, course: Path
 ) -> frozenset[str]:
-    """The torch exercises whose staged file is still the course's stub (`pristine_stub`, line
-    endings aside), which `grade` grades without starting torch. Only torch's: for a NumPy
-    exercise a child costs a fork, less than finding the pristine stub may."""
-    from grader.loop import NoStub, pristine_stub
-
+    """The exercises whose staged file is still the course's stub (line endings aside), which
+    `grade` grades without running them (`unrun_stub`): a learner's release midway, or a
+    student of a class who did not start an exercise, spares a child each (a NumPy one costs
+    tens of milliseconds, a torch one seconds of importing torch)."""
     stubs = set()
     for entry in entries:
-        if entry.runtime != "torch" or entry.name in stage.notebooks:
+        if entry.name in stage.notebooks:
             continue
         try:
-            stub = pristine_stub(course, entry, submission / layout.files[entry.name])
+            stub = _course_stub(course, entry, submission / layout.files[entry.name])
+            if stub is None:
+                continue
             handed_in = (stage.folder / entry.file).read_text(encoding="utf-8")
-        except (NoStub, OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError):
             continue
         if handed_in == stub:
             stubs.add(entry.name)
     return frozenset(stubs)
+
+
+def _course_stub(course: Path, entry: ExerciseEntry, learner_file: Path) -> str | None:
+    """The stub to compare with, where finding it costs less than running the file: the one
+    the course keeps on disk (`kept_stub`); for a torch exercise also the one in the course's
+    git history, as starting git costs far less than importing torch."""
+    from grader.loop import NoStub, kept_stub, pristine_stub
+
+    if entry.runtime != "torch":
+        return kept_stub(course, entry, learner_file)
+    try:
+        return pristine_stub(course, entry, learner_file)
+    except NoStub:
+        return None
 
 
 def _located_while_probed(

@@ -109,6 +109,85 @@ def test_a_torch_file_changed_by_a_byte_is_run(catalog: Catalog, tmp_path: Path)
         grade_located([entry], tmp_path, SOLUTIONS, sandbox=_Refused())  # type: ignore[arg-type]
 
 
+def test_every_untouched_numpy_stub_graded_without_running_reads_as_when_it_ran(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """Every NumPy exercise's stub is graded unrun where it is untouched (`untouched_stubs`):
+    each must say what it says when it runs, a student's hidden cases included."""
+    entries = [entry for entry in catalog.exercises if entry.runtime == "numpy"]
+    for entry in entries:
+        shutil.copy(EXERCISES / entry.file, tmp_path / entry.file)
+    names = frozenset(entry.name for entry in entries)
+    ran = grade(entries, tmp_path, SOLUTIONS, student="s042")
+    unrun = grade(entries, tmp_path, SOLUTIONS, student="s042", stubs=names)
+    assert {exercise.status for exercise in unrun.exercises} == {"not_started"}
+    assert unrun.exercises == ran.exercises
+
+
+def test_an_untouched_numpy_stub_runs_no_child(catalog: Catalog, tmp_path: Path) -> None:
+    entry = _entry(catalog, "exercise03")
+    shutil.copy(EXERCISES / entry.file, tmp_path / entry.file)
+    located = grade_located([entry], tmp_path, SOLUTIONS, sandbox=_Refused())  # type: ignore[arg-type]
+    assert located.graded.exercises[0].status == "not_started"
+
+
+def test_a_numpy_file_changed_by_a_character_is_run(catalog: Catalog, tmp_path: Path) -> None:
+    entry = _entry(catalog, "exercise03")
+    text = (EXERCISES / entry.file).read_text(encoding="utf-8")
+    (tmp_path / entry.file).write_text(text + "#", encoding="utf-8")
+    with pytest.raises(AssertionError, match="learner code was run"):
+        grade_located([entry], tmp_path, SOLUTIONS, sandbox=_Refused())  # type: ignore[arg-type]
+
+
+def _release_checkout(tmp_path: Path, entry: ExerciseEntry, *, kept: bool) -> Path:
+    """A learner's checkout of a release, its exercise file the course's own (so not a copy
+    to compare with), expected/stubs/ keeping one where `kept`."""
+    course = tmp_path / "release"
+    (course / "exercises").mkdir(parents=True)
+    shutil.copy(EXERCISES / entry.file, course / "exercises" / entry.file)
+    if kept:
+        (course / "expected" / "stubs").mkdir(parents=True)
+        shutil.copy(EXERCISES / entry.file, course / "expected" / "stubs" / entry.file)
+    (course / "solutions").symlink_to(SOLUTIONS)  # what judging needs, not a release's part
+    return course
+
+
+def test_a_release_midway_grades_its_untouched_stubs_from_the_kept_copy(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    entry = _entry(catalog, "exercise03")
+    course = _release_checkout(tmp_path, entry, kept=True)
+    located = grade_located(
+        [entry],
+        course / "exercises",
+        course / "solutions",
+        sandbox=_Refused(),  # type: ignore[arg-type]
+    )
+    assert located.graded.exercises[0].status == "not_started"
+
+
+def test_a_numpy_stub_is_never_looked_for_in_git_history(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting git may cost more than the child it would spare: without a copy kept on
+    disk a NumPy exercise's file is run, whatever it holds."""
+    from grader import loop
+
+    def no_git(*args: object) -> str:
+        raise AssertionError("git was asked")
+
+    monkeypatch.setattr(loop, "_from_git", no_git)
+    entry = _entry(catalog, "exercise03")
+    course = _release_checkout(tmp_path, entry, kept=False)
+    with pytest.raises(AssertionError, match="learner code was run"):
+        grade_located(
+            [entry],
+            course / "exercises",
+            course / "solutions",
+            sandbox=_Refused(),  # type: ignore[arg-type]
+        )
+
+
 def _bpgrade(cwd: Path, tmp: Path, *args: str) -> tuple[int, str]:
     """The installed script, its standard output a file (block-buffered, as a CI log is)."""
     script = shutil.which("bpgrade", path=str(Path(sys.executable).parent))
