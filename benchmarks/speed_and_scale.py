@@ -10,10 +10,12 @@ Run from the repository root with bpgrade installed (`pip install -e .`):
 Every command is the real one, in a fresh process, as a learner or an instructor starts it;
 times are medians of alternating runs, and each is also given as a multiple of a bare
 `python -c "import numpy"` measured in the same run, so that figures from a busy or a quiet
-machine compare. The grader's own modules are compiled to bytecode first, as an install by pip
-does (these machines set PYTHONDONTWRITEBYTECODE, which would otherwise compile them on every
-start). Batch runs grade as whoever runs this; as root each sandboxed child gets a uid of its
-own, as a shared grading machine does.
+machine compare. Cold checks are also timed as a learner runs them: in a checkout of a release
+(`bpgrade release`) midway and fresh, whose untouched stubs are graded without running them.
+The grader's own modules are compiled to bytecode first, as an install by pip does (these
+machines set PYTHONDONTWRITEBYTECODE, which would otherwise compile them on every start).
+Batch runs grade as whoever runs this; as root each sandboxed child gets a uid of its own, as
+a shared grading machine does.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ TORCH = [sys.executable, "-c", "import torch"]
 COURSE_PARTS = ("exercises", "solutions", "specs", "drivers", "quizzes")
 MOOC = 50_000  # submissions in the extrapolated regrade
 MOOC_CORES = 16
+MIDWAY = 5  # the exercises a learner's release midway has solved
 
 
 @dataclass
@@ -54,10 +57,10 @@ class Figures:
         self.add(name, f"{seconds * 1000:9.1f} ms", f"{seconds / self.numpy_seconds:5.2f}x numpy")
 
 
-def run(command: list[str], *, env: dict[str, str] | None = None) -> float:
+def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
     """Seconds `command` took, its output thrown away."""
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, capture_output=True)
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -104,6 +107,26 @@ def build_class(folder: Path, students: int, exercises: list[str]) -> None:
             shutil.copy(bug, student / target)
 
 
+def fresh_release(into: Path, bpgrade: str) -> Path:
+    """The course as `bpgrade release` hands it out, nothing started: every exercise its stub
+    (a minute or so: the release freezes its checks)."""
+    release = into / "release-fresh"
+    subprocess.run(
+        [bpgrade, "release", "-o", str(release)], cwd=ROOT, capture_output=True, check=True
+    )
+    return release
+
+
+def release_midway(release: Path, into: Path, solved: int) -> Path:
+    """A learner's checkout of `release` midway: exercises 01..`solved` solved (the reference
+    solutions), the rest still the untouched stubs, as most learners who run a check have."""
+    checkout = into / f"release-midway-{solved:02d}"
+    shutil.copytree(release, checkout, symlinks=True)
+    for name in exercise_files(solved):
+        shutil.copy(ROOT / "solutions" / name, checkout / "exercises" / name)
+    return checkout
+
+
 def exercise_files(last: int) -> list[str]:
     files = sorted(path.name for path in (ROOT / "solutions").glob("exercise*.py"))
     return [name for name in files if int(name[8:10]) <= last]
@@ -144,14 +167,20 @@ def _measured(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
-def cold_and_warm(figures: Figures, bpgrade: str, runs: int) -> None:
+def cold_and_warm(figures: Figures, bpgrade: str, scratch: Path, runs: int) -> None:
     print("cold: a fresh `bpgrade` process per check (no engine running)", flush=True)
     cold_env = {**os.environ, "BPGRADE_ENGINE": "0"}
     solutions = ["--dir", "solutions"]
     numpy_only = [str(number) for number in range(1, 13) if number != 9]  # 09 is torch's
+    # what a learner runs: a release's checkout, its own course (expected/, not solutions/)
+    fresh = fresh_release(scratch, bpgrade)
+    midway = release_midway(fresh, scratch, MIDWAY)
+    everything = [bpgrade, "check", "--all"]
     medians = alternating(
         {
             "numpy": lambda: run(NUMPY),
+            "midway": lambda: run(everything, env=cold_env, cwd=midway),
+            "fresh": lambda: run(everything, env=cold_env, cwd=fresh),
             "all": lambda: run([bpgrade, "check", "--all", "--dir", "solutions"], env=cold_env),
             "numpy-only": lambda: run([bpgrade, "check", *numpy_only, *solutions], env=cold_env),
             "one": lambda: run([bpgrade, "check", "exercise03", *solutions], env=cold_env),
@@ -163,6 +192,8 @@ def cold_and_warm(figures: Figures, bpgrade: str, runs: int) -> None:
     figures.seconds("cold check --all (twelve exercises)", medians["all"])
     figures.seconds("cold check of the eleven NumPy exercises", medians["numpy-only"])
     figures.seconds("cold check exercise03", medians["one"])
+    figures.seconds(f"cold check --all, a release, 01-{MIDWAY:02d} solved", medians["midway"])
+    figures.seconds("cold check --all, a release, nothing started", medians["fresh"])
 
     print("warm: the same check again, as `bpgrade watch` and a notebook repeat it", flush=True)
     again = [bpgrade, "check", "exercise03", "--dir", "solutions"]
@@ -275,7 +306,7 @@ def main() -> None:
     figures = Figures()
     with tempfile.TemporaryDirectory(prefix="bpgrade-bench-") as folder:
         scratch = Path(folder)
-        cold_and_warm(figures, bpgrade, runs)
+        cold_and_warm(figures, bpgrade, scratch, runs)
         batch(figures, bpgrade, scratch, students, max(1, runs // 3))
         torch_cost(figures, bpgrade, scratch, max(4, students // 5), 1)
         if arguments.scale:

@@ -45,3 +45,23 @@ def test_a_generated_class_mixes_correct_buggy_and_untouched_submissions(tmp_pat
     assert same(students[0], "solutions") == 5  # correct
     assert same(students[1], "solutions") == 4  # one file from the corpus of mistakes
     assert same(students[2], "exercises") == 5  # the stubs
+
+
+def test_a_release_midway_holds_solutions_first_and_untouched_stubs_after(tmp_path: Path) -> None:
+    scale = _benchmark("speed_and_scale")
+    root = BENCHMARKS.parent
+    release = tmp_path / "release"
+    (release / "expected" / "stubs").mkdir(parents=True)
+    (release / "expected" / "stubs" / "kept.py").write_text("# kept\n", encoding="utf-8")
+    scale.shutil.copytree(root / "exercises", release / "exercises")
+    checkout = scale.release_midway(release, tmp_path, 5)
+    assert checkout != release and (checkout / "expected" / "stubs" / "kept.py").is_file()
+
+    def same(folder: Path, kind: str) -> list[str]:
+        files = scale.exercise_files(12)
+        mine = {name: (folder / "exercises" / name).read_bytes() for name in files}
+        return [name[:10] for name in files if mine[name] == (root / kind / name).read_bytes()]
+
+    assert same(checkout, "solutions") == [f"exercise{n:02d}" for n in range(1, 6)]
+    assert same(checkout, "exercises") == [f"exercise{n:02d}" for n in range(6, 13)]
+    assert len(same(release, "exercises")) == 12  # the release itself left as it was
