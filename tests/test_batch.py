@@ -737,3 +737,25 @@ def test_a_file_that_appears_while_grading_ran_and_is_confirmed(
     assert "exercise01" not in orchestration._not_run(graded)
     assert "exercise02" in orchestration._not_run(graded)
     assert orchestration._suspect(report, orchestration._not_run(graded))
+
+
+def test_a_worker_freezes_what_it_holds_and_still_collects_garbage() -> None:
+    """grading_worker._settle: the worker's long-lived objects are frozen, so that full
+    collections stop walking them; a cycle made afterwards is still collected."""
+    import gc
+    import weakref
+
+    class Node:
+        partner: object = None
+
+    try:
+        grading_worker._settle()
+        assert gc.get_freeze_count() > 0
+        first, second = Node(), Node()
+        first.partner, second.partner = second, first
+        gone = weakref.ref(first)
+        del first, second
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

@@ -89,3 +89,28 @@ def test_raw_arrays_need_the_bytes_of_a_message() -> None:
 def test_a_message_broken_at_its_newline_is_refused() -> None:
     with pytest.raises(wire.WireError):
         wire.loads(b'{"$tuple":\n["result", 1]}')
+
+
+def test_a_refused_dtype_is_refused_every_time_it_comes() -> None:
+    """The dtypes already looked up are remembered; a refusal is not, nor a dtype let in."""
+    for _ in range(2):
+        for dtype in ("<f8", ">i4", "|b1"):
+            blob = np.zeros(2, np.dtype(dtype)).tobytes()
+            decoded = wire.loads(_message({"$raw": [dtype, [2], 0]}, blob))
+            assert decoded.dtype == np.dtype(dtype)
+        for dtype in ("|O", "<c16", "<M8[s]", "|V8"):
+            with pytest.raises(wire.WireError):
+                wire.loads(_message({"$raw": [dtype, [1], 0]}, b"\0" * 16))
+
+
+class _Number(int):
+    pass
+
+
+def test_subclasses_of_plain_types_travel_as_the_plain_types() -> None:
+    """Exact types take a short way; their subclasses the long one, to the same plain data."""
+    message = (_Number(3), np.float64(1.5), np.int64(2), True, None, "x", [1.0, (2, {"a": 3})])
+    back = wire.loads(wire.dumps(message))
+    assert back == (3, 1.5, 2, True, None, "x", [1.0, (2, {"a": 3})])
+    assert [type(v) for v in back[:5]] == [int, float, int, bool, type(None)]
+    assert wire.decode_value([_Number(4), 2.5]) == [4, 2.5]

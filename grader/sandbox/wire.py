@@ -16,6 +16,7 @@ recorded files of a release) keep arrays in the text, as base64 (`$array`).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -81,6 +82,9 @@ def _float(value: float) -> Any:
     return {"$float": repr(value)}
 
 
+_AS_IS = frozenset({type(None), bool, int, str})  # exact types, encoded as they are
+
+
 class Blob:
     """The raw bytes of a message's arrays, in the order the encoder met them."""
 
@@ -99,6 +103,16 @@ class Blob:
 def encode_value(value: Any, blob: Blob | None = None) -> Any:
     """A JSON-ready form of plain data and of the records in `grader.calls`; arrays' bytes go
     to `blob` where one is given (a message on the wire), else into the text as base64."""
+    kind = type(value)
+    # the exact types of nearly every value, first: what the checks below make of them
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return _float(value)
+    if kind is list:
+        return [encode_value(item, blob) for item in value]
+    if kind is tuple:
+        return {"$tuple": [encode_value(item, blob) for item in value]}
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
@@ -188,11 +202,7 @@ def _array_type(dtype_text: Any, shape: Any) -> tuple[np.dtype[Any], list[int]]:
     answer could have."""
     if not (isinstance(dtype_text, str) and isinstance(shape, list)):
         raise WireError("malformed array")
-    if not DTYPE.fullmatch(dtype_text):
-        raise WireError(f"an array of dtype {dtype_text[:20]!r} is not plain numbers")
-    dtype = np.dtype(dtype_text)
-    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
-        raise WireError(f"an array of dtype {dtype} is not plain numbers")
+    dtype = _plain_dtype(str(dtype_text))
     shape_ok = (isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     if len(shape) <= MAX_RANK and not all(shape_ok):  # a longer shape is refused unread
         raise WireError("malformed array shape")
@@ -200,6 +210,19 @@ def _array_type(dtype_text: Any, shape: Any) -> tuple[np.dtype[Any], list[int]]:
     if too_large is not None:
         raise TooLarge(too_large)
     return dtype, shape
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_dtype(text: str) -> np.dtype[Any]:
+    """The dtype a text names, refused unless plain numbers. Looked up once per text: a
+    message holds thousands of arrays of the same two or three dtypes, and only the texts
+    DTYPE lets through (a few dozen) are kept, since a refusal raises and is not cached."""
+    if not DTYPE.fullmatch(text):
+        raise WireError(f"an array of dtype {text[:20]!r} is not plain numbers")
+    dtype = np.dtype(text)
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"an array of dtype {dtype} is not plain numbers")
+    return dtype
 
 
 def _text(value: Any) -> str:
@@ -293,11 +316,19 @@ def _record(tag: str, body: Any, depth: int, blob: memoryview | None) -> Any:
     raise WireError(f"unknown record {tag}")
 
 
+_SCALARS = frozenset({type(None), bool, int, float, str})
+
+
 def decode_value(value: Any, depth: int = 0, blob: memoryview | None = None) -> Any:
     """What `encode_value` encoded; `blob`, a wire message's arrays' bytes (`$raw` arrays
     are refused without it)."""
     if depth > MAX_DEPTH:
         raise WireError("nested too deeply")
+    kind = type(value)
+    if kind in _SCALARS:  # what JSON text decodes to: its exact types, looked up at once
+        return value
+    if kind is list:
+        return [decode_value(item, depth + 1, blob) for item in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
