@@ -135,8 +135,11 @@ def build_root(interpreter: Iterable[str], hidden: Iterable[str]) -> Root:
     for name in ("proc", SUBMISSION.strip("/"), SCRATCH.strip("/"), DRIVERS.strip("/")):
         os.makedirs(f"{root}/{name}", exist_ok=True)
     os.symlink(SCRATCH, f"{root}/dev/shm")  # POSIX shared memory lives in the exercise's tmpfs
-    os.mkdir(f"{root}/var")
-    os.symlink(SCRATCH, f"{root}/var/tmp")
+    # /var is there already where Python lives beneath it (a virtual environment in
+    # /var/lib); /var/tmp too where it lives in /var/tmp, which then stays a passage
+    os.makedirs(f"{root}/var", exist_ok=True)
+    if not os.path.lexists(f"{root}/var/tmp"):
+        os.symlink(SCRATCH, f"{root}/var/tmp")
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     return Root(ROOT, beneath_scratch=beneath_scratch, hidden=hidden)
 

@@ -1,12 +1,14 @@
-"""A sandbox's uid (`grader.sandbox.slots`) and its child's tie to its supervisor: nothing an
-earlier exercise left running is there when a slot is taken again, and a child whose
-supervisor died before it could be told never runs learner code."""
+"""What a root sandbox sets up before learner code runs: its uid (`grader.sandbox.slots`),
+with nothing an earlier holder left running; its child's tie to its supervisor, so that a
+child whose supervisor died before it could be told never runs learner code; and the minimal
+root, wherever Python lives."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +51,27 @@ def test_taking_a_slot_kills_what_an_earlier_holder_left_running() -> None:
         if leftover.poll() is None:
             leftover.kill()
             leftover.wait()
+
+
+@pytest.mark.skipif(not is_root(), reason="the minimal root is a root grader's")
+@pytest.mark.parametrize("under", ["/var/lib", "/var/tmp"])
+def test_the_minimal_root_is_built_where_python_lives_beneath_var(under: str) -> None:
+    """A virtual environment in /var/lib (or /var/tmp) is bound into a root that has its own
+    /var: built in a forked child, whose mount namespace dies with it."""
+    import tempfile
+
+    from grader.sandbox import namespaces
+
+    with tempfile.TemporaryDirectory(dir=under) as folder:
+        Path(folder, "marker.py").write_text("")
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                root = namespaces.build_root([folder], [])
+                inside = f"{root.path}{folder}/marker.py"
+                status = 0 if os.path.isfile(inside) and os.path.isdir(f"{root.path}/var") else 2
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
