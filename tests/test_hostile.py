@@ -75,7 +75,7 @@ def hostile_submission(tmp_path: Path, attack: str) -> Path:
     return submission
 
 
-def _grade(attack: str, tmp_path: Path) -> tuple[dict, float, Path]:
+def _grade(attack: str, tmp_path: Path, timeout: float) -> tuple[dict, float, Path]:
     submission = hostile_submission(tmp_path, attack)
     results = tmp_path / "results" / "results.json"
     env = {**os.environ, "BPGRADE_OUTPUT": str(results)}
@@ -90,7 +90,7 @@ def _grade(attack: str, tmp_path: Path) -> tuple[dict, float, Path]:
             "--format",
             "gradescope",
             "--timeout",
-            str(TIMEOUT),
+            str(timeout),
         ],
         cwd=tmp_path,
         env=env,
@@ -121,7 +121,8 @@ def test_a_hostile_submission_is_contained(attack: str, tmp_path: Path) -> None:
     # as root, learner code runs as the sandbox's uids: nothing of theirs may be left after it
     watch = leftovers.checked() if is_root() else contextlib.nullcontext()
     with watch:
-        results, elapsed, path = _grade(attack, tmp_path)
+        timeout = float(expected.get("timeout", TIMEOUT))
+        results, elapsed, path = _grade(attack, tmp_path, timeout)
 
         jsonschema.validate(results, SCHEMA)
         assert MARKER not in path.read_text()
@@ -137,5 +138,5 @@ def test_a_hostile_submission_is_contained(attack: str, tmp_path: Path) -> None:
         if expected.get("cause"):
             said = " ".join(t.get("output", "") for t in results["tests"] if attacked in t["tags"])
             assert expected["cause"].lower() in said.lower(), said
-        assert elapsed < len(FULL) * (TIMEOUT + 1) + 10  # each exercise may run out its time
+        assert elapsed < len(FULL) * (timeout + 1) + 10  # each exercise may run out its time
         assert _watched_files() == before
