@@ -6,8 +6,9 @@ same time (the jobs of a batch, or two graders on one machine) share a uid: neit
 trace or write into the other. A slot is held with an exclusive lock on a root-only file; the
 kernel drops the lock when its holder dies, however it dies, so slots never leak.
 
-When a slot is taken, any process an earlier holder left running as its uid is killed; after
-each exercise, what the kernel's namespaces did not already take away with it is swept
+When a slot is taken, any process an earlier holder left running as its uid is killed, and a
+slot with nothing at all left (not even a zombie awaiting its reaper) is preferred; after each
+exercise, what the kernel's namespaces did not already take away with it is swept
 (`sweep.py`): processes, IPC objects, files in the machine's shared scratch folders.
 """
 
@@ -80,9 +81,12 @@ def _lock_folder() -> Path:
 
 
 def take() -> Slot:
-    """The first free slot, locked for this process (and its forks) until released."""
+    """The first free slot with nothing of an earlier holder left, locked for this process
+    (and its forks) until released; where every free one still has an earlier holder's
+    zombies, the first free one."""
     folder = _lock_folder()
     subordinate = _subordinate_ranges()
+    haunted: Slot | None = None
     for index in range(SLOTS):
         uid = FIRST_UID + index
         if _in_use(uid, subordinate):
@@ -93,16 +97,30 @@ def take() -> Slot:
         except BlockingIOError:
             os.close(fd)
             continue
-        _clear(uid)
-        return Slot(uid, uid, fd)
+        slot = Slot(uid, uid, fd)
+        if _cleared(uid):
+            if haunted is not None:
+                haunted.release()
+            return slot
+        if haunted is None:
+            haunted = slot
+        else:
+            slot.release()
+    if haunted is not None:
+        return haunted
     raise LookupError(f"all {SLOTS} sandbox uids from {FIRST_UID} are taken or in use")
 
 
-def _clear(uid: int) -> None:
-    """Kill what an earlier holder of the slot left running: the exercise of a grader killed
-    at the wrong moment can outlive it (its PID namespace keeps it from everyone else's, but
-    not from this sandbox's checks of what its own uid left behind)."""
+def _cleared(uid: int) -> bool:
+    """Kill what an earlier holder of the slot left running (the exercise of a grader killed
+    at the wrong moment can outlive it); whether nothing is left, not even a zombie. A zombie
+    runs nothing, but it waits on its parent (init, once its grader is gone, which may reap
+    late), and it counts against the uid's process limit, which the next holder's exercises
+    would find short."""
     from grader.sandbox import sweep
 
-    if sweep.living(uid):
+    left = sweep.processes(uid)
+    if any(not zombie for _, zombie in left):
         sweep.kill_processes(uid)
+        left = sweep.processes(uid)
+    return not left

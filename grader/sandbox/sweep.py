@@ -50,9 +50,14 @@ def kill_processes(uid: int) -> None:
 def living(uid: int, but: int | None = None) -> list[int]:
     """The processes of `uid` that are not zombies (a zombie runs nothing; its parent reaps
     it), as /proc shows them."""
+    return [pid for pid, zombie in processes(uid) if not zombie and pid != but]
+
+
+def processes(uid: int) -> list[tuple[int, bool]]:
+    """Every process of `uid` that /proc shows, and whether it is a zombie."""
     found = []
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == but:
+        if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/status") as file:
@@ -61,10 +66,8 @@ def living(uid: int, but: int | None = None) -> list[int]:
                 )
         except (OSError, ValueError):
             continue
-        if str(uid) in fields.get("Uid", "").split() and not fields.get(
-            "State", ""
-        ).strip().startswith("Z"):
-            found.append(int(name))
+        if str(uid) in fields.get("Uid", "").split():
+            found.append((int(name), fields.get("State", "").strip().startswith("Z")))
     return found
 
 

@@ -92,6 +92,7 @@ def _kill_everything(pid: int, box: Exercise | None = None) -> dict[str, Any]:
     _kill_strays()
     if box is not None:
         box.kill_rest()
+        _kill_strays()  # what kill_rest killed was re-parented here: reaped before the answer
     return status
 
 
