@@ -338,14 +338,23 @@ def _value(setting: Setting, where: str) -> Any:
 
 
 class _Plan:
-    """The recorded cases and calls of one frozen check. It keeps no state between calls:
-    a case is found again by its key, so a warm session may plan it again and again."""
+    """The recorded cases and calls of one frozen check. A case is found again by its key, so
+    a warm session may plan it again and again; the cases last handed out are also known by
+    identity, which spares a plan decoding and digesting every case a second time."""
 
     def __init__(self, frozen: FrozenCheck) -> None:
         self.frozen = frozen
         self._keys: dict[str, int] | None = None
+        # the cases handed out last, by identity: planning asks for the calls of the very
+        # cases it was given, and finding them by key would decode and digest every case again
+        self._issued: dict[int, tuple[Case, int]] = {}
 
     def cases(self) -> list[Case]:
+        cases = self._decoded()
+        self._issued = {id(case): (case, index) for index, case in enumerate(cases)}
+        return cases
+
+    def _decoded(self) -> list[Case]:
         cases = [
             Case(
                 c.label,
@@ -362,9 +371,12 @@ class _Plan:
         return cases
 
     def _index(self, case: Case) -> int:
+        issued = self._issued.get(id(case))
+        if issued is not None and issued[0] is case:
+            return issued[1]
         if self._keys is None:
             keys: dict[str, int] = {}
-            for index, planned in enumerate(self.cases()):
+            for index, planned in enumerate(self._decoded()):
                 keys.setdefault(case_key(planned), index)
             self._keys = keys
         found = self._keys.get(case_key(case))
