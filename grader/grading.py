@@ -16,7 +16,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,7 @@ from grader.checks.base import Case, Check, Evidence, OutputCheck, Verdict, not_
 from grader.checks.consequences import SOURCE_READ, learner_calls, traced
 from grader.frozen import checks_of
 from grader.recorded import Unanswerable
-from grader.reference import reference_for
+from grader.reference import recorded_stub_report, reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
 from grader.sandbox import Outcome, Sandbox
 
@@ -407,6 +407,29 @@ def unrun_stub(plan: ExercisePlan) -> Outcome:
 _NO_REFERENCE = ModuleType("no reference: the stub was not run")
 
 
+def judge_untouched_stub(
+    entry: ExerciseEntry,
+    seed: int,
+    solutions: Path,
+    source: str | None,
+    student: str | None = None,
+) -> ExerciseReport:
+    """The report of the course's untouched stub for `entry`, judged without running it."""
+    plan = plan_exercise(entry, seed, student, solutions)
+    return _judged(plan, unrun_stub(plan), solutions, source, stub=True)
+
+
+def _untouched_stub(
+    entry: ExerciseEntry, seed: int, solutions: Path, source: str | None, student: str | None
+) -> ExerciseReport:
+    """As a release recorded it when it can stand for this grading, else judged now."""
+    if student is None:
+        known = recorded_stub_report(entry, solutions, seed)
+        if known is not None:
+            return known
+    return judge_untouched_stub(entry, seed, solutions, source, student)
+
+
 def _judged(
     plan: ExercisePlan, outcome: Outcome, solutions: Path, source: str | None, stub: bool
 ) -> ExerciseReport:
@@ -416,7 +439,7 @@ def _judged(
         return judge_exercise(plan, outcome, solutions, source)
 
 
-def _source(path: Path) -> str | None:
+def read_source(path: Path) -> str | None:
     """The learner's file as text (read, never run), for who calls whom; None where it is no
     regular file (the copy holds only those) or cannot be read."""
     if path.is_symlink() or not path.is_file():
@@ -450,10 +473,11 @@ def _one_torch_thread(entry: ExerciseEntry) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _in_turn(plans: list[ExercisePlan], stubs: frozenset[str]) -> list[ExercisePlan]:
-    """The order the exercises run in: a torch exercise's after the NumPy ones, which need
-    not wait behind its zygote's seconds of importing torch."""
-    return sorted(plans, key=lambda p: p.entry.runtime == "torch" and p.entry.name not in stubs)
+def _in_turn(entries: list[ExerciseEntry], stubs: frozenset[str]) -> list[ExerciseEntry]:
+    """The order the exercises are planned and run in: a torch exercise's after the NumPy
+    ones, which need not wait behind its zygote's seconds of importing torch; the untouched
+    stubs last, planned while the children of the others run."""
+    return sorted(entries, key=lambda e: (e.name in stubs, e.runtime == "torch"))
 
 
 def _run_and_judge(
@@ -465,35 +489,28 @@ def _run_and_judge(
     student: str | None,
     stubs: frozenset[str] = frozenset(),
 ) -> list[ExerciseReport]:
-    """One thread waits on the sandbox, exercise after exercise, while this one judges the
-    answers already back: the next child runs while the grader compares. `stubs`: the
-    exercises whose file is the course's untouched stub, graded without running it
+    """One thread waits on the sandbox, exercise after exercise, while this one plans the
+    next and judges the answers already back: a child runs while the grader works. `stubs`:
+    the exercises whose file is the course's untouched stub, graded without running it
     (`unrun_stub`)."""
     _start_torch([entry for entry in entries if entry.name not in stubs], sandbox)  # seconds
-    plans = _in_turn([plan_exercise(entry, seed, student, solutions) for entry in entries], stubs)
+    ordered = _in_turn(entries, stubs)
     workspace = sandbox.workspace(folder)
     # read before any learner code runs, while the copy is what was handed in
-    sources = [_source(workspace / p.entry.file) for p in plans]
+    sources = [read_source(workspace / entry.file) for entry in ordered]
     waiter = ThreadPoolExecutor(max_workers=1)
     try:
-        runs = [
-            None
-            if p.entry.name in stubs
-            else waiter.submit(
-                sandbox.run, workspace / p.entry.file, p.calls, p.hidden_calls, p.entry
-            )
-            for p in plans
-        ]
-        judged = {
-            p.entry.name: _judged(
-                p,
-                unrun_stub(p) if run is None else run.result(),
-                solutions,
-                source,
-                stub=run is None,
-            )
-            for p, run, source in zip(plans, runs, sources, strict=True)
-        }
+        judged: dict[str, ExerciseReport] = {}
+        running: list[tuple[ExercisePlan, Future[Outcome], str | None]] = []
+        for entry, source in zip(ordered, sources, strict=True):
+            if entry.name in stubs:  # last, while the children of the others run
+                judged[entry.name] = _untouched_stub(entry, seed, solutions, source, student)
+                continue
+            p = plan_exercise(entry, seed, student, solutions)
+            run = waiter.submit(sandbox.run, workspace / entry.file, p.calls, p.hidden_calls, entry)
+            running.append((p, run, source))
+        for p, run, source in running:
+            judged[p.entry.name] = _judged(p, run.result(), solutions, source, stub=False)
         return [judged[entry.name] for entry in entries]
     except Exception:
         sandbox.stop()

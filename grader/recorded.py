@@ -31,6 +31,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from grader.report import ExerciseReport
 from grader.sandbox.wire import WireError, decode_value, encode_value
 
 # a driver's answer is recorded as a call of this prefix and its name, which no function of
@@ -211,6 +212,28 @@ class RecordedAnswers(BaseModel, defer_build=True):
     seed: int = Field(description="The seed of the public cases.")
     checks: list[FrozenCheck] = Field(description="The catalog's checks, in order, when recorded.")
     calls: list[RecordedCall]
+
+
+class StubReport(BaseModel, defer_build=True):
+    """The file `expected/<exercise>.stub.json` of a release: how the exercise's untouched stub
+    is graded, judged when the release was written. A learner's check of an exercise not yet
+    started reads it instead of planning and judging every public case once more (the recorded
+    answers are megabytes of JSON to parse for a report that is always the same). It stands
+    only for the grader version, the seed, the catalog entry and the recorded answers it was
+    judged with; anything else is judged afresh."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = 1
+    grader_version: str
+    seed: int
+    entry: str = Field(description="sha256 of the catalog entry, as JSON, it was judged for.")
+    answers: str = Field(description="sha256 of the recorded answers it was judged against.")
+    report: ExerciseReport
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def call_digest(function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:

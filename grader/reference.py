@@ -13,9 +13,20 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from pydantic import ValidationError
+
+import grader
 from grader.catalog import ExerciseEntry
 from grader.course import is_release
-from grader.recorded import PUBLIC_ONLY, Unanswerable, load_replay, read_answers
+from grader.recorded import (
+    PUBLIC_ONLY,
+    StubReport,
+    Unanswerable,
+    file_digest,
+    load_replay,
+    read_answers,
+)
+from grader.report import ExerciseReport
 
 EXPECTED = "expected"  # the release's folder of recorded answers, beside exercises/
 
@@ -46,6 +57,50 @@ def expected_dir(solutions: Path) -> Path:
 
 def expected_path(entry: ExerciseEntry, solutions: Path) -> Path:
     return expected_dir(solutions) / f"{entry.name}.json"
+
+
+def stub_report_path(entry: ExerciseEntry, solutions: Path) -> Path:
+    """Beside the untouched stubs a release keeps: `expected/stubs/exercise03.json`."""
+    return expected_dir(solutions) / "stubs" / f"{entry.name}.json"
+
+
+def entry_digest(entry: ExerciseEntry) -> str:
+    return file_digest(entry.model_dump_json().encode())
+
+
+def stub_report(
+    entry: ExerciseEntry, solutions: Path, seed: int, report: ExerciseReport
+) -> StubReport:
+    """What a release writes down of its untouched stub's `report`."""
+    answers = expected_path(entry, solutions).read_bytes()
+    return StubReport(
+        grader_version=grader.__version__,
+        seed=seed,
+        entry=entry_digest(entry),
+        answers=file_digest(answers),
+        report=report,
+    )
+
+
+def recorded_stub_report(
+    entry: ExerciseEntry, solutions: Path, seed: int
+) -> ExerciseReport | None:
+    """The report a release recorded for `entry`'s untouched stub, where it stands for this
+    grader, seed, catalog entry and recorded answers; None where it does not, or there is none
+    (then the stub is judged, which gives the same report)."""
+    try:
+        kept = StubReport.model_validate_json(stub_report_path(entry, solutions).read_bytes())
+        answers = expected_path(entry, solutions).read_bytes()
+    except (OSError, ValidationError):
+        return None
+    if (
+        kept.grader_version != grader.__version__
+        or kept.seed != seed
+        or kept.entry != entry_digest(entry)
+        or kept.answers != file_digest(answers)
+    ):
+        return None
+    return kept.report
 
 
 def reference_for(entry: ExerciseEntry, solutions: Path) -> ModuleType:

@@ -22,12 +22,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import grader
 from grader.bundles.source import needs_torch
 from grader.catalog import Catalog, CheckEntry, load_catalog
 from grader.checks.base import Case, OutputCheck
 from grader.frozen import Answered, Unfreezable, freeze, tape
 from grader.giveaway import giveaways
-from grader.grading import DEFAULT_SEED, catalog_checks, grade, plan, plan_exercise
+from grader.grading import (
+    DEFAULT_SEED,
+    catalog_checks,
+    grade,
+    judge_untouched_stub,
+    plan,
+    plan_exercise,
+    read_source,
+)
 from grader.loop import STUBS
 from grader.quiz.answers import load_answers
 from grader.quiz.grading import grade_quiz
@@ -48,8 +57,10 @@ from grader.reference import (
     MissingReference,
     PublicOnly,
     load_reference,
+    recorded_stub_report,
     reference_for,
     require_answers,
+    stub_report_path,
 )
 from grader.release import ReleaseError, record_exercise, write_release
 from grader.release.leaks import spec_names
@@ -476,6 +487,65 @@ def test_a_recording_of_another_bpgrade_asks_for_the_release_again(
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DamagedAnswers, match=r"another version of bpgrade \(format 1\); write the"):
         read_answers(path)
+
+
+def test_each_untouched_stubs_report_is_recorded_as_a_check_would_judge_it(
+    release: Path,
+) -> None:
+    """A learner's check of an exercise not yet started reads the report the release wrote
+    (expected/stubs/<exercise>.json): it must be the one judging the stub gives."""
+    solutions = release / "solutions"
+    for entry in load_catalog(release / "exercises" / "catalog.toml").exercises:
+        recorded = recorded_stub_report(entry, solutions, DEFAULT_SEED)
+        source = read_source(release / "exercises" / entry.file)
+        judged = judge_untouched_stub(entry, DEFAULT_SEED, solutions, source)
+        assert recorded == judged, entry.name
+        assert recorded.status == "not_started" and recorded.max_score > 0
+
+
+def test_a_recorded_stub_report_stands_only_for_what_it_was_judged_with(
+    release: Path, tmp_path: Path
+) -> None:
+    entry = load_catalog(release / "exercises" / "catalog.toml").exercises[2]
+    (tmp_path / "expected" / "stubs").mkdir(parents=True)
+    for name in (f"{entry.name}.json", f"stubs/{entry.name}.json"):
+        shutil.copy(release / "expected" / name, tmp_path / "expected" / name)
+    solutions = tmp_path / "solutions"
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is not None
+    retitled = entry.model_copy(update={"title": "Another title"})
+    assert recorded_stub_report(retitled, solutions, DEFAULT_SEED) is None
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED + 1) is None
+    answers = tmp_path / "expected" / f"{entry.name}.json"
+    answers.write_bytes(answers.read_bytes() + b"\n")
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
+    shutil.copy(release / "expected" / f"{entry.name}.json", answers)
+    kept = stub_report_path(entry, solutions)
+    kept.write_text(kept.read_text(encoding="utf-8").replace(grader.__version__, "0.0.0"))
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
+    kept.write_text("{not json", encoding="utf-8")
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
+
+
+def test_a_learners_check_reads_the_recorded_report_of_an_untouched_stub(
+    release: Path, tmp_path: Path
+) -> None:
+    """The report written down is the one shown (no stub is planned or judged again), and a
+    stub changed by the learner is judged instead."""
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy, symlinks=True)
+    kept = copy / "expected" / "stubs" / "exercise02.json"
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    data["report"]["checks"][0]["message"] = "as the release recorded it"
+    kept.write_text(json.dumps(data), encoding="utf-8")
+    run = bpgrade("check", "exercise02", "--json", cwd=copy)
+    checks = json.loads(run.stdout)["exercises"][0]["checks"]
+    assert checks[0]["message"] == "as the release recorded it"
+    learner = copy / "exercises" / "exercise02_activations.py"
+    learner.write_text(learner.read_text(encoding="utf-8") + "\n# started\n", encoding="utf-8")
+    run = bpgrade("check", "exercise02", "--json", cwd=copy)
+    checks = json.loads(run.stdout)["exercises"][0]["checks"]
+    assert checks[0]["message"] != "as the release recorded it"
+    assert "not implemented yet" in checks[0]["message"]
 
 
 def test_reference_for_without_solution_or_answers_says_so(tmp_path: Path) -> None:

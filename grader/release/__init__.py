@@ -38,12 +38,13 @@ from pathlib import Path
 
 import grader
 from grader.bundles.source import tree_files
-from grader.catalog import load_catalog
+from grader.catalog import ExerciseEntry, load_catalog
 from grader.giveaway import giveaways
+from grader.grading import judge_untouched_stub, read_source
 from grader.loop import STUBS
 from grader.quiz.models import Quiz
-from grader.recorded import dump_answers
-from grader.reference import EXPECTED
+from grader.recorded import RecordedAnswers, dump_answers
+from grader.reference import EXPECTED, stub_report, stub_report_path
 from grader.release.errors import NotEmpty, ReleaseError
 from grader.release.leaks import leaks, solution_bodies, spec_bodies
 from grader.release.record import record_exercise
@@ -169,6 +170,21 @@ def _kernel_package() -> Path:
     return Path(bpgrade.__file__).resolve().parent
 
 
+def _write_stub_reports(
+    entries: list[ExerciseEntry], answers: list[RecordedAnswers], target: Path, written: Written
+) -> None:
+    """Each untouched stub's report, judged here from the answers just written, exactly as a
+    learner's check would judge it (`grader.reference.recorded_stub_report` reads it)."""
+    solutions = target / "solutions"  # not there: the judge reads expected/, as a learner's
+    for entry, recorded in zip(entries, answers, strict=True):
+        source = read_source(target / "exercises" / entry.file)
+        report = judge_untouched_stub(entry, recorded.seed, solutions, source)
+        name = stub_report_path(entry, solutions).relative_to(target)
+        kept = stub_report(entry, solutions, recorded.seed, report)
+        (target / name).write_text(kept.model_dump_json() + "\n", encoding="utf-8")
+        written.files.append(name)
+
+
 def write_release(
     course: Path, target: Path, *, force: bool = False, notebooks: bool = False
 ) -> Written:
@@ -237,6 +253,7 @@ def write_release(
         written.files.append(name)
         written.recorded_calls += len(recorded.calls)
         written.recorded_checks += len(recorded.checks)
+    _write_stub_reports(catalog.exercises, answers, target, written)
     _write_quizzes(quizzes, target, written)
     if notebooks:
         from grader.release.notebooks import write_notebooks
