@@ -5,6 +5,7 @@ grader's words."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -188,6 +189,41 @@ def test_prints_are_shown_under_their_check_capped_and_without_escapes(
         assert 0 < len(bars) <= 10
         assert re.search(r"\.\.\. \d+ more lines", text)
         assert text.count("Your prints:") == 1
+
+
+FIRST_BUGS = [
+    next(bug for bug in BUGS if bug.startswith(f"exercise{number:02d}/"))
+    for number in range(1, 13)
+]
+
+
+def _printing_everywhere(source: str) -> str:
+    """The file with a dozen lines printed at the start of every function and method."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            loud = ast.parse("for _line in range(12):\n    print('debugging', _line)").body
+            node.body = [*loud, *node.body]
+    return ast.unparse(tree)
+
+
+@pytest.mark.parametrize("relative", FIRST_BUGS)
+def test_a_failing_exercise_that_prints_a_lot_still_fits_the_first_screen(
+    relative: str, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Its prints give up lines, down to one that says they are there, before the score or
+    the mistake leave the screen."""
+    entry = catalog.find(relative.split("/")[0])
+    assert entry is not None
+    source = tmp_path / entry.file
+    source.write_text(_printing_everywhere((CORPUS / relative).read_text(encoding="utf-8")))
+    report = grade_file(entry, source, tmp_path / "submission")
+    assert any(check.output for check in report.checks if not check.passed)
+    lines = _screen(report, catalog)
+    assert len(lines) <= HEIGHT - 2, "\n".join(lines)
+    first = _words(lines)
+    assert f"{report.name} {report.title} {report.score:g}/{report.max_score:g}" in first
+    assert "Your prints:" in first
 
 
 def test_printed_text_keeps_no_escape_or_carriage_return() -> None:

@@ -61,6 +61,7 @@ SCREEN_LINES = 20
 TABLE_LINES = (None, 12, 9, 6, 4, 3)
 PRINTED_LINES = 10  # of what a check's code printed, shown under it with -v
 PRINTED_FIRST = 5  # the same on the first screen
+PRINTED_FIRST_FEWER = (PRINTED_FIRST, 2, 0)  # where the first screen has no room for them
 FAILING = ("failed", "error")
 
 
@@ -232,6 +233,9 @@ def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[st
         return []
     bar = "│ " if unicode_output() else "| "
     said = _wrapped(text, "      " + bar, "      " + bar, width)
+    if most == 0:  # no room: one line that says they are there
+        count = f"{len(said)} {'line' if len(said) == 1 else 'lines'}"
+        return ["    " + click.style(f"Your prints: {count}, shown with -v.", dim=True)]
     shown = said[:most]
     if len(said) > most:
         more = len(said) - most
@@ -274,12 +278,14 @@ def exercise_lines(
 
 
 def _fitted(exercise: ExerciseReport, width: int, most: int) -> list[str]:
-    # the largest table that leaves it on one screen, with the failing inputs if they fit too
-    for inputs in (True, False):
-        for table_lines in TABLE_LINES:
-            lines = _first_failure(exercise, width, table_lines, inputs, most)
-            if len(lines) <= most:
-                return lines
+    # the largest table that leaves it on one screen, with the failing inputs if they fit too,
+    # and the learner's prints, fewer of them where nothing else makes room
+    for printed in PRINTED_FIRST_FEWER:
+        for inputs in (True, False):
+            for table_lines in TABLE_LINES:
+                lines = _first_failure(exercise, width, table_lines, inputs, most, printed)
+                if len(lines) <= most:
+                    return lines
     return lines
 
 
@@ -289,6 +295,7 @@ def _first_failure(
     table_lines: int | None,
     inputs: bool = True,
     most: int | None = None,
+    printed: int = PRINTED_FIRST,
 ) -> list[str]:
     """The checks that passed in a line, the first failing check in full, the others in a
     line each (those that fail alike in one), as many as `most` lines leave room for."""
@@ -300,7 +307,7 @@ def _first_failure(
     name_width = max(len(c.name) for c in failed)
     first, *others = failed
     lines.append(_check_line(first, name_width, first.title, width))
-    lines += check_body(first, width, table_lines, PRINTED_FIRST, inputs)
+    lines += check_body(first, width, table_lines, printed, inputs)
     rest = _others(others, name_width, width)
     pointer = _wrapped(
         f"`bpgrade check {exercise.name} -v` shows every failing check in full.",
