@@ -5,7 +5,8 @@
         pyproject.toml      `pip install -e .` here gives a `bpgrade` that reads this course
         exercises/          the stubs, exactly as in the course, and catalog.toml (with hints)
         expected/           each exercise's checks frozen on the public cases (`grader.frozen`),
-                            and stubs/, the untouched stubs that `bpgrade reset` puts back
+                            and stubs/, the untouched stubs that `bpgrade reset` puts back,
+                            with the report each one gets (`<exercise>.json`)
         quizzes/            practice quizzes whole; graded ones without their answers
         drivers/            where the course has them: they drive objects, and hold no answers
         grader/             the bpgrade package (without the course a regular install carries)
@@ -27,6 +28,11 @@ and verified by `grader.release.record`; the release's grader judges with them
 (`grader.frozen.checks_of`) as the full grader judges with the specs. `grader.release.leaks`
 makes sure that no file copied holds a solution's or a spec's code; `grader.release.templates`
 writes the release's own files.
+
+`expected/stubs/<exercise>.json` (`grader.recorded.StubReport`) is the report of the exercise's
+untouched stub, judged from those answers as a learner's check judges it: a check of an
+exercise not yet started reads it rather than parsing megabytes of answers for a report that is
+always the same (`grader.reference.recorded_stub_report`).
 """
 
 from __future__ import annotations
