@@ -32,6 +32,7 @@ from grader.frozen import checks_of
 from grader.recorded import Unanswerable
 from grader.reference import recorded_stub_report, reference_for
 from grader.report import CheckReport, ExerciseReport, Report, Status, Visibility, summarize
+from grader.resumed import run_resuming
 from grader.sandbox import Outcome, Sandbox
 
 DEFAULT_SEED = 0
@@ -507,12 +508,14 @@ def _run_and_judge(
                 judged[entry.name] = _untouched_stub(entry, seed, solutions, source, student)
                 continue
             p = plan_exercise(entry, seed, student, solutions)
-            run = waiter.submit(sandbox.run, workspace / entry.file, p.calls, p.hidden_calls, entry)
+            file = workspace / entry.file
+            run = waiter.submit(run_resuming, sandbox, file, p.calls, p.hidden_calls, entry, source)
             running.append((p, run, source))
         for p, run, source in running:
             judged[p.entry.name] = _judged(p, run.result(), solutions, source, stub=False)
         return [judged[entry.name] for entry in entries]
-    except Exception:
+    except Exception:  # (planning an exercise, say): no queued exercise starts after it
+        waiter.shutdown(wait=False, cancel_futures=True)
         sandbox.stop()
         raise
     except BaseException:  # stopped (Ctrl-C, SIGTERM): the learner's code stops now, not later

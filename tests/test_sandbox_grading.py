@@ -8,11 +8,19 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
-from grader.catalog import Catalog
+import pytest
+
+from grader import grading
+from grader.calls import Call, NoResults
+from grader.catalog import Catalog, ExerciseEntry
 from grader.grading import grade
-from grader.sandbox import Limits, Sandbox
+from grader.reference import MissingReference
+from grader.sandbox import Limits, Outcome, Sandbox
 
 from .conftest import SOLUTIONS
 
@@ -104,6 +112,89 @@ def test_a_function_that_never_returns_costs_only_its_own_checks(
         assert f"the same error as {first.name} (it did not answer" in check.message
 
     assert report.error is not None and where.search(report.error)
+
+
+def _looping_numeric_gradient() -> str:
+    """exercise06's reference, with numeric_gradient's index never moving on."""
+    source = (SOLUTIONS / "exercise06_gradcheck.py").read_text(encoding="utf-8")
+    looping = source.replace(
+        "    for i in np.ndindex(x.shape):\n",
+        "    k = 0\n    while k < x.size:\n        i = np.unravel_index(k, x.shape)\n",
+        1,
+    )
+    assert looping != source
+    return looping
+
+
+@pytest.mark.parametrize("student", [None, "s042"])
+def test_calls_a_stopped_child_never_began_run_again_without_what_stopped_it(
+    catalog: Catalog, tmp_path: Path, student: str | None
+) -> None:
+    """An infinite loop in numeric_gradient fails numeric_gradient and the functions of the
+    file that use it; rel_error, which never calls it, and which the stopped child never got
+    to, is graded in a fresh child, on the student's hidden cases too."""
+    entry = next(e for e in catalog.exercises if e.name == "exercise06")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / entry.file).write_text(_looping_numeric_gradient(), encoding="utf-8")
+    with Sandbox(Limits(timeout=1.0)) as sandbox:
+        report = grade([entry], folder, SOLUTIONS, sandbox=sandbox, student=student)
+    checks = {check.name: check for check in report.exercises[0].checks}
+    right = [name for name in checks if name.startswith("rel_error")]
+    assert len(right) == (4 if student else 2)
+    for name in right:
+        assert checks[name].passed, checks[name].message
+    for name, check in checks.items():
+        if name.startswith(("numeric_gradient", "gradcheck")):
+            assert not check.passed, name
+    first = checks["numeric_gradient_of.grad"].message
+    assert "timed out after 1 s in numeric_gradient" in first
+    error = report.exercises[0].error
+    assert error is not None and "timed out after 1 s in numeric_gradient" in error
+
+
+class _HeldSandbox:
+    """Stands for a Sandbox: each run waits until the sandbox is stopped."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+        self.released = threading.Event()
+        self.notes: list[str] = []
+
+    def workspace(self, folder: Path) -> Path:
+        return folder
+
+    def discard(self, folder: Path) -> None:
+        pass
+
+    def run(self, path: Path, calls: list[Call], hidden: int, entry: ExerciseEntry) -> Outcome:
+        self.ran.append(entry.name)
+        self.released.wait(10)
+        return Outcome(NoResults("stopped"))
+
+    def stop(self) -> None:
+        self.released.set()
+        time.sleep(0.3)  # time enough for the thread that runs them to take the next one
+
+
+def test_an_error_planning_an_exercise_starts_no_exercise_queued_before_it(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exercises are planned while earlier ones run: when planning fails, the error comes
+    back and no exercise still queued runs learner code after it."""
+    entries = [e for e in catalog.exercises if e.runtime == "numpy"][:3]
+    planned = grading.plan_exercise
+
+    def plan_exercise(entry: ExerciseEntry, *args: Any, **kwargs: Any) -> Any:
+        if entry is entries[2]:
+            raise MissingReference("no answers for it")
+        return planned(entry, *args, **kwargs)
+
+    monkeypatch.setattr(grading, "plan_exercise", plan_exercise)
+    sandbox = _HeldSandbox()
+    with pytest.raises(MissingReference):
+        grading.grade(entries, tmp_path, SOLUTIONS, sandbox=sandbox)  # type: ignore[arg-type]
+    assert sandbox.ran == [entries[0].name]
 
 
 def test_a_python_whose_packages_lie_under_tmp_reaches_them(tmp_path: Path) -> None:
