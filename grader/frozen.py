@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import weakref
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -346,12 +347,13 @@ class _Plan:
         self.frozen = frozen
         self._keys: dict[str, int] | None = None
         # the cases handed out last, by identity: planning asks for the calls of the very
-        # cases it was given, and finding them by key would decode and digest every case again
-        self._issued: dict[int, tuple[Case, int]] = {}
+        # cases it was given, and finding them by key would decode and digest every case
+        # again; held weakly, so that a warm process keeps no case it has done with
+        self._issued: dict[int, tuple[weakref.ref[Case], int]] = {}
 
     def cases(self) -> list[Case]:
         cases = self._decoded()
-        self._issued = {id(case): (case, index) for index, case in enumerate(cases)}
+        self._issued = {id(case): (weakref.ref(case), index) for index, case in enumerate(cases)}
         return cases
 
     def _decoded(self) -> list[Case]:
@@ -372,7 +374,7 @@ class _Plan:
 
     def _index(self, case: Case) -> int:
         issued = self._issued.get(id(case))
-        if issued is not None and issued[0] is case:
+        if issued is not None and issued[0]() is case:
             return issued[1]
         if self._keys is None:
             keys: dict[str, int] = {}

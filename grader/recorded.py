@@ -215,7 +215,7 @@ class RecordedAnswers(BaseModel, defer_build=True):
 
 
 class StubReport(BaseModel, defer_build=True):
-    """The file `expected/<exercise>.stub.json` of a release: how the exercise's untouched stub
+    """The file `expected/stubs/<exercise>.json` of a release: how the exercise's untouched stub
     is graded, judged when the release was written. A learner's check of an exercise not yet
     started reads it instead of planning and judging every public case once more (the recorded
     answers are megabytes of JSON to parse for a report that is always the same). It stands
@@ -233,6 +233,7 @@ class StubReport(BaseModel, defer_build=True):
 
 
 def file_digest(data: bytes) -> str:
+    """sha256, in hex: what a recorded file says of what it was made from."""
     return hashlib.sha256(data).hexdigest()
 
 

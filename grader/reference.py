@@ -9,6 +9,7 @@ the calls it recorded. Solutions are trusted code, loaded into the grader's own 
 from __future__ import annotations
 
 import importlib.util
+import json
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -64,20 +65,37 @@ def stub_report_path(entry: ExerciseEntry, solutions: Path) -> Path:
 
 
 def entry_digest(entry: ExerciseEntry) -> str:
-    return file_digest(entry.model_dump_json().encode())
+    """The catalog entry's identity, as data: keys sorted, whatever pydantic's order."""
+    return file_digest(json.dumps(entry.model_dump(mode="json"), sort_keys=True).encode())
+
+
+def answers_digest(answers: bytes) -> str:
+    """The recorded answers' identity, line endings aside (a checkout may turn them to CRLF)."""
+    return file_digest(answers.replace(b"\r\n", b"\n"))
 
 
 def stub_report(
     entry: ExerciseEntry, solutions: Path, seed: int, report: ExerciseReport
 ) -> StubReport:
     """What a release writes down of its untouched stub's `report`."""
-    answers = expected_path(entry, solutions).read_bytes()
     return StubReport(
         grader_version=grader.__version__,
         seed=seed,
         entry=entry_digest(entry),
-        answers=file_digest(answers),
+        answers=answers_digest(expected_path(entry, solutions).read_bytes()),
         report=report,
+    )
+
+
+def stands_for(report: ExerciseReport, entry: ExerciseEntry) -> bool:
+    """A report an untouched stub can get: `entry`'s, not started, no points, no error. An
+    untouched stub scores nothing, so no file can make this shortcut give points."""
+    return (
+        (report.name, report.file, report.max_score) == (entry.name, entry.file, entry.max_score)
+        and report.status == "not_started"
+        and report.score == 0
+        and not any(check.score for check in report.checks)
+        and report.error is None
     )
 
 
@@ -85,8 +103,11 @@ def recorded_stub_report(
     entry: ExerciseEntry, solutions: Path, seed: int
 ) -> ExerciseReport | None:
     """The report a release recorded for `entry`'s untouched stub, where it stands for this
-    grader, seed, catalog entry and recorded answers; None where it does not, or there is none
-    (then the stub is judged, which gives the same report)."""
+    grader, seed, catalog entry and recorded answers; None where it does not, where there is
+    none, or where the course has the reference solution (its specs judge). The stub is then
+    judged, which gives the same report."""
+    if (solutions / entry.file).is_file():
+        return None
     try:
         kept = StubReport.model_validate_json(stub_report_path(entry, solutions).read_bytes())
         answers = expected_path(entry, solutions).read_bytes()
@@ -96,7 +117,8 @@ def recorded_stub_report(
         kept.grader_version != grader.__version__
         or kept.seed != seed
         or kept.entry != entry_digest(entry)
-        or kept.answers != file_digest(answers)
+        or kept.answers != answers_digest(answers)
+        or not stands_for(kept.report, entry)
     ):
         return None
     return kept.report

@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 
 import grader
+import grader.frozen
+import grader.release
 from grader.bundles.source import needs_torch
 from grader.catalog import Catalog, CheckEntry, load_catalog
 from grader.checks.base import Case, OutputCheck
@@ -524,6 +526,82 @@ def test_a_recorded_stub_report_stands_only_for_what_it_was_judged_with(
     assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
     kept.write_text("{not json", encoding="utf-8")
     assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
+    # answers checked out with CRLF line endings are the same answers
+    shutil.copy(release / "expected" / "stubs" / f"{entry.name}.json", kept)
+    answers.write_bytes(answers.read_bytes().replace(b"\n", b"\r\n"))
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is not None
+    # a course with the reference solution judges with its specs, whatever expected/ holds
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / entry.file).write_text("", encoding="utf-8")
+    assert recorded_stub_report(entry, solutions, DEFAULT_SEED) is None
+
+
+def test_a_recorded_stub_report_never_gives_points(release: Path, tmp_path: Path) -> None:
+    """Its digests can be written by anyone: what it says must be what an untouched stub can
+    get, or it is judged afresh."""
+    entry = load_catalog(release / "exercises" / "catalog.toml").exercises[1]
+    (tmp_path / "expected" / "stubs").mkdir(parents=True)
+    shutil.copy(release / "expected" / f"{entry.name}.json", tmp_path / "expected")
+    kept = tmp_path / "expected" / "stubs" / f"{entry.name}.json"
+    recorded = json.loads((release / "expected" / "stubs" / kept.name).read_text("utf-8"))
+    for forged in (
+        {"score": entry.max_score, "status": "passed"},
+        {"status": "passed"},
+        {"max_score": 1.0},
+        {"error": "stopped"},
+    ):
+        data = json.loads(json.dumps(recorded))
+        data["report"].update(forged)
+        kept.write_text(json.dumps(data), encoding="utf-8")
+        assert recorded_stub_report(entry, tmp_path / "solutions", DEFAULT_SEED) is None, forged
+    data = json.loads(json.dumps(recorded))
+    data["report"]["checks"][0].update(score=1.0, passed=True)
+    kept.write_text(json.dumps(data), encoding="utf-8")
+    assert recorded_stub_report(entry, tmp_path / "solutions", DEFAULT_SEED) is None
+
+
+def test_a_stub_judged_other_than_not_started_stops_the_release(
+    course: Path, release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A judge that gave up (a slow machine, a grader bug) is not written down for every
+    learner's check: the release stops before anything is written."""
+    recorded = {
+        path.stem: RecordedAnswers.model_validate_json(path.read_bytes())
+        for path in (release / "expected").glob("*.json")
+    }
+    monkeypatch.setattr(
+        grader.release, "record_exercise", lambda entry, solutions: recorded[entry.name]
+    )
+    judge = grader.release.judge_untouched_stub
+
+    def gave_up(*args: object, **kwargs: object) -> object:
+        report = judge(*args, **kwargs)  # type: ignore[arg-type]
+        return report.model_copy(update={"status": "error", "error": "the grader gave up"})
+
+    monkeypatch.setattr(grader.release, "judge_untouched_stub", gave_up)
+    target = tmp_path / "release"
+    with pytest.raises(ReleaseError, match="untouched stub was judged error"):
+        write_release(course, target)
+    assert not target.exists() or not any(target.iterdir())
+
+
+def test_planning_a_frozen_exercise_decodes_each_checks_cases_once(
+    release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The calls of a case just handed out are found by identity, not by decoding and
+    digesting every case of the check again."""
+    decoded: list[object] = []
+    original = grader.frozen._Plan._decoded
+
+    def counted(self: grader.frozen._Plan) -> list[Case]:
+        decoded.append(self)
+        return original(self)
+
+    monkeypatch.setattr(grader.frozen._Plan, "_decoded", counted)
+    entry = load_catalog(release / "exercises" / "catalog.toml").exercises[2]
+    planned = plan_exercise(entry, DEFAULT_SEED, None, release / "solutions")
+    checks = planned.rounds[0][0]
+    assert len(decoded) == len(checks) == len(set(map(id, decoded)))
 
 
 def test_a_learners_check_reads_the_recorded_report_of_an_untouched_stub(

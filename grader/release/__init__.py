@@ -38,6 +38,7 @@ always the same (`grader.reference.recorded_stub_report`).
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,14 @@ from grader.giveaway import giveaways
 from grader.grading import judge_untouched_stub, read_source
 from grader.loop import STUBS
 from grader.quiz.models import Quiz
-from grader.recorded import RecordedAnswers, dump_answers
-from grader.reference import EXPECTED, stub_report, stub_report_path
+from grader.recorded import RecordedAnswers, StubReport, dump_answers
+from grader.reference import (
+    EXPECTED,
+    expected_path,
+    stands_for,
+    stub_report,
+    stub_report_path,
+)
 from grader.release.errors import NotEmpty, ReleaseError
 from grader.release.leaks import leaks, solution_bodies, spec_bodies
 from grader.release.record import record_exercise
@@ -176,19 +183,29 @@ def _kernel_package() -> Path:
     return Path(bpgrade.__file__).resolve().parent
 
 
-def _write_stub_reports(
-    entries: list[ExerciseEntry], answers: list[RecordedAnswers], target: Path, written: Written
-) -> None:
-    """Each untouched stub's report, judged here from the answers just written, exactly as a
-    learner's check would judge it (`grader.reference.recorded_stub_report` reads it)."""
-    solutions = target / "solutions"  # not there: the judge reads expected/, as a learner's
-    for entry, recorded in zip(entries, answers, strict=True):
-        source = read_source(target / "exercises" / entry.file)
-        report = judge_untouched_stub(entry, recorded.seed, solutions, source)
-        name = stub_report_path(entry, solutions).relative_to(target)
-        kept = stub_report(entry, solutions, recorded.seed, report)
-        (target / name).write_text(kept.model_dump_json() + "\n", encoding="utf-8")
-        written.files.append(name)
+def _stub_reports(
+    entries: list[ExerciseEntry], answers: list[RecordedAnswers], course: Path
+) -> list[StubReport]:
+    """Each untouched stub's report, judged from the answers recorded for the release exactly
+    as a learner's check judges it (`grader.reference.recorded_stub_report` reads it), in a
+    scratch folder: anything wrong is found before the release is written."""
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="bpgrade-release-") as scratch:
+        solutions = Path(scratch) / "solutions"  # not there: the judge reads expected/
+        for entry, recorded in zip(entries, answers, strict=True):
+            path = expected_path(entry, solutions)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump_answers(recorded) + "\n", encoding="utf-8")
+            source = read_source(course / "exercises" / entry.file)
+            report = judge_untouched_stub(entry, recorded.seed, solutions, source)
+            kept = stub_report(entry, solutions, recorded.seed, report)
+            if not stands_for(kept.report, entry):
+                raise ReleaseError(
+                    f"{entry.name}: its untouched stub was judged {report.status} "
+                    f"({report.error or 'no error'}), not as not started"
+                )
+            reports.append(kept)
+    return reports
 
 
 def write_release(
@@ -244,6 +261,7 @@ def write_release(
             + "; ".join(found[:5])
         )
     answers = [record_exercise(entry, course / "solutions") for entry in catalog.exercises]
+    stubs = _stub_reports(catalog.exercises, answers, course)
     quizzes = _load_quizzes(course)
 
     _clear(target)
@@ -259,7 +277,10 @@ def write_release(
         written.files.append(name)
         written.recorded_calls += len(recorded.calls)
         written.recorded_checks += len(recorded.checks)
-    _write_stub_reports(catalog.exercises, answers, target, written)
+    for entry, kept in zip(catalog.exercises, stubs, strict=True):
+        name = stub_report_path(entry, target / "solutions").relative_to(target)
+        (target / name).write_text(kept.model_dump_json() + "\n", encoding="utf-8")
+        written.files.append(name)
     _write_quizzes(quizzes, target, written)
     if notebooks:
         from grader.release.notebooks import write_notebooks
