@@ -235,8 +235,8 @@ def printed_lines(output: str, width: int, most: int = PRINTED_LINES) -> list[st
     said = _wrapped(text, "      " + bar, "      " + bar, width)
     if most == 0:  # no room: one line that says they are there
         count = f"{len(said)} {'line' if len(said) == 1 else 'lines'}"
-        said = f"Your prints: {count}; -v shows the first {PRINTED_LINES}."
-        return ["    " + click.style(said, dim=True)]
+        line = f"Your prints: {count}; -v shows the first {PRINTED_LINES}."
+        return ["    " + click.style(line, dim=True)]
     shown = said[:most]
     if len(said) > most:
         more = len(said) - most
