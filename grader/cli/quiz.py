@@ -27,16 +27,20 @@ if TYPE_CHECKING:
     from grader.quiz.variants import QuizVariant
 
 TAKE = "take"
+LIST = "list"
 EXIT_STOPPED = 1
 EXIT_INVALID = 2
 
 
 class QuizGroup(click.Group):
     """A group whose first argument may be a quiz instead of a command:
-    `bpgrade quiz backprop` means `bpgrade quiz take backprop`."""
+    `bpgrade quiz backprop` means `bpgrade quiz take backprop`, and `bpgrade quiz` alone
+    lists the quizzes a learner can take (`--help` shows the commands)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+        if not args:
+            args = [LIST]
+        elif args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = [TAKE, *args]
         return super().parse_args(ctx, args)
 
@@ -99,7 +103,6 @@ def _variant_seed(quiz: Quiz, seed: int | None) -> int:
     "quiz",
     cls=QuizGroup,
     invoke_without_command=False,
-    no_args_is_help=True,
     subcommand_metavar="NAME|PATH [ARGS]... | COMMAND [ARGS]...",
 )
 def quiz() -> None:
@@ -324,9 +327,9 @@ def _print_result(result: QuizResult) -> None:
     click.echo(f"Score: {format_number(result.score)} / {format_number(result.max_score)}")
 
 
-@quiz.command("list")
+@quiz.command(LIST)
 def list_quizzes() -> None:
-    """List the course's quizzes, with where you stand in each."""
+    """List the course's quizzes, with where you stand in each (`bpgrade quiz` alone)."""
     from grader.cli.render import echo, quiz_rows
     from grader.course import quizzes_dir
     from grader.quiz.listing import course_quizzes
@@ -336,6 +339,7 @@ def list_quizzes() -> None:
         click.echo(f"No quizzes in {quizzes_dir()}.")
         return
     echo("\n".join(quiz_rows(standings)))
+    echo(f"`bpgrade quiz {standings[0].name}` takes one; `bpgrade quiz --help` shows the rest.")
     for quiz in standings:
         if quiz.standing == "stopped":
             echo(f"`bpgrade quiz {quiz.name}` resumes your stopped attempt of {quiz.name}.")

@@ -297,6 +297,15 @@ def test_list_shows_the_quizzes_and_the_latest_score(workspace: Path) -> None:
     assert " 0/7 (" in line
 
 
+def test_quiz_alone_lists_the_quizzes_and_says_how_to_take_one(workspace: Path) -> None:
+    alone = invoke()
+    assert alone.exit_code == 0
+    assert alone.output.startswith(invoke("list").output.split("\n")[0])
+    assert "not taken" in alone.output and "`bpgrade quiz backprop` takes one" in alone.output
+    assert "Usage:" not in alone.output
+    assert "Usage:" in invoke("--help").output
+
+
 def test_grading_an_answers_file_leaves_the_progress_and_the_stopped_attempt(
     workspace: Path,
 ) -> None:
