@@ -267,3 +267,21 @@ def test_one_wrong_cell_differs_and_many_differ() -> None:
     assert "1 of 3 elements differs;" in _said(one, expected)
     assert "2 of 3 elements differ;" in _said(two, expected)
     assert "(up to 50% of the expected value)" in _said(two, expected)
+
+
+def test_a_wrong_cell_shows_the_digits_that_tell_it_from_the_expected_one() -> None:
+    """An eps left out of a square root is off in the sixth digit: at four, the starred
+    cells would read the same as the expected ones."""
+    expected = np.array([[3.3461231, 5.5630012], [0.2280001, -0.0836204]])
+    received = expected * (1 + 3e-6)
+    said = _said(received, expected)
+    rows = [line.split("]")[:2] for line in said.split("\n") if line.strip().startswith("[")]
+    assert rows, said
+    for left, right in rows:
+        wrong = right.replace("*", " ").split("[")[-1].split()
+        right_cells = left.split("[")[-1].split()
+        assert all(a != b for a, b in zip(right_cells, wrong, strict=True)), said
+    # right cells keep the short form
+    close = expected.copy()
+    close[0, 0] = 99.0
+    assert "5.563 " in _said(close, expected)

@@ -99,18 +99,38 @@ def _clipped(text: str) -> str:
     return text if len(text) <= MESSAGE_SHOWN else text[:MESSAGE_SHOWN] + " [...]"
 
 
-def _cell(x: float) -> str:
-    return f"{x:.4g}"
+CELL_DIGITS = 4  # significant digits of a table's cells, where they tell wrong from right
+CELL_DIGITS_MOST = 10
 
 
-def _rows(array: np.ndarray, marks: np.ndarray | None, width: int) -> list[str]:
+def _cell(x: float, digits: int = CELL_DIGITS) -> str:
+    return f"{x:.{digits}g}"
+
+
+def _digits(expected: np.ndarray, received: np.ndarray, marks: np.ndarray | None) -> int:
+    """The fewest significant digits, from CELL_DIGITS, at which every wrong cell reads
+    unlike the expected one: a starred 0.09056 beside an expected 0.09056 tells nothing (an
+    eps left out of a square root is off in the sixth digit)."""
+    if marks is None or expected.shape != received.shape:
+        return CELL_DIGITS
+    wrong = marks.reshape(expected.shape) & np.isfinite(expected) & np.isfinite(received)
+    pairs = list(zip(expected[wrong].tolist(), received[wrong].tolist(), strict=True))
+    for digits in range(CELL_DIGITS, CELL_DIGITS_MOST + 1):
+        if all(_cell(e, digits) != _cell(r, digits) for e, r in pairs):
+            return digits
+    return CELL_DIGITS_MOST
+
+
+def _rows(
+    array: np.ndarray, marks: np.ndarray | None, width: int, digits: int = CELL_DIGITS
+) -> list[str]:
     """One line per row: only ever called on a small array (see `small`)."""
     grid = array.reshape(1, -1) if array.ndim < 2 else array
     mask = None if marks is None else marks.reshape(grid.shape)
     rows = []
     for i, row in enumerate(grid):
         cells = [
-            f"{_cell(x):>{width}}" + ("*" if mask is not None and mask[i, j] else " ")
+            f"{_cell(x, digits):>{width}}" + ("*" if mask is not None and mask[i, j] else " ")
             for j, x in enumerate(row)
         ]
         rows.append("[" + " ".join(cells) + "]")
@@ -121,10 +141,11 @@ def side_by_side(expected: np.ndarray, received: np.ndarray, marks: np.ndarray |
     """Expected and received next to each other, wrong cells starred, for small arrays."""
     if not small(expected, received):  # a table of anything else costs what it holds
         return ""
+    digits = _digits(expected, received, marks)
     cells = np.concatenate([expected.ravel(), received.ravel()])
-    width = max((len(_cell(x)) for x in cells), default=1)
-    left = _rows(expected, None, width)
-    right = _rows(received, marks, width)
+    width = max((len(_cell(x, digits)) for x in cells), default=1)
+    left = _rows(expected, None, width, digits)
+    right = _rows(received, marks, width, digits)
     span = max((len(row) for row in left), default=0)
     height = max(len(left), len(right))
     left += [""] * (height - len(left))
